@@ -1,0 +1,53 @@
+/*
+ * flag: a plain bool, checked and then set with an environment call in
+ * between (a log line, a metrics call). Racy on purpose: two triggers that
+ * both check before either sets both run.
+ */
+#include <stdbool.h>
+
+#include "../sim/mem.h"
+#include "guard.h"
+
+struct flag_guard {
+    struct guard base;
+    bool running;
+    sim_time gap;
+};
+
+static struct guard *flag_create(const struct guard_params *p)
+{
+    struct flag_guard *f = mem_calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->gap = p->gap;
+    return &f->base;
+}
+
+static void flag_destroy(struct guard *g) { mem_free(g); }
+
+static int flag_try_acquire(struct guard *g, struct env *env, struct guard_hold *h)
+{
+    struct flag_guard *f = (struct flag_guard *)g;
+    (void)h;
+    if (f->running) /* someone running? */
+        return 0;
+    env_sleep(env, f->gap); /* the window: another trigger may check now */
+    f->running = true;
+    return 1;
+}
+
+static void flag_release(struct guard *g, struct env *env, struct guard_hold *h)
+{
+    (void)env, (void)h;
+    ((struct flag_guard *)g)->running = false;
+}
+
+const struct guard_ops guard_flag = {
+    .name = "flag",
+    .summary = "plain bool, check then set with a call between: loses the race when triggers meet",
+    .scope = GUARD_SCOPE_PROCESS,
+    .create = flag_create,
+    .destroy = flag_destroy,
+    .try_acquire = flag_try_acquire,
+    .release = flag_release,
+};

@@ -1,0 +1,97 @@
+/* JSON objects for seeds and cases (see json_out.h). */
+#include "json_out.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put_metrics(json_t *o, const struct metrics *m)
+{
+    for (int i = 0; metric_defs[i].name; i++) {
+        double v = metric_value(m, i);
+        const char *name = metric_defs[i].name;
+        size_t n = strlen(name);
+        if (n > 2 && strcmp(name + n - 2, "_s") == 0)
+            json_object_set_new(o, name, json_real(v));
+        else if (v == (double)(long long)v)
+            json_object_set_new(o, name, json_integer((json_int_t)v));
+        else
+            json_object_set_new(o, name, json_real(v));
+    }
+}
+
+static json_t *window_json(const struct scenario *sc, const struct overlap_window *w)
+{
+    (void)sc;
+    return json_pack("{s:f, s:f, s:[I, I]}", "start_s", time_to_sec(w->start), "end_s",
+                     time_to_sec(w->end), "runs", (json_int_t)w->run_a, (json_int_t)w->run_b);
+}
+
+static json_t *failed_list(const char *failed)
+{
+    json_t *a = json_array();
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", failed);
+    for (char *save, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
+        while (*tok == ' ')
+            tok++;
+        json_array_append_new(a, json_string(tok));
+    }
+    return a;
+}
+
+json_t *json_seed(const struct scenario *sc, const struct case_result *c,
+                  const struct seed_outcome *o)
+{
+    char replay[1024];
+    json_t *j = json_object();
+    json_object_set_new(j, "scenario", json_string(sc->base.name));
+    json_object_set_new(j, "variant", json_string(scenario_variant_name(sc, c->variant)));
+    json_object_set_new(j, "guard", json_string(c->guard->name));
+    json_object_set_new(j, "seed", json_integer((json_int_t)o->m->seed));
+    json_object_set_new(j, "simulated_s", json_real(time_to_sec(o->m->duration)));
+    put_metrics(j, o->m);
+    json_object_set_new(j, "violation", json_boolean(o->violation));
+    json_object_set_new(j, "verdict", json_string(o->pass ? "pass" : "fail"));
+    json_object_set_new(j, "failed", failed_list(o->failed));
+    json_object_set_new(j, "first_overlap", o->m->nwindows ? window_json(sc, &o->m->window[0])
+                                                           : json_null());
+    json_object_set_new(j, "replay", json_string(case_replay(sc, c, o->m->seed, replay,
+                                                             sizeof(replay))));
+    return j;
+}
+
+json_t *json_case(const struct scenario *sc, const struct case_result *c)
+{
+    char failed[2048], replay[1024];
+    json_t *j = json_object();
+    json_object_set_new(j, "scenario", json_string(sc->base.name));
+    json_object_set_new(j, "variant", json_string(scenario_variant_name(sc, c->variant)));
+    json_object_set_new(j, "guard", json_string(c->guard->name));
+    json_object_set_new(j, "seeds", json_integer((json_int_t)c->nseeds));
+    json_object_set_new(j, "seed_from", json_integer((json_int_t)c->seeds.from));
+    json_object_set_new(j, "seed_to", json_integer((json_int_t)c->seeds.to));
+    json_object_set_new(j, "simulated_s", json_real(time_to_sec(c->agg.duration)));
+    put_metrics(j, &c->agg);
+    json_object_set_new(j, "violating_seeds", json_integer((json_int_t)c->violating_seeds));
+    json_object_set_new(j, "verdict", json_string(c->pass ? "pass" : "fail"));
+    json_object_set_new(j, "failed", failed_list(case_failures(c, failed, sizeof(failed))));
+    if (c->violating_seeds) {
+        json_object_set_new(j, "first_violating_seed",
+                            json_integer((json_int_t)c->first_violating_seed));
+        json_object_set_new(j, "first_overlap", window_json(sc, &c->first_window));
+        json_object_set_new(j, "replay", json_string(case_replay(sc, c, c->first_violating_seed,
+                                                                 replay, sizeof(replay))));
+    }
+    return j;
+}
+
+void json_print_line(json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+    json_decref(obj);
+}

@@ -1,0 +1,24 @@
+/*
+ * JSON output of run, compare and check (jansson). Key names are an
+ * interface: scripts read them. Every metric of metric_defs appears under
+ * its own name; README.md lists them.
+ */
+#ifndef REPORTS_JSON_OUT_H
+#define REPORTS_JSON_OUT_H
+
+#include <jansson.h>
+
+#include "../sim/scenario.h"
+#include "../sim/verdict.h"
+
+/* One seed of a case: scenario, variant, guard, seed, metrics, verdict, failed. New reference. */
+json_t *json_seed(const struct scenario *sc, const struct case_result *c,
+                  const struct seed_outcome *o);
+
+/* A whole case (aggregated over its seeds). New reference. */
+json_t *json_case(const struct scenario *sc, const struct case_result *c);
+
+/* Prints obj compactly on one line to stdout and drops the reference. */
+void json_print_line(json_t *obj);
+
+#endif

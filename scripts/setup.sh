@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs the Debian packages overlapsim needs, only those missing, so that
+# `make demo` and `make test` work on a fresh Debian 12 machine.
+set -eu
+PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev gnuplot-nox jq"
+[ "${1:-}" = "--live" ] && PKGS="$PKGS faketime libfaketime postgresql libpq-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing packages:$missing (run as root, or install them)" >&2
+    exit 2
+fi
+echo "setup: installing$missing" >&2
+apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,63 @@
+/*
+ * The command line: one file per subcommand (as git's builtin/), sharing the
+ * option parsing here. Only this layer prints to the user and picks exit
+ * codes: 0 every expectation held, 1 one was violated, 2 bad input or usage.
+ */
+#ifndef SIM_CLI_H
+#define SIM_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../config.h"
+#include "../scenario.h"
+#include "../verdict.h"
+
+#define EXIT_VIOLATED 1
+#define EXIT_USAGE 2
+
+enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
+
+struct cli_opts {
+    const char *file;
+    const char *guard;      /* --guard */
+    const char *guards;     /* --guards a,b */
+    const char *variant;    /* --variant */
+    bool have_seeds;
+    struct seed_range seeds; /* --seed N or --seeds A..B */
+    enum out_format format;
+    const char *trace;      /* --trace FILE.csv */
+    int nsets;
+    const char *sets[64];   /* --set K=V, in order */
+};
+
+/* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Parses the options shared by run, compare and check from argv (after the
+ * subcommand). allowed lists the long options this command takes, e.g.
+ * "guard,seed,seeds,set,variant,format,trace". Prints help and returns -1 on
+ * --help; returns EXIT_USAGE after printing an error; 0 otherwise.
+ */
+int cli_parse(int argc, char **argv, const char *allowed, const char *usage, struct cli_opts *o);
+
+/* Loads o->file and applies o->sets. Prints the error and returns EXIT_USAGE on failure. */
+int cli_load(const struct cli_opts *o, struct scenario **sc);
+
+/*
+ * Resolves --variant into a list of variant indices to run: the named one,
+ * or all (or -1 alone for a scenario without variants). Returns the count,
+ * or -1 after printing an error.
+ */
+int cli_variants(const struct scenario *sc, const char *name, bool all, int *out, int max);
+
+/* Resolves --guards (or the scenario's guards). Returns count or -1 after an error. */
+int cli_guards(const struct scenario *sc, const char *list, const struct guard_ops **out, int max);
+
+int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_guards(int argc, char **argv);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * overlapsim run: one guard over one seed or a range, with the verdict, the
+ * metrics, the first overlap window and the command that replays a failure.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../reports/json_out.h"
+#include "cli.h"
+#include "text_out.h"
+
+static const char usage[] =
+    "usage: overlapsim run FILE [--guard G] [--variant V] [--seed N | --seeds A..B]\n"
+    "                      [--set KEY=VALUE]... [--trace FILE.csv] [--format text|json]\n"
+    "\n"
+    "Simulates FILE with one guard (default: the scenario's guard.kind) for each seed\n"
+    "(default: the first of scenario.seeds) and checks the scenario's expectations.\n"
+    "With --trace, every event of every seed is written as CSV (one header line).\n"
+    "JSON: one object per seed, one per line.\n"
+    "Exit: 0 all expectations hold, 1 one is violated, 2 bad input.\n";
+
+struct run_ctx {
+    const struct scenario *sc;
+    const struct cli_opts *o;
+    bool single;
+};
+
+static void on_seed(void *user, const struct case_result *c, const struct seed_outcome *so)
+{
+    struct run_ctx *r = user;
+    const struct metrics *m = so->m;
+    char replay[1024], t[TIME_FMT_LEN];
+    if (r->o->format == FORMAT_JSON) {
+        json_print_line(json_seed(r->sc, c, so));
+        fflush(stdout);
+        return;
+    }
+    if (r->single) {
+        const char *v = scenario_variant_name(r->sc, c->variant);
+        printf("%s%s%s  guard %s  seed %" PRIu64 "  %s simulated\n", r->sc->base.name,
+               *v ? "  variant " : "", v, c->guard->name, m->seed, time_format(m->duration, t));
+        printf("  verdict %s%s%s\n", so->pass ? "pass" : "FAIL", so->pass ? "" : ": ",
+               so->failed);
+        text_metrics(stdout, r->sc, m);
+        if (!so->pass || so->violation)
+            printf("  replay: %s\n", case_replay(r->sc, c, m->seed, replay, sizeof(replay)));
+        return;
+    }
+    printf("seed %-6" PRIu64 " %s  runs %-7" PRIu64 " skipped %-7" PRIu64 " max %-2d overlaps %-6" PRIu64
+           " longest gap %s%s%s\n",
+           m->seed, so->pass ? "pass" : "FAIL", m->runs, m->skipped, m->max_concurrency,
+           m->overlaps, time_format(m->longest_gap / SIM_MS * SIM_MS, t), so->pass ? "" : "  ",
+           so->failed);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct cli_opts o;
+    struct scenario *sc = NULL;
+    int rc = cli_parse(argc, argv, "guard,variant,seed,seeds,set,format,trace", usage, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = cli_load(&o, &sc)) != 0)
+        return rc;
+
+    int v;
+    if (cli_variants(sc, o.variant, false, &v, 1) < 0) {
+        scenario_free(sc);
+        return EXIT_USAGE;
+    }
+    struct model *m = malloc(sizeof(*m));
+    char err[600];
+    if (!m || scenario_model(sc, v, m, err, sizeof(err)) != 0) {
+        free(m);
+        scenario_free(sc);
+        return cli_error("out of memory");
+    }
+    const struct guard_ops *g = m->cfg.guard;
+    struct seed_range seeds = {m->cfg.seeds.from, m->cfg.seeds.from};
+    free(m);
+    if (o.guard && !(g = guard_lookup(o.guard))) {
+        scenario_free(sc);
+        return cli_error("--guard %s: unknown guard (see `overlapsim guards`)", o.guard);
+    }
+    if (o.have_seeds)
+        seeds = o.seeds;
+
+    FILE *tf = NULL;
+    struct trace trace;
+    if (o.trace) {
+        tf = fopen(o.trace, "w");
+        if (!tf) {
+            rc = cli_error("--trace %s: cannot open: %s", o.trace, strerror(errno));
+            scenario_free(sc);
+            return rc;
+        }
+        trace_init(&trace, tf);
+    }
+    struct run_ctx ctx = {sc, &o, seeds.from == seeds.to};
+    struct case_result *res = malloc(sizeof(*res));
+    if (!res) {
+        rc = cli_error("out of memory");
+        goto out;
+    }
+    if (case_run(sc, v, g, seeds, tf ? &trace : NULL, on_seed, &ctx, res, err, sizeof(err)) != 0) {
+        rc = cli_error("%s", err);
+        goto out;
+    }
+    if (tf && (trace.error || fflush(tf) != 0)) {
+        rc = cli_error("--trace %s: write failed: %s", o.trace,
+                       strerror(trace.error ? trace.error : errno));
+        goto out;
+    }
+    if (!ctx.single && o.format == FORMAT_TEXT) {
+        char failed[2048], replay[1024];
+        printf("%s: %s over %" PRIu64 " seeds, %" PRIu64 " violating\n", res->guard->name,
+               res->pass ? "pass" : "FAIL", res->nseeds, res->violating_seeds);
+        if (!res->pass)
+            printf("  failed: %s\n", case_failures(res, failed, sizeof(failed)));
+        if (res->violating_seeds)
+            printf("  replay: %s\n",
+                   case_replay(sc, res, res->first_violating_seed, replay, sizeof(replay)));
+    }
+    rc = res->pass ? 0 : EXIT_VIOLATED;
+out:
+    free(res);
+    if (tf && fclose(tf) != 0 && rc == 0)
+        rc = cli_error("--trace %s: write failed", o.trace);
+    if (tf && rc == EXIT_USAGE)
+        remove(o.trace); /* no half-written output */
+    scenario_free(sc);
+    return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * overlapsim: a simulator and test harness for overlapping scheduled jobs.
+ * The subcommand table, sorted by name, as git's builtins are.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"check", cmd_check, "run every scenario's expectations (the CI suite)"},
+    {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
+    {"guards", cmd_guards, "list the guards"},
+    {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: overlapsim COMMAND [ARGS]\n\ncommands:\n", f);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'overlapsim COMMAND --help' tells more. Exit codes: 0 expectations hold,\n"
+          "1 an expectation is violated, 2 bad input or usage.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    return cli_error("unknown command '%s' (see overlapsim --help)", argv[1]);
+}

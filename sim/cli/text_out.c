@@ -1,0 +1,52 @@
+/* Text rendering of metrics for the terminal (see text_out.h). */
+#include "text_out.h"
+
+#include <inttypes.h>
+
+static const char *node_name(const struct scenario *sc, int node)
+{
+    (void)sc;
+    (void)node;
+    return "app";
+}
+
+char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf,
+                  size_t len)
+{
+    char a[TIME_FMT_LEN], b[TIME_FMT_LEN];
+    snprintf(buf, len, "%s .. %s: run %" PRIu64 " (%s) and run %" PRIu64 " (%s)",
+             time_format_clock(w->start, a), time_format_clock(w->end, b), w->run_a,
+             node_name(sc, w->node_a), w->run_b, node_name(sc, w->node_b));
+    return buf;
+}
+
+void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m)
+{
+    char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN], t3[TIME_FMT_LEN];
+    fprintf(f,
+            "  triggers %" PRIu64 "   runs %" PRIu64 "   skipped %" PRIu64 "   coalesced %" PRIu64
+            "   manual %" PRIu64 "\n",
+            m->triggers, m->runs, m->skipped, m->coalesced, m->manual);
+    fprintf(f, "  concurrency max %d   overlaps %" PRIu64 " (%s overlapping)\n", m->max_concurrency,
+            m->overlaps, time_format(m->overlap_time / SIM_MS * SIM_MS, t1));
+    if (m->nwindows) {
+        char w[200];
+        fprintf(f, "  first overlap %s\n", text_window(sc, &m->window[0], w, sizeof(w)));
+    }
+    fprintf(f, "  runs/period %.2f   effective period %s   longest gap %s\n",
+            metric_value(m, metric_find("runs_per_period")),
+            time_format((sim_time)(metric_value(m, metric_find("effective_period_s")) * 1e3) *
+                            SIM_MS,
+                        t1),
+            time_format(m->longest_gap / SIM_MS * SIM_MS, t2));
+    fprintf(f, "  lateness p50 %s   p99 %s   max %s\n",
+            time_format(hist_quantile(&m->lateness, 0.5) / SIM_MS * SIM_MS, t1),
+            time_format(hist_quantile(&m->lateness, 0.99) / SIM_MS * SIM_MS, t2),
+            time_format((m->lateness.count ? m->lateness.max : 0) / SIM_MS * SIM_MS, t3));
+    fprintf(f, "  duration p50 %s   p99 %s   max %s   longer than interval %" PRIu64 " (%.1f%%)\n",
+            time_format(hist_quantile(&m->cycle, 0.5) / SIM_MS * SIM_MS, t1),
+            time_format(hist_quantile(&m->cycle, 0.99) / SIM_MS * SIM_MS, t2),
+            time_format((m->cycle.count ? m->cycle.max : 0) / SIM_MS * SIM_MS, t3),
+            m->long_cycles,
+            100.0 * metric_value(m, metric_find("long_cycle_ratio")));
+}

@@ -1,0 +1,290 @@
+/*
+ * The key table and typed setters of struct config (see config.h). Each key
+ * names its section and field once; parsing, --set, variants and node
+ * sections all go through config_set.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", NULL};
+static const char *const dispatch_names[] = {"inline", "spawn", NULL};
+
+#define OFF(f) offsetof(struct config, f)
+
+const struct config_key config_keys[] = {
+    {"scenario.name", CT_STRING, OFF(name), CONFIG_NAME_LEN, NULL, "etl-ticker",
+     "name shown in reports (default: the file name)"},
+    {"scenario.duration", CT_DURATION, OFF(duration), 0, NULL, "1d",
+     "simulated time per seed"},
+    {"scenario.seeds", CT_SEEDS, OFF(seeds), 0, NULL, "1..20",
+     "seeds run by compare and check (run uses the first unless --seed)"},
+    {"scenario.max_concurrency", CT_INT, OFF(limit), 1, NULL, "1",
+     "the invariant: runs allowed at once; more is an overlap"},
+    {"scenario.guards", CT_GUARDS, OFF(guards), 0, NULL, "none, atomic, mutex",
+     "guards compared by compare and check"},
+    {"schedule.kind", CT_ENUM, OFF(sched), 0, sched_names, "ticker",
+     "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled)"},
+    {"schedule.interval", CT_DURATION, OFF(interval), 0, NULL, "30s",
+     "period of the ticker or the rate; the delay of fixed-delay"},
+    {"schedule.dispatch", CT_ENUM, OFF(dispatch), 0, dispatch_names, "inline",
+     "inline: the scheduler's loop runs the job; spawn: each trigger starts its own run"},
+    {"schedule.run_at_start", CT_BOOL, OFF(run_at_start), 0, NULL, "yes",
+     "run once at time 0 before the first tick (the seed's `runPipeline()  // Run immediately`)"},
+    {"schedule.first_at", CT_DURATION, OFF(first_at), 0, NULL, "30s",
+     "first tick (ticker: default one interval) or first run (fixed-rate/delay: initial delay)"},
+    {"schedule.manual", CT_DIST, OFF(manual), 0, NULL, "exp(10m)",
+     "a second trigger source: time between manual or HTTP-triggered runs (none: off)"},
+    {"job.api", CT_DIST, OFF(api), 0, NULL, "lognormal(median=20s,p99=60s)",
+     "duration of the job's first phase (fetch from the API)"},
+    {"job.db", CT_DIST, OFF(db), 0, NULL, "uniform(2s,6s)",
+     "duration of the job's second phase (write to the database)"},
+    {"guard.kind", CT_GUARD, OFF(guard), 0, NULL, "atomic", "the guard `run` uses without --guard"},
+    {"guard.gap", CT_DURATION, OFF(gp.gap), 0, NULL, "1ms",
+     "flag: time between checking the flag and setting it"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static int key_index(const struct config_key *k) { return (int)(k - config_keys); }
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->name, sizeof(c->name), "scenario");
+    c->duration = SIM_DAY;
+    c->seeds = (struct seed_range){1, 20};
+    c->limit = 1;
+    for (int i = 0; guard_registry[i] && i < CONFIG_MAX_GUARDS; i++)
+        c->guards[c->nguards++] = guard_registry[i];
+    c->sched = SCHED_TICKER;
+    c->interval = 30 * SIM_S;
+    c->dispatch = DISPATCH_INLINE;
+    c->first_at = -1; /* one interval */
+    c->manual.kind = DIST_NONE;
+    c->api = dist_const(0);
+    c->db = dist_const(0);
+    c->guard = guard_lookup("none");
+    c->gp.gap = SIM_MS;
+}
+
+const struct config_key *config_key_find(const char *name)
+{
+    for (const struct config_key *k = config_keys; k->name; k++)
+        if (strcmp(k->name, name) == 0)
+            return k;
+    return NULL;
+}
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int config_parse_seeds(const char *s, struct seed_range *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return -EINVAL;
+    errno = 0;
+    unsigned long long a = strtoull(s, &end, 10), b = a;
+    if (errno)
+        return -EINVAL;
+    if (strncmp(end, "..", 2) == 0) {
+        const char *t = end + 2;
+        if (!isdigit((unsigned char)*t))
+            return -EINVAL;
+        b = strtoull(t, &end, 10);
+        if (errno)
+            return -EINVAL;
+    }
+    if (*end || b < a)
+        return -EINVAL;
+    out->from = a;
+    out->to = b;
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(v, yes[i]) == 0)
+            return *out = true, 0;
+        if (strcmp(v, no[i]) == 0)
+            return *out = false, 0;
+    }
+    return -EINVAL;
+}
+
+static int parse_guards(const char *v, struct config *c, char *err, size_t errlen)
+{
+    char buf[512];
+    int n = 0;
+    const struct guard_ops *list[CONFIG_MAX_GUARDS];
+    if (strlen(v) >= sizeof(buf))
+        return fail(err, errlen, -EINVAL, "guard list too long");
+    strcpy(buf, v);
+    for (char *save, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        const struct guard_ops *g = guard_lookup(tok);
+        if (!g)
+            return fail(err, errlen, -EINVAL, "unknown guard '%s' (see `overlapsim guards`)", tok);
+        if (n == CONFIG_MAX_GUARDS)
+            return fail(err, errlen, -EINVAL, "more than %d guards", CONFIG_MAX_GUARDS);
+        list[n++] = g;
+    }
+    if (n == 0)
+        return fail(err, errlen, -EINVAL, "empty guard list");
+    memcpy(c->guards, list, sizeof(list[0]) * (size_t)n);
+    c->nguards = n;
+    return 0;
+}
+
+int config_set(struct config *c, const char *key, const char *value, int line, char *err,
+               size_t errlen)
+{
+    const struct config_key *k = config_key_find(key);
+    if (!k)
+        return fail(err, errlen, -ENOENT, "unknown key '%s'", key);
+    void *field = (char *)c + k->offset;
+    char derr[200];
+    switch (k->type) {
+    case CT_DURATION:
+        if (time_parse_duration(value, field) != 0)
+            return fail(err, errlen, -EINVAL, "%s: bad duration '%s' (e.g. 250ms, 30s, 1h30m)", key,
+                        value);
+        break;
+    case CT_DIST:
+        if (dist_parse(value, field, derr, sizeof(derr)) != 0)
+            return fail(err, errlen, -EINVAL, "%s: %s", key, derr);
+        break;
+    case CT_INT: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end || v < (long)k->size || v > 1000000)
+            return fail(err, errlen, -EINVAL, "%s: bad number '%s' (at least %zu)", key, value,
+                        k->size);
+        *(int *)field = (int)v;
+        break;
+    }
+    case CT_BOOL:
+        if (parse_bool(value, field) != 0)
+            return fail(err, errlen, -EINVAL, "%s: expected yes or no, got '%s'", key, value);
+        break;
+    case CT_ENUM: {
+        int i;
+        for (i = 0; k->choices[i]; i++)
+            if (strcmp(value, k->choices[i]) == 0)
+                break;
+        if (!k->choices[i]) {
+            char list[200] = "";
+            for (int j = 0; k->choices[j]; j++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", j ? ", " : "",
+                         k->choices[j]);
+            return fail(err, errlen, -EINVAL, "%s: unknown value '%s' (expected %s)", key, value,
+                        list);
+        }
+        *(int *)field = i;
+        break;
+    }
+    case CT_STRING:
+        if (strlen(value) >= k->size)
+            return fail(err, errlen, -EINVAL, "%s: longer than %zu characters", key, k->size - 1);
+        strcpy(field, value);
+        break;
+    case CT_GUARD: {
+        const struct guard_ops *g = guard_lookup(value);
+        if (!g)
+            return fail(err, errlen, -EINVAL, "unknown guard '%s' (see `overlapsim guards`)",
+                        value);
+        *(const struct guard_ops **)field = g;
+        break;
+    }
+    case CT_GUARDS:
+        if (parse_guards(value, c, err, errlen) != 0)
+            return -EINVAL;
+        break;
+    case CT_SEEDS:
+        if (config_parse_seeds(value, field) != 0)
+            return fail(err, errlen, -EINVAL, "%s: bad seed range '%s' (e.g. 1..20)", key, value);
+        break;
+    }
+    c->line[key_index(k)] = line;
+    return 0;
+}
+
+char *config_get(const struct config *c, const struct config_key *k, char *buf, size_t len)
+{
+    const void *field = (const char *)c + k->offset;
+    char t[TIME_FMT_LEN];
+    switch (k->type) {
+    case CT_DURATION:
+        snprintf(buf, len, "%s", time_format(*(const sim_time *)field, t));
+        break;
+    case CT_DIST:
+        dist_format(field, buf, len);
+        break;
+    case CT_INT:
+        snprintf(buf, len, "%d", *(const int *)field);
+        break;
+    case CT_BOOL:
+        snprintf(buf, len, "%s", *(const bool *)field ? "yes" : "no");
+        break;
+    case CT_ENUM:
+        snprintf(buf, len, "%s", k->choices[*(const int *)field]);
+        break;
+    case CT_STRING:
+        snprintf(buf, len, "%s", (const char *)field);
+        break;
+    case CT_GUARD:
+        snprintf(buf, len, "%s", (*(const struct guard_ops *const *)field)->name);
+        break;
+    case CT_GUARDS:
+        buf[0] = 0;
+        for (int i = 0; i < c->nguards; i++)
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
+                     c->guards[i]->name);
+        break;
+    case CT_SEEDS: {
+        const struct seed_range *r = field;
+        snprintf(buf, len, "%" PRIu64 "..%" PRIu64, r->from, r->to);
+        break;
+    }
+    }
+    return buf;
+}
+
+static int key_line(const struct config *c, const char *name)
+{
+    return c->line[key_index(config_key_find(name))];
+}
+
+int config_check(const struct config *c, char *err, size_t errlen, int *line)
+{
+    *line = 0;
+    if (c->duration <= 0) {
+        *line = key_line(c, "scenario.duration");
+        return fail(err, errlen, -EINVAL, "scenario.duration must be positive");
+    }
+    if (c->interval <= 0) {
+        *line = key_line(c, "schedule.interval");
+        return fail(err, errlen, -EINVAL, "schedule.interval must be positive");
+    }
+    if (c->sched == SCHED_FIXED_DELAY && c->dispatch == DISPATCH_SPAWN) {
+        *line = key_line(c, "schedule.dispatch");
+        return fail(err, errlen, -EINVAL,
+                    "schedule.dispatch = spawn makes no sense for fixed-delay (the delay runs "
+                    "from the end of the previous run)");
+    }
+    return 0;
+}

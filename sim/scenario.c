@@ -1,0 +1,367 @@
+/*
+ * Scenario files, parsed with libinih. inih's handler is not told line
+ * numbers or where a repeated section ([fault] twice) begins, so the reader
+ * callback counts lines and section headers itself; the handler reads those
+ * counts. The first error wins and is reported as "path:line: reason".
+ */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+
+struct parse {
+    struct scenario *sc;
+    FILE *f;
+    int line;     /* line last read */
+    int sections; /* section headers seen so far */
+    int handled_section; /* value of sections when the handler last saw one */
+    int too_long;
+    int rc;
+    char err[512];
+    struct fault_spec *fault; /* the [fault] being filled */
+};
+
+static char *reader(char *str, int num, void *stream)
+{
+    struct parse *p = stream;
+    char *s = fgets(str, num, p->f);
+    if (!s)
+        return NULL;
+    p->line++;
+    size_t len = strlen(s);
+    if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(p->f) && !p->too_long)
+        p->too_long = p->line;
+    const char *t = s;
+    while (isspace((unsigned char)*t))
+        t++;
+    if (*t == '[')
+        p->sections++;
+    return s;
+}
+
+static int perr(struct parse *p, int rc, const char *fmt, ...)
+{
+    if (p->rc)
+        return 0;
+    int n = snprintf(p->err, sizeof(p->err), "%s:%d: ", p->sc->path, p->line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err + n, sizeof(p->err) - (size_t)n, fmt, ap);
+    va_end(ap);
+    p->rc = rc;
+    return 0;
+}
+
+static int grow(void **arr, int n, size_t size)
+{
+    if (n & (n - 1)) /* not a power of two: room left */
+        return 0;
+    void *a = mem_realloc(*arr, (size_t)(n ? 2 * n : 4) * size);
+    if (!a)
+        return -ENOMEM;
+    *arr = a;
+    return 0;
+}
+
+static int on_expect(struct parse *p, const char *section, const char *key, const char *value)
+{
+    struct scenario *sc = p->sc;
+    struct expectation e;
+    char err[256];
+    memset(&e, 0, sizeof(e));
+    /* "expect", "expect GUARD", "expect @VARIANT", "expect GUARD @VARIANT" */
+    char words[2][64] = {"", ""};
+    int nw = sscanf(section + 6, "%63s %63s", words[0], words[1]);
+    for (int i = 0; i < nw; i++) {
+        if (words[i][0] == '@') {
+            if (strlen(words[i] + 1) >= sizeof(e.variant) || !words[i][1])
+                return perr(p, -EINVAL, "bad variant name in [%s]", section);
+            strcpy(e.variant, words[i] + 1);
+        } else {
+            if (!guard_lookup(words[i]))
+                return perr(p, -EINVAL, "unknown guard '%s' in [%s]", words[i], section);
+            strcpy(e.guard, words[i]);
+        }
+    }
+    if (expect_parse(key, value, &e, err, sizeof(err)) != 0)
+        return perr(p, -EINVAL, "%s", err);
+    e.line = p->line;
+    if (grow((void **)&sc->expect, sc->nexpect, sizeof(e)))
+        return perr(p, -ENOMEM, "out of memory");
+    sc->expect[sc->nexpect++] = e;
+    return 1;
+}
+
+static int on_variant(struct parse *p, const char *name, bool new_section, const char *key,
+                      const char *value)
+{
+    struct scenario *sc = p->sc;
+    char err[256];
+    if (new_section) {
+        if (!*name || strlen(name) >= sizeof(sc->variants[0].name) || strchr(name, ' '))
+            return perr(p, -EINVAL, "bad variant name '%s'", name);
+        if (scenario_variant_find(sc, name) >= 0)
+            return perr(p, -EINVAL, "variant '%s' defined twice", name);
+        if (grow((void **)&sc->variants, sc->nvariants, sizeof(sc->variants[0])))
+            return perr(p, -ENOMEM, "out of memory");
+        struct variant *v = &sc->variants[sc->nvariants++];
+        memset(v, 0, sizeof(*v));
+        strcpy(v->name, name);
+        v->first = sc->noverrides;
+        v->line = p->line;
+    }
+    /* check the value now, against defaults, so the error points here */
+    struct config scratch;
+    config_defaults(&scratch);
+    if (config_set(&scratch, key, value, p->line, err, sizeof(err)) != 0)
+        return perr(p, -EINVAL, "%s", err);
+    if (strlen(key) >= sizeof(sc->overrides[0].key) ||
+        strlen(value) >= sizeof(sc->overrides[0].value))
+        return perr(p, -EINVAL, "value too long");
+    if (grow((void **)&sc->overrides, sc->noverrides, sizeof(sc->overrides[0])))
+        return perr(p, -ENOMEM, "out of memory");
+    struct override *o = &sc->overrides[sc->noverrides++];
+    strcpy(o->key, key);
+    strcpy(o->value, value);
+    o->line = p->line;
+    sc->variants[sc->nvariants - 1].count++;
+    return 1;
+}
+
+static int on_fault(struct parse *p, bool new_section, const char *key, const char *value)
+{
+    struct scenario *sc = p->sc;
+    char err[256];
+    if (new_section) {
+        if (sc->nfaults == MODEL_MAX_FAULTS)
+            return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
+        p->fault = &sc->fault[sc->nfaults++];
+        memset(p->fault, 0, sizeof(*p->fault));
+        p->fault->line = p->line;
+    }
+    if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
+        return perr(p, -EINVAL, "%s", err);
+    return 1;
+}
+
+static int on_text(struct parse *p, char *dst, const char *value)
+{
+    size_t have = strlen(dst);
+    /* a continued line (INI multi-line value) appends */
+    if (have && have + 1 < SCENARIO_TEXT_LEN)
+        strncat(dst, " ", SCENARIO_TEXT_LEN - have - 1);
+    strncat(dst, value, SCENARIO_TEXT_LEN - strlen(dst) - 1);
+    (void)p;
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+    struct parse *p = user;
+    struct scenario *sc = p->sc;
+    char err[256], full[128];
+    if (p->rc)
+        return 1;
+    bool new_section = p->sections != p->handled_section;
+    p->handled_section = p->sections;
+
+    if (strcmp(section, "expect") == 0 || strncmp(section, "expect ", 7) == 0)
+        return on_expect(p, section, key, value);
+    if (strncmp(section, "variant ", 8) == 0)
+        return on_variant(p, section + 8, new_section, key, value);
+    if (strcmp(section, "fault") == 0)
+        return on_fault(p, new_section, key, value);
+    if (strcmp(section, "scenario") == 0 && strcmp(key, "description") == 0)
+        return on_text(p, sc->description, value);
+    if (strcmp(section, "scenario") == 0 && strcmp(key, "source") == 0)
+        return on_text(p, sc->source, value);
+    if (strcmp(section, "scenario") && strcmp(section, "schedule") && strcmp(section, "job") &&
+        strcmp(section, "guard"))
+        return perr(p, -EINVAL, "unknown section [%s]", section);
+    snprintf(full, sizeof(full), "%s.%s", section, key);
+    int rc = config_set(&sc->base, full, value, p->line, err, sizeof(err));
+    if (rc)
+        return perr(p, rc == -ENOENT ? -EINVAL : rc, "%s", err);
+    return 1;
+}
+
+int scenario_variant_find(const struct scenario *sc, const char *name)
+{
+    for (int i = 0; i < sc->nvariants; i++)
+        if (strcmp(sc->variants[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *scenario_variant_name(const struct scenario *sc, int v)
+{
+    return v >= 0 && v < sc->nvariants ? sc->variants[v].name : "";
+}
+
+static void default_name(struct scenario *sc)
+{
+    const char *base = strrchr(sc->path, '/');
+    base = base ? base + 1 : sc->path;
+    snprintf(sc->base.name, sizeof(sc->base.name), "%.*s", (int)strcspn(base, "."), base);
+}
+
+/* Checks what can only be checked once the whole file is read. */
+static int check_whole(struct parse *p)
+{
+    struct scenario *sc = p->sc;
+    char err[256];
+    for (int i = 0; i < sc->nexpect; i++) {
+        const struct expectation *e = &sc->expect[i];
+        if (e->variant[0] && scenario_variant_find(sc, e->variant) < 0) {
+            p->line = e->line;
+            return perr(p, -EINVAL, "unknown variant '@%s'", e->variant);
+        }
+    }
+    for (int i = 0; i < sc->nfaults; i++) {
+        if (fault_check(&sc->fault[i], err, sizeof(err)) != 0) {
+            p->line = sc->fault[i].line;
+            return perr(p, -EINVAL, "%s", err);
+        }
+    }
+    return 0;
+}
+
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct scenario *sc = mem_calloc(1, sizeof(*sc));
+    if (!sc) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -ENOMEM;
+    }
+    snprintf(sc->path, sizeof(sc->path), "%s", path);
+    config_defaults(&sc->base);
+    default_name(sc);
+
+    struct parse p = {.sc = sc};
+    p.f = fopen(path, "r");
+    if (!p.f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        scenario_free(sc);
+        return -ENOENT;
+    }
+    int line = ini_parse_stream(reader, &p, handler, &p);
+    int read_error = ferror(p.f);
+    fclose(p.f);
+    if (!p.rc && read_error) {
+        snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
+        p.rc = -EIO;
+    }
+    if (!p.rc && p.too_long) {
+        snprintf(p.err, sizeof(p.err), "%s:%d: line too long", path, p.too_long);
+        p.rc = -EINVAL;
+    }
+    if (!p.rc && line > 0) {
+        snprintf(p.err, sizeof(p.err), "%s:%d: syntax error (expected [section] or key = value)",
+                 path, line);
+        p.rc = -EINVAL;
+    }
+    if (!p.rc)
+        check_whole(&p);
+    if (!p.rc) {
+        /* every variant (or the base alone) must make a runnable model */
+        struct model *m = mem_alloc(sizeof(*m));
+        if (!m) {
+            p.rc = -ENOMEM;
+            snprintf(p.err, sizeof(p.err), "%s: out of memory", path);
+        }
+        for (int v = sc->nvariants ? 0 : -1; m && !p.rc && v < sc->nvariants; v++)
+            p.rc = scenario_model(sc, v, m, p.err, sizeof(p.err));
+        mem_free(m);
+    }
+    if (p.rc) {
+        snprintf(err, errlen, "%s", p.err);
+        scenario_free(sc);
+        return p.rc;
+    }
+    *out = sc;
+    return 0;
+}
+
+void scenario_free(struct scenario *sc)
+{
+    if (!sc)
+        return;
+    mem_free(sc->variants);
+    mem_free(sc->overrides);
+    mem_free(sc->cli);
+    mem_free(sc->expect);
+    mem_free(sc);
+}
+
+int scenario_add_set(struct scenario *sc, const char *assignment, char *err, size_t errlen)
+{
+    const char *eq = strchr(assignment, '=');
+    char key[64], e[256];
+    if (!eq || eq == assignment || (size_t)(eq - assignment) >= sizeof(key)) {
+        snprintf(err, errlen, "--set %s: expected KEY=VALUE", assignment);
+        return -EINVAL;
+    }
+    snprintf(key, sizeof(key), "%.*s", (int)(eq - assignment), assignment);
+    struct config scratch = sc->base;
+    int rc = config_set(&scratch, key, eq + 1, 0, e, sizeof(e));
+    if (rc) {
+        snprintf(err, errlen, "--set %s: %s", assignment, e);
+        return rc;
+    }
+    if (strlen(eq + 1) >= sizeof(sc->cli[0].value)) {
+        snprintf(err, errlen, "--set %s: value too long", assignment);
+        return -EINVAL;
+    }
+    if (grow((void **)&sc->cli, sc->ncli, sizeof(sc->cli[0]))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    struct override *o = &sc->cli[sc->ncli++];
+    strcpy(o->key, key);
+    strcpy(o->value, eq + 1);
+    o->line = 0;
+    return 0;
+}
+
+static int apply(struct config *c, const struct override *o, int n)
+{
+    char e[256];
+    for (int i = 0; i < n; i++)
+        if (config_set(c, o[i].key, o[i].value, o[i].line, e, sizeof(e)) != 0)
+            return -EINVAL;
+    return 0;
+}
+
+int scenario_model(const struct scenario *sc, int v, struct model *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof(*m));
+    m->cfg = sc->base;
+    if (v >= 0)
+        apply(&m->cfg, &sc->overrides[sc->variants[v].first], sc->variants[v].count);
+    apply(&m->cfg, sc->cli, sc->ncli);
+    char why[256];
+    int line;
+    if (config_check(&m->cfg, why, sizeof(why), &line) != 0) {
+        if (line > 0)
+            snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
+        else if (v >= 0)
+            snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
+        else
+            snprintf(err, errlen, "%s: %s", sc->path, why);
+        return -EINVAL;
+    }
+    m->nnodes = 1;
+    snprintf(m->node[0].name, sizeof(m->node[0].name), "app");
+    m->node[0].cfg = m->cfg;
+    m->nfaults = sc->nfaults;
+    memcpy(m->fault, sc->fault, sizeof(m->fault[0]) * (size_t)sc->nfaults);
+    return 0;
+}

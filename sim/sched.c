@@ -1,0 +1,173 @@
+/*
+ * Schedulers, with the semantics of the real ones.
+ *
+ * ticker (Go's time.Ticker): ticks on the grid first + k*interval. The
+ * channel holds one tick; a tick that finds it full is dropped. With inline
+ * dispatch the loop runs the job itself (the seed's `case <-ticker.C:
+ * e.runPipeline()`), so a long cycle delays the loop, the one kept tick is
+ * received as soon as it ends (the next cycle starts at once) and the rest
+ * are coalesced. Go 1.23 made the channel synchronous, but a late receiver
+ * still gets the pending tick at once and later ticks stay on the grid
+ * (runtime/time.go: t.when += t.period * (1 + -delta/t.period)).
+ * With spawn dispatch each tick starts its own run (`go runPipeline()`).
+ *
+ * fixed-rate (Spring @Scheduled(fixedRate) on its default single thread,
+ * i.e. ScheduledThreadPoolExecutor.scheduleAtFixedRate): the next run is due
+ * at the previous due time + period, never concurrently; runs that fall
+ * behind start late, back to back, until caught up. With spawn dispatch every
+ * due time starts its own run (Spring's SimpleAsyncTaskScheduler on virtual
+ * threads).
+ *
+ * fixed-delay (@Scheduled(fixedDelay)): the next run is due a delay after the
+ * previous one ended.
+ *
+ * schedule.manual adds a second source: requests at random times, each on
+ * its own thread (an HTTP handler), beside any scheduler.
+ */
+#include "engine_impl.h"
+
+struct ticker {
+    struct sim *sim;
+    struct node *node;
+    sim_time next;
+    bool slot_full;
+    struct trigger slot;
+    struct actor *receiver; /* the loop, when parked in receive */
+};
+
+static sim_time first_due(const struct config *c)
+{
+    if (c->first_at >= 0)
+        return c->first_at;
+    return c->sched == SCHED_TICKER ? c->interval : 0;
+}
+
+/* A tick or due time on the grid, with spawn dispatch: each starts a run. */
+static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    struct sim *s = ctx;
+    struct ticker *tk = arg;
+    struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
+    sim_spawn_job(s, tk->node, &t);
+    tk->next += tk->node->cfg->interval;
+    sim_at(s, tk->next, periodic_spawn, tk, 0);
+}
+
+/* A tick of Go's ticker with inline dispatch: deliver, keep or drop. */
+static void ticker_fire(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    struct sim *s = ctx;
+    struct ticker *tk = arg;
+    struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
+    if (tk->receiver) {
+        struct actor *r = tk->receiver;
+        tk->receiver = NULL;
+        r->trig = t;
+        sim_actor_start(s, r);
+    } else if (!tk->slot_full) {
+        tk->slot = t;
+        tk->slot_full = true;
+    } else {
+        checker_coalesce(&s->chk);
+        sim_trace(s, tk->node, 0, "coalesce", "tick dropped: channel full");
+    }
+    tk->next += tk->node->cfg->interval;
+    sim_at(s, tk->next, ticker_fire, tk, 0);
+}
+
+/* <-ticker.C */
+static struct trigger ticker_receive(struct actor *a, struct ticker *tk)
+{
+    if (tk->slot_full) {
+        tk->slot_full = false;
+        return tk->slot;
+    }
+    tk->receiver = a;
+    sim_park(a);
+    return a->trig;
+}
+
+static void ticker_loop(struct actor *a)
+{
+    struct ticker *tk = a->ctx;
+    const struct config *c = a->node->cfg;
+    if (c->run_at_start) {
+        struct trigger t = sim_trigger_new(a->sim, a->node, a->sim->now, false);
+        sim_job_run(a, &t);
+    }
+    for (;;) {
+        struct trigger t = ticker_receive(a, tk);
+        sim_job_run(a, &t);
+    }
+}
+
+/* Spring's single scheduler thread: fixed-rate or fixed-delay. */
+static void spring_loop(struct actor *a)
+{
+    struct sim *s = a->sim;
+    const struct config *c = a->node->cfg;
+    sim_time due = first_due(c);
+    for (;;) {
+        if (due > s->now)
+            sim_sleep(a, due - s->now);
+        struct trigger t = sim_trigger_new(s, a->node, due, false);
+        sim_job_run(a, &t);
+        due = c->sched == SCHED_FIXED_RATE ? due + c->interval : s->now + c->interval;
+    }
+}
+
+static void manual_fire(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    struct sim *s = ctx;
+    struct node *n = arg;
+    struct trigger t = sim_trigger_new(s, n, s->now, true);
+    sim_spawn_job(s, n, &t);
+    sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, 0);
+}
+
+static void loop_start(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    sim_actor_start(ctx, arg);
+}
+
+static void spawn_start(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    struct sim *s = ctx;
+    struct ticker *tk = arg;
+    struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
+    sim_spawn_job(s, tk->node, &t);
+}
+
+void sched_start(struct sim *s, struct node *n)
+{
+    const struct config *c = n->cfg;
+    struct ticker *tk = &((struct ticker *)s->sched_state)[n->id];
+    *tk = (struct ticker){.sim = s, .node = n, .next = first_due(c)};
+
+    if (c->dispatch == DISPATCH_SPAWN) {
+        if (c->sched == SCHED_TICKER && c->run_at_start)
+            sim_at(s, 0, spawn_start, tk, 0);
+        sim_at(s, tk->next, periodic_spawn, tk, 0);
+    } else if (c->sched == SCHED_TICKER) {
+        struct actor *a = sim_actor_new(s, n, ticker_loop);
+        if (!a)
+            return;
+        a->ctx = tk;
+        sim_at(s, 0, loop_start, a, 0);
+        sim_at(s, tk->next, ticker_fire, tk, 0);
+    } else {
+        struct actor *a = sim_actor_new(s, n, spring_loop);
+        if (!a)
+            return;
+        sim_at(s, 0, loop_start, a, 0);
+    }
+    if (c->manual.kind != DIST_NONE)
+        sim_at(s, dist_sample(&c->manual, &s->rng_manual), manual_fire, n, 0);
+}
+
+size_t sched_state_size(void) { return sizeof(struct ticker); }

@@ -1,0 +1,173 @@
+/* Case runs and verdicts (see verdict.h). */
+#include "verdict.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "mem.h"
+
+static void append(char *buf, size_t len, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n && n + 2 < len)
+        strcat(buf, "; "), n += 2;
+    snprintf(buf + n, len - n, "%s", s);
+}
+
+int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
+             struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,
+             size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    out->guard = g;
+    out->variant = v;
+    out->seeds = seeds;
+    metrics_init(&out->agg);
+
+    struct model *m = mem_alloc(sizeof(*m));
+    struct metrics *met = mem_alloc(sizeof(*met));
+    const struct expectation **sel = mem_alloc(sizeof(*sel) * (size_t)(sc->nexpect + 1));
+    int rc = -ENOMEM;
+    if (!m || !met || !sel) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    rc = scenario_model(sc, v, m, err, errlen);
+    if (rc)
+        goto out;
+    m->cfg.guard = g;
+    for (int i = 0; i < m->nnodes; i++)
+        m->node[i].cfg.guard = g;
+
+    int n = expect_select(sc->expect, sc->nexpect, g->name, scenario_variant_name(sc, v), sel);
+    if (n > VERDICT_MAX_EXPECT)
+        n = VERDICT_MAX_EXPECT;
+    out->nexpect = n;
+    for (int i = 0; i < n; i++)
+        out->st[i] = (struct expect_status){.e = sel[i], .held = sel[i]->mode == EXPECT_EVERY};
+
+    for (uint64_t seed = seeds.from;; seed++) {
+        rc = sim_run(m, seed, trace, met);
+        if (rc) {
+            snprintf(err, errlen, "%s, guard %s, seed %" PRIu64 ": %s", sc->path, g->name, seed,
+                     rc == -E2BIG ? "more runs alive at once than the simulator allows "
+                                    "(runs pile up without bound)"
+                                  : strerror(-rc));
+            out->error = rc;
+            goto out;
+        }
+        struct seed_outcome o = {.m = met, .pass = true};
+        o.violation = met->max_concurrency > m->cfg.limit;
+        if (o.violation && !out->violating_seeds++) {
+            out->first_violating_seed = seed;
+            if (met->nwindows)
+                out->first_window = met->window[0];
+        }
+        for (int i = 0; i < n; i++) {
+            struct expect_status *st = &out->st[i];
+            double val = metric_value(met, st->e->metric);
+            bool ok = expect_holds(st->e, val);
+            if (ok) {
+                st->seeds_held++;
+                if (st->e->mode == EXPECT_SOME)
+                    st->held = true;
+            } else {
+                char t[128], d[200];
+                if (st->e->mode == EXPECT_EVERY && st->held) {
+                    st->held = false;
+                    st->first_failing_seed = seed;
+                    st->first_failing_value = val;
+                }
+                o.pass = false;
+                snprintf(d, sizeof(d), "%s (was %g)", expect_format(st->e, t, sizeof(t)), val);
+                append(o.failed, sizeof(o.failed), d);
+            }
+        }
+        metrics_merge(&out->agg, met);
+        out->nseeds++;
+        if (cb)
+            cb(user, out, &o);
+        if (seed == seeds.to)
+            break;
+    }
+    out->pass = true;
+    for (int i = 0; i < n; i++)
+        out->pass &= out->st[i].held;
+    rc = 0;
+out:
+    mem_free(sel);
+    mem_free(met);
+    mem_free(m);
+    return rc;
+}
+
+char *case_failures(const struct case_result *c, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < c->nexpect; i++) {
+        const struct expect_status *st = &c->st[i];
+        if (st->held)
+            continue;
+        char t[128], d[256];
+        expect_format(st->e, t, sizeof(t));
+        if (st->e->mode == EXPECT_EVERY)
+            snprintf(d, sizeof(d), "%s failed on seed %" PRIu64 " (was %g)", t,
+                     st->first_failing_seed, st->first_failing_value);
+        else
+            snprintf(d, sizeof(d), "%s held on no seed", t);
+        append(buf, len, d);
+    }
+    return buf;
+}
+
+/* Appends s to buf, single-quoted if a shell would split or expand it. */
+static void shell_word(char *buf, size_t len, const char *s)
+{
+    size_t n = strlen(buf);
+    if (n + 1 < len)
+        buf[n++] = ' ', buf[n] = 0;
+    if (*s && !strpbrk(s, " \t\n'\"\\$`*?[]{}()<>|&;#~!")) {
+        snprintf(buf + n, len - n, "%s", s);
+        return;
+    }
+    if (n + 1 < len)
+        buf[n++] = '\'';
+    for (; *s && n + 5 < len; s++) {
+        if (*s == '\'') {
+            memcpy(buf + n, "'\\''", 4);
+            n += 4;
+        } else {
+            buf[n++] = *s;
+        }
+    }
+    if (n + 1 < len)
+        buf[n++] = '\'';
+    buf[n < len ? n : len - 1] = 0;
+}
+
+char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,
+                  size_t len)
+{
+    char num[32];
+    snprintf(buf, len, "overlapsim run");
+    shell_word(buf, len, sc->path);
+    if (c->variant >= 0) {
+        shell_word(buf, len, "--variant");
+        shell_word(buf, len, sc->variants[c->variant].name);
+    }
+    shell_word(buf, len, "--guard");
+    shell_word(buf, len, c->guard->name);
+    snprintf(num, sizeof(num), "%" PRIu64, seed);
+    shell_word(buf, len, "--seed");
+    shell_word(buf, len, num);
+    for (int i = 0; i < sc->ncli; i++) {
+        char kv[400];
+        snprintf(kv, sizeof(kv), "%s=%s", sc->cli[i].key, sc->cli[i].value);
+        shell_word(buf, len, "--set");
+        shell_word(buf, len, kv);
+    }
+    return buf;
+}
