@@ -88,7 +88,11 @@ struct sim {
 
 /* A new or recycled actor on node running main; NULL (and sim->error) on failure. */
 struct actor *sim_actor_new(struct sim *s, struct node *n, void (*main)(struct actor *));
-/* Starts a from the event loop: runs until it first blocks or ends. */
+/*
+ * Starts a from the event loop: runs until it first blocks or ends. The actor
+ * may run ahead in time (see sim_sleep), so this must be the last thing an
+ * event handler does: push the handler's own future events first.
+ */
 void sim_actor_start(struct sim *s, struct actor *a);
 /* From inside an actor: gives the CPU back to the event loop until woken. */
 void sim_park(struct actor *a);

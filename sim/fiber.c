@@ -31,8 +31,10 @@ void fiber_trampoline(void);
 #include <ucontext.h>
 #endif
 
+#ifdef FIBER_ASAN
 /* The fiber a switch came from, so the one arriving can tell ASan its bounds. */
 static _Thread_local struct fiber *switch_from;
+#endif
 
 static void arrived(struct fiber *self)
 {
@@ -119,8 +121,8 @@ void fiber_destroy(struct fiber *f)
 
 void fiber_switch(struct fiber *from, struct fiber *to)
 {
-    switch_from = from;
 #ifdef FIBER_ASAN
+    switch_from = from;
     __sanitizer_start_switch_fiber(&from->asan_fake, to->asan_bottom, to->asan_size);
 #endif
 #if defined(__x86_64__)

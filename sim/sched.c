@@ -49,9 +49,9 @@ static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
     struct sim *s = ctx;
     struct ticker *tk = arg;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    sim_spawn_job(s, tk->node, &t);
     tk->next += tk->node->cfg->interval;
     sim_at(s, tk->next, periodic_spawn, tk, 0);
+    sim_spawn_job(s, tk->node, &t);
 }
 
 /* A tick of Go's ticker with inline dispatch: deliver, keep or drop. */
@@ -61,6 +61,8 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
     struct sim *s = ctx;
     struct ticker *tk = arg;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
+    tk->next += tk->node->cfg->interval;
+    sim_at(s, tk->next, ticker_fire, tk, 0);
     if (tk->receiver) {
         struct actor *r = tk->receiver;
         tk->receiver = NULL;
@@ -73,8 +75,6 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
         checker_coalesce(&s->chk);
         sim_trace(s, tk->node, 0, "coalesce", "tick dropped: channel full");
     }
-    tk->next += tk->node->cfg->interval;
-    sim_at(s, tk->next, ticker_fire, tk, 0);
 }
 
 /* <-ticker.C */
@@ -124,8 +124,8 @@ static void manual_fire(void *ctx, void *arg, uint64_t tag)
     struct sim *s = ctx;
     struct node *n = arg;
     struct trigger t = sim_trigger_new(s, n, s->now, true);
-    sim_spawn_job(s, n, &t);
     sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, 0);
+    sim_spawn_job(s, n, &t);
 }
 
 static void loop_start(void *ctx, void *arg, uint64_t tag)

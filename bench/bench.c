@@ -1,0 +1,232 @@
+/*
+ * make bench: how fast the engine simulates, against a bare hand-written
+ * loop of the same model, and how much memory a simulated year takes.
+ * Figures are medians of several runs (the machines are shared and noisy);
+ * compare ratios, not absolute numbers.
+ *
+ * The model (etl-ticker's defaults): a 30 s ticker, spawn dispatch, a run is
+ * lognormal(median=20s,p99=60s) + uniform(2s,6s), skip when busy.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../sim/dist.h"
+#include "../sim/engine.h"
+#include "../sim/prng.h"
+#include "../sim/scenario.h"
+#include "../sim/verdict.h"
+
+#define REPEAT 7
+#define SCENARIO "scenarios/etl-ticker.ini"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return v[n / 2];
+}
+
+/* --- the bare loop: a binary heap of (time, kind), nothing else --- */
+
+struct bare_ev {
+    sim_time at;
+    int kind; /* 0 tick, 1 end */
+};
+
+static void bare_push(struct bare_ev *h, int *n, struct bare_ev e)
+{
+    int i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2].at > e.at) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = e;
+}
+
+static struct bare_ev bare_pop(struct bare_ev *h, int *n)
+{
+    struct bare_ev top = h[0], last = h[--*n];
+    int i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1].at < h[c].at)
+            c++;
+        if (h[c].at >= last.at)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = last;
+    return top;
+}
+
+static double bare_loop(sim_time duration, uint64_t *triggers)
+{
+    struct dist api, db;
+    char err[100];
+    dist_parse("lognormal(median=20s,p99=60s)", &api, err, sizeof(err));
+    dist_parse("uniform(2s,6s)", &db, err, sizeof(err));
+    struct prng r;
+    prng_seed(&r, 1, PRNG_JOB);
+    struct bare_ev heap[16];
+    int n = 0, busy = 0;
+    uint64_t trig = 0, runs = 0;
+    double t0 = now_s();
+    bare_push(heap, &n, (struct bare_ev){30 * SIM_S, 0});
+    while (n) {
+        struct bare_ev e = bare_pop(heap, &n);
+        if (e.at >= duration)
+            break;
+        if (e.kind == 0) {
+            trig++;
+            sim_time d = dist_sample(&api, &r) + dist_sample(&db, &r);
+            if (!busy) {
+                busy = 1;
+                runs++;
+                bare_push(heap, &n, (struct bare_ev){e.at + d, 1});
+            }
+            bare_push(heap, &n, (struct bare_ev){e.at + 30 * SIM_S, 0});
+        } else {
+            busy = 0;
+        }
+    }
+    double t = now_s() - t0;
+    *triggers = trig + (runs == 0);
+    return t;
+}
+
+static struct scenario *load(void)
+{
+    struct scenario *sc;
+    char err[600];
+    if (scenario_load(SCENARIO, &sc, err, sizeof(err)) != 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(2);
+    }
+    return sc;
+}
+
+/* One seed of etl-ticker@spawn with the atomic guard for `duration`. */
+static double engine_run(struct scenario *sc, sim_time duration, struct metrics *m)
+{
+    struct model *mod = malloc(sizeof(*mod));
+    char err[600];
+    if (!mod || scenario_model(sc, scenario_variant_find(sc, "spawn"), mod, err, sizeof(err))) {
+        fprintf(stderr, "bench: cannot build model\n");
+        exit(2);
+    }
+    mod->cfg.duration = duration;
+    mod->cfg.guard = mod->node[0].cfg.guard = guard_lookup("atomic");
+    double t0 = now_s();
+    if (sim_run(mod, 1, NULL, m) != 0) {
+        fprintf(stderr, "bench: engine failed\n");
+        exit(2);
+    }
+    double t = now_s() - t0;
+    free(mod);
+    return t;
+}
+
+static long year_rss_kib(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct scenario *sc = load();
+        struct metrics *m = malloc(sizeof(*m));
+        engine_run(sc, 365 * SIM_DAY, m);
+        _exit(0);
+    }
+    int status;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+        return -1;
+    return ru.ru_maxrss;
+}
+
+int main(void)
+{
+    struct scenario *sc = load();
+    struct metrics *m = malloc(sizeof(*m));
+    double bare[REPEAT], trig_rate[REPEAT], ev_rate[REPEAT], ratio[REPEAT];
+    sim_time thirty_days = 30 * SIM_DAY;
+
+    printf("overlapsim benchmark (median of %d runs; one core)\n\n", REPEAT);
+    for (int i = 0; i < REPEAT; i++) {
+        uint64_t trig;
+        double t = bare_loop(365 * SIM_DAY, &trig);
+        bare[i] = (double)trig / t;
+    }
+    double bare_rate = median(bare, REPEAT);
+
+    for (int i = 0; i < REPEAT; i++) {
+        double t = engine_run(sc, thirty_days, m);
+        trig_rate[i] = (double)m->triggers / t;
+        ev_rate[i] = (double)m->events / t;
+        ratio[i] = time_to_sec(thirty_days) / t;
+    }
+    double tr = median(trig_rate, REPEAT);
+    printf("etl-ticker, 30 simulated days, spawn dispatch, atomic guard (%llu triggers):\n",
+           (unsigned long long)m->triggers);
+    printf("  triggers per second       %12.0f\n", tr);
+    printf("  events per second         %12.0f\n", median(ev_rate, REPEAT));
+    printf("  simulated / wall time     %12.0f x\n", median(ratio, REPEAT));
+    printf("  bare heap loop, same model%12.0f triggers/s\n", bare_rate);
+    printf("  engine / bare loop        %12.2f (target: at least 0.20, i.e. within 5x)\n",
+           tr / bare_rate);
+    printf("  target 5,000,000 triggers/s: %s\n\n", tr >= 5e6 ? "met" : "NOT MET");
+
+    /* 1000 seeds x every guard, as `compare` does */
+    const char *guards[] = {"none", "flag", "atomic", "mutex", "mutex-wait", "semaphore"};
+    int v = scenario_variant_find(sc, "spawn");
+    struct case_result *res = malloc(sizeof(*res));
+    char err[600];
+    double compare[3];
+    uint64_t total = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now_s();
+        total = 0;
+        for (size_t g = 0; g < sizeof(guards) / sizeof(guards[0]); g++) {
+            if (case_run(sc, v, guard_lookup(guards[g]), (struct seed_range){1, 1000}, NULL, NULL,
+                         NULL, res, err, sizeof(err)) != 0) {
+                fprintf(stderr, "bench: %s\n", err);
+                return 2;
+            }
+            total += res->agg.triggers;
+        }
+        compare[r] = now_s() - t0;
+    }
+    double ct = median(compare, 3);
+    printf("compare etl-ticker@spawn, 6 guards x 1000 seeds x 1 day (%llu triggers):\n",
+           (unsigned long long)total);
+    printf("  wall time                 %12.2f s\n", ct);
+    printf("  triggers per second       %12.0f\n\n", (double)total / ct);
+
+    long rss = year_rss_kib();
+    printf("one simulated year (1,051,200 triggers), peak resident memory: %.1f MiB "
+           "(target: under 64 MiB)\n",
+           (double)rss / 1024.0);
+    free(res);
+    free(m);
+    scenario_free(sc);
+    return 0;
+}
