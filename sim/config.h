@@ -13,10 +13,11 @@
 #include <stdint.h>
 
 #include "../guards/guard.h"
+#include "cron.h"
 #include "dist.h"
 #include "time.h"
 
-enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY };
+enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY, SCHED_CRON };
 enum dispatch { DISPATCH_INLINE, DISPATCH_SPAWN };
 
 #define CONFIG_MAX_GUARDS 32
@@ -47,6 +48,23 @@ struct config {
     /* [guard] */
     const struct guard_ops *guard;
     struct guard_params gp;
+    /* added with the simulated world */
+    int nnodes;            /* scenario.nodes: nodes when the file has no [node] sections */
+    char cron_text[64];    /* schedule.cron as written */
+    struct cron_expr cron; /* schedule.cron parsed */
+    struct dist phase;     /* schedule.phase: random delay of each node's first run */
+    bool release_on_error; /* job.release_on_error: release in a finally block */
+    char host[32];         /* node.host ("": the node's name) */
+    sim_time clock_offset, clock_jitter;
+    double drift_ppm;
+    int pid_max;
+    double pid_rate;
+    sim_time exec_latency, fs_latency, ps_latency;
+    struct dist db_latency; /* round trip of a statement */
+    int db_pool;
+    sim_time db_timeout, db_tx_age;
+    sim_time db_clock_offset;
+    double db_drift_ppm;
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
 };
@@ -61,6 +79,10 @@ enum config_type {
     CT_GUARD,
     CT_GUARDS,
     CT_SEEDS,
+    CT_SIGNED, /* a duration that may be negative (clock offsets) */
+    CT_FACTOR, /* a non-negative number (double) */
+    CT_REAL,   /* any number (double), e.g. a drift in ppm */
+    CT_CRON,   /* a cron expression */
 };
 
 struct config_key {
@@ -95,6 +117,15 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
  * in *line (0 if it kept its default).
  */
 int config_check(const struct config *c, char *err, size_t errlen, int *line);
+
+/*
+ * Fills in what follows from other keys once every override is applied: a
+ * cron schedule's interval (the gap between its first two firings, unless
+ * schedule.interval is set), the guard's interval (schedule.interval unless
+ * guard.interval is set) and ShedLock's lockAtMostFor (max_factor x interval
+ * unless set).
+ */
+void config_resolve(struct config *c);
 
 /* Formats a key's current value as text that config_set accepts. */
 char *config_get(const struct config *c, const struct config_key *k, char *buf, size_t len);

@@ -35,14 +35,28 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
     return t;
 }
 
+/* A fault point, when any fault is placed at one (the common case pays a branch). */
+static inline int point(struct actor *a, enum fault_point_id at)
+{
+    return a->sim->point_faults && !a->killed ? inject_point(a, at) : 0;
+}
+
 void sim_job_run(struct actor *a, const struct trigger *t)
 {
     struct sim *s = a->sim;
-    struct guard *g = a->proc->guard;
-    struct guard_hold hold = {0, -1, 0};
+    struct proc *p = a->proc;
+    struct guard *g = p->guard;
+    struct guard_hold hold = {0, -1, 0, 0};
     char d[128], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
+    bool was_job = a->is_job;
+    a->is_job = true;
 
-    int rc = guard_try_acquire(g, &a->env, &hold);
+    int thrown = point(a, POINT_BEFORE_ACQUIRE);
+    int rc = a->killed ? -ESRCH : guard_try_acquire(g, &a->env, &hold);
+    if (a->killed) {
+        sim_trace(s, a->node, 0, "killed", "before it acquired");
+        goto out;
+    }
     if (rc != 1) {
         if (rc < 0)
             checker_guard_error(&s->chk);
@@ -51,15 +65,17 @@ void sim_job_run(struct actor *a, const struct trigger *t)
             snprintf(d, sizeof(d), "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
             sim_trace(s, a->node, 0, "skip", d);
         }
-        return;
+        goto out;
     }
     uint64_t run = ++s->next_run;
     sim_time started = s->now;
+    a->run = run;
+    a->grant = hold.token;
     if (checker_start(&s->chk, started, run, a->node->id, t->at) != 0 && !s->error)
         s->error = -ENOMEM;
 
     sim_time api = t->api;
-    const struct dist *slow = inject_api_override(s);
+    const struct dist *slow = inject_api_override(s, a->node);
     if (slow)
         api = dist_sample(slow, &s->rng_fault);
     if (s->trace) {
@@ -67,22 +83,73 @@ void sim_job_run(struct actor *a, const struct trigger *t)
                  time_format(t->db, t2), slow ? " (api slowed)" : "");
         sim_trace(s, a->node, run, "start", d);
     }
-    sim_sleep(a, api);
-    sim_sleep(a, t->db);
+    thrown |= point(a, POINT_AFTER_ACQUIRE);
+    if (!thrown)
+        sim_phase_sleep(a, api);
+    if (!thrown)
+        thrown |= point(a, POINT_BEFORE_WRITE);
+    if (!thrown && !a->interrupted && !a->killed) {
+        /* the write: a sink that checks fencing tokens may turn it away */
+        if (env_sink_write(&a->env, hold.token) == -ESTALE)
+            sim_trace(s, a->node, run, "write", "rejected: a newer fencing token was seen");
+        else
+            sim_phase_sleep(a, t->db);
+    }
+    if (!thrown)
+        thrown |= point(a, POINT_AFTER_WRITE);
     checker_end(&s->chk, s->now, run, started);
-    sim_trace(s, a->node, run, "end", NULL);
-    guard_release(g, &a->env, &hold);
+    if (a->killed) { /* kill -9: no finally, no trap */
+        s->m->runs_killed++;
+        sim_trace(s, a->node, run, "killed", NULL);
+        goto out;
+    }
+    sim_trace(s, a->node, run, "end", thrown ? "threw" : a->interrupted ? "interrupted" : NULL);
+    if (thrown) {
+        s->m->job_errors++;
+        if (!a->node->cfg->release_on_error) { /* no finally block */
+            p->release_pending = true;
+            p->pending = hold;
+            goto out;
+        }
+    }
+    point(a, POINT_BEFORE_RELEASE);
+    if (!a->killed)
+        guard_release(g, &a->env, &hold);
+    point(a, POINT_AFTER_RELEASE);
+out:
+    a->run = 0;
+    a->grant = 0;
+    a->is_job = was_job;
 }
 
-static void worker_main(struct actor *a) { sim_job_run(a, &a->trig); }
+static void worker_main(struct actor *a)
+{
+    struct proc *p = a->proc;
+    bool own = p->cmd == WORLD_CMD_JOB; /* a process of its own (cron) */
+    if (own)
+        sim_sleep(a, a->node->cfg->exec_latency); /* fork and exec */
+    sim_job_run(a, &a->trig);
+    if (own && p->release_pending && !a->killed && (p->guard->ops->flags & GUARD_F_TRAP)) {
+        p->release_pending = false; /* `trap cleanup EXIT` runs as the process exits */
+        guard_release(p->guard, &a->env, &p->pending);
+    }
+}
 
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
 {
-    struct actor *a = sim_actor_new(s, n, worker_main);
+    struct proc *p = n->service;
+    if (n->cfg->sched == SCHED_CRON && !n->down) /* every run is a new process */
+        p = sim_proc_spawn(s, n, WORLD_CMD_JOB);
+    if (!p || n->down)
+        return;
+    struct actor *a = sim_actor_new_in(s, n, p, worker_main);
     if (!a)
         return;
     a->trig = *t;
-    sim_actor_start(s, a);
+    if (s->current || n->paused_until > s->now || p->paused_until > s->now)
+        sim_actor_start_at(s, a, s->now); /* not from inside another actor */
+    else
+        sim_actor_start(s, a);
 }
 
 /* --- the environment a guard sees inside the simulator --- */
@@ -90,15 +157,16 @@ void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
 static sim_time env_clock_now_sim(struct env *e)
 {
     struct actor *a = (struct actor *)e;
-    return a->sim->now;
+    return node_clock_local(&a->node->clock, a->sim->now);
 }
 
 static void env_sleep_sim(struct env *e, sim_time d) { sim_sleep((struct actor *)e, d); }
 
 static void env_mutex_lock_sim(struct env *e, pthread_mutex_t *m)
 {
-    while (pthread_mutex_trylock(m) == EBUSY)
-        sim_wait_on((struct actor *)e, m);
+    struct actor *a = (struct actor *)e;
+    while (!a->killed && pthread_mutex_trylock(m) == EBUSY)
+        sim_wait_on(a, m);
 }
 
 static void env_mutex_unlock_sim(struct env *e, pthread_mutex_t *m)
@@ -112,4 +180,17 @@ const struct env_ops sim_env_ops = {
     .sleep = env_sleep_sim,
     .mutex_lock = env_mutex_lock_sim,
     .mutex_unlock = env_mutex_unlock_sim,
+    .file_open = world_env_open,
+    .file_close = world_env_close,
+    .file_read = world_env_read,
+    .file_write = world_env_write,
+    .file_unlink = world_env_unlink,
+    .file_rename = world_env_rename,
+    .file_flock = world_env_flock,
+    .proc_self = world_env_proc_self,
+    .proc_lookup = world_env_proc_lookup,
+    .db_session_open = world_env_session_open,
+    .db_session_close = world_env_session_close,
+    .db_exec = world_env_db_exec,
+    .sink_write = world_env_sink_write,
 };

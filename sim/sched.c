@@ -23,6 +23,12 @@
  *
  * schedule.manual adds a second source: requests at random times, each on
  * its own thread (an HTTP handler), beside any scheduler.
+ *
+ * Each node runs its own scheduler (every replica has its @Scheduled), first
+ * due after its own random phase (schedule.phase). Timers here use the
+ * monotonic clock: a node's wall-clock skew does not move them, a pause
+ * delays them (a stopped process fires late), and a crash stops them until
+ * the node restarts. cron, which reads the wall clock, is in sched_cron.c.
  */
 #include "engine_impl.h"
 
@@ -35,6 +41,7 @@ struct ticker {
     struct actor *receiver; /* the loop, when parked in receive */
 };
 
+/* The first tick or run, counted from the scheduler's start. */
 static sim_time first_due(const struct config *c)
 {
     if (c->first_at >= 0)
@@ -42,30 +49,44 @@ static sim_time first_due(const struct config *c)
     return c->sched == SCHED_TICKER ? c->interval : 0;
 }
 
+/* The next grid time after a tick at tk->next fired now. Go's ticker skips to
+ * the first grid point after now (a pause or a late runtime drops ticks);
+ * Spring's fixed rate keeps every due time and catches up in a burst. */
+static void grid_advance(struct sim *s, struct ticker *tk)
+{
+    sim_time iv = tk->node->cfg->interval;
+    tk->next += iv;
+    if (tk->node->cfg->sched == SCHED_TICKER && tk->next <= s->now)
+        tk->next += (s->now - tk->next) / iv * iv + iv;
+}
+
 /* A tick or due time on the grid, with spawn dispatch: each starts a run. */
 static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct ticker *tk = arg;
+    if (sim_node_gate(s, tk->node, periodic_spawn, arg, tag))
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    tk->next += tk->node->cfg->interval;
-    sim_at(s, tk->next, periodic_spawn, tk, 0);
+    grid_advance(s, tk);
+    sim_at(s, tk->next, periodic_spawn, tk, tag);
     sim_spawn_job(s, tk->node, &t);
 }
 
 /* A tick of Go's ticker with inline dispatch: deliver, keep or drop. */
 static void ticker_fire(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct ticker *tk = arg;
+    if (sim_node_gate(s, tk->node, ticker_fire, arg, tag))
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    tk->next += tk->node->cfg->interval;
-    sim_at(s, tk->next, ticker_fire, tk, 0);
+    grid_advance(s, tk);
+    sim_at(s, tk->next, ticker_fire, tk, tag);
     if (tk->receiver) {
         struct actor *r = tk->receiver;
         tk->receiver = NULL;
+        r->slot = NULL;
         r->trig = t;
         sim_actor_start(s, r);
     } else if (!tk->slot_full) {
@@ -85,6 +106,7 @@ static struct trigger ticker_receive(struct actor *a, struct ticker *tk)
         return tk->slot;
     }
     tk->receiver = a;
+    a->slot = &tk->receiver;
     sim_park(a);
     return a->trig;
 }
@@ -97,8 +119,10 @@ static void ticker_loop(struct actor *a)
         struct trigger t = sim_trigger_new(a->sim, a->node, a->sim->now, false);
         sim_job_run(a, &t);
     }
-    for (;;) {
+    while (!a->killed && !a->interrupted) {
         struct trigger t = ticker_receive(a, tk);
+        if (a->killed)
+            break;
         sim_job_run(a, &t);
     }
 }
@@ -108,10 +132,13 @@ static void spring_loop(struct actor *a)
 {
     struct sim *s = a->sim;
     const struct config *c = a->node->cfg;
-    sim_time due = first_due(c);
-    for (;;) {
+    struct ticker *tk = a->ctx;
+    sim_time due = tk->next;
+    while (!a->killed && !a->interrupted) {
         if (due > s->now)
             sim_sleep(a, due - s->now);
+        if (a->killed)
+            break;
         struct trigger t = sim_trigger_new(s, a->node, due, false);
         sim_job_run(a, &t);
         due = c->sched == SCHED_FIXED_RATE ? due + c->interval : s->now + c->interval;
@@ -120,25 +147,21 @@ static void spring_loop(struct actor *a)
 
 static void manual_fire(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct node *n = arg;
+    if (sim_node_gate(s, n, manual_fire, arg, tag)) /* requests wait out a pause */
+        return;
     struct trigger t = sim_trigger_new(s, n, s->now, true);
-    sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, 0);
+    sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, tag);
     sim_spawn_job(s, n, &t);
-}
-
-static void loop_start(void *ctx, void *arg, uint64_t tag)
-{
-    (void)tag;
-    sim_actor_start(ctx, arg);
 }
 
 static void spawn_start(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct ticker *tk = arg;
+    if (sim_node_gate(s, tk->node, spawn_start, arg, tag))
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
     sim_spawn_job(s, tk->node, &t);
 }
@@ -147,27 +170,31 @@ void sched_start(struct sim *s, struct node *n)
 {
     const struct config *c = n->cfg;
     struct ticker *tk = &((struct ticker *)s->sched_state)[n->id];
-    *tk = (struct ticker){.sim = s, .node = n, .next = first_due(c)};
+    uint64_t ep = n->epoch;
+    *tk = (struct ticker){.sim = s, .node = n, .next = s->now + first_due(c) + n->phase};
 
-    if (c->dispatch == DISPATCH_SPAWN) {
+    if (c->sched == SCHED_CRON) {
+        sched_cron_start(s, n);
+    } else if (c->dispatch == DISPATCH_SPAWN) {
         if (c->sched == SCHED_TICKER && c->run_at_start)
-            sim_at(s, 0, spawn_start, tk, 0);
-        sim_at(s, tk->next, periodic_spawn, tk, 0);
+            sim_at(s, s->now, spawn_start, tk, ep);
+        sim_at(s, tk->next, periodic_spawn, tk, ep);
     } else if (c->sched == SCHED_TICKER) {
         struct actor *a = sim_actor_new(s, n, ticker_loop);
         if (!a)
             return;
         a->ctx = tk;
-        sim_at(s, 0, loop_start, a, 0);
-        sim_at(s, tk->next, ticker_fire, tk, 0);
+        sim_actor_start_at(s, a, s->now);
+        sim_at(s, tk->next, ticker_fire, tk, ep);
     } else {
         struct actor *a = sim_actor_new(s, n, spring_loop);
         if (!a)
             return;
-        sim_at(s, 0, loop_start, a, 0);
+        a->ctx = tk;
+        sim_actor_start_at(s, a, s->now);
     }
     if (c->manual.kind != DIST_NONE)
-        sim_at(s, dist_sample(&c->manual, &s->rng_manual), manual_fire, n, 0);
+        sim_at(s, s->now + dist_sample(&c->manual, &s->rng_manual), manual_fire, n, ep);
 }
 
 size_t sched_state_size(void) { return sizeof(struct ticker); }
