@@ -8,6 +8,8 @@
 
 extern const struct guard_ops guard_none, guard_flag, guard_atomic, guard_mutex,
     guard_mutex_wait, guard_semaphore;
+extern const struct guard_ops guard_pidfile_check, guard_pidfile, guard_flock, guard_lease,
+    guard_lease_local, guard_shedlock, guard_lease_fenced, guard_advisory;
 
 const struct guard_ops *const guard_registry[] = {
     &guard_none,
@@ -16,6 +18,14 @@ const struct guard_ops *const guard_registry[] = {
     &guard_mutex,
     &guard_mutex_wait,
     &guard_semaphore,
+    &guard_pidfile_check,
+    &guard_pidfile,
+    &guard_flock,
+    &guard_lease,
+    &guard_lease_local,
+    &guard_shedlock,
+    &guard_lease_fenced,
+    &guard_advisory,
     NULL,
 };
 

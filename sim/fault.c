@@ -100,9 +100,12 @@ int fault_set(struct fault_spec *f, const char *key, const char *value, char *er
         return -EINVAL;
     }
     if (!strcmp(key, "at") || !strcmp(key, "for") || !strcmp(key, "restart_after") ||
-        !strcmp(key, "until")) {
-        sim_time *t = key[0] == 'a' ? &f->at : key[0] == 'f' ? &f->dur
-                                           : key[0] == 'r' ? &f->restart_after : &f->until;
+        !strcmp(key, "until") || !strcmp(key, "delay")) {
+        sim_time *t = key[0] == 'a'   ? &f->at
+                      : key[0] == 'f' ? &f->dur
+                      : key[0] == 'r' ? &f->restart_after
+                      : key[0] == 'u' ? &f->until
+                                      : &f->delay;
         if (time_parse_duration(value, t) != 0)
             return bad(err, errlen, key, "bad duration", value);
         return 0;
@@ -233,6 +236,10 @@ int fault_check(const struct fault_spec *f, char *err, size_t errlen)
     }
     if (f->kind == FAULT_PID_REUSE && f->point != POINT_NONE && f->point != POINT_CRASH) {
         snprintf(err, errlen, "pid-reuse happens at a time or after = crash");
+        return -EINVAL;
+    }
+    if (f->delay && f->point != POINT_CRASH) {
+        snprintf(err, errlen, "delay applies to faults placed after = crash");
         return -EINVAL;
     }
     if (f->point != POINT_NONE && f->every.kind != DIST_NONE) {

@@ -66,7 +66,10 @@ struct fault_spec {
     bool same_cmdline;         /* pid-reuse */
     struct dist every;         /* repeat at random intervals (DIST_NONE: once) */
     sim_time until;            /* repeats stop here (0: the end) */
+    sim_time delay;            /* after = crash: this long after the crash */
     bool has_by;
+    int nvariants; /* [fault @a @b]: only in these variants (0: in all) */
+    char variants[4][32];
 };
 
 /* Name of a kind, as written in scenario files. */

@@ -24,6 +24,8 @@ struct inj_fault {
     struct prng rng;
     int hits;
     sim_time win_start, win_end; /* the window in effect (windowed kinds) */
+    struct node *crash_node;     /* after = crash with a delay: what it follows */
+    int crash_pid;
 };
 
 struct inject_state {
@@ -348,6 +350,37 @@ int inject_point(struct actor *a, enum fault_point_id point)
     return flags;
 }
 
+static void after_crash(struct sim *s, struct inj_fault *in, struct node *n, int pid)
+{
+    const struct fault_spec *f = in->f;
+    switch (f->kind) {
+    case FAULT_PID_REUSE:
+        pid_reuse(s, in, n, pid);
+        break;
+    case FAULT_PAUSE:
+        sim_pause(s, n, NULL, s->now + f->dur);
+        break;
+    case FAULT_DB_DISCONNECT:
+        disconnect_node(s, n);
+        break;
+    case FAULT_MANUAL_RUN: {
+        struct trigger t = sim_trigger_new(s, n, s->now, true);
+        sim_trace(s, n, 0, "fault", "manual-run (after crash)");
+        sim_spawn_job(s, n, &t);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void after_crash_event(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    struct inj_fault *in = arg;
+    after_crash(ctx, in, in->crash_node, in->crash_pid);
+}
+
 void inject_crashed(struct sim *s, struct node *n, struct proc *p)
 {
     struct inject_state *st = s->inject_state;
@@ -356,25 +389,14 @@ void inject_crashed(struct sim *s, struct node *n, struct proc *p)
         const struct fault_spec *f = in->f;
         if (f->point != POINT_CRASH || !hits(s, in, n))
             continue;
-        switch (f->kind) {
-        case FAULT_PID_REUSE:
-            pid_reuse(s, in, n, p ? p->pid : n->host->last_job_exit);
-            break;
-        case FAULT_PAUSE:
-            sim_pause(s, n, NULL, s->now + f->dur);
-            break;
-        case FAULT_DB_DISCONNECT:
-            disconnect_node(s, n);
-            break;
-        case FAULT_MANUAL_RUN: {
-            struct trigger t = sim_trigger_new(s, n, s->now, true);
-            sim_trace(s, n, 0, "fault", "manual-run (after crash)");
-            sim_spawn_job(s, n, &t);
-            break;
+        int pid = p ? p->pid : n->host->last_job_exit;
+        if (f->delay > 0) {
+            in->crash_node = n;
+            in->crash_pid = pid;
+            sim_at(s, s->now + f->delay, after_crash_event, in, 0);
+            continue;
         }
-        default:
-            break;
-        }
+        after_crash(s, in, n, pid);
     }
 }
 

@@ -115,8 +115,8 @@ void sim_proc_leave(struct actor *a)
         return;
     /* a cron-started run's process ends with its run; a terminated one with its last run */
     if (!p->dead && (p->cmd == WORLD_CMD_JOB || p->terminating))
-        sim_proc_exit(s, p);
-    if (p->dead)
+        sim_proc_exit(s, p); /* frees it too */
+    else if (p->dead)
         proc_free(s, p);
 }
 

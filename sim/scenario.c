@@ -190,7 +190,8 @@ static int on_variant(struct parse *p, const char *name, bool new_section, const
     return 1;
 }
 
-static int on_fault(struct parse *p, bool new_section, const char *key, const char *value)
+static int on_fault(struct parse *p, const char *section, bool new_section, const char *key,
+                    const char *value)
 {
     struct scenario *sc = p->sc;
     char err[256];
@@ -199,6 +200,16 @@ static int on_fault(struct parse *p, bool new_section, const char *key, const ch
             return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
         p->fault = &sc->fault[sc->nfaults++];
         fault_init(p->fault, p->line);
+        /* [fault @v1 @v2]: only in those variants */
+        char words[5][64];
+        int nw = sscanf(section + 5, "%63s %63s %63s %63s %63s", words[0], words[1], words[2],
+                        words[3], words[4]);
+        for (int i = 0; i < nw; i++) {
+            if (words[i][0] != '@' || !words[i][1] || strlen(words[i]) > 32 || i >= 4)
+                return perr(p, -EINVAL, "bad [%s] (expected [fault] or [fault @VARIANT ...])",
+                            section);
+            strcpy(p->fault->variants[p->fault->nvariants++], words[i] + 1);
+        }
     }
     if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
         return perr(p, -EINVAL, "%s", err);
@@ -230,8 +241,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_expect(p, section, key, value);
     if (strncmp(section, "variant ", 8) == 0)
         return on_variant(p, section + 8, new_section, key, value);
-    if (strcmp(section, "fault") == 0)
-        return on_fault(p, new_section, key, value);
+    if (strcmp(section, "fault") == 0 || strncmp(section, "fault ", 6) == 0)
+        return on_fault(p, section, new_section, key, value);
     if (strncmp(section, "node ", 5) == 0)
         return on_node(p, section + 5, new_section, key, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "description") == 0)
@@ -281,9 +292,16 @@ static int check_whole(struct parse *p)
         }
     }
     for (int i = 0; i < sc->nfaults; i++) {
-        if (fault_check(&sc->fault[i], err, sizeof(err)) != 0) {
-            p->line = sc->fault[i].line;
+        const struct fault_spec *f = &sc->fault[i];
+        if (fault_check(f, err, sizeof(err)) != 0) {
+            p->line = f->line;
             return perr(p, -EINVAL, "%s", err);
+        }
+        for (int j = 0; j < f->nvariants; j++) {
+            if (scenario_variant_find(sc, f->variants[j]) < 0) {
+                p->line = f->line;
+                return perr(p, -EINVAL, "unknown variant '@%s'", f->variants[j]);
+            }
         }
     }
     for (int i = 0; i < sc->noverrides; i++) { /* NODE/key names a node that exists */
@@ -505,8 +523,15 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
         return model_error(sc, v, sl, why, err, errlen);
     }
 
-    m->nfaults = sc->nfaults;
-    memcpy(m->fault, sc->fault, sizeof(m->fault[0]) * (size_t)sc->nfaults);
+    m->nfaults = 0;
+    for (int i = 0; i < sc->nfaults; i++) { /* the faults of this variant */
+        const struct fault_spec *f = &sc->fault[i];
+        bool in = f->nvariants == 0;
+        for (int j = 0; j < f->nvariants && !in; j++)
+            in = v >= 0 && strcmp(f->variants[j], sc->variants[v].name) == 0;
+        if (in)
+            m->fault[m->nfaults++] = *f;
+    }
     for (int i = 0; i < m->nfaults; i++) {
         struct fault_spec *f = &m->fault[i];
         f->node_idx = -1;

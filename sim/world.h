@@ -18,7 +18,7 @@
 #include "node_clock.h"
 #include "time.h"
 
-#define WORLD_PATH_LEN 64
+#define WORLD_PATH_LEN 112
 #define WORLD_DATA_LEN 64
 #define WORLD_MAX_FILES 32 /* inodes per host */
 #define WORLD_MAX_FDS 8    /* open files per process */
