@@ -18,7 +18,8 @@
 
 struct cron_run {
     struct actor *a;
-    bool queued; /* job_add: at most one pending start per entry */
+    bool queued;    /* job_add: at most one pending start per entry */
+    int64_t minute; /* the minute it was queued for */
 };
 
 static int64_t floor_sec(sim_time local)
@@ -33,8 +34,10 @@ static void find_jobs(struct cron_run *r, int64_t m, bool wild, bool fixed)
 {
     const struct cron_expr *e = &r->a->node->cfg->cron;
     bool is_wild = cron_is_wild(e);
-    if (cron_matches(e, m) && ((wild && is_wild) || (fixed && !is_wild)))
+    if (!r->queued && cron_matches(e, m) && ((wild && is_wild) || (fixed && !is_wild))) {
         r->queued = true;
+        r->minute = m;
+    }
 }
 
 /* job_runqueue: start what is queued, each run a process of its own. */
@@ -44,7 +47,9 @@ static bool run_queue(struct cron_run *r)
         return false;
     r->queued = false;
     struct sim *s = r->a->sim;
-    struct trigger t = sim_trigger_new(s, r->a->node, s->now, false);
+    /* due when the clock read that minute (plus cron's second): late if cron was */
+    sim_time late = local_now(r->a) - (r->minute * SIM_MIN + SIM_S);
+    struct trigger t = sim_trigger_new(s, r->a->node, s->now - (late > 0 ? late : 0), false);
     sim_spawn_job(s, r->a->node, &t);
     return true;
 }
@@ -65,7 +70,7 @@ static void cron_sleep(struct actor *a, int64_t target)
 static void cron_loop(struct actor *a)
 {
     struct sim *s = a->sim;
-    struct cron_run r = {a, false};
+    struct cron_run r = {a, false, 0};
     int64_t clock_min = node_clock_minute(local_now(a));
     /* at time 0 cron has been up for a while: minute 0's jobs are still to come */
     if (s->now == 0 && local_now(a) - clock_min * SIM_MIN < SIM_S)
