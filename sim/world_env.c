@@ -162,8 +162,12 @@ static int conn_get(struct actor *a)
             if (!p->conn[i].busy)
                 slot = i;
         if (slot < 0 && p->nconn < a->node->cfg->db_pool && p->nconn < WORLD_POOL_MAX) {
+            /* a new connection: the pool fills at start-up, so it costs nothing now */
+            int sid = world_db_session_new(&s->db);
+            if (sid < 0)
+                return sid;
             slot = p->nconn++;
-            p->conn[slot] = (struct world_conn){-1, false, true};
+            p->conn[slot] = (struct world_conn){sid, false, false};
         }
         if (slot < 0) { /* pool exhausted */
             sim_wait_on(a, &p->conn);
@@ -171,7 +175,7 @@ static int conn_get(struct actor *a)
         }
         struct world_conn *c = &p->conn[slot];
         c->busy = true;
-        if (c->broken) { /* (re)connect: one round trip, or a timeout in an outage */
+        if (c->broken) { /* reconnect: one round trip, or a timeout in an outage */
             sim_time d = rtt(a);
             if (inject_db_outage(s, s->now)) {
                 sim_sleep(a, a->node->cfg->db_timeout);
