@@ -56,6 +56,7 @@ struct fault_spec {
     int has_kind;
     enum fault_target target;
     char node[FAULT_NODE_LEN]; /* "" = every node */
+    int node_line;             /* where node = was written */
     int node_idx;              /* resolved by scenario_model: -1 = every node */
     int point;                 /* enum fault_point_id */
     int count;                 /* point faults: runs it hits (0: every one) */

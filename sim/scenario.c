@@ -213,6 +213,8 @@ static int on_fault(struct parse *p, const char *section, bool new_section, cons
     }
     if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
         return perr(p, -EINVAL, "%s", err);
+    if (strcmp(key, "node") == 0)
+        p->fault->node_line = p->line;
     return 1;
 }
 
@@ -546,7 +548,7 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
                 snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                          j ? ", " : "", m->node[j].name);
             snprintf(why, sizeof(why), "fault on unknown node '%s' (nodes: %s)", f->node, names);
-            return model_error(sc, v, f->line, why, err, errlen);
+            return model_error(sc, v, f->node_line ? f->node_line : f->line, why, err, errlen);
         }
     }
     return 0;

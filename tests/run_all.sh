@@ -23,7 +23,7 @@ done
 # the scenario suite: every shipped scenario's expectations
 if [ -x "$B/overlapsim" ]; then
     out=$("$B/overlapsim" check scenarios 2>&1)
-    printf '%s\n' "$out" | grep -v '^PASS'
+    printf '%s\n' "$out" | grep -v '^PASS' | sed 's/^\([0-9]* passed, [0-9]* failed\)$/scenarios: \1/'
     p=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
     f=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
     [ -z "$p" ] && f=1
