@@ -21,6 +21,7 @@
 #endif
 
 #ifdef FIBER_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -77,6 +78,10 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
     if (map == MAP_FAILED)
         return -ENOMEM;
     mprotect(map, page, PROT_NONE); /* overflow faults instead of corrupting */
+#ifdef FIBER_ASAN
+    /* a stack mapped where an old one was must not inherit its frames' poison */
+    ASAN_UNPOISON_MEMORY_REGION((char *)map + page, stack_size);
+#endif
     f->map = map;
     f->map_size = size;
     f->fn = fn;
@@ -112,6 +117,10 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
 
 void fiber_destroy(struct fiber *f)
 {
+#ifdef FIBER_ASAN
+    if (f->map) /* ASan keeps shadow of unmapped memory: clear the stack's */
+        ASAN_UNPOISON_MEMORY_REGION(f->map, f->map_size);
+#endif
     if (f->map)
         munmap(f->map, f->map_size);
     free(f->uctx);
