@@ -161,16 +161,7 @@ void sim_actor_interrupt(struct sim *s, struct actor *a)
     }
 }
 
-void sim_phase_sleep(struct actor *a, sim_time d)
-{
-    if (a->interrupted || a->killed)
-        return;
-    a->in_phase = true;
-    sim_sleep(a, d);
-    a->in_phase = false;
-}
-
-bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag)
+bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag)
 {
     if (tag != n->epoch || n->down)
         return true; /* a timer of a process that crashed */

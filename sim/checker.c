@@ -112,16 +112,6 @@ void checker_end(struct checker *c, sim_time now, uint64_t run, sim_time started
         m->long_cycles++;
 }
 
-void checker_write(struct checker *c, uint64_t run, bool rejected)
-{
-    if (rejected)
-        c->m->stale_writes_rejected++;
-    else if (run < c->last_writer)
-        c->m->stale_writes++;
-    else
-        c->last_writer = run;
-}
-
 void checker_finish(struct checker *c, sim_time end)
 {
     struct metrics *m = c->m;

@@ -46,7 +46,15 @@ void checker_end(struct checker *c, sim_time now, uint64_t run, sim_time started
  * An accepted write from a run that started before the last accepted writer
  * is a stale write: an older holder overwrote a newer one's result.
  */
-void checker_write(struct checker *c, uint64_t run, bool rejected);
+static inline void checker_write(struct checker *c, uint64_t run, bool rejected)
+{
+    if (rejected)
+        c->m->stale_writes_rejected++;
+    else if (run < c->last_writer)
+        c->m->stale_writes++;
+    else
+        c->last_writer = run;
+}
 /* Closes the books at the end of the simulation. */
 void checker_finish(struct checker *c, sim_time end);
 

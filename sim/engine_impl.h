@@ -179,10 +179,24 @@ void sim_actor_kill(struct sim *s, struct actor *a);
 /* SIGTERM: cut a job phase it sleeps in short. */
 void sim_actor_interrupt(struct sim *s, struct actor *a);
 /* Sleeps d in a job phase: returns early when the actor is interrupted. */
-void sim_phase_sleep(struct actor *a, sim_time d);
+static inline void sim_phase_sleep(struct actor *a, sim_time d)
+{
+    if (a->interrupted || a->killed)
+        return;
+    a->in_phase = true;
+    sim_sleep(a, d);
+    a->in_phase = false;
+}
+bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag);
 /* When an event for node n should wait (paused) or be dropped (epoch gone):
  * returns true after re-queueing it at the pause's end or dropping it. */
-bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag);
+static inline bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg,
+                                 uint64_t tag)
+{
+    if (tag == n->epoch && !n->down && n->paused_until <= s->now)
+        return false; /* the usual case */
+    return sim_node_gate_slow(s, n, fn, arg, tag);
+}
 
 /* --- processes (proc.c) --- */
 
@@ -190,8 +204,20 @@ bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t
  * if it runs the job). NULL and s->error on failure. */
 struct proc *sim_proc_spawn(struct sim *s, struct node *n, enum world_cmd cmd);
 /* An actor joins or leaves p; a job process exits with its last actor. */
-void sim_proc_enter(struct actor *a, struct proc *p);
-void sim_proc_leave(struct actor *a);
+static inline void sim_proc_enter(struct actor *a, struct proc *p)
+{
+    a->proc = p;
+    if (p)
+        p->nactors++;
+}
+void sim_proc_leave_last(struct actor *a, struct proc *p);
+static inline void sim_proc_leave(struct actor *a)
+{
+    struct proc *p = a->proc;
+    a->proc = NULL;
+    if (p && --p->nactors == 0)
+        sim_proc_leave_last(a, p);
+}
 /* Normal exit: the kernel closes files and connections, the PID is free. */
 void sim_proc_exit(struct sim *s, struct proc *p);
 /* kill -9: no trap, no finally; files stay as they are. */

@@ -99,20 +99,9 @@ nomem:
     return NULL;
 }
 
-void sim_proc_enter(struct actor *a, struct proc *p)
+void sim_proc_leave_last(struct actor *a, struct proc *p)
 {
-    a->proc = p;
-    if (p)
-        p->nactors++;
-}
-
-void sim_proc_leave(struct actor *a)
-{
-    struct proc *p = a->proc;
     struct sim *s = a->sim;
-    a->proc = NULL;
-    if (!p || --p->nactors > 0)
-        return;
     /* a cron-started run's process ends with its run; a terminated one with its last run */
     if (!p->dead && (p->cmd == WORLD_CMD_JOB || p->terminating))
         sim_proc_exit(s, p); /* frees it too */

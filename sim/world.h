@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../guards/env.h"
 #include "node_clock.h"
@@ -73,6 +74,14 @@ struct host {
     uint64_t next_ofd;
     struct world_inode ino[WORLD_MAX_FILES];
 };
+
+/* Copies the string src into dst of size n, truncating; cheaper than snprintf. */
+static inline void world_strcpy(char *dst, size_t n, const char *src)
+{
+    size_t k = src ? strnlen(src, n - 1) : 0;
+    memcpy(dst, src ? src : "", k);
+    dst[k] = 0;
+}
 
 /* --- processes (world_procs.c) --- */
 

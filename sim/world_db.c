@@ -102,7 +102,7 @@ static void lease_grant(struct world_db *db, struct db_lease_row *r, const struc
 {
     r->started_at = now;
     r->locked_until = now + st->hold;
-    snprintf(r->owner, sizeof(r->owner), "%s", str(st->owner));
+    world_strcpy(r->owner, sizeof(r->owner), st->owner);
     r->token = ++db->token_seq; /* a sequence, so a deleted row cannot reset it */
     if (out) {
         out->token = r->token;
@@ -115,7 +115,7 @@ static void shed_set(struct db_shed_row *r, const struct env_stmt *st, sim_time 
 {
     r->lock_until = now + st->hold;
     r->locked_at = now;
-    snprintf(r->locked_by, sizeof(r->locked_by), "%s", str(st->owner));
+    world_strcpy(r->locked_by, sizeof(r->locked_by), st->owner);
 }
 
 static int advisory(struct world_db *db, const struct env_stmt *st, int sid)
@@ -154,7 +154,7 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
         if (!r->used) { /* INSERT */
             memset(r, 0, sizeof(*r));
             r->used = true;
-            snprintf(r->name, sizeof(r->name), "%s", name);
+            world_strcpy(r->name, sizeof(r->name), name);
         } else if (r->locked_until > t) { /* ON CONFLICT ... WHERE false: nothing returned */
             return 0;
         }
@@ -183,7 +183,7 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
             return -EEXIST;
         memset(r, 0, sizeof(*r));
         r->used = true;
-        snprintf(r->name, sizeof(r->name), "%s", name);
+        world_strcpy(r->name, sizeof(r->name), name);
         shed_set(r, st, t);
         return 1;
     }
@@ -201,7 +201,7 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
         if (!r->used) {
             memset(r, 0, sizeof(*r));
             r->used = true;
-            snprintf(r->name, sizeof(r->name), "%s", name);
+            world_strcpy(r->name, sizeof(r->name), name);
         } else if (r->lock_until > t) {
             return 0;
         }
