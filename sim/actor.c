@@ -165,8 +165,12 @@ bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uin
 {
     if (tag != n->epoch || n->down)
         return true; /* a timer of a process that crashed */
-    if (n->paused_until > s->now) {
-        sim_at(s, n->paused_until, fn, arg, tag);
+    /* the node, or the process whose scheduler thread fires this, is stopped */
+    sim_time until = n->paused_until;
+    if (n->service && n->service->paused_until > until)
+        until = n->service->paused_until;
+    if (until > s->now) {
+        sim_at(s, until, fn, arg, tag);
         return true;
     }
     return false;

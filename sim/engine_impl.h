@@ -193,7 +193,8 @@ bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uin
 static inline bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg,
                                  uint64_t tag)
 {
-    if (tag == n->epoch && !n->down && n->paused_until <= s->now)
+    if (tag == n->epoch && !n->down && n->paused_until <= s->now &&
+        (!n->service || n->service->paused_until <= s->now))
         return false; /* the usual case */
     return sim_node_gate_slow(s, n, fn, arg, tag);
 }

@@ -518,11 +518,13 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     }
     char stray[32];
     int sl = stray_node_override(vo, nvo, m, stray, sizeof(stray));
-    if (sl < 0)
-        sl = stray_node_override(sc->cli, sc->ncli, m, stray, sizeof(stray));
     if (sl >= 0) {
         snprintf(why, sizeof(why), "unknown node '%s'", stray);
         return model_error(sc, v, sl, why, err, errlen);
+    }
+    if (stray_node_override(sc->cli, sc->ncli, m, stray, sizeof(stray)) >= 0) {
+        snprintf(err, errlen, "--set %s/...: unknown node '%s' in '%s'", stray, stray, sc->path);
+        return -EINVAL;
     }
 
     m->nfaults = 0;
