@@ -58,8 +58,7 @@ static void trace_fault(struct sim *s, struct node *n, const struct fault_spec *
 
 static void standin_exit(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
-    struct sim *s = ctx;
+    (void)ctx, (void)tag;
     struct standin *si = arg;
     struct world_pident *id = world_pid_find(si->host, si->pid);
     if (id && !id->p && id->started == si->started) {
@@ -67,7 +66,6 @@ static void standin_exit(void *ctx, void *arg, uint64_t tag)
         world_pid_remove(si->host, si->pid);
         si->host->last_job_exit = keep;
     }
-    (void)s;
 }
 
 /* Another program starts with PID pid on n's host. */
