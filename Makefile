@@ -57,10 +57,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-# Every suite, then one line: N passed, N failed.
+# Every suite, in a plain build and again under ASan+UBSan (SAN=1 alone:
+# only the sanitizer build), then one line: N passed, N failed.
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
+ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
+else
+	@$(MAKE) --no-print-directory SAN=1 $(subst build/,build/san/,$(BIN) $(TESTS))
+	@sh tests/run_all.sh build build/san
+endif
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

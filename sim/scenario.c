@@ -21,6 +21,7 @@ struct parse {
     FILE *f;
     int line;     /* line last read */
     int sections; /* section headers seen so far */
+    int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
     int too_long;
     int rc;
@@ -41,8 +42,10 @@ static char *reader(char *str, int num, void *stream)
     const char *t = s;
     while (isspace((unsigned char)*t))
         t++;
-    if (*t == '[')
+    if (*t == '[') {
         p->sections++;
+        p->section_line = p->line;
+    }
     return s;
 }
 
@@ -115,7 +118,7 @@ static int on_variant(struct parse *p, const char *name, bool new_section, const
         memset(v, 0, sizeof(*v));
         strcpy(v->name, name);
         v->first = sc->noverrides;
-        v->line = p->line;
+        v->line = p->section_line;
     }
     /* check the value now, against defaults, so the error points here */
     struct config scratch;
@@ -144,7 +147,7 @@ static int on_fault(struct parse *p, bool new_section, const char *key, const ch
             return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
         p->fault = &sc->fault[sc->nfaults++];
         memset(p->fault, 0, sizeof(*p->fault));
-        p->fault->line = p->line;
+        p->fault->line = p->section_line;
     }
     if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
         return perr(p, -EINVAL, "%s", err);

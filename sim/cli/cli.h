@@ -59,5 +59,6 @@ int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif
