@@ -101,5 +101,13 @@ grep -q "^FAIL vacuous/atomic: some.max_concurrency >= 2 held on no seed" "$tmp/
 tail -n 1 "$tmp/out" | grep -qx "0 passed, 1 failed" && ok "check ends with the totals" || bad "check ends with the totals"
 expect_exit 2 "check on a missing path" "$bin" check "$tmp/none"
 
+# The format reference documents every key and metric the code knows
+"$bin" keys >"$tmp/keys"
+missing=$(awk 'NF && $1 !~ /^#/ {print $1}' "$tmp/keys" | while read -r k; do
+    short=${k#*.}
+    grep -qE "$k|\`$short\`|^$short += " scenarios/README.md || echo "$k"
+done)
+[ -z "$missing" ] && ok "scenarios/README.md documents every key and metric" || bad "scenarios/README.md lacks: $missing"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
