@@ -30,7 +30,7 @@ TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/liboverlapsim.a
 BIN := $(BUILD)/overlapsim
 
-.PHONY: all deps test test-unit demo bench clean
+.PHONY: all deps test demo bench fuzz clean
 all: $(BIN)
 
 deps:
@@ -65,8 +65,14 @@ ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
 else
 	@$(MAKE) --no-print-directory SAN=1 $(subst build/,build/san/,$(BIN) $(TESTS))
-	@sh tests/run_all.sh build build/san
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh tests/run_all.sh build build/san
 endif
+
+# libFuzzer on the scenario and value parsers (clang); make test runs it briefly.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 30
+fuzz: deps
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

@@ -236,7 +236,7 @@ static int check_whole(struct parse *p)
     return 0;
 }
 
-int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct scenario *sc = mem_calloc(1, sizeof(*sc));
@@ -248,17 +248,9 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     config_defaults(&sc->base);
     default_name(sc);
 
-    struct parse p = {.sc = sc};
-    p.f = fopen(path, "r");
-    if (!p.f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        scenario_free(sc);
-        return -ENOENT;
-    }
+    struct parse p = {.sc = sc, .f = f};
     int line = ini_parse_stream(reader, &p, handler, &p);
-    int read_error = ferror(p.f);
-    fclose(p.f);
-    if (!p.rc && read_error) {
+    if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
         p.rc = -EIO;
     }
@@ -291,6 +283,19 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     }
     *out = sc;
     return 0;
+}
+
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -ENOENT;
+    }
+    int rc = scenario_parse(f, path, out, err, errlen);
+    fclose(f);
+    return rc;
 }
 
 void scenario_free(struct scenario *sc)

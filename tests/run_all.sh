@@ -2,7 +2,7 @@
 # Runs every suite of one or more builds — the cmocka unit tests, the
 # command-line tests and the scenario suite — and ends with one line
 # totalling them all: "N passed, N failed". Exit 1 if anything failed.
-#   usage: tests/run_all.sh BUILD_DIR...   (e.g. build build/san)
+#   usage: [FUZZ_SECONDS=N] tests/run_all.sh BUILD_DIR...   (e.g. build build/san)
 set -u
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -59,6 +59,10 @@ for build in "$@"; do
     done
     suite "$build/overlapsim" check scenarios
 done
+# a short fuzzing run of the parsers (make fuzz runs longer)
+if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
+    suite sh tests/fuzz/run.sh "$FUZZ_SECONDS"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

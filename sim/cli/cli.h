@@ -15,6 +15,7 @@
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2
+#define EXIT_INTERNAL 3 /* the simulator contradicted itself (nondeterminism) */
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
@@ -30,6 +31,9 @@ struct cli_opts {
     int nsets;
     const char *sets[64];   /* --set K=V, in order */
 };
+
+/* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
+int cli_case_error(int rc, const char *err);
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

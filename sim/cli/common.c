@@ -19,6 +19,12 @@ int cli_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_case_error(int rc, const char *err)
+{
+    cli_error("%s", err);
+    return rc == -EPROTO ? EXIT_INTERNAL : EXIT_USAGE;
+}
+
 static const struct option all_options[] = {
     {"guard", required_argument, NULL, 'g'},
     {"guards", required_argument, NULL, 'G'},
