@@ -6,6 +6,9 @@ CC ?= cc
 ifeq ($(SAN),1)
 BUILD := build/san
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(O0),1)
+BUILD := build/o0
+OPT := -O0 -g
 else
 BUILD := build
 OPT := -O2 -g
@@ -58,14 +61,17 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Every suite, in a plain build and again under ASan+UBSan (SAN=1 alone:
-# only the sanitizer build), then one line: N passed, N failed.
+# only the sanitizer build), the same traces from -O2, -O0 and sanitizer
+# builds, a short fuzzing run, then one line: N passed, N failed.
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
 ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
 else
 	@$(MAKE) --no-print-directory SAN=1 $(subst build/,build/san/,$(BIN) $(TESTS))
-	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) sh tests/run_all.sh build build/san
+	@$(MAKE) --no-print-directory O0=1 build/o0/overlapsim
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) CROSS_BUILDS="build build/san build/o0" \
+		sh tests/run_all.sh build build/san
 endif
 
 # libFuzzer on the scenario and value parsers (clang); make test runs it briefly.

@@ -59,6 +59,11 @@ for build in "$@"; do
     done
     suite "$build/overlapsim" check scenarios
 done
+# the same trace bytes from differently built binaries
+if [ -n "${CROSS_BUILDS:-}" ]; then
+    # shellcheck disable=SC2086
+    suite sh tests/cross_build.sh $CROSS_BUILDS
+fi
 # a short fuzzing run of the parsers (make fuzz runs longer)
 if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
     suite sh tests/fuzz/run.sh "$FUZZ_SECONDS"
