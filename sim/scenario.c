@@ -335,7 +335,7 @@ int scenario_add_set(struct scenario *sc, const char *assignment, char *err, siz
     struct override *o = &sc->cli[sc->ncli++];
     strcpy(o->key, key);
     strcpy(o->value, eq + 1);
-    o->line = 0;
+    o->line = -1; /* the command line */
     return 0;
 }
 
@@ -360,6 +360,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     if (config_check(&m->cfg, why, sizeof(why), &line) != 0) {
         if (line > 0)
             snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
+        else if (line < 0)
+            snprintf(err, errlen, "overlapsim: --set: %s", why);
         else if (v >= 0)
             snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
         else

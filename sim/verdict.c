@@ -100,7 +100,7 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
             goto out;
         }
         struct seed_outcome o = {.m = met, .pass = true};
-        o.violation = met->max_concurrency > m->cfg.limit;
+        o.violation = metrics_violates(met, m->cfg.limit);
         if (o.violation && !out->violating_seeds++) {
             out->first_violating_seed = seed;
             if (met->nwindows)

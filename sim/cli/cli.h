@@ -30,6 +30,10 @@ struct cli_opts {
     const char *trace;      /* --trace FILE.csv */
     int nsets;
     const char *sets[64];   /* --set K=V, in order */
+    int bound;              /* --bound K (explore) */
+    uint64_t budget;        /* --budget N (explore) */
+    const char *strategy;   /* --strategy dfs|pct (explore) */
+    const char *out;        /* --out FILE */
 };
 
 /* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
@@ -64,5 +68,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 
 #endif
