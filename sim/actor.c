@@ -70,6 +70,7 @@ struct actor *sim_actor_new_in(struct sim *s, struct node *n, struct proc *p,
         }
         a->env.ops = &sim_env_ops;
         a->sim = s;
+        a->id = (uint64_t)s->nactors + 1;
         s->all_actors[s->nactors++] = a;
     }
     a->node = n;
@@ -174,6 +175,11 @@ bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uin
         return true;
     }
     return false;
+}
+
+uint64_t sim_event_owner(const struct evq_event *ev)
+{
+    return ev->fn == wake ? ((const struct actor *)ev->arg)->id : 0;
 }
 
 void sim_sleep(struct actor *a, sim_time d)

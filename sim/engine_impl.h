@@ -96,6 +96,7 @@ struct actor {
     struct actor **slot; /* a pointer to it to clear when it is killed while parked */
     uint64_t run;       /* the run it is doing, 0 if none */
     uint64_t grant;     /* fencing token of its current hold */
+    uint64_t id;        /* creation order, stable across runs of a seed */
 };
 
 struct waitq {
@@ -124,6 +125,9 @@ struct sim {
     struct waitq waitq[SIM_MAX_WAITQ];
     uint64_t next_trigger, next_run;
     int error; /* first error; stops the loop */
+    struct sim_chooser *chooser; /* explore mode, else NULL */
+    struct sim_observer *observer; /* shrink's recorder, else NULL */
+    int next_explicit; /* cursor into model->triggers */
     void *sched_state;
     struct actor *current; /* the actor running now, NULL on the event loop */
     int nhosts;
@@ -139,9 +143,10 @@ struct sim {
 
 /* --- set-up (engine.c): sim_run is sim_new + sim_loop + sim_free; tests use the parts --- */
 
-/* A simulation of m for seed, ready to run (nodes, processes, schedulers and
- * faults started unless bare). NULL with *rc set on failure. */
-struct sim *sim_new(const struct model *m, uint64_t seed, struct trace *trace,
+/* A simulation of m for seed with hooks h (may be NULL), ready to run (nodes,
+ * processes, schedulers and faults started unless bare). NULL with *rc set
+ * on failure. */
+struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks *h,
                     struct metrics *out, bool bare, int *rc);
 /* Runs events until the end (or until time until, if earlier). Returns s->error. */
 int sim_loop(struct sim *s, sim_time until);
@@ -170,6 +175,8 @@ void sim_sleep(struct actor *a, sim_time d);
 void sim_wait_on(struct actor *a, const void *key);
 void sim_wake_one(struct sim *s, const void *key);
 void sim_actors_free(struct sim *s);
+/* The id of the actor an event resumes, or 0 for world events. */
+uint64_t sim_event_owner(const struct evq_event *ev);
 /* Schedules fn at time at; records -ENOMEM in s->error. */
 void sim_at(struct sim *s, sim_time at, evq_fn fn, void *arg, uint64_t tag);
 /* Starts a on the event loop at time at (from an actor or a handler). */

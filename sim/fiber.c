@@ -79,8 +79,9 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
         return -ENOMEM;
     mprotect(map, page, PROT_NONE); /* overflow faults instead of corrupting */
 #ifdef FIBER_ASAN
-    /* a stack mapped where an old one was must not inherit its frames' poison */
-    ASAN_UNPOISON_MEMORY_REGION((char *)map + page, stack_size);
+    /* a fiber abandoned mid-call leaves its frames poisoned in the shadow
+     * memory, which outlives munmap: clear it for whoever gets the range */
+    __asan_unpoison_memory_region((char *)map + page, stack_size);
 #endif
     f->map = map;
     f->map_size = size;

@@ -171,7 +171,7 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
 static void occur(struct sim *s, struct inj_fault *in)
 {
     const struct fault_spec *f = in->f;
-    if (windowed(f->kind)) {
+    if (windowed(f->kind)) { /* the first window is set at the start: see inject_start */
         in->win_start = s->now;
         in->win_end = s->now + f->dur;
         if (f->kind == FAULT_API_SLOW && f->node_idx < 0)
@@ -245,9 +245,22 @@ static void occur(struct sim *s, struct inj_fault *in)
     }
 }
 
+/* An explicit manual trigger ([trigger N] manual_at = T). */
+static void explicit_manual(void *ctx, void *arg, uint64_t tag)
+{
+    (void)arg;
+    (void)tag;
+    struct sim *s = ctx;
+    struct trigger t = sim_trigger_new(s, &s->node[0], s->now, true);
+    sim_spawn_job(s, &s->node[0], &t);
+}
+
 int inject_start(struct sim *s)
 {
     const struct model *m = s->model;
+    for (int i = 0; i < m->ntriggers; i++)
+        if (m->triggers[i].manual)
+            sim_at(s, m->triggers[i].at, explicit_manual, NULL, 0);
     if (m->nfaults == 0)
         return 0;
     struct inject_state *st = mem_calloc(1, sizeof(*st));
@@ -260,6 +273,10 @@ int inject_start(struct sim *s)
         const struct fault_spec *f = &m->fault[i];
         in->f = f;
         in->win_start = in->win_end = -1;
+        if (windowed(f->kind)) { /* in effect from `at` on, for anything that starts then */
+            in->win_start = f->at;
+            in->win_end = f->at + f->dur;
+        }
         prng_seed(&in->rng, s->seed, 0x100 + (uint64_t)i);
         if (f->point != POINT_NONE || f->kind == FAULT_JOB_ERROR) {
             s->point_faults = true;

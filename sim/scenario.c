@@ -21,6 +21,7 @@ struct parse {
     FILE *f;
     int line;     /* line last read */
     int sections; /* section headers seen so far */
+    int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
     int too_long;
     int rc;
@@ -41,8 +42,10 @@ static char *reader(char *str, int num, void *stream)
     const char *t = s;
     while (isspace((unsigned char)*t))
         t++;
-    if (*t == '[')
+    if (*t == '[') {
         p->sections++;
+        p->section_line = p->line;
+    }
     return s;
 }
 
@@ -154,7 +157,7 @@ static int on_node(struct parse *p, const char *name, bool new_section, const ch
         memset(n, 0, sizeof(*n));
         strcpy(n->name, name);
         n->first = sc->noverrides;
-        n->line = p->line;
+        n->line = p->section_line;
     }
     /* short keys are node keys: clock_offset means node.clock_offset */
     snprintf(full, sizeof(full), "%s%s", strchr(key, '.') ? "" : "node.", key);
@@ -181,7 +184,7 @@ static int on_variant(struct parse *p, const char *name, bool new_section, const
         memset(v, 0, sizeof(*v));
         strcpy(v->name, name);
         v->first = sc->noverrides;
-        v->line = p->line;
+        v->line = p->section_line;
     }
     /* check the value now, against defaults, so the error points here */
     if (check_override(p, key, value) || add_override(p, key, value))
@@ -199,7 +202,7 @@ static int on_fault(struct parse *p, const char *section, bool new_section, cons
         if (sc->nfaults == MODEL_MAX_FAULTS)
             return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
         p->fault = &sc->fault[sc->nfaults++];
-        fault_init(p->fault, p->line);
+        fault_init(p->fault, p->section_line);
         /* [fault @v1 @v2]: only in those variants */
         char words[5][64];
         int nw = sscanf(section + 5, "%63s %63s %63s %63s %63s", words[0], words[1], words[2],
@@ -216,6 +219,46 @@ static int on_fault(struct parse *p, const char *section, bool new_section, cons
     if (strcmp(key, "node") == 0)
         p->fault->node_line = p->line;
     return 1;
+}
+
+static int on_trigger(struct parse *p, const char *number, const char *key, const char *value)
+{
+    struct scenario *sc = p->sc;
+    char *end;
+    unsigned long long n = strtoull(number, &end, 10);
+    if (end == number || *end || n == 0 || number[0] == '-')
+        return perr(p, -EINVAL, "bad trigger number '%s' (1, 2, ... in firing order)", number);
+    struct trigger_spec *t = NULL;
+    for (int i = 0; i < sc->ntriggers; i++)
+        if (sc->triggers[i].n == n)
+            t = &sc->triggers[i];
+    if (!t) {
+        if (grow((void **)&sc->triggers, sc->ntriggers, sizeof(*t)))
+            return perr(p, -ENOMEM, "out of memory");
+        t = &sc->triggers[sc->ntriggers++];
+        memset(t, 0, sizeof(*t));
+        t->n = n;
+        t->line = p->section_line;
+    }
+    sim_time *dst = strcmp(key, "api") == 0        ? &t->api
+                    : strcmp(key, "db") == 0       ? &t->db
+                    : strcmp(key, "manual_at") == 0 ? &t->at
+                                                    : NULL;
+    if (!dst)
+        return perr(p, -EINVAL, "unknown key '%s' in [trigger %s] (expected api, db, manual_at)",
+                    key, number);
+    if (time_parse_duration(value, dst) != 0)
+        return perr(p, -EINVAL, "trigger %s: bad duration '%s'", number, value);
+    t->has_api |= dst == &t->api;
+    t->has_db |= dst == &t->db;
+    t->manual |= dst == &t->at;
+    return 1;
+}
+
+static int by_trigger(const void *a, const void *b)
+{
+    uint64_t x = ((const struct trigger_spec *)a)->n, y = ((const struct trigger_spec *)b)->n;
+    return x < y ? -1 : x > y;
 }
 
 static int on_text(struct parse *p, char *dst, const char *value)
@@ -247,6 +290,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_fault(p, section, new_section, key, value);
     if (strncmp(section, "node ", 5) == 0)
         return on_node(p, section + 5, new_section, key, value);
+    if (strncmp(section, "trigger ", 8) == 0)
+        return on_trigger(p, section + 8, key, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "description") == 0)
         return on_text(p, sc->description, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "source") == 0)
@@ -318,7 +363,7 @@ static int check_whole(struct parse *p)
     return 0;
 }
 
-int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct scenario *sc = mem_calloc(1, sizeof(*sc));
@@ -330,17 +375,9 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     config_defaults(&sc->base);
     default_name(sc);
 
-    struct parse p = {.sc = sc};
-    p.f = fopen(path, "r");
-    if (!p.f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        scenario_free(sc);
-        return -ENOENT;
-    }
+    struct parse p = {.sc = sc, .f = f};
     int line = ini_parse_stream(reader, &p, handler, &p);
-    int read_error = ferror(p.f);
-    fclose(p.f);
-    if (!p.rc && read_error) {
+    if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
         p.rc = -EIO;
     }
@@ -353,6 +390,8 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
                  path, line);
         p.rc = -EINVAL;
     }
+    if (sc->ntriggers)
+        qsort(sc->triggers, (size_t)sc->ntriggers, sizeof(sc->triggers[0]), by_trigger);
     if (!p.rc)
         check_whole(&p);
     if (!p.rc) {
@@ -375,6 +414,19 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     return 0;
 }
 
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -ENOENT;
+    }
+    int rc = scenario_parse(f, path, out, err, errlen);
+    fclose(f);
+    return rc;
+}
+
 void scenario_free(struct scenario *sc)
 {
     if (!sc)
@@ -384,6 +436,7 @@ void scenario_free(struct scenario *sc)
     mem_free(sc->cli);
     mem_free(sc->expect);
     mem_free(sc->nodes);
+    mem_free(sc->triggers);
     mem_free(sc);
 }
 
@@ -414,7 +467,7 @@ int scenario_add_set(struct scenario *sc, const char *assignment, char *err, siz
     struct override *o = &sc->cli[sc->ncli++];
     strcpy(o->key, key);
     strcpy(o->value, eq + 1);
-    o->line = 0;
+    o->line = -1; /* the command line */
     return 0;
 }
 
@@ -453,6 +506,8 @@ static int model_error(const struct scenario *sc, int v, int line, const char *w
 {
     if (line > 0)
         snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
+    else if (line < 0)
+        snprintf(err, errlen, "overlapsim: --set: %s", why);
     else if (v >= 0)
         snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
     else
@@ -527,6 +582,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
         return -EINVAL;
     }
 
+    m->ntriggers = sc->ntriggers;
+    m->triggers = sc->triggers;
     m->nfaults = 0;
     for (int i = 0; i < sc->nfaults; i++) { /* the faults of this variant */
         const struct fault_spec *f = &sc->fault[i];

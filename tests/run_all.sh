@@ -1,34 +1,73 @@
 #!/bin/sh
-# Runs every cmocka program in BUILD/tests and the scenario suite
-# (`overlapsim check scenarios`), then prints one line: N passed, N failed.
-# Usage: tests/run_all.sh [BUILD]   (default: build)
-B=${1:-build}
-pass=0
-fail=0
-for t in "$B"/tests/test_*; do
-    case "$t" in *.o | *.d) continue ;; esac
-    [ -x "$t" ] || continue
-    out=$("$t" 2>&1)
+# Runs every suite of one or more builds — the cmocka unit tests, the
+# command-line tests and the scenario suite — and ends with one line
+# totalling them all: "N passed, N failed". Exit 1 if anything failed.
+#   usage: [FUZZ_SECONDS=N] tests/run_all.sh BUILD_DIR...   (e.g. build build/san)
+set -u
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+passed=0
+failed=0
+
+count() { # $1 passed, $2 failed
+    passed=$((passed + $1))
+    failed=$((failed + $2))
+}
+
+# A cmocka program: its summary lines go to stderr.
+cmocka() {
+    "$1" >"$log" 2>&1
     rc=$?
-    printf '%s\n' "$out"
-    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-    pass=$((pass + ${p:-0}))
-    fail=$((fail + ${f:-0}))
-    if [ "$rc" -ne 0 ] && [ -z "$f" ]; then # it crashed before its summary
-        echo "$t: exit status $rc"
-        fail=$((fail + 1))
+    cat "$log"
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    if [ -z "$p$f" ]; then
+        echo "$1: crashed or printed no summary (exit $rc)"
+        count 0 1
+        return
     fi
+    count "${p:-0}" "${f:-0}"
+    [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && count 0 1
+}
+
+# A suite that prints its own "N passed, N failed" line.
+suite() {
+    echo "== $*"
+    "$@" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "$1: printed no totals (exit $rc)"
+        count 0 1
+        return
+    fi
+    p=$(echo "$line" | cut -d' ' -f1)
+    f=$(echo "$line" | cut -d' ' -f3)
+    count "$p" "$f"
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && count 0 1
+}
+
+for build in "$@"; do
+    echo "=== $build"
+    for t in "$build"/tests/test_*; do
+        case "$t" in *.o | *.d) continue ;; esac
+        [ -x "$t" ] && cmocka "$t"
+    done
+    for s in tests/*_test.sh; do
+        [ -f "$s" ] && suite sh "$s" "$build/overlapsim"
+    done
+    suite "$build/overlapsim" check scenarios
 done
-# the scenario suite: every shipped scenario's expectations
-if [ -x "$B/overlapsim" ]; then
-    out=$("$B/overlapsim" check scenarios 2>&1)
-    printf '%s\n' "$out" | grep -v '^PASS' | sed 's/^\([0-9]* passed, [0-9]* failed\)$/scenarios: \1/'
-    p=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
-    f=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
-    [ -z "$p" ] && f=1
-    pass=$((pass + ${p:-0}))
-    fail=$((fail + ${f:-0}))
+# the same trace bytes from differently built binaries
+if [ -n "${CROSS_BUILDS:-}" ]; then
+    # shellcheck disable=SC2086
+    suite sh tests/cross_build.sh $CROSS_BUILDS
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+# a short fuzzing run of the parsers (make fuzz runs longer)
+if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
+    suite sh tests/fuzz/run.sh "$FUZZ_SECONDS"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

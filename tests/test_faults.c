@@ -289,12 +289,12 @@ static void test_fault_bad_input(void **state)
     load_fails("[guard]\nmax_factor = 2\nmin_factor = 3\n", 3,
                "guard.min_factor (3) is greater than guard.max_factor (2)");
     load_fails("[variant v]\nguard.max_factor = 0.5\n", 2, "is greater than guard.max_factor");
-    /* a fault's own errors point at its first line */
-    load_fails("[fault]\nkind = pause\n", 2, "pause needs 'for'");
-    load_fails("[fault @nope]\nkind = manual-run\n", 2, "unknown variant '@nope'");
-    load_fails("[fault]\nkind = clock-step\nby = 1m\nafter = acquire\n", 2,
+    /* a fault's own errors point at its section */
+    load_fails("[fault]\nkind = pause\n", 1, "pause needs 'for'");
+    load_fails("[fault @nope]\nkind = manual-run\n", 1, "unknown variant '@nope'");
+    load_fails("[fault]\nkind = clock-step\nby = 1m\nafter = acquire\n", 1,
                "happens at a time, not at a point");
-    load_fails("[fault]\nkind = api-slow\ntarget = database\nfor = 1m\nlatency = 1s\n", 2,
+    load_fails("[fault]\nkind = api-slow\ntarget = database\nfor = 1m\nlatency = 1s\n", 1,
                "cannot target the database");
     load_fails("[fault]\nkind = pause\nfor = 1m\nevery = 0\n", 4, "must be positive");
     load_fails("[node a]\nclock_offset = soon\n", 2, "bad duration 'soon'");
