@@ -81,7 +81,7 @@ struct actor *sim_actor_new_in(struct sim *s, struct node *n, struct proc *p,
     a->killed = a->interrupted = a->in_phase = a->is_job = false;
     a->wq = NULL;
     a->slot = NULL;
-    a->run = a->grant = 0;
+    a->run = 0;
     sim_proc_enter(a, p);
     return a;
 nomem:

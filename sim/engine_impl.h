@@ -5,6 +5,7 @@
 #ifndef SIM_ENGINE_IMPL_H
 #define SIM_ENGINE_IMPL_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,7 +44,8 @@ struct proc {
     bool dead;            /* exited or killed */
     bool terminating;     /* SIGTERM received: runs stop, finally blocks and traps run */
     sim_time paused_until; /* SIGSTOP: its actors make no progress until then */
-    int nactors;          /* actors running in it */
+    int nactors;          /* actors running in it, +1 while its node holds it (a service) */
+    bool held;            /* the node's hold on its service: it does not exit when idle */
     bool release_pending; /* a run threw without releasing: the exit trap's job */
     struct guard_hold pending;
     struct world_fdtab fds;
@@ -95,7 +97,6 @@ struct actor {
     struct waitq *wq;   /* the wait queue it is parked in */
     struct actor **slot; /* a pointer to it to clear when it is killed while parked */
     uint64_t run;       /* the run it is doing, 0 if none */
-    uint64_t grant;     /* fencing token of its current hold */
     uint64_t id;        /* creation order, stable across runs of a seed */
 };
 
@@ -292,6 +293,21 @@ int world_env_session_open(struct env *e);
 void world_env_session_close(struct env *e, int session);
 int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *out);
 int world_env_sink_write(struct env *e, uint64_t token);
+/* The run's write reaches the sink (see env.h sink_write): 0 or -ESTALE. */
+static inline int sim_sink_write(struct actor *a, uint64_t token)
+{
+    struct sim *s = a->sim;
+    if (a->killed)
+        return -ESRCH;
+    if (token && token < s->db.sink_max) { /* a newer holder has written: fenced off */
+        checker_write(&s->chk, a->run, true);
+        return -ESTALE;
+    }
+    if (token > s->db.sink_max)
+        s->db.sink_max = token;
+    checker_write(&s->chk, a->run, false);
+    return 0;
+}
 
 /* Database faults in effect (inject.c). */
 bool inject_db_outage(struct sim *s, sim_time t);

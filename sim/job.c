@@ -50,9 +50,9 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
 }
 
 /* A fault point, when any fault is placed at one (the common case pays a branch). */
-static inline int point(struct actor *a, enum fault_point_id at)
+static inline int point(bool faults, struct actor *a, enum fault_point_id at)
 {
-    return a->sim->point_faults && !a->killed ? inject_point(a, at) : 0;
+    return faults && !a->killed ? inject_point(a, at) : 0;
 }
 
 void sim_job_run(struct actor *a, const struct trigger *t)
@@ -63,9 +63,10 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     struct guard_hold hold = {0, -1, 0, 0};
     char d[128], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     bool was_job = a->is_job;
+    const bool pf = s->point_faults;
     a->is_job = true;
 
-    int thrown = point(a, POINT_BEFORE_ACQUIRE);
+    int thrown = point(pf, a, POINT_BEFORE_ACQUIRE);
     int rc = a->killed ? -ESRCH : guard_try_acquire(g, &a->env, &hold);
     if (a->killed) {
         sim_trace(s, a->node, 0, "killed", "before it acquired");
@@ -84,12 +85,11 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     uint64_t run = ++s->next_run;
     sim_time started = s->now;
     a->run = run;
-    a->grant = hold.token;
     if (checker_start(&s->chk, started, run, a->node->id, t->at) != 0 && !s->error)
         s->error = -ENOMEM;
 
     sim_time api = t->api;
-    const struct dist *slow = inject_api_override(s, a->node);
+    const struct dist *slow = s->inject_state ? inject_api_override(s, a->node) : NULL;
     if (slow)
         api = dist_sample(slow, &s->rng_fault);
     if (s->observer)
@@ -99,27 +99,28 @@ void sim_job_run(struct actor *a, const struct trigger *t)
                  time_format(t->db, t2), slow ? " (api slowed)" : "");
         sim_trace(s, a->node, run, "start", d);
     }
-    thrown |= point(a, POINT_AFTER_ACQUIRE);
+    thrown |= point(pf, a, POINT_AFTER_ACQUIRE);
     if (!thrown)
         sim_phase_sleep(a, api);
     if (!thrown)
-        thrown |= point(a, POINT_BEFORE_WRITE);
+        thrown |= point(pf, a, POINT_BEFORE_WRITE);
     if (!thrown && !a->interrupted && !a->killed) {
         /* the write: a sink that checks fencing tokens may turn it away */
-        if (env_sink_write(&a->env, hold.token) == -ESTALE)
+        if (sim_sink_write(a, hold.token) == -ESTALE)
             sim_trace(s, a->node, run, "write", "rejected: a newer fencing token was seen");
         else
             sim_phase_sleep(a, t->db);
     }
     if (!thrown)
-        thrown |= point(a, POINT_AFTER_WRITE);
+        thrown |= point(pf, a, POINT_AFTER_WRITE);
     checker_end(&s->chk, s->now, run, started);
     if (a->killed) { /* kill -9: no finally, no trap */
         s->m->runs_killed++;
         sim_trace(s, a->node, run, "killed", NULL);
         goto out;
     }
-    sim_trace(s, a->node, run, "end", thrown ? "threw" : a->interrupted ? "interrupted" : NULL);
+    if (s->trace)
+        sim_trace(s, a->node, run, "end", thrown ? "threw" : a->interrupted ? "interrupted" : NULL);
     if (thrown) {
         s->m->job_errors++;
         if (!a->node->cfg->release_on_error) { /* no finally block */
@@ -128,13 +129,12 @@ void sim_job_run(struct actor *a, const struct trigger *t)
             goto out;
         }
     }
-    point(a, POINT_BEFORE_RELEASE);
+    point(pf, a, POINT_BEFORE_RELEASE);
     if (!a->killed)
         guard_release(g, &a->env, &hold);
-    point(a, POINT_AFTER_RELEASE);
+    point(pf, a, POINT_AFTER_RELEASE);
 out:
     a->run = 0;
-    a->grant = 0;
     a->is_job = was_job;
 }
 
@@ -154,9 +154,11 @@ static void worker_main(struct actor *a)
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
 {
     struct proc *p = n->service;
-    if (n->cfg->sched == SCHED_CRON && !n->down) /* every run is a new process */
+    if (n->down)
+        return;
+    if (n->cfg->sched == SCHED_CRON) /* every run is a new process */
         p = sim_proc_spawn(s, n, WORLD_CMD_JOB);
-    if (!p || n->down)
+    if (!p)
         return;
     struct actor *a = sim_actor_new_in(s, n, p, worker_main);
     if (!a)

@@ -85,6 +85,10 @@ struct proc *sim_proc_spawn(struct sim *s, struct node *n, enum world_cmd cmd)
         sim_trace(s, n, 0, "proc", "fork failed: process table full");
         return NULL;
     }
+    if (cmd == WORLD_CMD_SERVICE || cmd == WORLD_CMD_CRON) {
+        p->held = true; /* a long-running process: idle is not done */
+        p->nactors = 1;
+    }
     p->next = n->procs;
     n->procs = p;
     if (s->trace && (cmd != WORLD_CMD_SERVICE || s->now > 0)) {
@@ -128,6 +132,10 @@ static void proc_gone(struct sim *s, struct proc *p, const char *how)
     p->next = NULL;
     if (n->service == p)
         n->service = NULL;
+    if (p->held) {
+        p->held = false;
+        p->nactors--;
+    }
     if (s->trace && (p->cmd != WORLD_CMD_SERVICE || *how != 'e')) {
         char d[64];
         snprintf(d, sizeof(d), "%s pid %d (%s)", how, p->pid, cmd_names[p->cmd]);
@@ -170,6 +178,10 @@ void sim_proc_terminate(struct sim *s, struct proc *p)
         sim_trace(s, p->node, 0, "proc", d);
     }
     p->nactors++;
+    if (p->held) { /* it exits once its runs have finished */
+        p->held = false;
+        p->nactors--;
+    }
     for (int i = 0; i < s->nactors; i++) {
         struct actor *a = s->all_actors[i];
         if (!a->busy || a->proc != p)

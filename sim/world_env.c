@@ -387,16 +387,5 @@ out:
 
 int world_env_sink_write(struct env *e, uint64_t token)
 {
-    struct actor *a = actor_of(e);
-    struct sim *s = a->sim;
-    if (a->killed)
-        return -ESRCH;
-    if (token && token < s->db.sink_max) { /* a newer holder has written: fenced off */
-        checker_write(&s->chk, a->run, true);
-        return -ESTALE;
-    }
-    if (token > s->db.sink_max)
-        s->db.sink_max = token;
-    checker_write(&s->chk, a->run, false);
-    return 0;
+    return sim_sink_write(actor_of(e), token);
 }
