@@ -307,13 +307,14 @@ int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *
     }
     sim_time d = rtt(a), half = d / 2;
     sim_time send = s->now, deadline = send + cfg->db_timeout;
-    if (inject_db_outage(s, send)) { /* nothing answers: the client times out */
+    bool faults = s->inject_state != NULL;
+    if (faults && inject_db_outage(s, send)) { /* nothing answers: the client times out */
         sim_sleep(a, cfg->db_timeout);
         rc = a->killed ? -ESRCH : -ETIMEDOUT;
         goto out;
     }
-    sim_time arrive = send + half, exec = inject_db_wait(s, arrive);
-    sim_time reply = exec + (d - half) + inject_db_reply_delay(s, exec);
+    sim_time arrive = send + half, exec = faults ? inject_db_wait(s, arrive) : arrive;
+    sim_time reply = exec + (d - half) + (faults ? inject_db_reply_delay(s, exec) : 0);
     if (exec <= deadline && (evq_empty(&s->q) || evq_next_time(&s->q) > exec)) {
         /* Nothing else happens before the statement runs: run it in line at its
          * time (as sim_sleep's fast path does), same outcome as the event. */
