@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "engine_impl.h"
+#include "workload.h"
 
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail)
 {
@@ -24,8 +25,9 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
         .at = at,
         .manual = manual,
     };
-    t.api = dist_sample(&c->api, &s->rng_job);
-    t.db = dist_sample(&c->db, &s->rng_job);
+    struct workload w = workload_draw(c, &s->rng_job);
+    t.api = w.api;
+    t.db = w.db;
     checker_trigger(&s->chk, manual);
     if (s->trace) {
         char d[64];
