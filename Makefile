@@ -12,14 +12,17 @@ OPT := -O2 -g
 endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla
 CFLAGS ?= $(OPT)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
-LDLIBS := -linih -ljansson -lm -lpthread
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(PQ_CFLAGS) $(CFLAGS) -MMD -MP
+LDLIBS := -linih -ljansson $(PQ_LIBS) -lm -lpthread
 LDFLAGS ?=
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard guards/*.c) $(wildcard reports/*.c)
+LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard sim/live/*.c) $(wildcard guards/*.c) \
+	$(wildcard reports/*.c)
 LIB_ASM := sim/fiber_x86_64.S
 CLI_SRC := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

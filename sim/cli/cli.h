@@ -29,6 +29,14 @@ struct cli_opts {
     const char *trace;      /* --trace FILE.csv */
     int nsets;
     const char *sets[64];   /* --set K=V, in order */
+    /* live */
+    double speed;           /* --speed N, 0: the default */
+    const char *cmd;        /* --cmd 'CMD ...' */
+    const char *dsn;        /* --dsn DSN */
+    bool db;                /* --db */
+    bool keep;              /* --keep */
+    sim_time skew;          /* --skew D */
+    bool in_worker;         /* --in-worker */
 };
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
@@ -60,5 +68,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

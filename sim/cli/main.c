@@ -16,7 +16,10 @@ static const struct command {
     {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
     {"guards", cmd_guards, "list the guards"},
     {"keys", cmd_keys, "list every scenario key and metric"},
+    {"live", cmd_live, "run a scenario in scaled real time with the real primitives"},
+    {"probe", cmd_probe, "the job inside a user's wrapper under live --guard exec"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
+    {"worker", cmd_worker, "a live-mode worker process (started by live, not by hand)"},
 };
 
 static void usage(FILE *f)
