@@ -23,8 +23,15 @@
 #define LIVE_DEFAULT_SPEED 100.0
 #define LIVE_MAX_SPEED 100000.0
 
-/* libfaketime, preloaded by its full path (a bare name does not resolve). */
+/*
+ * libfaketime, preloaded by its full path (a bare name does not resolve);
+ * the MT build, as workers are threaded. $OVERLAPSIM_FAKETIME overrides it.
+ */
 #define LIVE_FAKETIME_LIB "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+#define LIVE_ENV_FAKETIME "OVERLAPSIM_FAKETIME"
+
+/* The libfaketime library to preload: $OVERLAPSIM_FAKETIME or LIVE_FAKETIME_LIB. */
+const char *live_faketime_lib(void);
 
 /* Our own error codes, beside negative errno values (see live_strerror). */
 enum {

@@ -125,6 +125,18 @@ struct live {
     char dsn[PATH_MAX + 64];
 };
 
+/* --- the run (run.c) --- */
+
+/*
+ * live_run in pieces, for tests that drive a run by hand: live_open sets
+ * up everything (directory, database, workers or guard) and starts the
+ * clock, *out set even on failure; live_close tears it all down and frees
+ * it, returning the run's first error. live_run = open, schedule, wait, close.
+ */
+int live_open(const struct model *m, const struct live_opts *o, struct metrics *out,
+              struct live_result *res, struct live **lvp);
+int live_close(struct live *lv);
+
 /* --- clock and stop (run.c) --- */
 
 /* Simulated time now. */

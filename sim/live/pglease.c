@@ -47,6 +47,8 @@ static int exec_cmd(PGconn *c, const char *sql, int n, const char *const *v)
     return rc;
 }
 
+static void quiet(void *arg, const char *message) { (void)arg, (void)message; }
+
 static PGconn *connect_to(const char *conninfo, const char *schema, char *err, size_t errlen)
 {
     char opts[128];
@@ -54,6 +56,8 @@ static PGconn *connect_to(const char *conninfo, const char *schema, char *err, s
     const char *vals[] = {conninfo, opts, "overlapsim", NULL};
     snprintf(opts, sizeof(opts), "-c search_path=%s", schema && *schema ? schema : "public");
     PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (c)
+        PQsetNoticeProcessor(c, quiet, NULL); /* "drop cascades to ...": not for the user */
     if (!c || PQstatus(c) != CONNECTION_OK) {
         char why[256];
         snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));

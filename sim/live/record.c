@@ -351,9 +351,11 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
         return false;
     }
     pthread_mutex_unlock(&lv->rec);
-    if (cmd_failed)
-        live_fail(lv, -LIVE_ECMD, "--cmd '%s' cannot start (exit status %d)", lv->opt->cmd,
-                  WEXITSTATUS((int)m->value));
+    if (cmd_failed) {
+        int st = WEXITSTATUS((int)m->value);
+        live_fail(lv, -LIVE_ECMD, "--cmd '%s' cannot start: %s (exit status %d)", lv->opt->cmd,
+                  st == 126 ? "not executable" : "command not found", st);
+    }
     if (node >= 0)
         completed(lv);
     return true;

@@ -284,12 +284,13 @@ static void live_release(struct live *lv)
     mem_free(lv);
 }
 
-int live_run(const struct model *m, const struct live_opts *o, struct metrics *out,
-             struct live_result *res)
+int live_open(const struct model *m, const struct live_opts *o, struct metrics *out,
+              struct live_result *res, struct live **out_lv)
 {
     memset(res, 0, sizeof(*res));
     metrics_init(out);
     out->seed = o->seed;
+    *out_lv = NULL;
     struct live *lv = mem_calloc(1, sizeof(*lv));
     if (!lv)
         return -ENOMEM;
@@ -298,33 +299,50 @@ int live_run(const struct model *m, const struct live_opts *o, struct metrics *o
         snprintf(res->detail, sizeof(res->detail), "out of memory");
         return -ENOMEM;
     }
+    proc_subreaper(true);
+    *out_lv = lv;
+    lv->t0 = env_live_mono(); /* provisional, for records made during set-up */
+    int rc = setup(lv);
+    if (rc)
+        return rc;
+    /* a little lead so every thread is waiting when time 0 comes */
+    int64_t lead = 20000000;
+    lv->epoch = env_live_realtime() + lead;
+    lv->t0 = env_live_mono() + lead;
+    for (int i = 0; i < lv->nworkers; i++)
+        live_worker_epoch(&lv->workers[i]);
+    return 0;
+}
 
+int live_close(struct live *lv)
+{
+    if (!lv)
+        return -ENOMEM;
+    teardown(lv);
+    proc_subreaper(false);
+    int rc = lv->error;
+    live_release(lv);
+    return rc;
+}
+
+int live_run(const struct model *m, const struct live_opts *o, struct metrics *out,
+             struct live_result *res)
+{
     sigset_t sigs, old;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
-    proc_subreaper(true);
 
-    lv->t0 = env_live_mono(); /* provisional, for records made during set-up */
-    if (setup(lv) == 0 && !(res->interrupted = signal_pending(&sigs))) {
-        /* a little lead so every thread is waiting when time 0 comes */
-        int64_t lead = 20000000;
-        lv->epoch = env_live_realtime() + lead;
-        lv->t0 = env_live_mono() + lead;
-        for (int i = 0; i < lv->nworkers; i++)
-            live_worker_epoch(&lv->workers[i]);
-        if (live_sched_start(lv) == 0)
-            res->interrupted = wait_end(lv, &sigs);
-    }
-    teardown(lv);
-    if (signal_pending(&sigs))
-        res->interrupted = true;
-    proc_subreaper(false);
+    struct live *lv;
+    bool interrupted = false;
+    if (live_open(m, o, out, res, &lv) == 0 && !(interrupted = signal_pending(&sigs)) &&
+        live_sched_start(lv) == 0)
+        interrupted = wait_end(lv, &sigs);
+    int rc = live_close(lv);
+    interrupted |= signal_pending(&sigs);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-    int rc = lv->error;
-    live_release(lv);
+    res->interrupted = interrupted;
     return rc;
 }

@@ -70,6 +70,12 @@ static int ctl_recv(int fd, char *buf, size_t len, int timeout_ms)
     return (int)r;
 }
 
+const char *live_faketime_lib(void)
+{
+    const char *lib = getenv(LIVE_ENV_FAKETIME);
+    return lib && *lib ? lib : LIVE_FAKETIME_LIB;
+}
+
 void live_faketime_cleanup(const char *shared)
 {
     char sem[64], shm[64];
@@ -117,7 +123,7 @@ static int worker_fail(struct live_worker *w, int rc, const char *what)
     struct live *lv = w->lv;
     if (rc == -LIVE_EFAKETIME)
         live_fail(lv, rc, "libfaketime %s (%s): install faketime and libfaketime "
-                  "(scripts/setup.sh --live), or run without clock skew", what, LIVE_FAKETIME_LIB);
+                  "(scripts/setup.sh --live), or run without clock skew", what, live_faketime_lib());
     else
         live_fail(lv, rc, "worker %d %s (see %s/worker-%d.log with --keep)", w->node, what,
                   lv->dir, w->node);
@@ -148,7 +154,7 @@ static char **worker_env(struct live_worker *w)
         const char *pre = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
         char off[48];
         faketime_offset(w->skew, lv->speed, off, sizeof(off));
-        snprintf(v[n++], sizeof(v[0]), "LD_PRELOAD=%s%s%s", LIVE_FAKETIME_LIB, pre ? ":" : "",
+        snprintf(v[n++], sizeof(v[0]), "LD_PRELOAD=%s%s%s", live_faketime_lib(), pre ? ":" : "",
                  pre ? pre : "");
         snprintf(v[n++], sizeof(v[0]), "FAKETIME=%s", off);
         snprintf(v[n++], sizeof(v[0]), "FAKETIME_DONT_FAKE_MONOTONIC=1");
@@ -166,7 +172,7 @@ static int worker_spawn(struct live_worker *w)
     struct live *lv = w->lv;
     const struct live_opts *o = lv->opt;
     char node[16], speed[32], log[PATH_MAX + 32], msg[256];
-    if (w->skew && access(LIVE_FAKETIME_LIB, R_OK) != 0)
+    if (w->skew && access(live_faketime_lib(), R_OK) != 0)
         return worker_fail(w, -LIVE_EFAKETIME, "is missing");
     snprintf(node, sizeof(node), "%d", w->node);
     snprintf(speed, sizeof(speed), "%.17g", lv->speed);
