@@ -34,6 +34,16 @@ void env_live_sleep_until(int64_t deadline)
         ;
 }
 
+void env_live_sleep_for(int64_t d)
+{
+    const int64_t slice = 5000000;
+    while (d > 0) {
+        int64_t s = d < slice ? d : slice;
+        env_live_sleep_until(env_live_mono() + s);
+        d -= s;
+    }
+}
+
 void env_live_init(struct env_live *e, double speed, int64_t epoch)
 {
     *e = (struct env_live){.env = {&env_live_ops}, .speed = speed, .epoch = epoch};
@@ -48,10 +58,9 @@ static sim_time live_clock_now(struct env *env)
 static void live_sleep(struct env *env, sim_time d)
 {
     struct env_live *e = (struct env_live *)env;
-    int64_t deadline = env_live_mono() + env_live_real(d, e->speed);
     if (!e->wait)
-        env_live_sleep_until(deadline);
-    else if (!e->wait(e->wait_ctx, deadline))
+        env_live_sleep_for(env_live_real(d, e->speed));
+    else if (!e->wait(e->wait_ctx, env_live_mono() + env_live_real(d, e->speed)))
         e->stopped = true;
 }
 

@@ -21,8 +21,8 @@ struct env_live {
     sim_time skew;  /* added to this clock (threads; a process gets libfaketime) */
     /*
      * How to wait until a CLOCK_MONOTONIC deadline (real ns): false when the
-     * run is over and the caller should wind up. NULL: an uninterruptible
-     * sleep that bypasses libfaketime.
+     * run is over and the caller should wind up. NULL: env_live_sleep_for
+     * (a worker process, which the harness may pause or kill).
      */
     bool (*wait)(void *ctx, int64_t deadline);
     void *wait_ctx;
@@ -42,6 +42,13 @@ int64_t env_live_realtime(void);
 
 /* Sleeps until the CLOCK_MONOTONIC deadline (real ns), bypassing libfaketime. */
 void env_live_sleep_until(int64_t deadline);
+
+/*
+ * Sleeps for d real ns of the process's own running time, in slices of at
+ * most 5 ms: a SIGSTOP in between stretches it by the pause, as it would
+ * stretch real work (an absolute deadline would not). Bypasses libfaketime.
+ */
+void env_live_sleep_for(int64_t d);
 
 /* Real nanoseconds that simulated duration d lasts at speed (never negative). */
 static inline int64_t env_live_real(sim_time d, double speed)
