@@ -170,6 +170,8 @@ int cmd_live(int argc, char **argv)
     int lrc = live_run(m, &lo, met, &lr);
     if (o.keep && lr.dir[0])
         fprintf(stderr, "live: kept %s\n", lr.dir);
+    if (o.keep && lr.pg_dir[0])
+        fprintf(stderr, "live: kept %s\n", lr.pg_dir);
     if (lrc) {
         cli_error("%s", lr.detail[0] ? lr.detail : live_strerror(lrc));
         goto out;

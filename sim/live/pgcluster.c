@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <stdbool.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -76,6 +77,20 @@ static int run_pg(struct pg_cluster *c, const char *prog, const char *const *arg
     return proc_run_in(argv, log, "/"); /* "/" : postgres may not read our cwd */
 }
 
+/* Can others search every directory above path (path itself we make 0711)? */
+static bool traversable(const char *path)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s", path);
+    for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
+        *slash = 0;
+        struct stat st;
+        if (stat(p[0] ? p : "/", &st) != 0 || !(st.st_mode & S_IXOTH))
+            return false;
+    }
+    return true;
+}
+
 /* The last non-empty line of a log, for a one-line error. */
 static const char *last_line(const char *path, char *buf, size_t len)
 {
@@ -101,7 +116,11 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
     if (find_bin(c->bin, sizeof(c->bin)) != 0)
         return fail(err, errlen, "PostgreSQL's initdb not found (install postgresql, or use --dsn)");
     c->as_postgres = geteuid() == 0;
-    snprintf(c->dir, sizeof(c->dir), "%s/pg-XXXXXX", parent);
+    /* postgres must reach its directory: under parent if it can, else in /tmp */
+    if (c->as_postgres && !traversable(parent))
+        snprintf(c->dir, sizeof(c->dir), "/tmp/overlapsim-pg-XXXXXX");
+    else
+        snprintf(c->dir, sizeof(c->dir), "%s/pg-XXXXXX", parent);
     if (!mkdtemp(c->dir)) {
         c->dir[0] = 0;
         return fail(err, errlen, "cannot create a directory in '%s': %s", parent, strerror(errno));
@@ -113,7 +132,8 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
             return fail(err, errlen, "no 'postgres' user to run the server as (use --dsn)");
         }
         /* postgres must reach its directory through ours */
-        if (chown(c->dir, pw->pw_uid, pw->pw_gid) != 0 || chmod(parent, 0711) != 0) {
+        if (chown(c->dir, pw->pw_uid, pw->pw_gid) != 0 ||
+            (strncmp(c->dir, parent, strlen(parent)) == 0 && chmod(parent, 0711) != 0)) {
             pg_cluster_stop(c);
             return fail(err, errlen, "cannot hand '%s' to postgres: %s", parent, strerror(errno));
         }

@@ -50,10 +50,10 @@ struct live_trigger live_trigger_new(struct live *lv, int node, sim_time at, boo
     t.w = workload_draw(&lv->model->node[node].cfg, &lv->rng_job);
     if (!lv->closed) {
         checker_trigger(&lv->chk, manual);
-        if (lv->opt->trace) {
+        if (lv->opt->trace) { /* rows in the order things happened: now, not when due */
             char d[64];
             snprintf(d, sizeof(d), "#%" PRIu64 "%s", t.id, manual ? " manual" : "");
-            trace_locked(lv, at, node, 0, "trigger", d);
+            trace_locked(lv, live_now(lv), node, 0, "trigger", d);
         }
     }
     pthread_mutex_unlock(&lv->rec);

@@ -151,6 +151,8 @@ static int setup_db(struct live *lv)
             return rc;
         }
         conninfo = lv->pg.conninfo;
+        if (strncmp(lv->pg.dir, lv->dir, strlen(lv->dir)) != 0)
+            snprintf(lv->res->pg_dir, sizeof(lv->res->pg_dir), "%s", lv->pg.dir);
     }
     int rc = pg_db_open(&lv->db, conninfo, err, sizeof(err));
     if (rc) {
@@ -328,11 +330,18 @@ int live_close(struct live *lv)
 int live_run(const struct model *m, const struct live_opts *o, struct metrics *out,
              struct live_result *res)
 {
+    /*
+     * SIGINT and SIGTERM always end the run (a blocked signal is queued even
+     * where a non-interactive shell set it to be ignored for a background
+     * job); SIGHUP only unless ignored, so nohup still works.
+     */
     sigset_t sigs, old;
+    struct sigaction hup;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGHUP);
+    if (sigaction(SIGHUP, NULL, &hup) == 0 && hup.sa_handler != SIG_IGN)
+        sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, &old);
 
     struct live *lv;
