@@ -1,11 +1,15 @@
 # overlapsim — see README.md. `make` builds, `make test` runs every suite,
 # `make demo` runs the main job, `make bench` the benchmark.
-# SAN=1 builds and tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# SAN=1 builds and tests under AddressSanitizer and UndefinedBehaviorSanitizer;
+# `make test-tsan` runs live mode's threaded tests under ThreadSanitizer.
 
 CC ?= cc
 ifeq ($(SAN),1)
 BUILD := build/san
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(TSAN),1)
+BUILD := build/tsan
+OPT := -O1 -g -fsanitize=thread
 else
 BUILD := build
 OPT := -O2 -g
@@ -20,6 +24,9 @@ LDFLAGS ?=
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(TSAN),1)
+LDFLAGS += -fsanitize=thread
+endif
 
 LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard sim/live/*.c) $(wildcard guards/*.c) \
 	$(wildcard reports/*.c)
@@ -33,11 +40,15 @@ TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/liboverlapsim.a
 BIN := $(BUILD)/overlapsim
 
-.PHONY: all deps test test-unit demo bench clean
+.PHONY: all deps test test-tsan test-unit demo bench clean
 all: $(BIN)
 
 deps:
 	@sh scripts/setup.sh
+
+# the live tests need PostgreSQL and libfaketime too
+deps-live:
+	@sh scripts/setup.sh --live
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -62,7 +73,7 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIB)
 
 # Every suite, in a plain build and again under ASan+UBSan (SAN=1 alone:
 # only the sanitizer build), then one line: N passed, N failed.
-test: deps
+test: deps-live
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
 ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
@@ -70,6 +81,13 @@ else
 	@$(MAKE) --no-print-directory SAN=1 $(subst build/,build/san/,$(BIN) $(TESTS))
 	@sh tests/run_all.sh build build/san
 endif
+
+# Live mode's threads under ThreadSanitizer. Only the live tests: the
+# simulator's fibers switch stacks in ways TSan is not told about.
+test-tsan: deps-live
+	@$(MAKE) --no-print-directory TSAN=1 build/tsan/overlapsim build/tsan/tests/test_live_pg \
+		build/tsan/tests/test_live_worker
+	@sh tests/tsan_live.sh build/tsan
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

@@ -94,6 +94,13 @@ static void faketime_offset(sim_time skew, double speed, char *buf, size_t len)
              real % 1000000000 / 1000);
 }
 
+/*
+ * kill -9 of the worker's whole group, until the group is empty: a process
+ * being forked while the first kill goes out can miss it, so kill again
+ * until nothing answers, reaping the members we adopted as subreaper
+ * (waitpid on -pgid reaps only them). A process that left the group
+ * (setsid) is beyond reach.
+ */
 static void kill_group(struct live_worker *w)
 {
     if (w->pid <= 0)
@@ -102,6 +109,11 @@ static void kill_group(struct live_worker *w)
     kill(w->pid, SIGKILL); /* in case it had not yet made its group */
     while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
         ;
+    for (int i = 0; i < 400 && (kill(-w->pid, SIGKILL) == 0 || errno != ESRCH); i++) {
+        while (waitpid(-w->pid, NULL, WNOHANG) > 0)
+            ;
+        usleep(5000);
+    }
     live_faketime_cleanup(w->shm);
     w->shm[0] = 0;
     if (w->ctl >= 0)
