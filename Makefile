@@ -10,6 +10,9 @@ OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 else ifeq ($(TSAN),1)
 BUILD := build/tsan
 OPT := -O1 -g -fsanitize=thread
+else ifeq ($(O0),1)
+BUILD := build/o0
+OPT := -O0 -g
 else
 BUILD := build
 OPT := -O2 -g
@@ -40,7 +43,7 @@ TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/liboverlapsim.a
 BIN := $(BUILD)/overlapsim
 
-.PHONY: all deps test test-tsan test-unit demo bench clean
+.PHONY: all deps deps-live test test-tsan demo bench fuzz clean
 all: $(BIN)
 
 deps:
@@ -72,14 +75,18 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Every suite, in a plain build and again under ASan+UBSan (SAN=1 alone:
-# only the sanitizer build), then one line: N passed, N failed.
+# only the sanitizer build), the same traces from -O2, -O0 and sanitizer
+# builds, a short fuzzing run, then one line: N passed, N failed. The live
+# tests need PostgreSQL and libfaketime: deps-live installs them.
 test: deps-live
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
 ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
 else
 	@$(MAKE) --no-print-directory SAN=1 $(subst build/,build/san/,$(BIN) $(TESTS))
-	@sh tests/run_all.sh build build/san
+	@$(MAKE) --no-print-directory O0=1 build/o0/overlapsim
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) CROSS_BUILDS="build build/san build/o0" \
+		sh tests/run_all.sh build build/san
 endif
 
 # Live mode's threads under ThreadSanitizer. Only the live tests: the
@@ -88,6 +95,12 @@ test-tsan: deps-live
 	@$(MAKE) --no-print-directory TSAN=1 build/tsan/overlapsim build/tsan/tests/test_live_pg \
 		build/tsan/tests/test_live_worker
 	@sh tests/tsan_live.sh build/tsan
+
+# libFuzzer on the scenario and value parsers (clang); make test runs it briefly.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 30
+fuzz: deps
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

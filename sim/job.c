@@ -26,8 +26,11 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
         .manual = manual,
     };
     struct workload w = workload_draw(c, &s->rng_job);
+    workload_explicit(s->model, t.id, &s->next_explicit, &w);
     t.api = w.api;
     t.db = w.db;
+    if (s->observer)
+        s->observer->trigger(s->observer, t.id, at, manual, n->id, t.api, t.db);
     checker_trigger(&s->chk, manual);
     if (s->trace) {
         char d[64];
@@ -64,6 +67,8 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     const struct dist *slow = inject_api_override(s);
     if (slow)
         api = dist_sample(slow, &s->rng_fault);
+    if (s->observer)
+        s->observer->start(s->observer, t->id, api);
     if (s->trace) {
         snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
                  time_format(t->db, t2), slow ? " (api slowed)" : "");

@@ -43,7 +43,8 @@ struct case_result {
     int nexpect;
     struct expect_status st[VERDICT_MAX_EXPECT];
     bool pass;
-    int error;              /* engine error (negative errno), 0 if none */
+    int rechecked;          /* failing seeds re-run to check determinism */
+    int error;              /* engine error (negative errno), 0 if none; -EPROTO: nondeterminism */
     /* how case_replay replays it: "run" unless set (live sets "live" and its options) */
     const char *replay_cmd;
     const char *replay_args; /* already quoted, appended as is; may be NULL */
@@ -73,6 +74,14 @@ int case_begin(const struct scenario *sc, int v, const struct guard_ops *g, stru
 void case_add_seed(struct case_result *out, const struct metrics *met, int limit,
                    struct seed_outcome *o);
 void case_end(struct case_result *out);
+
+/*
+ * Did two runs of one seed do the same thing? Compares trace hashes and the
+ * main counters. case_run re-runs failing seeds through this and fails with
+ * -EPROTO ("internal error: ... not deterministic") on a mismatch.
+ */
+bool verdict_same_run(const struct metrics *a, uint64_t hash_a, const struct metrics *b,
+                      uint64_t hash_b);
 
 /* The failing expectations of a finished case, "; "-separated. */
 char *case_failures(const struct case_result *c, char *buf, size_t len);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "dist.h"
+#include "model.h"
 #include "prng.h"
 
 struct workload {
@@ -22,6 +23,25 @@ static inline struct workload workload_draw(const struct config *c, struct prng 
     w.api = dist_sample(&c->api, rng);
     w.db = dist_sample(&c->db, rng);
     return w;
+}
+
+/*
+ * An explicit [trigger N] (shrink writes them) replaces the draw of the
+ * trigger with that id; the draw still happens, so the triggers after it
+ * keep theirs. *cursor is the caller's place in m->triggers (ids only grow).
+ */
+static inline void workload_explicit(const struct model *m, uint64_t id, int *cursor,
+                                     struct workload *w)
+{
+    while (*cursor < m->ntriggers && m->triggers[*cursor].n < id)
+        (*cursor)++;
+    if (*cursor < m->ntriggers && m->triggers[*cursor].n == id) {
+        const struct trigger_spec *ex = &m->triggers[*cursor];
+        if (ex->has_api)
+            w->api = ex->api;
+        if (ex->has_db)
+            w->db = ex->db;
+    }
 }
 
 #endif

@@ -15,6 +15,7 @@
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2
+#define EXIT_INTERNAL 3 /* the simulator contradicted itself (nondeterminism) */
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
@@ -29,6 +30,10 @@ struct cli_opts {
     const char *trace;      /* --trace FILE.csv */
     int nsets;
     const char *sets[64];   /* --set K=V, in order */
+    int bound;              /* --bound K (explore) */
+    uint64_t budget;        /* --budget N (explore) */
+    const char *strategy;   /* --strategy dfs|pct (explore) */
+    const char *out;        /* --out FILE */
     /* live */
     double speed;           /* --speed N, 0: the default */
     const char *cmd;        /* --cmd 'CMD ...' */
@@ -38,6 +43,9 @@ struct cli_opts {
     sim_time skew;          /* --skew D */
     bool in_worker;         /* --in-worker */
 };
+
+/* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
+int cli_case_error(int rc, const char *err);
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -68,8 +76,10 @@ int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 
 #endif

@@ -104,6 +104,7 @@ struct live {
     struct metrics *m;
     struct prng rng_job, rng_manual, rng_fault;
     uint64_t next_trigger, next_run;
+    int next_explicit; /* cursor into model->triggers */
     struct live_flight *flight;
     int nflight, flight_cap;
     struct live_remote_run *runs;

@@ -48,6 +48,7 @@ struct live_trigger live_trigger_new(struct live *lv, int node, sim_time at, boo
     pthread_mutex_lock(&lv->rec);
     t.id = ++lv->next_trigger;
     t.w = workload_draw(&lv->model->node[node].cfg, &lv->rng_job);
+    workload_explicit(lv->model, t.id, &lv->next_explicit, &t.w);
     if (!lv->closed) {
         checker_trigger(&lv->chk, manual);
         if (lv->opt->trace) { /* rows in the order things happened: now, not when due */

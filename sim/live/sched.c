@@ -168,6 +168,15 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
     live_trace(ctx, -1, 0, "fault", d);
 }
 
+/* An explicit manual request at an exact time ([trigger N] manual_at = T). */
+static void explicit_manual(void *ctx, void *arg, uint64_t tag)
+{
+    (void)arg;
+    struct live *lv = ctx;
+    struct live_trigger t = live_trigger_new(lv, 0, (sim_time)tag, true);
+    live_dispatch(lv, &t, false);
+}
+
 static void *dispatcher_main(void *arg)
 {
     struct live *lv = arg;
@@ -221,6 +230,10 @@ int live_sched_start(struct live *lv)
                 live_fail(lv, -ENOMEM, "out of memory");
         }
     }
+    for (int i = 0; i < m->ntriggers; i++) /* explicit manual requests ([trigger N]) */
+        if (m->triggers[i].manual &&
+            evq_push(&lv->q, m->triggers[i].at, explicit_manual, NULL, (uint64_t)m->triggers[i].at))
+            live_fail(lv, -ENOMEM, "out of memory");
     for (int i = 0; i < m->nfaults; i++) {
         const struct fault_spec *f = &m->fault[i];
         if (evq_push(&lv->q, f->at, fault_begin, (void *)f, (uint64_t)f->at) != 0)
