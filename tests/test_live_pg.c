@@ -21,11 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "../sim/live/live.h"
 #include "../sim/live/pgdb.h"
 #include "../sim/live/proc.h"
+#include "helpers.h"
 
 static struct pg_cluster cluster;
 static struct pg_db db;
@@ -228,6 +227,68 @@ static void test_live_pg_unreachable_server_is_one_line(void **state)
     assert_null(strchr(err, '\n'));
 }
 
+/* The count of rows sql (one $1 parameter) returns, as the admin session. */
+static int count(const char *sql, const char *param)
+{
+    const char *p[] = {param};
+    PGresult *r = PQexecParams(db.admin, sql, param ? 1 : 0, NULL, p, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    int n = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+static void test_live_pg_dsn_touches_only_its_own(void **state)
+{
+    (void)state;
+    /* the user's own task_lock, with a row of theirs */
+    PGresult *r = PQexec(db.admin, "CREATE TABLE public.task_lock (task_name text PRIMARY KEY, "
+                                   "note text); INSERT INTO public.task_lock VALUES ('etl', 'theirs')");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+
+    struct pg_db mine;
+    char err[600], schema[64];
+    assert_int_equal(pg_db_open(&mine, cluster.conninfo, err, sizeof(err)), 0);
+    snprintf(schema, sizeof(schema), "%s", mine.schema);
+    PGconn *s = pg_session(cluster.conninfo, mine.schema, 0, err, sizeof(err));
+    assert_non_null(s);
+    assert_int_equal(pg_lease_acquire(s, "etl", "me", 1000000, NULL), 1); /* ours, not theirs */
+    PQfinish(s);
+    pg_db_close(&mine);
+
+    assert_int_equal(count("SELECT count(*) FROM public.task_lock WHERE note = 'theirs'", NULL), 1);
+    assert_int_equal(count("SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema), 0);
+    PQclear(PQexec(db.admin, "DROP TABLE public.task_lock"));
+}
+
+/* A whole live run against a server given as --dsn: it works and drops what it made. */
+static void test_live_pg_live_run_with_dsn(void **state)
+{
+    (void)state;
+    struct scenario *sc = helper_parse("[scenario]\nduration = 20s\n[schedule]\ninterval = 5s\n"
+                                       "dispatch = spawn\n[job]\napi = 1s\n",
+                                       NULL, 0);
+    assert_non_null(sc);
+    struct model *m = malloc(sizeof(*m));
+    struct metrics *met = malloc(sizeof(*met));
+    char err[600];
+    assert_int_equal(scenario_model(sc, -1, m, err, sizeof(err)), 0);
+    struct live_opts o = {.speed = 100, .seed = 1, .guard = guard_lookup("atomic"),
+                          .dsn = cluster.conninfo, .self = "/nonexistent"};
+    struct live_result res;
+    int before = count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'overlapsim%'", NULL);
+    int rc = live_run(m, &o, met, &res);
+    if (rc)
+        fail_msg("live_run: %s", res.detail);
+    assert_int_equal(met->runs, 3); /* ticks at 5, 10, 15 s */
+    assert_int_equal(count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'overlapsim%'", NULL),
+                     before);
+    free(met);
+    free(m);
+    scenario_free(sc);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -268,6 +329,8 @@ int main(void)
         cmocka_unit_test(test_live_pg_advisory_dies_with_its_session),
         cmocka_unit_test(test_live_pg_row_lock_blocks_the_acquire),
         cmocka_unit_test(test_live_pg_unreachable_server_is_one_line),
+        cmocka_unit_test(test_live_pg_dsn_touches_only_its_own),
+        cmocka_unit_test(test_live_pg_live_run_with_dsn),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -153,8 +153,8 @@ void live_gate_release(struct live *lv)
     pthread_mutex_unlock(&lv->mu);
     for (int i = 0; lv->remote && i < lv->nworkers; i++) {
         struct live_worker *w = &lv->workers[i];
-        if (w->batch && live_worker_go(w) != 0)
-            w->batch = false; /* down: its triggers close with the crash */
+        if (atomic_load(&w->batch))
+            live_worker_go(w); /* if it is down, its triggers close with the crash */
     }
 }
 

@@ -12,6 +12,7 @@
 #define SIM_LIVE_LIVE_IMPL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -75,7 +76,7 @@ struct live_worker {
     bool faked;           /* libfaketime is loaded in it */
     char shm[128];        /* its libfaketime shared objects (FAKETIME_SHARED) */
     bool paused;
-    bool batch;           /* runs sent since the last go */
+    atomic_bool batch;    /* runs sent since the last go (loops and the dispatcher send) */
 };
 
 struct live {

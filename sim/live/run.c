@@ -215,7 +215,7 @@ static void teardown(struct live *lv)
     if (lv->have_db)
         pg_db_close(&lv->db);
     pg_cluster_stop(&lv->pg);
-    proc_reap(1000);
+    proc_reap(200); /* adopted orphans; a caller's own children only cost the wait */
     if (lv->dir[0] && !lv->opt->keep)
         proc_rmtree(lv->dir);
 }

@@ -268,6 +268,7 @@ int live_workers_start(struct live *lv)
         w->node = i;
         w->ctl = -1;
         w->skew = lv->opt->skew;
+        atomic_init(&w->batch, false);
         pthread_mutex_init(&w->send, NULL);
     }
     for (int i = 0; i < n; i++) {
@@ -298,13 +299,13 @@ int live_worker_send_run(struct live_worker *w, const struct live_trigger *t)
              t->id, t->at, live_job_length(w->lv, t), t->w.api, t->w.db, t->manual);
     int rc = ctl_send(w, msg);
     if (!rc)
-        w->batch = true;
+        atomic_store(&w->batch, true);
     return rc;
 }
 
 int live_worker_go(struct live_worker *w)
 {
-    w->batch = false;
+    atomic_store(&w->batch, false);
     return ctl_send(w, "go");
 }
 
