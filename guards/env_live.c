@@ -36,11 +36,14 @@ void env_live_sleep_until(int64_t deadline)
 
 void env_live_sleep_for(int64_t d)
 {
-    const int64_t slice = 5000000;
-    while (d > 0) {
-        int64_t s = d < slice ? d : slice;
-        env_live_sleep_until(env_live_mono() + s);
-        d -= s;
+    const int64_t slice = 5000000, stall = 50000000;
+    for (int64_t done = 0; done < d;) {
+        int64_t s = d - done < slice ? d - done : slice, t0 = env_live_mono();
+        env_live_sleep_until(t0 + s);
+        int64_t e = env_live_mono() - t0;
+        /* a late wake-up still counts (no drift on a busy machine); a long
+         * gap is the process stopped, and does not */
+        done += e > s + stall ? s : e;
     }
 }
 

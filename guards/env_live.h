@@ -45,8 +45,10 @@ void env_live_sleep_until(int64_t deadline);
 
 /*
  * Sleeps for d real ns of the process's own running time, in slices of at
- * most 5 ms: a SIGSTOP in between stretches it by the pause, as it would
- * stretch real work (an absolute deadline would not). Bypasses libfaketime.
+ * most 5 ms: a SIGSTOP stretches it by the pause, as it would stretch real
+ * work (an absolute deadline would not). A slice that ends more than 50 ms
+ * late counts as a pause; a slightly late one counts in full, so a busy
+ * machine does not stretch it. Bypasses libfaketime.
  */
 void env_live_sleep_for(int64_t d);
 
