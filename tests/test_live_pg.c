@@ -221,8 +221,9 @@ static void test_live_pg_unreachable_server_is_one_line(void **state)
     (void)state;
     struct pg_db bad;
     char err[600];
-    assert_int_equal(pg_db_open(&bad, "host=/nonexistent port=1 connect_timeout=2", err, sizeof(err)),
-                     -LIVE_EDB);
+    assert_int_equal(
+        pg_db_open(&bad, "host=/nonexistent port=1 connect_timeout=2", err, sizeof(err)),
+        -LIVE_EDB);
     assert_non_null(strstr(err, "cannot connect"));
     assert_null(strchr(err, '\n'));
 }
@@ -242,8 +243,9 @@ static void test_live_pg_dsn_touches_only_its_own(void **state)
 {
     (void)state;
     /* the user's own task_lock, with a row of theirs */
-    PGresult *r = PQexec(db.admin, "CREATE TABLE public.task_lock (task_name text PRIMARY KEY, "
-                                   "note text); INSERT INTO public.task_lock VALUES ('etl', 'theirs')");
+    PGresult *r =
+        PQexec(db.admin, "CREATE TABLE public.task_lock (task_name text PRIMARY KEY, "
+                         "note text); INSERT INTO public.task_lock VALUES ('etl', 'theirs')");
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
 
@@ -274,16 +276,19 @@ static void test_live_pg_live_run_with_dsn(void **state)
     struct metrics *met = malloc(sizeof(*met));
     char err[600];
     assert_int_equal(scenario_model(sc, -1, m, err, sizeof(err)), 0);
-    struct live_opts o = {.speed = 100, .seed = 1, .guard = guard_lookup("atomic"),
-                          .dsn = cluster.conninfo, .self = "/nonexistent"};
+    struct live_opts o = {.speed = 100,
+                          .seed = 1,
+                          .guard = guard_lookup("atomic"),
+                          .dsn = cluster.conninfo,
+                          .self = "/nonexistent"};
     struct live_result res;
     int before = count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'overlapsim%'", NULL);
     int rc = live_run(m, &o, met, &res);
     if (rc)
         fail_msg("live_run: %s", res.detail);
     assert_int_equal(met->runs, 3); /* ticks at 5, 10, 15 s */
-    assert_int_equal(count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'overlapsim%'", NULL),
-                     before);
+    assert_int_equal(
+        count("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'overlapsim%'", NULL), before);
     free(met);
     free(m);
     scenario_free(sc);

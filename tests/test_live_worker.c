@@ -42,10 +42,19 @@ static bool wait_for(struct live *lv, bool (*cond)(struct live *, long), long ar
     return false;
 }
 
-static bool runs_at_least(struct live *lv, long n) { return lv->m->runs >= (uint64_t)n; }
-static bool idle(struct live *lv, long n) { return (void)n, lv->chk.active == 0; }
+static bool runs_at_least(struct live *lv, long n)
+{
+    return lv->m->runs >= (uint64_t)n;
+}
+static bool idle(struct live *lv, long n)
+{
+    return (void)n, lv->chk.active == 0;
+}
 /* No run going and every trigger's command has exited. */
-static bool settled(struct live *lv, long n) { return (void)n, lv->chk.active == 0 && !lv->nflight; }
+static bool settled(struct live *lv, long n)
+{
+    return (void)n, lv->chk.active == 0 && !lv->nflight;
+}
 
 /* The pid of the run going now (the probe), 0 if none. */
 static int running_pid(struct live *lv)
@@ -161,7 +170,7 @@ static void test_live_worker_skew_crash_restart_pause(void **state)
     assert_true(probe > 0);
     assert_int_equal(access(pidfile, F_OK), 0);
     assert_int_equal(live_worker_crash(w), 0);
-    assert_true(wait_for(lv, idle, 0)); /* the crash closed the run */
+    assert_true(wait_for(lv, idle, 0));         /* the crash closed the run */
     assert_int_equal(access(pidfile, F_OK), 0); /* stale: the trap never ran */
     assert_false(shm_exists(shared));           /* libfaketime's objects deleted */
     proc_reap(0);
@@ -204,7 +213,8 @@ static void test_live_worker_skew_crash_restart_pause(void **state)
 static void test_live_worker_refuses_without_harness(void **state)
 {
     (void)state;
-    struct live_worker_args a = {.events = "/nonexistent", .speed = 1, .dir = "/tmp", .cmd = "true"};
+    struct live_worker_args a = {
+        .events = "/nonexistent", .speed = 1, .dir = "/tmp", .cmd = "true"};
     assert_int_equal(live_worker_serve(&a), -LIVE_EWORKER);
 }
 

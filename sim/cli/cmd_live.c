@@ -69,8 +69,8 @@ static void print_text(const struct scenario *sc, const struct case_result *c,
     char t[TIME_FMT_LEN], replay[2048];
     const char *v = scenario_variant_name(sc, c->variant);
     const struct metrics *m = so->m;
-    printf("%s%s%s  guard %s  seed %" PRIu64 "  live at speed %g  %s simulated\n",
-           sc->base.name, *v ? "  variant " : "", v, c->guard->name, m->seed, speed,
+    printf("%s%s%s  guard %s  seed %" PRIu64 "  live at speed %g  %s simulated\n", sc->base.name,
+           *v ? "  variant " : "", v, c->guard->name, m->seed, speed,
            time_format(m->duration / SIM_MS * SIM_MS, t));
     printf("  verdict %s%s%s\n", so->pass ? "pass" : "FAIL", so->pass ? "" : ": ", so->failed);
     text_metrics(stdout, sc, m);
@@ -200,6 +200,8 @@ int cmd_live(int argc, char **argv)
 out:
     if (tf && fclose(tf) != 0 && rc == 0)
         rc = cli_error("--trace %s: write failed", o.trace);
+    if (tf && rc == EXIT_USAGE)
+        remove(o.trace); /* no half-written output */
     free(res);
     free(met);
     free(m);

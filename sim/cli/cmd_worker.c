@@ -50,8 +50,9 @@ int cmd_worker(int argc, char **argv)
         return cli_error("worker: --guard %s: unknown guard", a.guard);
     int rc = live_worker_serve(&a);
     if (rc)
-        return cli_error("worker: %s", rc == -LIVE_EWORKER
-                                            ? "not started by `overlapsim live` (no control socket on fd 3)"
-                                            : live_strerror(rc));
+        return cli_error("worker: %s",
+                         rc == -LIVE_EWORKER
+                             ? "not started by `overlapsim live` (no control socket on fd 3)"
+                             : live_strerror(rc));
     return 0;
 }

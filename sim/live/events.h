@@ -14,14 +14,14 @@
 #include <stdint.h>
 
 enum live_ev {
-    LIVE_EV_START,  /* a run began (probe or worker) */
-    LIVE_EV_END,    /* it ended */
-    LIVE_EV_SKIP,   /* the guard turned the trigger away (worker) */
-    LIVE_EV_ERROR,  /* the guard failed (worker): a skip */
-    LIVE_EV_DONE,   /* the trigger's work is over, guard released (worker) */
-    LIVE_EV_EXIT,   /* the trigger's command exited with VALUE (wait status) */
-    LIVE_EV_CRASH,  /* node TRIGGER was killed: close its runs (harness to itself) */
-    LIVE_EV_QUIT,   /* stop receiving (harness to itself) */
+    LIVE_EV_START, /* a run began (probe or worker) */
+    LIVE_EV_END,   /* it ended */
+    LIVE_EV_SKIP,  /* the guard turned the trigger away (worker) */
+    LIVE_EV_ERROR, /* the guard failed (worker): a skip */
+    LIVE_EV_DONE,  /* the trigger's work is over, guard released (worker) */
+    LIVE_EV_EXIT,  /* the trigger's command exited with VALUE (wait status) */
+    LIVE_EV_CRASH, /* node TRIGGER was killed: close its runs (harness to itself) */
+    LIVE_EV_QUIT,  /* stop receiving (harness to itself) */
     LIVE_EV_COUNT,
 };
 

@@ -60,8 +60,8 @@ struct live_opts {
 struct live_result {
     char dir[PATH_MAX];    /* the run directory (gone unless keep) */
     char pg_dir[PATH_MAX]; /* the throwaway cluster's, when not inside dir */
-    bool interrupted;   /* SIGINT, SIGTERM or SIGHUP ended the run early */
-    char detail[512];   /* the reason behind an error */
+    bool interrupted;      /* SIGINT, SIGTERM or SIGHUP ended the run early */
+    char detail[512];      /* the reason behind an error */
 };
 
 /* The placeholder guard of --guard exec: the user's command is the guard. */

@@ -76,7 +76,7 @@ struct live_worker {
     bool faked;           /* libfaketime is loaded in it */
     char shm[128];        /* its libfaketime shared objects (FAKETIME_SHARED) */
     bool paused;
-    atomic_bool batch;    /* runs sent since the last go (loops and the dispatcher send) */
+    atomic_bool batch; /* runs sent since the last go (loops and the dispatcher send) */
 };
 
 struct live {
@@ -93,7 +93,7 @@ struct live {
     pthread_mutex_t mu;
     pthread_cond_t cond; /* on CLOCK_MONOTONIC */
     bool stop;
-    int error; /* first failure, negative */
+    int error;                /* first failure, negative */
     uint64_t batch, released; /* start gate: batches opened and released */
     int nthreads;             /* job threads alive */
     struct live_ticker *tickers;
@@ -195,6 +195,8 @@ void live_jobs_join(struct live *lv);
 
 int live_workers_start(struct live *lv);
 void live_workers_stop(struct live *lv);
+/* Fails the run if a worker died on its own (not by live_worker_crash). */
+int live_workers_check(struct live *lv);
 int live_worker_send_run(struct live_worker *w, const struct live_trigger *t);
 int live_worker_go(struct live_worker *w);
 /* Faults on a worker: kill -9 its whole process group; SIGSTOP / SIGCONT. */

@@ -56,8 +56,7 @@ static int find_bin(char *out, size_t len)
 }
 
 /* Runs a server program, as postgres when we are root; its exit status. */
-static int run_pg(struct pg_cluster *c, const char *prog, const char *const *args,
-                  const char *log)
+static int run_pg(struct pg_cluster *c, const char *prog, const char *const *args, const char *log)
 {
     char path[PATH_MAX + 16], runuser[PATH_MAX];
     const char *argv[32];
@@ -114,7 +113,8 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
     memset(c, 0, sizeof(*c));
     c->keep = keep;
     if (find_bin(c->bin, sizeof(c->bin)) != 0)
-        return fail(err, errlen, "PostgreSQL's initdb not found (install postgresql, or use --dsn)");
+        return fail(err, errlen,
+                    "PostgreSQL's initdb not found (install postgresql, or use --dsn)");
     c->as_postgres = geteuid() == 0;
     /* postgres must reach its directory: under parent if it can, else in /tmp */
     if (c->as_postgres && !traversable(parent))
@@ -142,8 +142,8 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
     snprintf(data, sizeof(data), "%s/data", c->dir);
     snprintf(log, sizeof(log), "%s/setup.log", c->dir);
     snprintf(slog, sizeof(slog), "%s/server.log", c->dir);
-    const char *initdb[] = {"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
-                      "--no-sync", NULL};
+    const char *initdb[] = {"-D", data,   "-U",         "postgres",  "-A", "trust",
+                            "-E", "UTF8", "--locale=C", "--no-sync", NULL};
     int rc = run_pg(c, "initdb", initdb, log);
     if (rc != 0) {
         pg_cluster_stop(c);

@@ -34,8 +34,7 @@ struct pg_cluster {
  * exist). About a second. Returns 0, or -LIVE_EDB with the reason in err;
  * on failure nothing is left behind (but the logs, with keep).
  */
-int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *err,
-                     size_t errlen);
+int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *err, size_t errlen);
 
 /* Stops the server (immediate shutdown) and removes its directory unless keep. Idempotent. */
 void pg_cluster_stop(struct pg_cluster *c);

@@ -47,7 +47,10 @@ static int exec_cmd(PGconn *c, const char *sql, int n, const char *const *v)
     return rc;
 }
 
-static void quiet(void *arg, const char *message) { (void)arg, (void)message; }
+static void quiet(void *arg, const char *message)
+{
+    (void)arg, (void)message;
+}
 
 static PGconn *connect_to(const char *conninfo, const char *schema, char *err, size_t errlen)
 {
@@ -132,7 +135,10 @@ void pg_db_close(struct pg_db *db)
     db->schema[0] = 0;
 }
 
-static int64_t col_i64(PGresult *r, int row, int col) { return strtoll(PQgetvalue(r, row, col), NULL, 10); }
+static int64_t col_i64(PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
 
 int pg_now(PGconn *c, int64_t *us)
 {
@@ -152,14 +158,15 @@ int pg_lease_acquire(PGconn *c, const char *task, const char *owner, int64_t max
     snprintf(maxv, sizeof(maxv), "%lld", (long long)max_lock_us);
     const char *p[] = {task, owner ? owner : "", maxv};
     int rc = 0;
-    PGresult *r = exec(c,
-                       "INSERT INTO task_lock AS t (task_name, started_at, locked_until, locked_by, token) "
-                       "VALUES ($1, " DB_NOW ", " DB_NOW " + $3::int8 * interval '1 microsecond', $2, 1) "
-                       "ON CONFLICT (task_name) DO UPDATE SET started_at = EXCLUDED.started_at, "
-                       "locked_until = EXCLUDED.locked_until, locked_by = EXCLUDED.locked_by, "
-                       "token = t.token + 1 WHERE t.locked_until <= " DB_NOW " "
-                       "RETURNING " EPOCH_US("t.started_at") ", " EPOCH_US("t.locked_until") ", t.token",
-                       3, p, &rc);
+    PGresult *r =
+        exec(c,
+             "INSERT INTO task_lock AS t (task_name, started_at, locked_until, locked_by, token) "
+             "VALUES ($1, " DB_NOW ", " DB_NOW " + $3::int8 * interval '1 microsecond', $2, 1) "
+             "ON CONFLICT (task_name) DO UPDATE SET started_at = EXCLUDED.started_at, "
+             "locked_until = EXCLUDED.locked_until, locked_by = EXCLUDED.locked_by, "
+             "token = t.token + 1 WHERE t.locked_until <= " DB_NOW " "
+             "RETURNING " EPOCH_US("t.started_at") ", " EPOCH_US("t.locked_until") ", t.token",
+             3, p, &rc);
     if (!r)
         return rc;
     int got = PQntuples(r) == 1;
@@ -178,10 +185,11 @@ int pg_lease_release(PGconn *c, const char *task, int64_t min_lock_us)
     snprintf(minv, sizeof(minv), "%lld", (long long)min_lock_us);
     const char *p[] = {task, minv};
     int rc = 0;
-    PGresult *r = exec(c,
-                       "UPDATE task_lock SET locked_until = started_at + $2::int8 * interval '1 microsecond' "
-                       "WHERE task_name = $1 AND locked_until > " DB_NOW,
-                       2, p, &rc);
+    PGresult *r =
+        exec(c,
+             "UPDATE task_lock SET locked_until = started_at + $2::int8 * interval '1 microsecond' "
+             "WHERE task_name = $1 AND locked_until > " DB_NOW,
+             2, p, &rc);
     if (!r)
         return rc;
     rc = atoi(PQcmdTuples(r)) > 0;
@@ -233,4 +241,7 @@ int pg_contend_begin(PGconn *c, const char *task)
     return rc;
 }
 
-int pg_contend_end(PGconn *c) { return exec_cmd(c, "COMMIT", 0, NULL); }
+int pg_contend_end(PGconn *c)
+{
+    return exec_cmd(c, "COMMIT", 0, NULL);
+}

@@ -130,9 +130,15 @@ int proc_run_in(const char *const *argv, const char *log, const char *cwd)
     char path[4096];
     if (proc_which(argv[0], path, sizeof(path)) != 0)
         return -ENOENT;
-    struct proc_spec s = {.path = path, .argv = argv, .gate = -1, .gate_w = -1, .fd3 = -1,
-                          .output = log ? log : "/dev/null", .devnull_in = true,
-                          .own_group = true, .cwd = cwd};
+    struct proc_spec s = {.path = path,
+                          .argv = argv,
+                          .gate = -1,
+                          .gate_w = -1,
+                          .fd3 = -1,
+                          .output = log ? log : "/dev/null",
+                          .devnull_in = true,
+                          .own_group = true,
+                          .cwd = cwd};
     pid_t pid = proc_start(&s);
     if (pid < 0)
         return pid;
@@ -192,7 +198,10 @@ int proc_rmtree(const char *path)
     return rc < 0 && errno == ENOENT ? 0 : rc;
 }
 
-void proc_subreaper(bool on) { prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0); }
+void proc_subreaper(bool on)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0);
+}
 
 void proc_reap(int timeout_ms)
 {

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 struct proc_spec {
-    const char *path;   /* absolute path of the program */
+    const char *path; /* absolute path of the program */
     const char *const *argv;
     char *const *envp;  /* NULL: this process's environment */
     int gate;           /* read until end of file before exec, -1: none */
@@ -52,8 +52,6 @@ void proc_env_free(char **env);
 
 /* Removes path and everything under it; 0 or the first negative errno. */
 int proc_rmtree(const char *path);
-
-
 
 /*
  * Makes this process the reaper of orphans from its descendants (a killed

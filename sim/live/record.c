@@ -40,7 +40,10 @@ void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const
 }
 
 /* Is a record at now still inside the run? Under rec. */
-static bool open_at(struct live *lv, sim_time now) { return !lv->closed && now < lv->end; }
+static bool open_at(struct live *lv, sim_time now)
+{
+    return !lv->closed && now < lv->end;
+}
 
 struct live_trigger live_trigger_new(struct live *lv, int node, sim_time at, bool manual)
 {

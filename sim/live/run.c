@@ -33,7 +33,10 @@ int64_t live_deadline(const struct live *lv, sim_time at)
     return lv->t0 + env_live_real(at, lv->speed);
 }
 
-static struct timespec ts_of(int64_t ns) { return (struct timespec){ns / 1000000000, ns % 1000000000}; }
+static struct timespec ts_of(int64_t ns)
+{
+    return (struct timespec){ns / 1000000000, ns % 1000000000};
+}
 
 bool live_wait(void *arg, int64_t deadline)
 {
@@ -48,7 +51,10 @@ bool live_wait(void *arg, int64_t deadline)
     return ok;
 }
 
-bool live_wait_until(struct live *lv, sim_time at) { return live_wait(lv, live_deadline(lv, at)); }
+bool live_wait_until(struct live *lv, sim_time at)
+{
+    return live_wait(lv, live_deadline(lv, at));
+}
 
 bool live_stopped(struct live *lv)
 {
@@ -99,7 +105,10 @@ static struct guard *exec_create(const struct guard_params *p)
     return mem_calloc(1, sizeof(struct guard));
 }
 
-static void exec_destroy(struct guard *g) { mem_free(g); }
+static void exec_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int exec_try_acquire(struct guard *g, struct env *env, struct guard_hold *h)
 {
@@ -114,7 +123,8 @@ static void exec_release(struct guard *g, struct env *env, struct guard_hold *h)
 
 const struct guard_ops live_guard_exec = {
     .name = "exec",
-    .summary = "the user's own command (live only): each trigger runs it; its job is `overlapsim probe`",
+    .summary =
+        "the user's own command (live only): each trigger runs it; its job is `overlapsim probe`",
     .scope = GUARD_SCOPE_HOST,
     .create = exec_create,
     .destroy = exec_destroy,
@@ -225,7 +235,7 @@ static bool wait_end(struct live *lv, const sigset_t *sigs)
 {
     int64_t end = live_deadline(lv, lv->end);
     for (;;) {
-        if (live_stopped(lv))
+        if (live_stopped(lv) || live_workers_check(lv) != 0)
             return false;
         int64_t left = end - env_live_mono();
         if (left <= 0)

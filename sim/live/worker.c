@@ -101,14 +101,16 @@ static void faketime_offset(sim_time skew, double speed, char *buf, size_t len)
  * (waitpid on -pgid reaps only them). A process that left the group
  * (setsid) is beyond reach.
  */
-static void kill_group(struct live_worker *w)
+static void kill_group_of(struct live_worker *w, bool reaped)
 {
     if (w->pid <= 0)
         return;
     kill(-w->pid, SIGKILL);
-    kill(w->pid, SIGKILL); /* in case it had not yet made its group */
-    while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
+    if (!reaped) {
+        kill(w->pid, SIGKILL); /* in case it had not yet made its group */
+        while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
     for (int i = 0; i < 400 && (kill(-w->pid, SIGKILL) == 0 || errno != ESRCH); i++) {
         while (waitpid(-w->pid, NULL, WNOHANG) > 0)
             ;
@@ -123,6 +125,11 @@ static void kill_group(struct live_worker *w)
     w->paused = false;
 }
 
+static void kill_group(struct live_worker *w)
+{
+    kill_group_of(w, false);
+}
+
 static void kill_locked(struct live_worker *w)
 {
     pthread_mutex_lock(&w->send);
@@ -134,11 +141,13 @@ static int worker_fail(struct live_worker *w, int rc, const char *what)
 {
     struct live *lv = w->lv;
     if (rc == -LIVE_EFAKETIME)
-        live_fail(lv, rc, "libfaketime %s (%s): install faketime and libfaketime "
-                  "(scripts/setup.sh --live), or run without clock skew", what, live_faketime_lib());
+        live_fail(lv, rc,
+                  "libfaketime %s (%s): install faketime and libfaketime "
+                  "(scripts/setup.sh --live), or run without clock skew",
+                  what, live_faketime_lib());
     else
-        live_fail(lv, rc, "worker %d %s (see %s/worker-%d.log with --keep)", w->node, what,
-                  lv->dir, w->node);
+        live_fail(lv, rc, "worker %d %s (see %s/worker-%d.log with --keep)", w->node, what, lv->dir,
+                  w->node);
     return rc;
 }
 
@@ -189,8 +198,8 @@ static int worker_spawn(struct live_worker *w)
     snprintf(node, sizeof(node), "%d", w->node);
     snprintf(speed, sizeof(speed), "%.17g", lv->speed);
     snprintf(log, sizeof(log), "%s/worker-%d.log", lv->dir, w->node);
-    const char *argv[16] = {o->self, "worker", "--node", node, "--events", lv->evpath,
-                            "--speed", speed, "--dir", lv->dir};
+    const char *argv[16] = {o->self,    "worker",  "--node", node,    "--events",
+                            lv->evpath, "--speed", speed,    "--dir", lv->dir};
     int n = 10;
     if (o->cmd)
         argv[n++] = "--cmd", argv[n++] = o->cmd;
@@ -206,8 +215,15 @@ static int worker_spawn(struct live_worker *w)
         close(sv[0]), close(sv[1]);
         return worker_fail(w, -ENOMEM, "is out of memory");
     }
-    struct proc_spec s = {.path = o->self, .argv = argv, .envp = env, .gate = -1, .gate_w = -1,
-                          .fd3 = sv[1], .output = log, .devnull_in = true, .own_group = true};
+    struct proc_spec s = {.path = o->self,
+                          .argv = argv,
+                          .envp = env,
+                          .gate = -1,
+                          .gate_w = -1,
+                          .fd3 = sv[1],
+                          .output = log,
+                          .devnull_in = true,
+                          .own_group = true};
     pid_t pid = proc_start(&s);
     proc_env_free(env);
     close(sv[1]);
@@ -290,6 +306,27 @@ void live_workers_stop(struct live *lv)
     mem_free(lv->workers);
     lv->workers = NULL;
     lv->nworkers = 0;
+}
+
+int live_workers_check(struct live *lv)
+{
+    for (int i = 0; i < lv->nworkers; i++) {
+        struct live_worker *w = &lv->workers[i];
+        int st = 0;
+        pthread_mutex_lock(&w->send); /* a crash fault reaps under this lock too */
+        pid_t r = w->pid > 0 ? waitpid(w->pid, &st, WNOHANG) : 0;
+        if (r == w->pid)
+            kill_group_of(w, true);
+        pthread_mutex_unlock(&w->send);
+        if (r > 0) {
+            live_fail(lv, -LIVE_EWORKER,
+                      "worker %d died unexpectedly (%s %d; see %s/worker-%d.log with --keep)", i,
+                      WIFSIGNALED(st) ? "signal" : "exit status",
+                      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), lv->dir, i);
+            return -LIVE_EWORKER;
+        }
+    }
+    return 0;
 }
 
 int live_worker_send_run(struct live_worker *w, const struct live_trigger *t)

@@ -154,8 +154,13 @@ static void launch_commands(struct wk *k)
         snprintf(job, sizeof(job), LIVE_ENV_JOB "=%s", time_format(r->job, t));
         const char *set[] = {trig, job};
         char **env = proc_env_new(set, 2);
-        struct proc_spec s = {.path = "/bin/sh", .argv = argv, .envp = env, .gate = g[0],
-                              .gate_w = g[1], .fd3 = -1, .devnull_in = true};
+        struct proc_spec s = {.path = "/bin/sh",
+                              .argv = argv,
+                              .envp = env,
+                              .gate = g[0],
+                              .gate_w = g[1],
+                              .fd3 = -1,
+                              .devnull_in = true};
         pid_t pid = env ? proc_start(&s) : -ENOMEM;
         proc_env_free(env);
         if (pid < 0 || grow((void **)&k->kids, &k->kids_cap, k->nkids, sizeof(*k->kids)) != 0) {
@@ -262,7 +267,7 @@ int live_worker_serve(const struct live_worker_args *a)
     socklen_t tl = sizeof(type);
     if (getsockopt(CTL, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_SEQPACKET)
         return -LIVE_EWORKER;
-    fcntl(CTL, F_SETFD, FD_CLOEXEC); /* the user's commands must not hold it */
+    fcntl(CTL, F_SETFD, FD_CLOEXEC);  /* the user's commands must not hold it */
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* the harness is gone: so are we */
 
     struct wk k = {.a = a};
