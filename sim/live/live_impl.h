@@ -152,7 +152,7 @@ bool live_wait_until(struct live *lv, sim_time at);
 void live_fail(struct live *lv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool live_stopped(struct live *lv);
 
-/* --- records (record.c) --- */
+/* --- records (record.c); the live__ ones are for remote.c, under rec --- */
 
 struct live_trigger live_trigger_new(struct live *lv, int node, sim_time at, bool manual);
 void live_record_skip(struct live *lv, int node, uint64_t trigger, bool error);
@@ -162,15 +162,25 @@ bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *
                        sim_time *started, sim_time *api);
 void live_record_end(struct live *lv, int node, uint64_t run, sim_time started);
 void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const char *detail);
+/* The job length of a trigger run elsewhere: api (slowed if a fault says so at t->at) + db. */
+sim_time live_job_length(struct live *lv, const struct live_trigger *t);
+/* Closes the books: no more records; finishes the checker at the end or now. */
+void live_record_close(struct live *lv);
+bool live__open_at(struct live *lv, sim_time now);
+void live__trace_locked(struct live *lv, sim_time at, int node, uint64_t run, const char *kind,
+                        const char *detail);
+void live__skip_locked(struct live *lv, int node, uint64_t trigger, bool error, sim_time now);
+/* The new run's id, 0 if the run is over. */
+uint64_t live__start_locked(struct live *lv, int node, sim_time trigger_at, sim_time now);
+void live__end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now);
+
+/* --- runs in other processes (remote.c) --- */
+
 /* Remembers a trigger handed to a worker; live_flight_drop gives up on it (a skip). */
 int live_flight_add(struct live *lv, const struct live_trigger *t);
 void live_flight_drop(struct live *lv, uint64_t id);
 /* Is trigger id still with a worker? (Loops with inline dispatch wait on it.) */
 bool live_flight_pending(struct live *lv, uint64_t id);
-/* The job length of a trigger run elsewhere: api (slowed if a fault says so at t->at) + db. */
-sim_time live_job_length(struct live *lv, const struct live_trigger *t);
-/* Closes the books: no more records; finishes the checker at the end or now. */
-void live_record_close(struct live *lv);
 /* The event socket: bind it, receive on a thread, stop it. */
 int live_events_open(struct live *lv);
 int live_events_start(struct live *lv);
