@@ -34,6 +34,14 @@ struct cli_opts {
     uint64_t budget;        /* --budget N (explore) */
     const char *strategy;   /* --strategy dfs|pct (explore) */
     const char *out;        /* --out FILE */
+    /* live */
+    double speed;           /* --speed N, 0: the default */
+    const char *cmd;        /* --cmd 'CMD ...' */
+    const char *dsn;        /* --dsn DSN */
+    bool db;                /* --db */
+    bool keep;              /* --keep */
+    sim_time skew;          /* --skew D */
+    bool in_worker;         /* --in-worker */
 };
 
 /* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
@@ -69,6 +77,9 @@ int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

@@ -17,8 +17,11 @@ static const struct command {
     {"explore", cmd_explore, "try every interleaving of racing triggers (small scenarios)"},
     {"guards", cmd_guards, "list the guards"},
     {"keys", cmd_keys, "list every scenario key and metric"},
+    {"live", cmd_live, "run a scenario in scaled real time with the real primitives"},
+    {"probe", cmd_probe, "the job inside a user's wrapper under live --guard exec"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
     {"shrink", cmd_shrink, "shrink a failing seed to a minimal explicit scenario"},
+    {"worker", cmd_worker, "a live-mode worker process (started by live, not by hand)"},
 };
 
 static void usage(FILE *f)
