@@ -82,6 +82,20 @@ enum env_stmt_kind {
     ENV_ADVISORY_TRY_LOCK,
     /* SELECT pg_advisory_unlock(:key) */
     ENV_ADVISORY_UNLOCK,
+    /* The read of a read-then-write lease (the lease-rw mutant):
+     * SELECT locked_until <= now() FROM task_lock WHERE task_name = :name
+     *   -- 1: free (or no row), 0: held */
+    ENV_LEASE_READ,
+    /* Its write, without the conditional WHERE:
+     * INSERT INTO task_lock (...) VALUES (:name, now(), now() + :hold, :owner)
+     * ON CONFLICT (task_name) DO UPDATE SET started_at = now(),
+     *   locked_until = now() + :hold, locked_by = :owner, token = task_lock.token + 1
+     * RETURNING token, started_at, locked_until */
+    ENV_LEASE_WRITE,
+    /* SELECT pg_try_advisory_xact_lock(:key) outside a transaction block: the
+     * statement is its own transaction, so the lock is released as it ends.
+     * 1 unless another session holds the key at session level. */
+    ENV_ADVISORY_XACT_TRY_LOCK,
 };
 
 #define ENV_DB_ANY (-1) /* a pooled connection for just this statement */

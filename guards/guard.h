@@ -65,6 +65,7 @@ struct guard_hold {
     int fd;         /* an open file or a database session, -1 if none */
     sim_time until; /* when the grant ends, by the clock that set it */
     sim_time at;    /* when it was taken, by that clock */
+    bool failed;    /* set by the job before release: the run threw */
 };
 
 struct guard;

@@ -32,7 +32,7 @@ void lease_free(struct guard *g) { mem_free(g); }
 
 static sim_time factor(sim_time interval, double f) { return (sim_time)(f * (double)interval); }
 
-static void owner_fill(struct lease_guard *g, struct env *env)
+void lease_owner_fill(struct lease_guard *g, struct env *env)
 {
     struct env_proc me;
     if (g->owner[0] || env_proc_self(env, &me) != 0)
@@ -40,7 +40,7 @@ static void owner_fill(struct lease_guard *g, struct env *env)
     snprintf(g->owner, sizeof(g->owner), "%s:%d:%" PRId64, me.host, me.pid, me.start_ticks);
 }
 
-static struct env_stmt stmt(struct lease_guard *g, struct env *env, enum env_stmt_kind kind)
+struct env_stmt lease_stmt(struct lease_guard *g, struct env *env, enum env_stmt_kind kind)
 {
     struct env_stmt st = {
         .kind = kind,
@@ -61,8 +61,8 @@ static struct env_stmt stmt(struct lease_guard *g, struct env *env, enum env_stm
 int lease_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
 {
     struct lease_guard *g = (struct lease_guard *)gg;
-    owner_fill(g, env);
-    struct env_stmt st = stmt(g, env, ENV_LEASE_UPSERT);
+    lease_owner_fill(g, env);
+    struct env_stmt st = lease_stmt(g, env, ENV_LEASE_UPSERT);
     struct env_row row = {0, 0, 0};
     int rc = env_db_exec(env, &st, &row);
     if (rc != 1)
@@ -78,10 +78,10 @@ void lease_release(struct guard *gg, struct env *env, struct guard_hold *h)
     struct lease_guard *g = (struct lease_guard *)gg;
     (void)h;
     if (g->p.release == GUARD_RELEASE_DELETE_OR_SHORTEN) {
-        struct env_stmt del = stmt(g, env, ENV_LEASE_DELETE);
+        struct env_stmt del = lease_stmt(g, env, ENV_LEASE_DELETE);
         if (env_db_exec(env, &del, NULL) == 1)
             return;
     }
-    struct env_stmt st = stmt(g, env, ENV_LEASE_SHORTEN);
+    struct env_stmt st = lease_stmt(g, env, ENV_LEASE_SHORTEN);
     env_db_exec(env, &st, NULL); /* a failed release leaves the lease to expire */
 }

@@ -25,6 +25,10 @@ struct guard *lease_new(const struct guard_params *p, enum lease_clock clock, bo
 void lease_free(struct guard *g);
 /* The upsert: 1 acquired (h filled), 0 held by someone, -errno. */
 int lease_acquire(struct guard *g, struct env *env, struct guard_hold *h);
+/* Fills the owner (host:pid:start) on first use. */
+void lease_owner_fill(struct lease_guard *g, struct env *env);
+/* A statement of this kind with the guard's name, owner and holds. */
+struct env_stmt lease_stmt(struct lease_guard *g, struct env *env, enum env_stmt_kind kind);
 /* The finally block: shorten (or delete, then shorten). */
 void lease_release(struct guard *g, struct env *env, struct guard_hold *h);
 

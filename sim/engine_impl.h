@@ -46,6 +46,7 @@ struct proc {
     sim_time paused_until; /* SIGSTOP: its actors make no progress until then */
     int nactors;          /* actors running in it, +1 while its node holds it (a service) */
     bool held;            /* the node's hold on its service: it does not exit when idle */
+    int holding;          /* its runs between a successful acquire and their end */
     bool release_pending; /* a run threw without releasing: the exit trap's job */
     struct guard_hold pending;
     struct world_fdtab fds;
@@ -261,6 +262,8 @@ void sched_cron_start(struct sim *s, struct node *n);
 /* Bytes of scheduler state per node, kept in sim->sched_state. */
 size_t sched_state_size(void);
 int inject_start(struct sim *s);
+/* A fault took effect (faults_hit); holder: on a run that held its guard. */
+void inject_hit(struct sim *s, bool holder);
 void inject_release(struct sim *s);
 /* The API latency override active at now on node n, or NULL. */
 const struct dist *inject_api_override(struct sim *s, const struct node *n);

@@ -56,6 +56,24 @@ static void trace_fault(struct sim *s, struct node *n, const struct fault_spec *
     sim_trace(s, n, 0, "fault", d);
 }
 
+void inject_hit(struct sim *s, bool holder)
+{
+    s->m->faults_hit++;
+    if (holder)
+        s->m->faults_hit_holder++;
+}
+
+/* Does a run on n (or only in p) hold its guard right now? */
+static bool holding(const struct node *n, const struct proc *p)
+{
+    if (p)
+        return p->holding > 0;
+    for (const struct proc *q = n->procs; q; q = q->next)
+        if (q->holding > 0)
+            return true;
+    return false;
+}
+
 static void standin_exit(void *ctx, void *arg, uint64_t tag)
 {
     (void)ctx, (void)tag;
@@ -116,6 +134,7 @@ static void each_target_proc(struct sim *s, struct node *n, void (*fn)(struct si
 static void crash_proc(struct sim *s, struct proc *p, const struct fault_spec *f)
 {
     struct node *n = p->node;
+    inject_hit(s, holding(n, p == n->service ? NULL : p));
     if (p == n->service) { /* the service is the node: it restarts as one */
         sim_node_crash(s, n, f->cleanup, f->restart_after);
     } else if (f->cleanup) {
@@ -128,17 +147,20 @@ static void crash_proc(struct sim *s, struct proc *p, const struct fault_spec *f
 
 static void pause_proc(struct sim *s, struct proc *p, const struct fault_spec *f)
 {
+    inject_hit(s, holding(p->node, p));
     sim_pause(s, p->node, p, s->now + f->dur);
 }
 
 static void disconnect_proc(struct sim *s, struct proc *p, const struct fault_spec *f)
 {
     (void)f;
+    inject_hit(s, holding(p->node, p));
     sim_proc_disconnect(s, p);
 }
 
 static void disconnect_node(struct sim *s, struct node *n)
 {
+    inject_hit(s, holding(n, NULL));
     for (struct proc *p = n->procs; p; p = p->next)
         sim_proc_disconnect(s, p);
 }
@@ -186,12 +208,14 @@ static void occur(struct sim *s, struct inj_fault *in)
         snprintf(d, sizeof(d), "by %s", time_format(f->by, t));
         if (f->target == FT_DATABASE) {
             node_clock_step(&s->db.clock, s->now, f->by);
+            inject_hit(s, false);
             trace_fault(s, NULL, f, d);
             return;
         }
         for (int i = 0; i < s->nnodes; i++) {
             if (targets(f, &s->node[i])) {
                 node_clock_step(&s->node[i].clock, s->now, f->by);
+                inject_hit(s, holding(&s->node[i], NULL));
                 trace_fault(s, &s->node[i], f, d);
             }
         }
@@ -213,13 +237,16 @@ static void occur(struct sim *s, struct inj_fault *in)
         case FAULT_PAUSE:
             if (f->target == FT_PROCESS)
                 each_target_proc(s, n, pause_proc, f);
-            else
+            else {
+                inject_hit(s, holding(n, NULL));
                 sim_pause(s, n, NULL, s->now + f->dur);
+            }
             break;
         case FAULT_CRASH:
             if (f->target == FT_PROCESS) {
                 each_target_proc(s, n, crash_proc, f);
             } else {
+                inject_hit(s, holding(n, NULL));
                 sim_node_crash(s, n, f->cleanup, f->restart_after);
                 inject_crashed(s, n, NULL);
             }
@@ -308,7 +335,7 @@ static int fire_point(struct actor *a, struct inj_fault *in)
         return 0;
     case FAULT_CRASH:
         if (f->target == FT_NODE) {
-            sim_node_crash(s, a->node, f->cleanup, f->restart_after);
+            sim_node_crash(s, a->node, f->cleanup, f->restart_after); /* counted at the point */
             inject_crashed(s, a->node, NULL);
         } else {
             crash_proc(s, p, f);
@@ -354,6 +381,8 @@ int inject_point(struct actor *a, enum fault_point_id point)
             at = POINT_BEFORE_WRITE; /* a job-error without a point throws before the write */
         if (at != (int)point || !hits(s, in, a->node))
             continue;
+        if (in->f->kind != FAULT_CRASH || in->f->target == FT_NODE) /* crash_proc counts its own */
+            inject_hit(s, a->run != 0 && point != POINT_AFTER_RELEASE);
         if (s->trace) {
             char d[96];
             snprintf(d, sizeof(d), "%s (%s)", fault_kind_name(in->f->kind),
@@ -368,6 +397,7 @@ int inject_point(struct actor *a, enum fault_point_id point)
 static void after_crash(struct sim *s, struct inj_fault *in, struct node *n, int pid)
 {
     const struct fault_spec *f = in->f;
+    inject_hit(s, false);
     switch (f->kind) {
     case FAULT_PID_REUSE:
         pid_reuse(s, in, n, pid);
@@ -435,8 +465,10 @@ bool inject_db_outage(struct sim *s, sim_time t)
 {
     struct inject_state *st = s->inject_state;
     for (int i = 0; st && i < st->n; i++)
-        if (st->f[i].f->kind == FAULT_DB_OUTAGE && in_window(&st->f[i], t))
+        if (st->f[i].f->kind == FAULT_DB_OUTAGE && in_window(&st->f[i], t)) {
+            inject_hit(s, false);
             return true;
+        }
     return false;
 }
 
@@ -454,6 +486,7 @@ sim_time inject_db_wait(struct sim *s, sim_time arrive)
             t += dist_sample(&in->f->latency, &in->rng);
         if (t > at)
             at = t;
+        inject_hit(s, false);
     }
     return at;
 }
@@ -464,8 +497,10 @@ sim_time inject_db_reply_delay(struct sim *s, sim_time t)
     sim_time extra = 0;
     for (int i = 0; st && i < st->n; i++) {
         struct inj_fault *in = &st->f[i];
-        if (in->f->kind == FAULT_DB_SLOW_REPLY && in_window(in, t))
+        if (in->f->kind == FAULT_DB_SLOW_REPLY && in_window(in, t)) {
             extra += dist_sample(&in->f->latency, &in->rng);
+            inject_hit(s, false);
+        }
     }
     return extra;
 }

@@ -51,7 +51,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     struct sim *s = a->sim;
     struct proc *p = a->proc;
     struct guard *g = p->guard;
-    struct guard_hold hold = {0, -1, 0, 0};
+    struct guard_hold hold = {0, -1, 0, 0, false};
     char d[128], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     bool was_job = a->is_job;
     const bool pf = s->point_faults;
@@ -76,13 +76,16 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     uint64_t run = ++s->next_run;
     sim_time started = s->now;
     a->run = run;
+    p->holding++;
     if (checker_start(&s->chk, started, run, a->node->id, t->at) != 0 && !s->error)
         s->error = -ENOMEM;
 
     sim_time api = t->api;
     const struct dist *slow = s->inject_state ? inject_api_override(s, a->node) : NULL;
-    if (slow)
+    if (slow) {
         api = dist_sample(slow, &s->rng_fault);
+        inject_hit(s, true); /* slows a run that holds its guard */
+    }
     if (s->observer)
         s->observer->start(s->observer, t->id, api);
     if (s->trace) {
@@ -114,6 +117,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
         sim_trace(s, a->node, run, "end", thrown ? "threw" : a->interrupted ? "interrupted" : NULL);
     if (thrown) {
         s->m->job_errors++;
+        hold.failed = true;
         if (!a->node->cfg->release_on_error) { /* no finally block */
             p->release_pending = true;
             p->pending = hold;
@@ -125,6 +129,8 @@ void sim_job_run(struct actor *a, const struct trigger *t)
         guard_release(g, &a->env, &hold);
     point(pf, a, POINT_AFTER_RELEASE);
 out:
+    if (a->run)
+        p->holding--;
     a->run = 0;
     a->is_job = was_job;
 }

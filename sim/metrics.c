@@ -46,6 +46,8 @@ void metrics_merge(struct metrics *a, const struct metrics *b)
     a->job_errors += b->job_errors;
     a->runs_killed += b->runs_killed;
     a->db_errors += b->db_errors;
+    a->faults_hit += b->faults_hit;
+    a->faults_hit_holder += b->faults_hit_holder;
 }
 
 enum {
@@ -77,6 +79,8 @@ enum {
     M_JOB_ERRORS,
     M_RUNS_KILLED,
     M_DB_ERRORS,
+    M_FAULTS_HIT,
+    M_FAULTS_HIT_HOLDER,
 };
 
 const struct metric_def metric_defs[] = {
@@ -108,6 +112,8 @@ const struct metric_def metric_defs[] = {
     [M_JOB_ERRORS] = {"job_errors", "runs that threw (job-error faults)"},
     [M_RUNS_KILLED] = {"runs_killed", "runs cut off by kill -9 (crash faults)"},
     [M_DB_ERRORS] = {"db_errors", "database statements that failed or timed out"},
+    [M_FAULTS_HIT] = {"faults_hit", "times a fault took effect on a run, a process or a statement (0: every fault missed)"},
+    [M_FAULTS_HIT_HOLDER] = {"faults_hit_holder", "faults that hit a run while it held its guard (a pause, crash, disconnect or slow API inside the hold)"},
     {NULL, NULL},
 };
 
@@ -180,6 +186,10 @@ double metric_value(const struct metrics *m, int i)
         return (double)m->runs_killed;
     case M_DB_ERRORS:
         return (double)m->db_errors;
+    case M_FAULTS_HIT:
+        return (double)m->faults_hit;
+    case M_FAULTS_HIT_HOLDER:
+        return (double)m->faults_hit_holder;
     }
     return 0;
 }

@@ -46,6 +46,8 @@ struct metrics {
     uint64_t job_errors;            /* runs that threw */
     uint64_t runs_killed;           /* runs cut off by kill -9 */
     uint64_t db_errors;             /* statements that failed or timed out */
+    uint64_t faults_hit;            /* times a fault took effect on a run, process or statement */
+    uint64_t faults_hit_holder;     /* of which on a run that held its guard */
 };
 
 void metrics_init(struct metrics *m);

@@ -223,6 +223,26 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
     case ENV_ADVISORY_TRY_LOCK:
     case ENV_ADVISORY_UNLOCK:
         return advisory(db, st, sid);
+    case ENV_LEASE_READ: {
+        const struct db_lease_row *r = lease_row(db, name, false);
+        return !r || r->locked_until <= t;
+    }
+    case ENV_LEASE_WRITE: { /* no WHERE: whoever writes last holds the row */
+        struct db_lease_row *r = lease_row(db, name, true);
+        if (!r)
+            return -ENOSPC;
+        if (!r->used) {
+            memset(r, 0, sizeof(*r));
+            r->used = true;
+            world_strcpy(r->name, sizeof(r->name), name);
+        }
+        lease_grant(db, r, st, t, out);
+        return 1;
+    }
+    case ENV_ADVISORY_XACT_TRY_LOCK: { /* taken and, at the statement's end, released */
+        int holder = world_db_advisory_holder(db, st->key);
+        return holder < 0 || holder == sid;
+    }
     }
     return -EINVAL;
 }

@@ -268,7 +268,9 @@ static const char *const stmt_names[] = {
     [ENV_LEASE_DELETE] = "lease delete",       [ENV_SHEDLOCK_INSERT] = "shedlock insert",
     [ENV_SHEDLOCK_UPDATE] = "shedlock update", [ENV_SHEDLOCK_UPSERT] = "shedlock upsert",
     [ENV_SHEDLOCK_UNLOCK] = "shedlock unlock", [ENV_ADVISORY_TRY_LOCK] = "pg_try_advisory_lock",
-    [ENV_ADVISORY_UNLOCK] = "pg_advisory_unlock",
+    [ENV_ADVISORY_UNLOCK] = "pg_advisory_unlock", [ENV_LEASE_READ] = "lease read",
+    [ENV_LEASE_WRITE] = "lease write",
+    [ENV_ADVISORY_XACT_TRY_LOCK] = "pg_try_advisory_xact_lock",
 };
 
 static void trace_stmt(struct actor *a, const struct env_stmt *st, int rc, bool late)

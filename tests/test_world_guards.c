@@ -21,7 +21,7 @@ static void do_run(struct actor *a, void *arg)
 {
     struct run *r = arg;
     struct guard *g = a->proc->guard;
-    r->h = (struct guard_hold){0, -1, 0, 0};
+    r->h = (struct guard_hold){0, -1, 0, 0, false};
     r->rc = guard_try_acquire(g, &a->env, &r->h);
     r->acquired_at = a->sim->now;
     if (r->rc != 1)

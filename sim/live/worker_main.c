@@ -92,7 +92,7 @@ static void *job_main(void *arg)
     pthread_mutex_unlock(&k->mu);
 
     struct env_live e = k->env;
-    struct guard_hold hold = {0, -1, 0};
+    struct guard_hold hold = {0, -1, 0, 0, false};
     int rc = guard_try_acquire(k->guard, &e.env, &hold);
     if (rc != 1) {
         report(k, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, j->r.id, rc);
