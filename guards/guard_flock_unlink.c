@@ -1,10 +1,10 @@
 /*
  * flock-unlink (mutant): flock(LOCK_EX|LOCK_NB) as `flock` does, but the
- * holder deletes its lock file on exit ("clean up after ourselves"). A
- * process that opened the path before the unlink locks the old, now
- * nameless inode once the holder lets go; a process that opens the path
- * after the unlink creates a new file and locks that: two holders, one
- * path, two inodes. Shipped to prove the concurrency checker fires where
+ * holder deletes its lock file on exit ("clean up after ourselves"): unlock,
+ * close, unlink. A process that opened the path before the unlink locks the
+ * old inode once the holder lets go, and keeps it after the unlink; a
+ * process that opens the path after the unlink creates a new file and locks
+ * that: two holders, one path, two inodes. Shipped to prove the concurrency checker fires where
  * `flock` (which never unlinks) holds.
  */
 #include <errno.h>
@@ -51,10 +51,12 @@ static void fu_release(struct guard *gg, struct env *env, struct guard_hold *h)
     struct flock_unlink *g = (struct flock_unlink *)gg;
     if (h->fd < 0)
         return;
-    env_unlink(env, g->path); /* the bug: the next opener gets a new inode */
     env_flock(env, h->fd, LOCK_UN);
     env_close(env, h->fd);
     h->fd = -1;
+    /* the bug: a process that opened the file meanwhile may hold it now, and
+     * the next opener creates a new inode */
+    env_unlink(env, g->path);
 }
 
 const struct guard_ops guard_flock_unlink = {
