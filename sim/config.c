@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", NULL};
+static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
+                                           NULL};
+static const char *const misfire_names[] = {"coalesce", "skip", "burst", NULL};
 static const char *const dispatch_names[] = {"inline", "spawn", NULL};
 static const char *const release_names[] = {"shorten", "delete-or-shorten", NULL};
 static const char *const clock_names[] = {"db", "client", NULL};
@@ -37,7 +39,14 @@ const struct config_key config_keys[] = {
     {"scenario.interleaving", CT_STRING, OFF(interleaving), 256, NULL, "0.1.0",
      "which of the events due at one instant goes first, tie by tie (from explore)"},
     {"schedule.kind", CT_ENUM, OFF(sched), 0, sched_names, "ticker",
-     "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled), or cron"},
+     "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled), cron, or quartz "
+     "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job)"},
+    {"schedule.misfire", CT_ENUM, OFF(misfire), 0, misfire_names, "coalesce",
+     "quartz: a slot missed by at least misfire_threshold: coalesce (fire once now, "
+     "FIRE_ONCE_NOW), skip (wait for the next slot, DO_NOTHING) or burst (fire every missed "
+     "slot, IGNORE_MISFIRE_POLICY)"},
+    {"schedule.misfire_threshold", CT_DURATION, OFF(misfire_threshold), 0, NULL, "60s",
+     "quartz: org.quartz.jobStore.misfireThreshold (default 60s); later than this is a misfire"},
     {"schedule.cron", CT_CRON, OFF(cron), 0, NULL, "*/2 * * * *",
      "cron: five fields (minute hour day-of-month month day-of-week) or @hourly etc., on "
      "the node's local clock; time 0 is Monday 2024-01-01 00:00"},
@@ -130,6 +139,7 @@ void config_defaults(struct config *c)
     c->sched = SCHED_TICKER;
     c->interval = 30 * SIM_S;
     c->dispatch = DISPATCH_INLINE;
+    c->misfire_threshold = 60 * SIM_S; /* quartz.properties as shipped */
     c->first_at = -1; /* one interval */
     c->manual.kind = DIST_NONE;
     c->api = dist_const(0);
@@ -446,6 +456,12 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
         *line = key_line(c, "scenario.interleaving");
         return fail(err, errlen, -EINVAL,
                     "scenario.interleaving: expected choices like 0.2.1 (each below 64)");
+    }
+    if (c->sched == SCHED_QUARTZ && c->dispatch == DISPATCH_SPAWN) {
+        *line = key_line(c, "schedule.dispatch");
+        return fail(err, errlen, -EINVAL,
+                    "schedule.dispatch = spawn: a quartz job here is @DisallowConcurrentExecution "
+                    "(for a job without it use fixed-rate with dispatch = spawn)");
     }
     if (c->sched == SCHED_FIXED_DELAY && c->dispatch == DISPATCH_SPAWN) {
         *line = key_line(c, "schedule.dispatch");

@@ -17,8 +17,10 @@
 #include "dist.h"
 #include "time.h"
 
-enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY, SCHED_CRON };
+enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY, SCHED_CRON, SCHED_QUARTZ };
 enum dispatch { DISPATCH_INLINE, DISPATCH_SPAWN };
+/* What a scheduler does with slots it missed by more than its threshold. */
+enum misfire { MISFIRE_COALESCE, MISFIRE_SKIP, MISFIRE_BURST };
 
 #define CONFIG_MAX_GUARDS 32
 #define CONFIG_NAME_LEN 64
@@ -66,6 +68,9 @@ struct config {
     sim_time db_timeout, db_tx_age;
     sim_time db_clock_offset;
     double db_drift_ppm;
+    /* added with the catalogue */
+    enum misfire misfire;       /* schedule.misfire (quartz) */
+    sim_time misfire_threshold; /* schedule.misfire_threshold (quartz) */
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
 };

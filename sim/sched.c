@@ -29,6 +29,20 @@
  * monotonic clock: a node's wall-clock skew does not move them, a pause
  * delays them (a stopped process fires late), and a crash stops them until
  * the node restarts. cron, which reads the wall clock, is in sched_cron.c.
+ *
+ * quartz (a SimpleTrigger on a job annotated @DisallowConcurrentExecution,
+ * RAMJobStore/JobStoreSupport): slots on the grid start + k*interval. While
+ * the job runs its trigger is BLOCKED and keeps one pending fire time; when
+ * the run ends the trigger is looked at again. Late by less than the misfire
+ * threshold, it fires at once, and its next time is the next slot after the
+ * one it stood for (so a slow job fires back to back, a bounded burst);
+ * late by the threshold or more it misfired: coalesce fires once now and
+ * continues after now (CronTrigger's smart policy, FIRE_ONCE_NOW), skip
+ * waits for the next slot after now (DO_NOTHING; SimpleTrigger's smart
+ * policy when repeating forever), burst is never treated as misfired
+ * (IGNORE_MISFIRE_POLICY) and fires every missed slot, so its lateness grows
+ * without bound when runs outlast the period. It queues, never skips on its
+ * own, and never overlaps. A restart starts the trigger afresh (RAM store).
  */
 #include "engine_impl.h"
 
@@ -145,6 +159,48 @@ static void spring_loop(struct actor *a)
     }
 }
 
+/* The first slot of the grid start + k*iv after t. */
+static sim_time grid_after(sim_time start, sim_time iv, sim_time t)
+{
+    return t < start ? start : start + ((t - start) / iv + 1) * iv;
+}
+
+static void quartz_loop(struct actor *a)
+{
+    struct sim *s = a->sim;
+    const struct config *c = a->node->cfg;
+    struct ticker *tk = a->ctx;
+    const sim_time start = tk->next, iv = c->interval;
+    sim_time due = start;
+    while (!a->killed && !a->interrupted) {
+        if (due > s->now)
+            sim_sleep(a, due - s->now);
+        if (a->killed)
+            break;
+        sim_time fire = due;
+        if (s->now - due >= c->misfire_threshold && c->misfire != MISFIRE_BURST) {
+            int64_t missed = (s->now - due) / iv + 1; /* slots due..now */
+            sim_time next = grid_after(start, iv, s->now);
+            if (c->misfire == MISFIRE_SKIP) { /* DO_NOTHING: wait for the next slot */
+                for (int64_t i = 0; i < missed; i++)
+                    checker_coalesce(&s->chk);
+                sim_trace(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
+                due = next;
+                continue;
+            }
+            for (int64_t i = 1; i < missed; i++) /* FIRE_ONCE_NOW: one run for them all */
+                checker_coalesce(&s->chk);
+            sim_trace(s, a->node, 0, "coalesce", "misfire: fire once now");
+            fire = s->now;
+            due = next;
+        } else {
+            due += iv;
+        }
+        struct trigger t = sim_trigger_new(s, a->node, fire, false);
+        sim_job_run(a, &t);
+    }
+}
+
 static void manual_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct sim *s = ctx;
@@ -187,7 +243,7 @@ void sched_start(struct sim *s, struct node *n)
         sim_actor_start_at(s, a, s->now);
         sim_at(s, tk->next, ticker_fire, tk, ep);
     } else {
-        struct actor *a = sim_actor_new(s, n, spring_loop);
+        struct actor *a = sim_actor_new(s, n, c->sched == SCHED_QUARTZ ? quartz_loop : spring_loop);
         if (!a)
             return;
         a->ctx = tk;

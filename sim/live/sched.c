@@ -212,6 +212,10 @@ int live_sched_start(struct live *lv)
         struct live_ticker *tk = &lv->tickers[i];
         *tk = (struct live_ticker){.lv = lv, .node = i, .next = first_due(c)};
         int rc = 0;
+        if (c->sched == SCHED_QUARTZ) {
+            live_fail(lv, -ENOTSUP, "schedule.kind = quartz is simulated only");
+            return -ENOTSUP;
+        }
         if (c->dispatch == DISPATCH_SPAWN) {
             if (c->sched == SCHED_TICKER && c->run_at_start)
                 push(lv, 0, spawn_start, tk);
