@@ -14,7 +14,8 @@
 #include <string.h>
 
 static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
-                                           NULL};
+                                           "k8s-cronjob", NULL};
+static const char *const k8s_policy_names[] = {"allow", "forbid", "replace", NULL};
 static const char *const misfire_names[] = {"coalesce", "skip", "burst", NULL};
 static const char *const dispatch_names[] = {"inline", "spawn", NULL};
 static const char *const release_names[] = {"shorten", "delete-or-shorten", NULL};
@@ -40,7 +41,14 @@ const struct config_key config_keys[] = {
      "which of the events due at one instant goes first, tie by tie (from explore)"},
     {"schedule.kind", CT_ENUM, OFF(sched), 0, sched_names, "ticker",
      "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled), cron, or quartz "
-     "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job)"},
+     "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job), or k8s-cronjob"},
+    {"schedule.concurrency_policy", CT_ENUM, OFF(k8s_policy), 0, k8s_policy_names, "forbid",
+     "k8s-cronjob: concurrencyPolicy: allow, forbid (skip while a Job is active) or replace "
+     "(kill the active Job's pod after its grace period and start the new one now)"},
+    {"schedule.grace_period", CT_DURATION, OFF(grace_period), 0, NULL, "30s",
+     "k8s-cronjob: terminationGracePeriodSeconds of a replaced Job's pod (default 30s)"},
+    {"schedule.starting_deadline", CT_DURATION, OFF(starting_deadline), 0, NULL, "200s",
+     "k8s-cronjob: startingDeadlineSeconds: a slot later than this is missed (0: no deadline)"},
     {"schedule.misfire", CT_ENUM, OFF(misfire), 0, misfire_names, "coalesce",
      "quartz: a slot missed by at least misfire_threshold: coalesce (fire once now, "
      "FIRE_ONCE_NOW), skip (wait for the next slot, DO_NOTHING) or burst (fire every missed "
@@ -140,6 +148,7 @@ void config_defaults(struct config *c)
     c->interval = 30 * SIM_S;
     c->dispatch = DISPATCH_INLINE;
     c->misfire_threshold = 60 * SIM_S; /* quartz.properties as shipped */
+    c->grace_period = 30 * SIM_S;      /* the PodSpec default */
     c->first_at = -1; /* one interval */
     c->manual.kind = DIST_NONE;
     c->api = dist_const(0);
@@ -344,7 +353,7 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
 
 void config_resolve(struct config *c)
 {
-    if (c->sched == SCHED_CRON && c->cron_text[0] && !key_line(c, "schedule.interval")) {
+    if (config_sched_forks(c->sched) && c->cron_text[0] && !key_line(c, "schedule.interval")) {
         int64_t a = cron_next(&c->cron, -1), b = a >= 0 ? cron_next(&c->cron, a) : -1;
         if (b > a)
             c->interval = (b - a) * SIM_MIN;
@@ -438,10 +447,11 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
         *line = key_line(c, "schedule.interval");
         return fail(err, errlen, -EINVAL, "schedule.interval must be positive");
     }
-    if (c->sched == SCHED_CRON && !c->cron_text[0]) {
+    if (config_sched_forks(c->sched) && !c->cron_text[0]) {
         *line = key_line(c, "schedule.kind");
-        return fail(err, errlen, -EINVAL, "schedule.kind = cron needs schedule.cron "
-                                          "(e.g. */2 * * * *)");
+        return fail(err, errlen, -EINVAL, "schedule.kind = %s needs schedule.cron "
+                                          "(e.g. */2 * * * *)",
+                    c->sched == SCHED_CRON ? "cron" : "k8s-cronjob");
     }
     if (c->gp.min_factor > c->gp.max_factor) {
         int a = key_line(c, "guard.min_factor"), b = key_line(c, "guard.max_factor");

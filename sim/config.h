@@ -17,7 +17,22 @@
 #include "dist.h"
 #include "time.h"
 
-enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY, SCHED_CRON, SCHED_QUARTZ };
+enum sched_kind {
+    SCHED_TICKER,
+    SCHED_FIXED_RATE,
+    SCHED_FIXED_DELAY,
+    SCHED_CRON,
+    SCHED_QUARTZ,
+    SCHED_K8S, /* Kubernetes CronJob */
+};
+/* Kubernetes CronJob spec.concurrencyPolicy. */
+enum k8s_policy { K8S_ALLOW, K8S_FORBID, K8S_REPLACE };
+
+/* Does every trigger of this scheduler start a process of its own? */
+static inline bool config_sched_forks(enum sched_kind k)
+{
+    return k == SCHED_CRON || k == SCHED_K8S;
+}
 enum dispatch { DISPATCH_INLINE, DISPATCH_SPAWN };
 /* What a scheduler does with slots it missed by more than its threshold. */
 enum misfire { MISFIRE_COALESCE, MISFIRE_SKIP, MISFIRE_BURST };
@@ -71,6 +86,9 @@ struct config {
     /* added with the catalogue */
     enum misfire misfire;       /* schedule.misfire (quartz) */
     sim_time misfire_threshold; /* schedule.misfire_threshold (quartz) */
+    enum k8s_policy k8s_policy; /* schedule.concurrency_policy */
+    sim_time grace_period;      /* schedule.grace_period: terminationGracePeriodSeconds */
+    sim_time starting_deadline; /* schedule.starting_deadline (0: none) */
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
 };

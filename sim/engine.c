@@ -60,7 +60,7 @@ static int nodes_init(struct sim *s)
     node_clock_init(&s->db.clock, m->cfg.db_clock_offset, m->cfg.db_drift_ppm);
     for (int i = 0; i < s->nnodes; i++) {
         struct node *n = &s->node[i];
-        n->service = sim_proc_spawn(s, n, n->cfg->sched == SCHED_CRON ? WORLD_CMD_CRON
+        n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
                                                                        : WORLD_CMD_SERVICE);
         if (!n->service)
             return s->error ? s->error : -ENOMEM;

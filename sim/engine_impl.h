@@ -59,6 +59,21 @@ struct proc {
     struct proc *next; /* the node's processes, or the free list */
 };
 
+/* A Kubernetes CronJob's controller state (sched_k8s.c); it lives in the API
+ * server, so a restart of the node keeps it. */
+#define K8S_MAX_KILLS 8
+struct k8s_state {
+    bool created;        /* creationTimestamp set */
+    sim_time last;       /* lastScheduleTime (or creationTimestamp), controller wall clock */
+    sim_time timer_at;   /* the requeue in effect; older ones are stale */
+    struct k8s_kill {    /* a replaced Job's pod, killed when its grace period ends */
+        struct node *node;
+        int pid;
+        sim_time started;
+        bool used;
+    } kill[K8S_MAX_KILLS];
+};
+
 struct node {
     int id;
     const char *name;
@@ -71,6 +86,7 @@ struct node {
     sim_time paused_until; /* stop-the-world pause of every process on it */
     struct proc *procs;    /* live processes */
     sim_time phase;        /* random timer phase of this seed */
+    struct k8s_state k8s;  /* schedule.kind = k8s-cronjob */
 };
 
 /*
@@ -259,6 +275,9 @@ extern const struct env_ops sim_env_ops;
 
 void sched_start(struct sim *s, struct node *n);
 void sched_cron_start(struct sim *s, struct node *n);
+void sched_k8s_start(struct sim *s, struct node *n);
+/* A Job's pod on n ended: the controller syncs (Forbid runs a missed slot). */
+void sched_k8s_job_done(struct sim *s, struct node *n);
 /* Bytes of scheduler state per node, kept in sim->sched_state. */
 size_t sched_state_size(void);
 int inject_start(struct sim *s);

@@ -117,7 +117,7 @@ static void each_target_proc(struct sim *s, struct node *n, void (*fn)(struct si
                                                                        const struct fault_spec *),
                              const struct fault_spec *f)
 {
-    if (n->cfg->sched != SCHED_CRON) {
+    if (!config_sched_forks(n->cfg->sched)) {
         if (n->service)
             fn(s, n->service, f);
         return;

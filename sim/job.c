@@ -146,6 +146,8 @@ static void worker_main(struct actor *a)
         p->release_pending = false; /* `trap cleanup EXIT` runs as the process exits */
         guard_release(p->guard, &a->env, &p->pending);
     }
+    if (own && a->node->cfg->sched == SCHED_K8S)
+        sched_k8s_job_done(a->sim, a->node);
 }
 
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
@@ -153,7 +155,7 @@ void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
     struct proc *p = n->service;
     if (n->down)
         return;
-    if (n->cfg->sched == SCHED_CRON) /* every run is a new process */
+    if (config_sched_forks(n->cfg->sched)) /* every run is a new process (or pod) */
         p = sim_proc_spawn(s, n, WORLD_CMD_JOB);
     if (!p)
         return;

@@ -203,7 +203,7 @@ static void node_restart(void *ctx, void *arg, uint64_t tag)
         return;
     n->down = false;
     sim_trace(s, n, 0, "fault", "restart");
-    n->service = sim_proc_spawn(s, n, n->cfg->sched == SCHED_CRON ? WORLD_CMD_CRON
+    n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
                                                                    : WORLD_CMD_SERVICE);
     if (n->service)
         sched_start(s, n); /* last: it may start actors */
