@@ -102,12 +102,14 @@ static void k8s_sync(struct sim *s, struct node *n)
         if (c->starting_deadline > 0 && slot + c->starting_deadline < now_l) {
             sim_trace(s, n, 0, "k8s", "MissSchedule: later than startingDeadlineSeconds");
         } else if (c->k8s_policy == K8S_FORBID && active_jobs(n) > 0) {
-            checker_skip(&s->chk);
+            /* not a skip yet: the slot may still start when the Job ends */
             sim_trace(s, n, 0, "k8s", "JobAlreadyActive: Forbid, not starting");
         } else {
             if (c->k8s_policy == K8S_REPLACE)
                 replace_active(s, n);
-            for (int64_t i = 1; i < missed; i++) /* only the most recent slot runs */
+            /* only the most recent slot runs: the ones since the last start are dropped */
+            for (int64_t x = cron_next(&c->cron, node_clock_minute(k->last)); x >= 0 && x < recent;
+                 x = cron_next(&c->cron, x))
                 checker_coalesce(&s->chk);
             k->last = slot;
             t = sim_trigger_new(s, n, s->now - (now_l - slot), false);
