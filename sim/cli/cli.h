@@ -29,6 +29,13 @@ struct cli_opts {
     const char *trace;      /* --trace FILE.csv */
     int nsets;
     const char *sets[64];   /* --set K=V, in order */
+    int jobs;               /* --jobs N (0: not given) */
+    const char *junit;      /* --junit FILE.xml */
+    const char *out;        /* --out DIR (or FILE for merge) */
+    int nvary;
+    const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
+    const char *shard;      /* --shard K/N */
+    const char *from;       /* --from SWEEP.csv */
 };
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
@@ -55,9 +62,31 @@ int cli_variants(const struct scenario *sc, const char *name, bool all, int *out
 /* Resolves --guards (or the scenario's guards). Returns count or -1 after an error. */
 int cli_guards(const struct scenario *sc, const char *list, const struct guard_ops **out, int max);
 
+/* --jobs or, when not given, the number of cores. */
+int cli_jobs(const struct cli_opts *o);
+
+/*
+ * A progress bar with ETA on stderr, drawn only when stderr is a terminal
+ * (so logs and pipes never see it). cli_progress_end erases it.
+ */
+struct cli_progress {
+    bool on;
+    uint64_t total, done;
+    double t0, last;
+    const char *what;
+};
+void cli_progress_start(struct cli_progress *p, const char *what, uint64_t total);
+void cli_progress_step(struct cli_progress *p, uint64_t done);
+void cli_progress_end(struct cli_progress *p);
+
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 #endif

@@ -28,6 +28,12 @@ static const struct option all_options[] = {
     {"set", required_argument, NULL, 'D'},
     {"format", required_argument, NULL, 'f'},
     {"trace", required_argument, NULL, 't'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"junit", required_argument, NULL, 'J'},
+    {"out", required_argument, NULL, 'o'},
+    {"vary", required_argument, NULL, 'V'},
+    {"shard", required_argument, NULL, 'K'},
+    {"from", required_argument, NULL, 'F'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -86,10 +92,36 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
             else if (strcmp(optarg, "csv") == 0 && allowed_opt(allowed, "csv"))
                 o->format = FORMAT_CSV;
             else
-                return cli_error("--format %s: expected text or json", optarg);
+                return cli_error("--format %s: expected text, json%s", optarg,
+                                 allowed_opt(allowed, "csv") ? " or csv" : "");
             break;
         case 't':
             o->trace = optarg;
+            break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 1024)
+                return cli_error("--jobs %s: expected a number from 1 to 1024", optarg);
+            o->jobs = (int)v;
+            break;
+        }
+        case 'J':
+            o->junit = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'V':
+            if (o->nvary == (int)(sizeof(o->vary) / sizeof(o->vary[0])))
+                return cli_error("too many --vary options");
+            o->vary[o->nvary++] = optarg;
+            break;
+        case 'K':
+            o->shard = optarg;
+            break;
+        case 'F':
+            o->from = optarg;
             break;
         case 'h':
             fputs(usage, stdout);

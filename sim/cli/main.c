@@ -15,6 +15,7 @@ static const struct command {
     {"check", cmd_check, "run every scenario's expectations (the CI suite)"},
     {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
     {"guards", cmd_guards, "list the guards"},
+    {"plot", cmd_plot, "draw one seed: timeline, concurrency, cycle durations, clocks"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
 };
 
