@@ -15,8 +15,10 @@ static const struct command {
     {"check", cmd_check, "run every scenario's expectations (the CI suite)"},
     {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
     {"guards", cmd_guards, "list the guards"},
+    {"merge", cmd_merge, "join the CSVs of sweep shards into the one-run CSV"},
     {"plot", cmd_plot, "draw one seed: timeline, concurrency, cycle durations, clocks"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
+    {"sweep", cmd_sweep, "run a scenario over a grid of settings x seeds, in parallel"},
 };
 
 static void usage(FILE *f)
