@@ -36,6 +36,7 @@ struct cli_opts {
     const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
     const char *shard;      /* --shard K/N */
     const char *from;       /* --from SWEEP.csv */
+    double tolerance;       /* --tolerance PCT, as a share; -1: not given */
 };
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */

@@ -34,6 +34,7 @@ static const struct option all_options[] = {
     {"vary", required_argument, NULL, 'V'},
     {"shard", required_argument, NULL, 'K'},
     {"from", required_argument, NULL, 'F'},
+    {"tolerance", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -57,6 +58,7 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
     opts[n] = (struct option){NULL, 0, NULL, 0};
 
     memset(o, 0, sizeof(*o));
+    o->tolerance = -1;
     optind = 1;
     opterr = 0;
     int c;
@@ -123,6 +125,14 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
         case 'F':
             o->from = optarg;
             break;
+        case 'T': {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v < 100))
+                return cli_error("--tolerance %s: expected a percentage from 0 to 99", optarg);
+            o->tolerance = v / 100;
+            break;
+        }
         case 'h':
             fputs(usage, stdout);
             return -1;

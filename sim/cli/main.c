@@ -19,6 +19,7 @@ static const struct command {
     {"plot", cmd_plot, "draw one seed: timeline, concurrency, cycle durations, clocks"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
     {"sweep", cmd_sweep, "run a scenario over a grid of settings x seeds, in parallel"},
+    {"tune", cmd_tune, "recommend the setting that runs most often with zero violations"},
 };
 
 static void usage(FILE *f)

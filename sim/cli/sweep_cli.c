@@ -128,6 +128,8 @@ static int done(void *user, size_t j, size_t slot)
     else if (c->rows_out && c->rows_format == FORMAT_JSON)
         sweep_json_row(c->rows_out, &c->sw, r);
     sweep_agg_add(&c->agg[(size_t)r->guard * c->sw.npoints + r->point], r, c->nmetrics);
+    if (c->on_row)
+        c->on_row(c->on_row_user, r);
     cli_progress_step(&c->prog, j + 1);
     return 0;
 }

@@ -22,6 +22,8 @@ struct sweep_cli {
     FILE *rows_out;          /* every row to stdout in rows_format, or NULL */
     enum out_format rows_format;
     struct cli_progress prog;
+    void (*on_row)(void *user, const struct sweep_row *r); /* each row, in order, or NULL */
+    void *on_row_user;
     char err[1200];
 };
 
