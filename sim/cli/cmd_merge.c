@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -171,16 +172,13 @@ int cmd_merge(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (!o.file)
         return cli_error("no shard files given (see --help)");
-    int n = 0;
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] != '-' && (i == 1 || strcmp(argv[i - 1], "--out") != 0))
-            n++;
+    /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */
+    int first = optind - 1, n = argc - first;
     struct input *in = calloc((size_t)n, sizeof(*in));
     if (!in)
         return cli_error("out of memory");
-    for (int i = 1, k = 0; i < argc; i++)
-        if (argv[i][0] != '-' && (i == 1 || strcmp(argv[i - 1], "--out") != 0))
-            in[k++].path = argv[i];
+    for (int k = 0; k < n; k++)
+        in[k].path = argv[first + k];
     char *header = NULL;
     char tmp[1200] = "";
     rc = merge_pass(in, n, NULL, &header);
