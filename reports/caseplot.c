@@ -65,6 +65,9 @@ int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, u
         goto out_pd;
     }
     plotdata_finish(pd, m->cfg.duration);
+    out->clock_data = pd->clock.n > 0;
+    for (size_t i = 0; i < pd->runs.n && !out->lease_data; i++)
+        out->lease_data = pd->runs.v[i].lease_until >= 0;
 
     sim_time iv = m->cfg.interval, dur = m->cfg.duration;
     out->has_overlap = met->nwindows > 0;

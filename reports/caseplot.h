@@ -21,6 +21,8 @@ struct caseplot {
     sim_time zoom_from, zoom_to; /* the timeline's window */
     bool zoomed;                 /* the timeline is part of the run */
     bool has_overlap;
+    bool clock_data;             /* the trace had clock offsets */
+    bool lease_data;             /* the trace had lease validity */
     struct overlap_window first; /* of this seed, when has_overlap */
     int render_error;            /* first plot_render error (-ENOENT: no gnuplot) */
     char failed[128];            /* the plot gnuplot failed on (its NAME.err says why) */

@@ -63,6 +63,18 @@ int cli_variants(const struct scenario *sc, const char *name, bool all, int *out
 /* Resolves --guards (or the scenario's guards). Returns count or -1 after an error. */
 int cli_guards(const struct scenario *sc, const char *list, const struct guard_ops **out, int max);
 
+/* Scenario files: each path as given, directories searched for *.ini, sorted by name. */
+struct cli_files {
+    char **path;
+    int n, cap;
+};
+/*
+ * Collects the files of paths[0..n) (fallback when n is 0). Prints the
+ * error and returns EXIT_USAGE when one cannot be read or none is found.
+ */
+int cli_files_collect(struct cli_files *l, char *const *paths, int n, const char *fallback);
+void cli_files_free(struct cli_files *l);
+
 /* --jobs or, when not given, the number of cores. */
 int cli_jobs(const struct cli_opts *o);
 

@@ -6,7 +6,6 @@
  * in parallel (--jobs) but are printed in their fixed order; --junit writes
  * JUnit XML for CI servers, --format csv|json one row per case.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -36,66 +35,6 @@ static const char usage[] =
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
     "GitHub Actions, GitLab or Jenkins (written whole, or not at all).\n"
     "Exit: 0 every case passes, 1 one fails, 2 bad input.\n";
-
-struct file_list {
-    char **path;
-    int n, cap;
-};
-
-static int list_add(struct file_list *l, const char *path)
-{
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **p = realloc(l->path, (size_t)cap * sizeof(*p));
-        if (!p)
-            return -ENOMEM;
-        l->path = p;
-        l->cap = cap;
-    }
-    l->path[l->n] = strdup(path);
-    return l->path[l->n] ? (l->n++, 0) : -ENOMEM;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int collect(const char *path, struct file_list *l)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return cli_error("cannot open '%s': %s", path, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return list_add(l, path) ? cli_error("out of memory") : 0;
-    DIR *d = opendir(path);
-    if (!d)
-        return cli_error("cannot open '%s': %s", path, strerror(errno));
-    struct dirent *e;
-    int rc = 0;
-    while (!rc && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char sub[1024];
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        size_t n = strlen(e->d_name);
-        struct stat s2;
-        if (stat(sub, &s2) == 0 && S_ISDIR(s2.st_mode))
-            rc = collect(sub, l);
-        else if (n > 4 && strcmp(e->d_name + n - 4, ".ini") == 0)
-            rc = list_add(l, sub) ? cli_error("out of memory") : 0;
-    }
-    closedir(d);
-    return rc;
-}
-
-static void list_free(struct file_list *l)
-{
-    for (int i = 0; i < l->n; i++)
-        free(l->path[i]);
-    free(l->path);
-}
-
 
 /* One test case: a variant and a guard of a loaded scenario. */
 struct check_case {
@@ -258,21 +197,11 @@ int cmd_check(int argc, char **argv)
     int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
-    struct file_list files = {0};
-    if (!o.file)
-        rc = collect("scenarios", &files);
     /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */
-    for (int i = optind - 1; !rc && i < argc && o.file; i++)
-        rc = collect(argv[i], &files);
-    if (rc) {
-        list_free(&files);
+    struct cli_files files;
+    rc = cli_files_collect(&files, argv + optind - 1, o.file ? argc - optind + 1 : 0, "scenarios");
+    if (rc)
         return rc;
-    }
-    if (files.n == 0) {
-        list_free(&files);
-        return cli_error("no scenario files found");
-    }
-    qsort(files.path, (size_t)files.n, sizeof(char *), by_name);
 
     struct check ck = {.o = &o};
     ck.sc = calloc((size_t)files.n, sizeof(*ck.sc));
@@ -306,7 +235,7 @@ int cmd_check(int argc, char **argv)
                 ck.cases[ck.ncases++] = (struct check_case){i, vs[a], gs[b]};
             }
     }
-    list_free(&files);
+    cli_files_free(&files);
     if (!ck.sc)
         rc = cli_error("out of memory");
     int jobs = cli_jobs(&o);

@@ -17,6 +17,7 @@ static const struct command {
     {"guards", cmd_guards, "list the guards"},
     {"merge", cmd_merge, "join the CSVs of sweep shards into the one-run CSV"},
     {"plot", cmd_plot, "draw one seed: timeline, concurrency, cycle durations, clocks"},
+    {"report", cmd_report, "write an HTML and Markdown report with plots of every case"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
     {"sweep", cmd_sweep, "run a scenario over a grid of settings x seeds, in parallel"},
     {"tune", cmd_tune, "recommend the setting that runs most often with zero violations"},
