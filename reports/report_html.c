@@ -112,10 +112,19 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
     fputs("<table><tr><th>setting</th><th>value</th><th>meaning</th></tr>\n", f);
     fputs("| setting | value |\n|---|---|\n", md);
     for (const struct config_key *k = config_keys; k->name; k++) {
-        char v[300], d[300];
+        char v[300], d[300], doc[700];
         config_get(&s->sc->base, k, v, sizeof(v));
         config_get(&def, k, d, sizeof(d));
-        if (strcmp(v, d) == 0 && strcmp(k->name, "schedule.interval") != 0 &&
+        snprintf(doc, sizeof(doc), "%s", k->doc);
+        const struct override *cli = NULL;
+        for (int i = 0; i < s->sc->ncli; i++)
+            if (strcmp(s->sc->cli[i].key, k->name) == 0)
+                cli = &s->sc->cli[i]; /* the last one wins, as in the model */
+        if (cli) {
+            snprintf(doc, sizeof(doc), "set on the command line (the file says %s); %s", v, k->doc);
+            snprintf(v, sizeof(v), "%s", cli->value);
+        }
+        if (!cli && strcmp(v, d) == 0 && strcmp(k->name, "schedule.interval") != 0 &&
             strcmp(k->name, "scenario.duration") != 0)
             continue;
         if (strcmp(k->name, "scenario.seeds") == 0)
@@ -128,21 +137,11 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
         fputs("</code></td><td>", f);
         esc(f, v);
         fputs("</td><td class=\"muted small\">", f);
-        esc(f, k->doc);
+        esc(f, doc);
         fputs("</td></tr>\n", f);
         fprintf(md, "| `%s` | ", k->name);
         mdc(md, v);
         fputs(" |\n", md);
-    }
-    for (int i = 0; i < s->sc->ncli; i++) {
-        fputs("<tr><td><code>", f);
-        esc(f, s->sc->cli[i].key);
-        fputs("</code></td><td>", f);
-        esc(f, s->sc->cli[i].value);
-        fputs("</td><td class=\"muted small\">set on the command line (--set)</td></tr>\n", f);
-        fprintf(md, "| `%s` | ", s->sc->cli[i].key);
-        mdc(md, s->sc->cli[i].value);
-        fputs(" (--set) |\n", md);
     }
     fputs("</table>\n", f);
     fputs("\n", md);
