@@ -76,6 +76,10 @@ int outdir_begin(struct outdir *o, const char *target, char *err, size_t errlen)
         o->tmp[0] = 0;
         return fail(err, errlen, -e, "cannot write to '%s': %s", o->target, strerror(e));
     }
+    /* mkdtemp makes it private; the finished directory gets the usual permissions */
+    mode_t um = umask(0);
+    umask(um);
+    chmod(o->tmp, 0777 & ~um);
     char marker[1200];
     FILE *f = fopen(outdir_path(o, OUTDIR_MARKER, marker, sizeof(marker)), "w");
     if (!f || fputs("written by overlapsim; the directory may be replaced by the next run\n", f) < 0 ||

@@ -305,11 +305,28 @@ int plot_clock(const char *dir, const char *name, const struct plotdata *pd, con
     if (!d)
         return -errno;
     fputs("time_s,clock,offset_s\n", d);
-    for (size_t i = 0; i < pd->clock.n; i++) {
-        const struct pd_clock *c = &pd->clock.v[i];
-        fprintf(d, "%.9g,", time_to_sec(c->at));
-        csv_field(d, pd->series[c->series]);
-        fprintf(d, ",%.9g\n", c->offset_s);
+    /*
+     * One clock after the other (gnuplot joins a series' consecutive rows
+     * only), each kept at its last offset to the end, so a step is not where
+     * its line stops.
+     */
+    sim_time last_at = pd->end >= 0 ? pd->end : pd->hi;
+    for (int s = 0; s < pd->nseries; s++) {
+        const struct pd_clock *last = NULL;
+        for (size_t i = 0; i < pd->clock.n; i++) {
+            const struct pd_clock *c = &pd->clock.v[i];
+            if (c->series != s)
+                continue;
+            fprintf(d, "%.9g,", time_to_sec(c->at));
+            csv_field(d, pd->series[s]);
+            fprintf(d, ",%.9g\n", c->offset_s);
+            last = c;
+        }
+        if (last && last->at < last_at) {
+            fprintf(d, "%.9g,", time_to_sec(last_at));
+            csv_field(d, pd->series[s]);
+            fprintf(d, ",%.9g\n", last->offset_s);
+        }
     }
     int rc = plot_close(d);
     if (rc)
@@ -322,7 +339,9 @@ int plot_clock(const char *dir, const char *name, const struct plotdata *pd, con
     plot_time_axis(f, pd->lo, end);
     fputs("set title ", f);
     plot_quote(f, title);
-    fputs("\nset ylabel 'clock offset from true time (s)'\nset grid ytics\nset key top right opaque\n", f);
+    fputs("\nset ylabel 'clock offset from true time (s)'\nset grid ytics\nset key top right opaque\n"
+          "set offsets 0, 0, graph 0.1, graph 0.1\n",
+          f);
     if (pd->clock.n == 0) {
         fputs("set yrange [-1:1]\n"
               "set label 1 'no clock offsets in this trace: every clock shows true time' at graph "
@@ -334,7 +353,10 @@ int plot_clock(const char *dir, const char *name, const struct plotdata *pd, con
                                              PLOT_PURPLE, "#8c564b", "#e377c2", "#17becf"};
         fputs("plot ", f);
         for (int s = 0; s < pd->nseries; s++) {
-            fprintf(f, "%s'%s.csv' skip 1 using (strcol(2) eq ", s ? ", \\\n     " : "", s ? "" : name);
+            if (s)
+                fputs(", \\\n     '' skip 1 using (strcol(2) eq ", f);
+            else
+                fprintf(f, "'%s.csv' skip 1 using (strcol(2) eq ", name);
             plot_quote(f, pd->series[s]);
             fprintf(f, " ? $1/xs : NaN):3 with linespoints pt 7 ps 0.4 lw 2 lc rgb '%s' title ",
                     colors[s % 8]);
