@@ -1,16 +1,16 @@
 #!/bin/sh
-# make demo: compares the guards on every shipped scenario, then writes the
-# HTML report of all of them to build/demo/report/index.html.
+# make demo: compare every guard on every shipped scenario, side by side, then
+# write the HTML report of all of them (build/demo/report/index.html).
+#   usage: scripts/demo.sh path/to/overlapsim
 set -eu
-BIN=${1:-build/overlapsim}
-OUT=${DEMO_OUT:-build/demo}
-mkdir -p "$OUT"
+bin=${1:-build/overlapsim}
+out=${DEMO_OUT:-$(dirname "$bin")/demo}
+status=0
 for f in scenarios/*.ini; do
-    echo "== overlapsim compare $f"
-    # a scenario that fails its expectations still gets its table and report
-    "$BIN" compare "$f" || true
-    echo
+    echo "== $f"
+    "$bin" compare "$f" || status=$?
 done
-echo "== overlapsim report scenarios --out $OUT/report"
-"$BIN" report scenarios --out "$OUT/report" || [ $? -eq 1 ]
-echo "open $OUT/report/index.html in a browser (no server needed)"
+echo "== report: $bin report scenarios --out $out/report"
+"$bin" report scenarios --out "$out/report" || status=$?
+echo "open $out/report/index.html in a browser (no server needed)"
+exit $status

@@ -14,6 +14,8 @@ void metrics_init(struct metrics *m)
     m->first_start = m->last_start = -1;
 }
 
+bool metrics_violates(const struct metrics *m, int limit) { return m->max_concurrency > limit; }
+
 void metrics_merge(struct metrics *a, const struct metrics *b)
 {
     a->duration += b->duration;

@@ -21,6 +21,7 @@ struct parse {
     FILE *f;
     int line;     /* line last read */
     int sections; /* section headers seen so far */
+    int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
     int too_long;
     int rc;
@@ -41,8 +42,10 @@ static char *reader(char *str, int num, void *stream)
     const char *t = s;
     while (isspace((unsigned char)*t))
         t++;
-    if (*t == '[')
+    if (*t == '[') {
         p->sections++;
+        p->section_line = p->line;
+    }
     return s;
 }
 
@@ -115,7 +118,7 @@ static int on_variant(struct parse *p, const char *name, bool new_section, const
         memset(v, 0, sizeof(*v));
         strcpy(v->name, name);
         v->first = sc->noverrides;
-        v->line = p->line;
+        v->line = p->section_line;
     }
     /* check the value now, against defaults, so the error points here */
     struct config scratch;
@@ -144,11 +147,51 @@ static int on_fault(struct parse *p, bool new_section, const char *key, const ch
             return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
         p->fault = &sc->fault[sc->nfaults++];
         memset(p->fault, 0, sizeof(*p->fault));
-        p->fault->line = p->line;
+        p->fault->line = p->section_line;
     }
     if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
         return perr(p, -EINVAL, "%s", err);
     return 1;
+}
+
+static int on_trigger(struct parse *p, const char *number, const char *key, const char *value)
+{
+    struct scenario *sc = p->sc;
+    char *end;
+    unsigned long long n = strtoull(number, &end, 10);
+    if (end == number || *end || n == 0 || number[0] == '-')
+        return perr(p, -EINVAL, "bad trigger number '%s' (1, 2, ... in firing order)", number);
+    struct trigger_spec *t = NULL;
+    for (int i = 0; i < sc->ntriggers; i++)
+        if (sc->triggers[i].n == n)
+            t = &sc->triggers[i];
+    if (!t) {
+        if (grow((void **)&sc->triggers, sc->ntriggers, sizeof(*t)))
+            return perr(p, -ENOMEM, "out of memory");
+        t = &sc->triggers[sc->ntriggers++];
+        memset(t, 0, sizeof(*t));
+        t->n = n;
+        t->line = p->section_line;
+    }
+    sim_time *dst = strcmp(key, "api") == 0        ? &t->api
+                    : strcmp(key, "db") == 0       ? &t->db
+                    : strcmp(key, "manual_at") == 0 ? &t->at
+                                                    : NULL;
+    if (!dst)
+        return perr(p, -EINVAL, "unknown key '%s' in [trigger %s] (expected api, db, manual_at)",
+                    key, number);
+    if (time_parse_duration(value, dst) != 0)
+        return perr(p, -EINVAL, "trigger %s: bad duration '%s'", number, value);
+    t->has_api |= dst == &t->api;
+    t->has_db |= dst == &t->db;
+    t->manual |= dst == &t->at;
+    return 1;
+}
+
+static int by_trigger(const void *a, const void *b)
+{
+    uint64_t x = ((const struct trigger_spec *)a)->n, y = ((const struct trigger_spec *)b)->n;
+    return x < y ? -1 : x > y;
 }
 
 static int on_text(struct parse *p, char *dst, const char *value)
@@ -178,6 +221,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_variant(p, section + 8, new_section, key, value);
     if (strcmp(section, "fault") == 0)
         return on_fault(p, new_section, key, value);
+    if (strncmp(section, "trigger ", 8) == 0)
+        return on_trigger(p, section + 8, key, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "description") == 0)
         return on_text(p, sc->description, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "source") == 0)
@@ -233,7 +278,7 @@ static int check_whole(struct parse *p)
     return 0;
 }
 
-int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct scenario *sc = mem_calloc(1, sizeof(*sc));
@@ -245,17 +290,9 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     config_defaults(&sc->base);
     default_name(sc);
 
-    struct parse p = {.sc = sc};
-    p.f = fopen(path, "r");
-    if (!p.f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        scenario_free(sc);
-        return -ENOENT;
-    }
+    struct parse p = {.sc = sc, .f = f};
     int line = ini_parse_stream(reader, &p, handler, &p);
-    int read_error = ferror(p.f);
-    fclose(p.f);
-    if (!p.rc && read_error) {
+    if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
         p.rc = -EIO;
     }
@@ -268,6 +305,8 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
                  path, line);
         p.rc = -EINVAL;
     }
+    if (sc->ntriggers)
+        qsort(sc->triggers, (size_t)sc->ntriggers, sizeof(sc->triggers[0]), by_trigger);
     if (!p.rc)
         check_whole(&p);
     if (!p.rc) {
@@ -290,6 +329,19 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     return 0;
 }
 
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -ENOENT;
+    }
+    int rc = scenario_parse(f, path, out, err, errlen);
+    fclose(f);
+    return rc;
+}
+
 void scenario_free(struct scenario *sc)
 {
     if (!sc)
@@ -298,6 +350,7 @@ void scenario_free(struct scenario *sc)
     mem_free(sc->overrides);
     mem_free(sc->cli);
     mem_free(sc->expect);
+    mem_free(sc->triggers);
     mem_free(sc);
 }
 
@@ -327,7 +380,7 @@ int scenario_add_set(struct scenario *sc, const char *assignment, char *err, siz
     struct override *o = &sc->cli[sc->ncli++];
     strcpy(o->key, key);
     strcpy(o->value, eq + 1);
-    o->line = 0;
+    o->line = -1; /* the command line */
     return 0;
 }
 
@@ -352,6 +405,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     if (config_check(&m->cfg, why, sizeof(why), &line) != 0) {
         if (line > 0)
             snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
+        else if (line < 0)
+            snprintf(err, errlen, "overlapsim: --set: %s", why);
         else if (v >= 0)
             snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
         else
@@ -361,6 +416,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     m->nnodes = 1;
     snprintf(m->node[0].name, sizeof(m->node[0].name), "app");
     m->node[0].cfg = m->cfg;
+    m->ntriggers = sc->ntriggers;
+    m->triggers = sc->triggers;
     m->nfaults = sc->nfaults;
     memcpy(m->fault, sc->fault, sizeof(m->fault[0]) * (size_t)sc->nfaults);
     return 0;

@@ -250,7 +250,7 @@ int cmd_check(int argc, char **argv)
         if (e) {
             for (size_t i = 0; i < window; i++)
                 if (ck.ring[i].rc) {
-                    rc = cli_error("%s", ck.ring[i].err);
+                    rc = cli_case_error(ck.ring[i].rc, ck.ring[i].err);
                     break;
                 }
             if (!rc)

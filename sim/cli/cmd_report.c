@@ -104,9 +104,10 @@ int cmd_report(int argc, char **argv)
     struct cli_progress prog = {.what = "report"};
     r.progress = progress;
     r.progress_user = &prog;
-    if (report_run(&r, err, sizeof(err)) != 0) {
+    int crc = report_run(&r, err, sizeof(err));
+    if (crc != 0) {
         cli_progress_end(&prog);
-        rc = cli_error("%s", err);
+        rc = cli_case_error(crc, err);
         goto fail;
     }
     prog.what = "plots";

@@ -155,7 +155,7 @@ int sweep_cli_run(struct sweep_cli *c, int jobs)
     if (rc) {
         for (size_t i = 0; i < c->window; i++)
             if (c->ring_err[i][0])
-                return cli_error("%s", c->ring_err[i]);
+                return cli_case_error(rc, c->ring_err[i]);
         return cli_error("sweep failed: %s", strerror(-rc));
     }
     return 0;
