@@ -92,7 +92,8 @@ for k in timeline timeline-full concurrency cycles clock; do
 done
 ok "plot wrote png, svg, csv and gp for each kind"
 "$BIN" report $SC --seeds 1..2 --set scenario.duration=3h --out "$T/report" >"$T/out" 2>&1
-check "report exits 0 when every case passes" test $? -eq 0
+check "report exits 1 when a case fails, and still writes the report" test $? -eq 1
+check "report lists the failures" grep -q "<h3>Failures</h3>" "$T/report/index.html"
 check "report writes index.html" test -s "$T/report/index.html"
 check "report writes index.md" test -s "$T/report/index.md"
 check "report shows the failures' replay commands" grep -q "overlapsim run scenarios/etl-ticker.ini" "$T/report/index.html"
