@@ -17,6 +17,50 @@ static const char *const bound_metrics[] = {"longest_gap_s", "max_gap_periods", 
 /* Metrics that must be zero when they exist (the exports checker's). */
 static const char *const zero_metrics[] = {"duplicates", "lost", NULL};
 
+static char *secs(double s, char *buf)
+{
+    return time_format((sim_time)llround(s * 1e3) * SIM_MS, buf);
+}
+
+/* The interval of point p in seconds. */
+static double interval_at(const struct tune *t, size_t p)
+{
+    bool varied;
+    double v = tune_key_value(t, "schedule.interval", p, &varied);
+    return isnan(v) ? t->interval_s : v;
+}
+
+/* A lock time: a factor of the interval (lease) or a duration (ShedLock), or NAN. */
+static double lock_time(const struct tune *t, size_t p, bool max, bool *varied, char *how,
+                        size_t howlen)
+{
+    char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
+    double f = tune_key_value(t, max ? "max_factor" : "min_factor", p, varied);
+    if (!isnan(f)) {
+        double iv = interval_at(t, p);
+        snprintf(how, howlen, "%s_factor x interval = %g x %s = %s", max ? "max" : "min", f,
+                 secs(iv, t1), secs(f * iv, t2));
+        return f * iv;
+    }
+    double d = tune_key_value(t, max ? "at_most_for" : "at_least_for", p, varied);
+    if (!isnan(d)) {
+        snprintf(how, howlen, "lock_at_%s_for = %s", max ? "most" : "least", secs(d, t1));
+        return d;
+    }
+    return NAN;
+}
+
+static bool lease_like(const struct tune *t)
+{
+    const char *g = t->sw->guard[0]->name;
+    bool varied = false;
+    for (int k = 0; k < t->sw->nkeys; k++) {
+        const char *key = t->sw->k[k].key;
+        varied |= strstr(key, "factor") || strstr(key, "_for");
+    }
+    return varied || strstr(g, "lease") || strstr(g, "shedlock");
+}
+
 static void add(struct tune *t, const char *kind, int metric, int op, double value,
                 const char *fmt, ...)
 {
@@ -95,6 +139,12 @@ int tune_init(struct tune *t, const struct sweep *sw, double tolerance, char *er
             base ? base + 1 : sc->path, e->line);
     }
     mem_free(sel);
+
+    /* a lease's max lock time must outlast every run, or another node takes it mid-run */
+    bool varied;
+    char how[200];
+    if (lease_like(t) && !isnan(lock_time(t, 0, true, &varied, how, sizeof(how))) && t->m_dmax >= 0)
+        add(t, "lock", -2, EXPECT_GE, 0, "max lock time longer than the longest run");
     return 0;
 }
 
@@ -118,8 +168,20 @@ void tune_row(struct tune *t, const struct sweep_row *r)
     bool any = false;
     for (int i = 0; i < t->nc; i++) {
         const struct tune_constraint *c = &t->c[i];
-        double v = c->metric < 0 ? r->metric[metric_find("max_concurrency")] : r->metric[c->metric];
-        bool ok = c->metric < 0 ? !r->violation : holds(c->op, v, c->value);
+        double v;
+        bool ok;
+        if (c->metric == -2) { /* the lock rule: margin of max lock time over the longest run */
+            bool varied;
+            char how[200];
+            v = lock_time(t, r->point, true, &varied, how, sizeof(how)) - r->metric[t->m_dmax];
+            ok = v > 0;
+        } else if (c->metric < 0) {
+            v = r->metric[metric_find("max_concurrency")];
+            ok = !r->violation;
+        } else {
+            v = r->metric[c->metric];
+            ok = holds(c->op, v, c->value);
+        }
         if (ok)
             continue;
         if (!p->fails[i]++) {
@@ -164,18 +226,59 @@ void tune_decide(struct tune *t, const struct sweep_agg *agg)
         }
         t->pt[p].frontier = !beaten;
     }
+    /*
+     * The recommendation: runs within the tolerance of the most count as
+     * equal; then the fewest skips (differences under 0.01 per run or 5%
+     * are noise); then the setting deepest inside the acceptable region,
+     * so a small change in the real system does not tip it over; then the
+     * most runs.
+     */
     t->recommended = -1;
+    double least = INFINITY;
+    for (size_t p = 0; p < sw->npoints; p++)
+        if (t->pt[p].feasible && rph(t, &agg[p]) >= best * (1 - t->tolerance) && spr(t, &agg[p]) < least)
+            least = spr(t, &agg[p]);
+    int best_nb = -1;
     for (size_t p = 0; p < sw->npoints; p++) {
-        if (!t->pt[p].feasible || rph(t, &agg[p]) < best * (1 - t->tolerance))
+        if (!t->pt[p].feasible || rph(t, &agg[p]) < best * (1 - t->tolerance) ||
+            spr(t, &agg[p]) > least + fmax(0.01, 0.05 * least))
             continue;
-        if (t->recommended < 0) {
+        int nb = tune_neighbours(t, p, NULL);
+        if (t->recommended < 0 || nb > best_nb ||
+            (nb == best_nb && rph(t, &agg[p]) > rph(t, &agg[t->recommended]))) {
             t->recommended = (long)p;
-            continue;
+            best_nb = nb;
         }
-        const struct sweep_agg *a = &agg[p], *r = &agg[t->recommended];
-        if (spr(t, a) < spr(t, r) || (spr(t, a) == spr(t, r) && rph(t, a) > rph(t, r)))
-            t->recommended = (long)p;
     }
+}
+
+int tune_neighbours(const struct tune *t, size_t p, int *total)
+{
+    const struct sweep *sw = t->sw;
+    int idx[SWEEP_MAX_KEYS], ok = 0, all = 0;
+    for (int k = 0; k < sw->nkeys; k++)
+        idx[k] = sweep_point_value(sw, p, k);
+    /* every point that differs by at most one step in each key */
+    int span = 1;
+    for (int k = 0; k < sw->nkeys; k++)
+        span *= 3;
+    for (int d = 0; d < span; d++) {
+        int code = d, q = 0, inside = 1, same = 1;
+        for (int k = 0; k < sw->nkeys; k++) {
+            int step = code % 3 - 1, v = idx[k] + step;
+            code /= 3;
+            same &= step == 0;
+            inside &= v >= 0 && v < sw->k[k].nvalues;
+            q = q * sw->k[k].nvalues + v;
+        }
+        if (same || !inside)
+            continue;
+        all++;
+        ok += t->pt[q].feasible;
+    }
+    if (total)
+        *total = all;
+    return ok;
 }
 
 static void append(char *buf, size_t len, const char *fmt, ...)
@@ -203,7 +306,13 @@ char *tune_reasons(const struct tune *t, const struct sweep_agg *agg, size_t p, 
         if (!tp->fails[i])
             continue;
         const struct tune_constraint *c = &t->c[i];
-        if (c->metric < 0)
+        if (c->metric == -2) {
+            char t1[TIME_FMT_LEN];
+            append(buf, len, "%slock: a run outlasted the max lock time on %" PRIu64 "/%" PRIu64
+                             " seeds (by up to %s, seed %" PRIu64 ")",
+                   buf[0] ? "; " : "", tp->fails[i], a->nseeds, secs(-tp->worst[i], t1),
+                   tp->first_seed[i]);
+        } else if (c->metric < 0)
             append(buf, len, "%soverlap (%.0f runs at once) on %" PRIu64 "/%" PRIu64
                              " seeds, first seed %" PRIu64,
                    buf[0] ? "; " : "", tp->worst[i], tp->fails[i], a->nseeds, tp->first_seed[i]);
@@ -243,48 +352,34 @@ double tune_key_value(const struct tune *t, const char *suffix, size_t p, bool *
     return NAN;
 }
 
-static char *secs(double s, char *buf)
+/* The points equal to the recommendation in every key but k, in value order. */
+static int slice(const struct tune *t, size_t r, int k, size_t *out)
 {
-    return time_format((sim_time)llround(s * 1e3) * SIM_MS, buf);
+    const struct sweep *sw = t->sw;
+    int n = 0, idx[SWEEP_MAX_KEYS];
+    for (int j = 0; j < sw->nkeys; j++)
+        idx[j] = sweep_point_value(sw, r, j);
+    for (int v = 0; v < sw->k[k].nvalues; v++) {
+        size_t q = 0;
+        for (int j = 0; j < sw->nkeys; j++)
+            q = q * (size_t)sw->k[j].nvalues + (size_t)(j == k ? v : idx[j]);
+        out[n++] = q;
+    }
+    return n;
 }
 
-/* The interval of point p in seconds. */
-static double interval_at(const struct tune *t, size_t p)
+/* The first reason of a rejected point, short: "overlap on 3/20 seeds". */
+static char *short_reason(const struct tune *t, const struct sweep_agg *agg, size_t p, char *buf,
+                          size_t len)
 {
-    bool varied;
-    double v = tune_key_value(t, "schedule.interval", p, &varied);
-    return isnan(v) ? t->interval_s : v;
-}
-
-/* A lock time: a factor of the interval (lease) or a duration (ShedLock), or NAN. */
-static double lock_time(const struct tune *t, size_t p, bool max, bool *varied, char *how,
-                        size_t howlen)
-{
-    char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
-    double f = tune_key_value(t, max ? "max_factor" : "min_factor", p, varied);
-    if (!isnan(f)) {
-        double iv = interval_at(t, p);
-        snprintf(how, howlen, "%s_factor x interval = %g x %s = %s", max ? "max" : "min", f,
-                 secs(iv, t1), secs(f * iv, t2));
-        return f * iv;
-    }
-    double d = tune_key_value(t, max ? "at_most_for" : "at_least_for", p, varied);
-    if (!isnan(d)) {
-        snprintf(how, howlen, "lock_at_%s_for = %s", max ? "most" : "least", secs(d, t1));
-        return d;
-    }
-    return NAN;
-}
-
-static bool lease_like(const struct tune *t)
-{
-    const char *g = t->sw->guard[0]->name;
-    bool varied = false;
-    for (int k = 0; k < t->sw->nkeys; k++) {
-        const char *key = t->sw->k[k].key;
-        varied |= strstr(key, "factor") || strstr(key, "_for");
-    }
-    return varied || strstr(g, "lease") || strstr(g, "shedlock");
+    tune_reasons(t, agg, p, buf, len);
+    char *cut = strstr(buf, "; ");
+    if (cut)
+        *cut = 0;
+    cut = strstr(buf, " (");
+    if (cut && strncmp(buf, "overlap", 7) != 0 && strncmp(buf, "lock", 4) != 0)
+        *cut = 0;
+    return buf;
 }
 
 int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines)[TUNE_LINE_LEN],
@@ -292,13 +387,13 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
 {
     const struct sweep *sw = t->sw;
     int n = 0;
-    char label[400], why[800], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN], t3[TIME_FMT_LEN];
+    char label[400], why[800], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN], t3[TIME_FMT_LEN],
+        t4[TIME_FMT_LEN];
 #define LINE(...) (n < max ? (void)snprintf(lines[n++], TUNE_LINE_LEN, __VA_ARGS__) : (void)0)
     if (t->recommended < 0) {
         LINE("no setting kept every constraint on every seed; widen the ranges or relax the "
              "scenario's bounds");
-        size_t shown = 0;
-        for (size_t p = 0; p < sw->npoints && shown < 3; p++, shown++)
+        for (size_t p = 0; p < sw->npoints && p < 3; p++)
             LINE("%s: %s", sweep_point_label(sw, p, label, sizeof(label)),
                  tune_reasons(t, agg, p, why, sizeof(why)));
         return n;
@@ -318,28 +413,35 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
          "equal) with the fewest skips, %.3f per run",
          nfeasible, sw->npoints, ra->nseeds, sweep_point_label(sw, r, label, sizeof(label)),
          rph(t, ra), best, t->tolerance * 100, spr(t, ra));
+    int total, nb = tune_neighbours(t, r, &total);
+    if (total)
+        LINE("%d of its %d neighbours in the grid are acceptable too%s", nb, total,
+             nb == total ? ": it sits inside the zero-violation region, not on its edge"
+                         : ": it is on the edge of the zero-violation region, so keep a margin");
 
-    /* what was given up: settings that run more often */
-    int more = 0;
-    for (size_t p = 0; p < sw->npoints; p++) {
-        if (p == r || agg[p].invalid || rph(t, &agg[p]) <= rph(t, ra))
-            continue;
-        if (more++ >= 4)
-            continue;
-        if (!t->pt[p].feasible)
-            LINE("%s would run %.1f times an hour but was rejected: %s",
-                 sweep_point_label(sw, p, label, sizeof(label)), rph(t, &agg[p]),
-                 tune_reasons(t, agg, p, why, sizeof(why)));
-        else
-            LINE("%s runs %.1f times an hour but skips %.3f triggers per run",
-                 sweep_point_label(sw, p, label, sizeof(label)), rph(t, &agg[p]), spr(t, &agg[p]));
+    /* one key at a time, the others as recommended */
+    size_t sl[SWEEP_MAX_VALUES];
+    for (int k = 0; k < sw->nkeys && sw->nkeys > 1; k++) {
+        int m = slice(t, r, k, sl);
+        char text[TUNE_LINE_LEN] = "";
+        for (int i = 0; i < m; i++) {
+            const char *v = sw->k[k].text[sweep_point_value(sw, sl[i], k)];
+            if (sl[i] == r)
+                append(text, sizeof(text), "%s%s recommended", i ? "; " : "", v);
+            else if (agg[sl[i]].invalid)
+                append(text, sizeof(text), "%s%s cannot run", i ? "; " : "", v);
+            else if (!t->pt[sl[i]].feasible)
+                append(text, sizeof(text), "%s%s rejected (%s)", i ? "; " : "", v,
+                       short_reason(t, agg, sl[i], why, sizeof(why)));
+            else
+                append(text, sizeof(text), "%s%s %.1f runs/h", i ? "; " : "", v,
+                       rph(t, &agg[sl[i]]));
+        }
+        LINE("%s, the rest as recommended: %s", sw->k[k].key, text);
     }
-    if (more > 4)
-        LINE("(and %d more settings that run more often, all rejected or skipping more)", more - 4);
 
     /* the runs themselves, against the interval */
     double iv = interval_at(t, r);
-    char t4[TIME_FMT_LEN];
     LINE("at the recommendation runs take p99 %s and at most %s against an interval of %s; the "
          "longest gap between starts was %s",
          secs(ra->max[t->m_dp99], t1), secs(ra->max[t->m_dmax], t2), secs(iv, t3),
@@ -360,8 +462,7 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
              "triggers that meet a run still going are skipped (%.2f per run) and the job falls "
              "behind its schedule",
              secs(interval_at(t, (size_t)below), t1), secs(sweep_agg_mean(b, m_p50), t2),
-             secs(sweep_agg_mean(b, t->m_dp99), t3), 100 * sweep_agg_mean(b, m_long),
-             spr(t, b));
+             secs(sweep_agg_mean(b, t->m_dp99), t3), 100 * sweep_agg_mean(b, m_long), spr(t, b));
     }
 
     if (!lease_like(t))
@@ -371,61 +472,78 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
     double maxlock = lock_time(t, r, true, &vmax, how, sizeof(how));
     if (!isnan(maxlock)) {
         double longest = ra->max[t->m_dmax];
-        LINE("max lock time must exceed the longest run: here %s, %s the longest run seen (%s)",
+        LINE("max lock time must exceed the longest run, or the lease expires mid-run and another "
+             "node takes it: here %s, %s the longest run seen (%s)",
              how, maxlock > longest ? "longer than" : "NOT longer than", secs(longest, t1));
-        if (vmax) {
-            int shorter = 0, overl = 0;
+        int k = -1;
+        for (int j = 0; j < sw->nkeys; j++)
+            if (strstr(sw->k[j].key, "max_factor") || strstr(sw->k[j].key, "at_most_for"))
+                k = j;
+        if (vmax && k >= 0) {
+            int m = slice(t, r, k, sl), shorter = 0, overl = 0;
             char ex[400] = "";
-            for (size_t p = 0; p < sw->npoints; p++) {
-                bool v;
-                char h[200];
-                double ml = lock_time(t, p, true, &v, h, sizeof(h));
-                if (agg[p].invalid || !agg[p].nseeds || ml > agg[p].max[t->m_dmax])
+            for (int i = 0; i < m; i++) {
+                const struct sweep_agg *a = &agg[sl[i]];
+                double ml = lock_time(t, sl[i], true, &vmax, how, sizeof(how));
+                if (a->invalid || !a->nseeds || ml > a->max[t->m_dmax])
                     continue;
                 shorter++;
-                if (agg[p].violating && overl++ < 2)
-                    append(ex, sizeof(ex), "%s%s", ex[0] ? "; " : "",
-                           sweep_point_label(sw, p, label, sizeof(label)));
+                if (a->violating)
+                    overl++;
+                append(ex, sizeof(ex), "%s%s (%s%s)", ex[0] ? ", " : "",
+                       sw->k[k].text[sweep_point_value(sw, sl[i], k)], secs(ml, t1),
+                       a->violating ? ", overlapped" : "");
             }
             if (shorter)
-                LINE("of the %d settings whose max lock time was not above their longest run, %d "
-                     "overlapped: a run outlived its lease and another node took it (%s)",
-                     shorter, overl, ex[0] ? ex : "none here");
+                LINE("with the rest as recommended, %d value%s of %s gave a max lock time not "
+                     "above the longest run: %s; %d of them overlapped on these seeds",
+                     shorter, shorter == 1 ? "" : "s", sw->k[k].key, ex, overl);
         }
     }
     double minlock = lock_time(t, r, false, &vmin, how, sizeof(how));
     if (!isnan(minlock)) {
-        LINE("min lock time below the period absorbs clock skew: here %s, %s the interval (%s): a "
-             "node whose clock lags still finds this period's lease held, while the next "
-             "period's trigger finds it free",
+        LINE("min lock time below the period absorbs clock skew: here %s, %s the interval (%s); "
+             "after a short run the lease stays held that long, so a node whose clock lags (by "
+             "less than that) cannot run the same period again, and the next period's trigger "
+             "finds it free",
              how, minlock < iv ? "below" : "NOT below", secs(iv, t1));
-        if (vmin) {
-            double at_or_above = 0, below_rej = 0;
-            int na = 0, nb = 0;
-            char ex[400] = "";
-            for (size_t p = 0; p < sw->npoints; p++) {
-                bool v;
-                char h[200];
-                double ml = lock_time(t, p, false, &v, h, sizeof(h));
-                if (agg[p].invalid || !agg[p].nseeds)
+        int k = -1;
+        for (int j = 0; j < sw->nkeys; j++)
+            if (strstr(sw->k[j].key, "min_factor") || strstr(sw->k[j].key, "at_least_for"))
+                k = j;
+        if (vmin && k >= 0) {
+            int m = slice(t, r, k, sl);
+            char longer[400] = "", shorter[600] = "";
+            double longer_rph = 0;
+            int nlonger = 0;
+            for (int i = 0; i < m; i++) {
+                const struct sweep_agg *a = &agg[sl[i]];
+                double ml = lock_time(t, sl[i], false, &vmin, how, sizeof(how));
+                const char *v = sw->k[k].text[sweep_point_value(sw, sl[i], k)];
+                if (a->invalid || !a->nseeds || sl[i] == r)
                     continue;
-                if (ml >= interval_at(t, p)) {
-                    at_or_above += rph(t, &agg[p]);
-                    na++;
-                } else if (!t->pt[p].feasible && ml < minlock) {
-                    below_rej++;
-                    if (nb++ < 2)
-                        append(ex, sizeof(ex), "%s%s: %s", ex[0] ? "; " : "",
-                               sweep_point_label(sw, p, label, sizeof(label)),
-                               tune_reasons(t, agg, p, why, sizeof(why)));
+                if (ml >= interval_at(t, sl[i])) {
+                    append(longer, sizeof(longer), "%s%s: %.1f runs/h", longer[0] ? ", " : "", v,
+                           rph(t, a));
+                    longer_rph += rph(t, a);
+                    nlonger++;
                 }
+                else if (ml < minlock && !t->pt[sl[i]].feasible)
+                    append(shorter, sizeof(shorter), "%s%s (%s): %s", shorter[0] ? "; " : "", v,
+                           secs(ml, t1), short_reason(t, agg, sl[i], why, sizeof(why)));
             }
-            if (na)
-                LINE("settings holding the lock for a whole period or longer ran %.1f times an "
-                     "hour on average (they skip the next period)",
-                     at_or_above / na);
-            if (nb)
-                LINE("settings with a shorter min lock time failed: %s", ex);
+            if (nlonger && longer_rph / nlonger < 0.97 * rph(t, ra))
+                LINE("holding the lease a whole period or longer (%s %s) runs the job less than "
+                     "the %.1f runs/h here: the next period's trigger finds it still held",
+                     sw->k[k].key, longer, rph(t, ra));
+            else if (nlonger)
+                LINE("holding the lease a whole period or longer (%s %s) made no difference to "
+                     "how often the job ran on these seeds",
+                     sw->k[k].key, longer);
+            if (shorter[0])
+                LINE("a shorter min lock time was rejected (%s %s): a lagging node ran the "
+                     "period again",
+                     sw->k[k].key, shorter);
         }
     }
 #undef LINE

@@ -64,6 +64,9 @@ void tune_row(struct tune *t, const struct sweep_row *r);
 /* Marks feasible settings, the frontier and the recommendation. */
 void tune_decide(struct tune *t, const struct sweep_agg *agg);
 
+/* How many grid neighbours of p (one step in any keys) are acceptable; *total of how many. */
+int tune_neighbours(const struct tune *t, size_t p, int *total);
+
 /* Why setting p was rejected: "overlap on 3/20 seeds (first seed 4); ..." */
 char *tune_reasons(const struct tune *t, const struct sweep_agg *agg, size_t p, char *buf,
                    size_t len);
