@@ -282,7 +282,7 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
     fprintf(f,
             "set xlabel 'run duration (s)'\nset ylabel 'runs'\nset xrange [0:%.6g]\n"
             "set yrange [0:*]\nset grid ytics\nset style fill solid 0.85 noborder\n"
-            "set key top right\n"
+            "set key outside bottom center horizontal\nset bmargin 5\nset xlabel offset 0,0.3\n"
             "set arrow 1 from %.6g, graph 0 to %.6g, graph 1 nohead lw 2 dt 2 lc rgb '" PLOT_RED
             "' front\n"
             "set label 1 ' interval %s' at %.6g, graph 0.95 left tc rgb '" PLOT_RED "' front\n"
