@@ -44,6 +44,20 @@ void plot_quote(FILE *f, const char *s)
     fputc('\'', f);
 }
 
+void plot_quote_lines(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '"' || *s == '\\') /* the terminals are noenhanced: nothing else is special */
+            fprintf(f, "\\%c", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 void plot_script_begin(FILE *f, const char *name, int width, int height)
 {
     fprintf(f,
@@ -271,14 +285,9 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
     plot_script_begin(f, name, 900, 420);
     fputs("set title ", f);
     char full[800];
-    snprintf(full, sizeof(full), "%s\\n%s", title, sub);
-    fputs("\"", f);
-    for (const char *p = full; *p; p++) {
-        if (*p == '"')
-            fputc('\\', f);
-        fputc(*p, f);
-    }
-    fputs("\"\n", f);
+    snprintf(full, sizeof(full), "%s\n%s", title, sub);
+    plot_quote_lines(f, full);
+    fputc('\n', f);
     fprintf(f,
             "set xlabel 'run duration (s)'\nset ylabel 'runs'\nset xrange [0:%.6g]\n"
             "set yrange [0:*]\nset grid ytics\nset style fill solid 0.85 noborder\n"

@@ -101,6 +101,9 @@ void plot_script_end(FILE *f);
 /* A gnuplot string literal (single-quoted, quotes doubled). */
 void plot_quote(FILE *f, const char *s);
 
+/* A gnuplot double-quoted string: line breaks kept as \n, quotes and backslashes escaped. */
+void plot_quote_lines(FILE *f, const char *s);
+
 /* Closes f, reporting a write error as a negative errno. */
 int plot_close(FILE *f);
 

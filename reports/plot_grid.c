@@ -16,13 +16,13 @@ static void palette(FILE *f, enum plot_palette p)
 {
     switch (p) {
     case PLOT_PAL_BAD:
-        fputs("set palette defined (0 '#ffffff', 0.25 '#fcbba1', 0.6 '#fb6a4a', 1 '#a50f15')\n", f);
+        fputs("set palette defined (0 '#ffffff', 0.3 '#fcbba1', 0.7 '#fb6a4a', 1 '#de2d26')\n", f);
         break;
     case PLOT_PAL_GOOD:
-        fputs("set palette defined (0 '#f7fcf5', 0.4 '#a1d99b', 0.75 '#41ab5d', 1 '#00441b')\n", f);
+        fputs("set palette defined (0 '#f7fcf5', 0.4 '#c7e9c0', 0.75 '#74c476', 1 '#31a354')\n", f);
         break;
     case PLOT_PAL_LOW_GOOD:
-        fputs("set palette defined (0 '#00441b', 0.25 '#41ab5d', 0.6 '#a1d99b', 1 '#f7fcf5')\n", f);
+        fputs("set palette defined (0 '#31a354', 0.25 '#74c476', 0.6 '#c7e9c0', 1 '#f7fcf5')\n", f);
         break;
     }
 }
@@ -128,13 +128,13 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
         return -errno;
     int cw = g->nx <= 12 ? 70 : g->nx <= 30 ? 36 : 18, chh = g->ny <= 12 ? 46 : g->ny <= 30 ? 24 : 12;
     int width = 260 + cw * g->nx, height = 200 + chh * g->ny;
-    if (width < 700)
-        width = 700;
+    if (width < 900)
+        width = 900;
     if (height < 420)
         height = 420;
     plot_script_begin(f, name, width, height);
     fputs("set title ", f);
-    plot_quote(f, title);
+    plot_quote_lines(f, title);
     fputs("\nset xlabel ", f);
     plot_quote(f, g->xkey);
     fputs("\nset ylabel ", f);
@@ -156,8 +156,8 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
                    "lc rgb '#111111' title 'zero violations (outlined)'",
                 oname);
     if (g->rec_x >= 0)
-        fprintf(f, ", \\\n     '+' using (%d):(%d) every ::0::0 with points pt 6 ps 3.2 lw 3 lc rgb "
-                   "'#1f77b4' title 'recommended'",
+        fprintf(f, ", \\\n     '+' using (%d):(%d) every ::0::0 with points pt 6 ps 4.5 lw 3 lc rgb "
+                   "'#08519c' title 'recommended'",
                 g->rec_x, g->rec_y);
     fputs("\n", f);
     plot_script_end(f);
@@ -191,7 +191,7 @@ int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g
         return -errno;
     plot_script_begin(f, name, 1000, 440);
     fputs("set title ", f);
-    plot_quote(f, title);
+    plot_quote_lines(f, title);
     fputs("\nset xlabel ", f);
     plot_quote(f, g->xkey);
     fputs("\nset ylabel ", f);

@@ -98,8 +98,7 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
         lo = 0, hi = 1;
     if (!(hi > lo))
         hi = lo + 1;
-    if (v->palette != PLOT_PAL_BAD && lo > 0)
-        lo = 0;
+    /* counts of bad things start at zero; rates of good ones use their range, for contrast */
     if (v->palette == PLOT_PAL_BAD && v->view != SV_VIOLATING && lo > 0)
         lo = 0;
 
@@ -118,15 +117,17 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
                  sw->guard[guard]->name, (unsigned long long)sw->seeds.from,
                  (unsigned long long)sw->seeds.to);
         if (nz > 1) {
-            snprintf(name, sizeof(name), "%s-%s", stem, sw->k[2].text[z]);
+            const char *dot = strrchr(sw->k[2].key, '.');
+            snprintf(name, sizeof(name), "%s-%s-%s", stem, dot ? dot + 1 : sw->k[2].key,
+                     sw->k[2].text[z]);
             for (char *c = name + strlen(stem); *c; c++)
-                if (*c == '/' || *c == ' ')
+                if (*c == '/' || *c == ' ' || *c == '(' || *c == ')' || *c == ',')
                     *c = '_';
-            snprintf(title, sizeof(title), "%s: %s at %s=%s", who, v->label, sw->k[2].key,
+            snprintf(title, sizeof(title), "%s\n%s at %s = %s", who, v->label, sw->k[2].key,
                      sw->k[2].text[z]);
         } else {
             snprintf(name, sizeof(name), "%s", stem);
-            snprintf(title, sizeof(title), "%s: %s", who, v->label);
+            snprintf(title, sizeof(title), "%s\n%s", who, v->label);
         }
         bool here = rec_point >= 0 && (nz == 1 || rec[2] == z);
         struct plot_grid g = {
