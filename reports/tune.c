@@ -437,7 +437,7 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
                 append(text, sizeof(text), "%s%s %.1f runs/h", i ? "; " : "", v,
                        rph(t, &agg[sl[i]]));
         }
-        LINE("%s, the rest as recommended: %s", sw->k[k].key, text);
+        LINE("%s, the rest as recommended: %.480s", sw->k[k].key, text);
     }
 
     /* the runs themselves, against the interval */
@@ -541,7 +541,7 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
                      "how often the job ran on these seeds",
                      sw->k[k].key, longer);
             if (shorter[0])
-                LINE("a shorter min lock time was rejected (%s %s): a lagging node ran the "
+                LINE("a shorter min lock time was rejected (%s %.400s): a lagging node ran the "
                      "period again",
                      sw->k[k].key, shorter);
         }
