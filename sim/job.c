@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "engine_impl.h"
+#include "workload.h"
 
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail)
 {
@@ -24,20 +25,10 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
         .at = at,
         .manual = manual,
     };
-    t.api = dist_sample(&c->api, &s->rng_job);
-    t.db = dist_sample(&c->db, &s->rng_job);
-    /* an explicit [trigger N] replaces the draw (the draw still happens, so
-     * the triggers after it keep theirs) */
-    const struct model *mod = s->model;
-    while (s->next_explicit < mod->ntriggers && mod->triggers[s->next_explicit].n < t.id)
-        s->next_explicit++;
-    if (s->next_explicit < mod->ntriggers && mod->triggers[s->next_explicit].n == t.id) {
-        const struct trigger_spec *ex = &mod->triggers[s->next_explicit];
-        if (ex->has_api)
-            t.api = ex->api;
-        if (ex->has_db)
-            t.db = ex->db;
-    }
+    struct workload w = workload_draw(c, &s->rng_job);
+    workload_explicit(s->model, t.id, &s->next_explicit, &w);
+    t.api = w.api;
+    t.db = w.db;
     if (s->observer)
         s->observer->trigger(s->observer, t.id, at, manual, n->id, t.api, t.db);
     checker_trigger(&s->chk, manual);

@@ -40,6 +40,14 @@ struct cli_opts {
     const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
     const char *shard;      /* --shard K/N */
     double tolerance;       /* --tolerance PCT, as a share; -1: not given */
+    /* live */
+    double speed;           /* --speed N, 0: the default */
+    const char *cmd;        /* --cmd 'CMD ...' */
+    const char *dsn;        /* --dsn DSN */
+    bool db;                /* --db */
+    bool keep;              /* --keep */
+    sim_time skew;          /* --skew D */
+    bool in_worker;         /* --in-worker */
 };
 
 /* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
@@ -104,11 +112,14 @@ int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

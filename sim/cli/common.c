@@ -43,6 +43,13 @@ static const struct option all_options[] = {
     {"vary", required_argument, NULL, 'V'},
     {"shard", required_argument, NULL, 'K'},
     {"tolerance", required_argument, NULL, 'T'},
+    {"speed", required_argument, NULL, 'x'},
+    {"cmd", required_argument, NULL, 'c'},
+    {"dsn", required_argument, NULL, 'd'},
+    {"db", no_argument, NULL, 'q'},
+    {"keep", no_argument, NULL, 'k'},
+    {"skew", required_argument, NULL, 'w'},
+    {"in-worker", no_argument, NULL, 'W'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -159,6 +166,33 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
             o->tolerance = v / 100;
             break;
         }
+        case 'x': {
+            char *end;
+            o->speed = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->speed > 0) || o->speed > 100000)
+                return cli_error("--speed %s: expected a number above 0 and at most 100000",
+                                 optarg);
+            break;
+        }
+        case 'c':
+            o->cmd = optarg;
+            break;
+        case 'd':
+            o->dsn = optarg;
+            break;
+        case 'q':
+            o->db = true;
+            break;
+        case 'k':
+            o->keep = true;
+            break;
+        case 'w':
+            if (time_parse_signed(optarg, &o->skew) != 0)
+                return cli_error("--skew %s: expected a duration such as 2s or -500ms", optarg);
+            break;
+        case 'W':
+            o->in_worker = true;
+            break;
         case 'h':
             fputs(usage, stdout);
             return -1;
