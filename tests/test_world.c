@@ -282,6 +282,40 @@ static void test_world_db_advisory(void **state)
     free(db);
 }
 
+/* The mutants' statements: the read-then-write lease and the xact lock. */
+static void test_world_db_mutant_statements(void **state)
+{
+    (void)state;
+    struct world_db *db = calloc(1, sizeof(*db));
+    world_db_init(db);
+    struct env_row row;
+    struct env_stmt rd = lease(ENV_LEASE_READ, "a"), wr = lease(ENV_LEASE_WRITE, "a");
+    /* two readers both see a free row, and both writes take it: the last one owns it */
+    assert_int_equal(world_db_apply(db, &rd, 0, 0, NULL), 1);
+    assert_int_equal(world_db_apply(db, &rd, 0, 0, NULL), 1);
+    assert_int_equal(world_db_apply(db, &wr, 0, 1 * SIM_MS, &row), 1);
+    wr.owner = "b";
+    assert_int_equal(world_db_apply(db, &wr, 0, 2 * SIM_MS, &row), 1);
+    assert_int_equal(row.token, 2);
+    assert_string_equal(world_db_lease_row(db, "task")->owner, "b");
+    /* a reader now sees it held until it expires */
+    assert_int_equal(world_db_apply(db, &rd, 0, 1 * SIM_MIN, NULL), 0);
+    assert_int_equal(world_db_apply(db, &rd, 0, 2 * SIM_MS + 5 * SIM_MIN, NULL), 1);
+
+    /* pg_try_advisory_xact_lock in autocommit: granted and gone at once */
+    int s1 = world_db_session_new(db), s2 = world_db_session_new(db);
+    struct env_stmt x = {.kind = ENV_ADVISORY_XACT_TRY_LOCK, .key = 42};
+    assert_int_equal(world_db_apply(db, &x, s1, 0, NULL), 1);
+    assert_int_equal(world_db_apply(db, &x, s2, 0, NULL), 1);
+    assert_int_equal(world_db_advisory_holder(db, 42), -1);
+    /* a session-level holder still excludes it */
+    struct env_stmt lk = {.kind = ENV_ADVISORY_TRY_LOCK, .key = 42};
+    assert_int_equal(world_db_apply(db, &lk, s1, 0, NULL), 1);
+    assert_int_equal(world_db_apply(db, &x, s2, 0, NULL), 0);
+    assert_int_equal(world_db_apply(db, &x, s1, 0, NULL), 1);
+    free(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_world_db_lease),
         cmocka_unit_test(test_world_db_shedlock),
         cmocka_unit_test(test_world_db_advisory),
+        cmocka_unit_test(test_world_db_mutant_statements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
