@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
-                                           "k8s-cronjob", NULL};
+                                           "k8s-cronjob", "systemd-timer", NULL};
 static const char *const k8s_policy_names[] = {"allow", "forbid", "replace", NULL};
 static const char *const misfire_names[] = {"coalesce", "skip", "burst", NULL};
 static const char *const dispatch_names[] = {"inline", "spawn", NULL};
@@ -41,7 +41,10 @@ const struct config_key config_keys[] = {
      "which of the events due at one instant goes first, tie by tie (from explore)"},
     {"schedule.kind", CT_ENUM, OFF(sched), 0, sched_names, "ticker",
      "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled), cron, or quartz "
-     "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job), or k8s-cronjob"},
+     "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job), k8s-cronjob, or "
+     "systemd-timer (OnCalendar = schedule.cron)"},
+    {"schedule.persistent", CT_BOOL, OFF(persistent), 0, NULL, "yes",
+     "systemd-timer: Persistent=: after downtime, run once at once if a slot was missed"},
     {"schedule.concurrency_policy", CT_ENUM, OFF(k8s_policy), 0, k8s_policy_names, "forbid",
      "k8s-cronjob: concurrencyPolicy: allow, forbid (skip while a Job is active) or replace "
      "(kill the active Job's pod after its grace period and start the new one now)"},
@@ -451,7 +454,9 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
         *line = key_line(c, "schedule.kind");
         return fail(err, errlen, -EINVAL, "schedule.kind = %s needs schedule.cron "
                                           "(e.g. */2 * * * *)",
-                    c->sched == SCHED_CRON ? "cron" : "k8s-cronjob");
+                    c->sched == SCHED_CRON ? "cron"
+                    : c->sched == SCHED_K8S ? "k8s-cronjob"
+                                            : "systemd-timer");
     }
     if (c->gp.min_factor > c->gp.max_factor) {
         int a = key_line(c, "guard.min_factor"), b = key_line(c, "guard.max_factor");

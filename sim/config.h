@@ -23,7 +23,8 @@ enum sched_kind {
     SCHED_FIXED_DELAY,
     SCHED_CRON,
     SCHED_QUARTZ,
-    SCHED_K8S, /* Kubernetes CronJob */
+    SCHED_K8S,     /* Kubernetes CronJob */
+    SCHED_SYSTEMD, /* a systemd timer starting a oneshot service */
 };
 /* Kubernetes CronJob spec.concurrencyPolicy. */
 enum k8s_policy { K8S_ALLOW, K8S_FORBID, K8S_REPLACE };
@@ -31,7 +32,7 @@ enum k8s_policy { K8S_ALLOW, K8S_FORBID, K8S_REPLACE };
 /* Does every trigger of this scheduler start a process of its own? */
 static inline bool config_sched_forks(enum sched_kind k)
 {
-    return k == SCHED_CRON || k == SCHED_K8S;
+    return k == SCHED_CRON || k == SCHED_K8S || k == SCHED_SYSTEMD;
 }
 enum dispatch { DISPATCH_INLINE, DISPATCH_SPAWN };
 /* What a scheduler does with slots it missed by more than its threshold. */
@@ -89,6 +90,7 @@ struct config {
     enum k8s_policy k8s_policy; /* schedule.concurrency_policy */
     sim_time grace_period;      /* schedule.grace_period: terminationGracePeriodSeconds */
     sim_time starting_deadline; /* schedule.starting_deadline (0: none) */
+    bool persistent;            /* schedule.persistent: systemd's Persistent= */
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
 };

@@ -74,6 +74,12 @@ struct k8s_state {
     } kill[K8S_MAX_KILLS];
 };
 
+/* A systemd timer's state (sched_systemd.c); the stamp file survives restarts. */
+struct systemd_state {
+    bool stamped;  /* Persistent=: the stamp file exists */
+    sim_time last; /* last_trigger.realtime, the node's wall clock */
+};
+
 struct node {
     int id;
     const char *name;
@@ -87,6 +93,7 @@ struct node {
     struct proc *procs;    /* live processes */
     sim_time phase;        /* random timer phase of this seed */
     struct k8s_state k8s;  /* schedule.kind = k8s-cronjob */
+    struct systemd_state sd; /* schedule.kind = systemd-timer */
 };
 
 /*
@@ -278,6 +285,9 @@ void sched_cron_start(struct sim *s, struct node *n);
 void sched_k8s_start(struct sim *s, struct node *n);
 /* A Job's pod on n ended: the controller syncs (Forbid runs a missed slot). */
 void sched_k8s_job_done(struct sim *s, struct node *n);
+void sched_systemd_start(struct sim *s, struct node *n);
+/* The service a timer started on n deactivated. */
+void sched_systemd_job_done(struct sim *s, struct node *n);
 /* Bytes of scheduler state per node, kept in sim->sched_state. */
 size_t sched_state_size(void);
 int inject_start(struct sim *s);

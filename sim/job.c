@@ -148,6 +148,8 @@ static void worker_main(struct actor *a)
     }
     if (own && a->node->cfg->sched == SCHED_K8S)
         sched_k8s_job_done(a->sim, a->node);
+    if (own && a->node->cfg->sched == SCHED_SYSTEMD && !a->trig.manual)
+        sched_systemd_job_done(a->sim, a->node);
 }
 
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)

@@ -233,6 +233,8 @@ void sched_start(struct sim *s, struct node *n)
         sched_cron_start(s, n);
     } else if (c->sched == SCHED_K8S) {
         sched_k8s_start(s, n);
+    } else if (c->sched == SCHED_SYSTEMD) {
+        sched_systemd_start(s, n);
     } else if (c->dispatch == DISPATCH_SPAWN) {
         if (c->sched == SCHED_TICKER && c->run_at_start)
             sim_at(s, s->now, spawn_start, tk, ep);

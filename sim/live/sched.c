@@ -212,8 +212,9 @@ int live_sched_start(struct live *lv)
         struct live_ticker *tk = &lv->tickers[i];
         *tk = (struct live_ticker){.lv = lv, .node = i, .next = first_due(c)};
         int rc = 0;
-        if (c->sched == SCHED_QUARTZ || c->sched == SCHED_K8S) {
-            live_fail(lv, -ENOTSUP, "schedule.kind = quartz and k8s-cronjob are simulated only");
+        if (c->sched == SCHED_QUARTZ || c->sched == SCHED_K8S || c->sched == SCHED_SYSTEMD) {
+            live_fail(lv, -ENOTSUP,
+                      "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
             return -ENOTSUP;
         }
         if (c->dispatch == DISPATCH_SPAWN) {
