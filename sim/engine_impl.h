@@ -65,7 +65,7 @@ struct proc {
 struct k8s_state {
     bool created;        /* creationTimestamp set */
     sim_time last;       /* lastScheduleTime (or creationTimestamp), controller wall clock */
-    sim_time timer_at;   /* the requeue in effect; older ones are stale */
+    uint64_t gen;        /* the requeue in effect; timers of older ones are stale */
     struct k8s_kill {    /* a replaced Job's pod, killed when its grace period ends */
         struct node *node;
         int pid;

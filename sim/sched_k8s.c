@@ -117,22 +117,26 @@ static void k8s_sync(struct sim *s, struct node *n)
         }
     }
     int64_t next = cron_next(&c->cron, now_min);
-    if (next >= 0) {
-        k->timer_at = s->now + (next * SIM_MIN - now_l) + K8S_NEXT_DELTA;
-        sim_at(s, k->timer_at, timer_event, n, n->epoch);
-    }
+    k->gen++;
+    if (next >= 0)
+        sim_at(s, s->now + (next * SIM_MIN - now_l) + K8S_NEXT_DELTA, timer_event, n, k->gen);
     if (start)
         sim_spawn_job(s, n, &t);
 }
 
+/* The controller's requeue. Its tag is the requeue's generation, not the
+ * node's epoch: a restart syncs anew, which makes older requeues stale. */
 static void timer_event(void *ctx, void *arg, uint64_t tag)
 {
     struct sim *s = ctx;
     struct node *n = arg;
-    if (s->now != n->k8s.timer_at) /* requeued since */
+    if (tag != n->k8s.gen || n->down)
         return;
-    if (sim_node_gate(s, n, timer_event, arg, tag)) {
-        n->k8s.timer_at = s->now > n->paused_until ? s->now : n->paused_until;
+    sim_time until = n->paused_until;
+    if (n->service && n->service->paused_until > until)
+        until = n->service->paused_until;
+    if (until > s->now) { /* a stopped controller syncs when it runs again */
+        sim_at(s, until, timer_event, n, tag);
         return;
     }
     k8s_sync(s, n);
