@@ -29,7 +29,7 @@ static void actor_env(struct live *lv, struct env_live *e)
 
 static void job_run(struct live *lv, struct env_live *e, const struct live_trigger *t)
 {
-    struct guard_hold hold = {0, -1, 0};
+    struct guard_hold hold = {0, -1, 0, 0};
     int rc = guard_try_acquire(lv->guard, &e->env, &hold);
     if (rc != 1) {
         live_record_skip(lv, t->node, t->id, rc < 0);

@@ -92,7 +92,7 @@ static void *job_main(void *arg)
     pthread_mutex_unlock(&k->mu);
 
     struct env_live e = k->env;
-    struct guard_hold hold = {0, -1, 0};
+    struct guard_hold hold = {0, -1, 0, 0};
     int rc = guard_try_acquire(k->guard, &e.env, &hold);
     if (rc != 1) {
         report(k, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, j->r.id, rc);
@@ -280,7 +280,7 @@ int live_worker_serve(const struct live_worker_args *a)
     pthread_sigmask(SIG_BLOCK, &chld, NULL);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
 
-    char msg[256];
+    char msg[1024]; /* "params" carries struct guard_params in hex */
     const char *shared = getenv("FAKETIME_SHARED");
     int n = snprintf(msg, sizeof(msg), "hello %d %d %s", (int)getpid(), faked(),
                      shared && *shared ? shared : "-");
