@@ -192,7 +192,7 @@ static int worker_spawn(struct live_worker *w)
 {
     struct live *lv = w->lv;
     const struct live_opts *o = lv->opt;
-    char node[16], speed[32], log[PATH_MAX + 32], msg[256];
+    char node[16], speed[32], log[PATH_MAX + 32], msg[1024];
     if (w->skew && access(live_faketime_lib(), R_OK) != 0)
         return worker_fail(w, -LIVE_EFAKETIME, "is missing");
     snprintf(node, sizeof(node), "%d", w->node);
@@ -249,6 +249,7 @@ static int worker_spawn(struct live_worker *w)
         kill_locked(w);
         return worker_fail(w, -LIVE_EFAKETIME, "did not load");
     }
+    _Static_assert(7 + 2 * sizeof(struct guard_params) < sizeof(msg), "params message too long");
     if (!o->cmd) { /* the guard's parameters, byte for byte: plain data, same binary */
         const unsigned char *p = (const unsigned char *)&lv->model->node[w->node].cfg.gp;
         int k = snprintf(msg, sizeof(msg), "params ");

@@ -280,7 +280,7 @@ int live_worker_serve(const struct live_worker_args *a)
     pthread_sigmask(SIG_BLOCK, &chld, NULL);
     int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
 
-    char msg[256];
+    char msg[1024]; /* "params" carries struct guard_params in hex */
     const char *shared = getenv("FAKETIME_SHARED");
     int n = snprintf(msg, sizeof(msg), "hello %d %d %s", (int)getpid(), faked(),
                      shared && *shared ? shared : "-");
