@@ -34,7 +34,7 @@ const struct config_key config_keys[] = {
     {"scenario.max_concurrency", CT_INT, OFF(limit), 1, NULL, "1",
      "the invariant: runs allowed at once; more is an overlap"},
     {"scenario.guards", CT_GUARDS, OFF(guards), 0, NULL, "none, atomic, mutex",
-     "guards compared by compare and check"},
+     "guards compared by compare and check (default: every guard but the mutants)"},
     {"scenario.nodes", CT_INT, OFF(nnodes), 1, NULL, "3",
      "nodes (replicas) when the file has no [node] sections: node-1 .. node-N (one: app)"},
     {"scenario.interleaving", CT_STRING, OFF(interleaving), 256, NULL, "0.1.0",
@@ -145,8 +145,9 @@ void config_defaults(struct config *c)
     c->duration = SIM_DAY;
     c->seeds = (struct seed_range){1, 20};
     c->limit = 1;
-    for (int i = 0; guard_registry[i] && i < CONFIG_MAX_GUARDS; i++)
-        c->guards[c->nguards++] = guard_registry[i];
+    for (int i = 0; guard_registry[i] && c->nguards < CONFIG_MAX_GUARDS; i++)
+        if (!(guard_registry[i]->flags & GUARD_F_MUTANT)) /* mutants only when named */
+            c->guards[c->nguards++] = guard_registry[i];
     c->sched = SCHED_TICKER;
     c->interval = 30 * SIM_S;
     c->dispatch = DISPATCH_INLINE;
