@@ -127,7 +127,9 @@ static void test_tune_two_keys(void **state)
     assert_true(t.recommended >= 0);
     assert_int_equal(sweep_point_value(&sw, (size_t)t.recommended, 1), 0);
     bool v;
-    assert_true(isnan(tune_key_value(&t, "no_such_key", 0, &v))); /* no key ends so */
+    /* a key not varied reads as configured (guard.max_factor defaults to 5) */
+    assert_true(tune_key_value(&t, "max_factor", 0, &v) == 5.0 && !v);
+    assert_true(isnan(tune_key_value(&t, "no_such_key", 0, &v)));
     assert_true(tune_key_value(&t, "schedule.interval", 2, &v) == 30.0 && v);
     tune_release(&t);
     free(agg);
