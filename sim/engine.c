@@ -55,6 +55,8 @@ static int nodes_init(struct sim *s)
         node_clock_init(&n->clock, offset, c->drift_ppm);
         if (c->phase.kind != DIST_NONE)
             n->phase = dist_sample(&c->phase, &s->rng_phase);
+        if (s->observer && s->observer->node)
+            s->observer->node(s->observer, i, offset, n->phase);
     }
     world_db_init(&s->db);
     node_clock_init(&s->db.clock, m->cfg.db_clock_offset, m->cfg.db_drift_ppm);
