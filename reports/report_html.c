@@ -11,29 +11,11 @@
 #include <string.h>
 
 #include "../sim/mem.h"
+#include "junit.h"
 #include "report.h"
 
-static void esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        default:
-            fputc(*s, f);
-        }
-    }
-}
+/* HTML text: the same escaping as JUnit's XML serves (one implementation). */
+static void esc(FILE *f, const char *s) { junit_escape(f, s); }
 
 /* Markdown table cell: pipes escaped, line breaks flattened. */
 static void mdc(FILE *f, const char *s)
