@@ -14,6 +14,7 @@
 
 #include "../guards/guard.h"
 #include "dist.h"
+#include "export_config.h"
 #include "time.h"
 
 enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY };
@@ -47,6 +48,9 @@ struct config {
     /* [guard] */
     const struct guard_ops *guard;
     struct guard_params gp;
+    /* [export] and [store] (export_config.h) */
+    struct export_config xp;
+    struct store_config store;
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
 };
@@ -61,6 +65,7 @@ enum config_type {
     CT_GUARD,
     CT_GUARDS,
     CT_SEEDS,
+    CT_PROB, /* a probability: 0.02 or 2% */
 };
 
 struct config_key {
@@ -77,6 +82,9 @@ extern const struct config_key config_keys[];
 
 /* The defaults every scenario starts from. */
 void config_defaults(struct config *c);
+
+/* Does some key live in [section] ("schedule" for schedule.interval)? */
+bool config_section_known(const char *section);
 
 /* The key of that name, or NULL. */
 const struct config_key *config_key_find(const char *name);
