@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "export_metrics.h"
 #include "hist.h"
 #include "time.h"
 
@@ -41,6 +42,7 @@ struct metrics {
     struct hist lateness;                 /* trigger to start */
     struct hist cycle;                    /* start to end */
     uint64_t events;                      /* engine events processed */
+    struct export_metrics xp;             /* exports and the event store */
 };
 
 void metrics_init(struct metrics *m);
