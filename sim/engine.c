@@ -63,9 +63,14 @@ int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct me
     rc = nodes_init(s);
     if (rc)
         goto out_nodes;
+    rc = export_init(s);
+    if (rc)
+        goto out_nodes;
 
-    for (int i = 0; i < s->nnodes; i++)
-        sched_start(s, &s->node[i]);
+    if (!export_owns_schedule(s))
+        for (int i = 0; i < s->nnodes; i++)
+            sched_start(s, &s->node[i]);
+    export_start(s);
     inject_start(s);
 
     struct evq_event ev;
@@ -78,9 +83,11 @@ int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct me
     }
     rc = s->error;
     checker_finish(&s->chk, s->end);
+    export_finish(s);
 
 out_nodes:
     sim_actors_free(s);
+    export_release(s);
     nodes_release(s);
     mem_free(s->sched_state);
 out_sched:

@@ -24,6 +24,7 @@ struct trigger {
     sim_time at;
     bool manual;
     sim_time api, db;
+    int consumer; /* event store: the consumer this flush is for */
 };
 
 struct proc {
@@ -60,7 +61,7 @@ struct waitq {
     struct actor *head, *tail;
 };
 
-#define SIM_MAX_WAITQ 16
+#define SIM_MAX_WAITQ 32
 
 struct sim {
     sim_time now, end;
@@ -82,6 +83,7 @@ struct sim {
     uint64_t next_trigger, next_run;
     int error; /* first error; stops the loop */
     void *sched_state;
+    struct export_state *xp; /* exports and the event store, or NULL (export.c) */
 };
 
 /* --- actors (actor.c) --- */
@@ -127,5 +129,22 @@ size_t sched_state_size(void);
 void inject_start(struct sim *s);
 /* The API latency override active at now, or NULL. */
 const struct dist *inject_api_override(struct sim *s);
+
+/* --- exports and the event store (export.c, event_store.c) --- */
+
+/* Sets up s->xp when the model has exports. Returns 0 or -ENOMEM. */
+int export_init(struct sim *s);
+/* Does the event store replace the node schedulers (it runs its own timers)? */
+bool export_owns_schedule(const struct sim *s);
+/* Starts the event store's producers and flush timers, if any. */
+void export_start(struct sim *s);
+/* The guard instance and concurrency checker a trigger's run uses (event store: its consumer's). */
+void export_bind(struct sim *s, const struct trigger *t, struct guard **g, struct checker **chk);
+/* The job's work with exports on: fetch after the watermark, write, commit (or an event-store flush). */
+void export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
+                const struct guard_hold *hold);
+/* Closes the books at the end: loss, per-consumer counts, into the metrics. */
+void export_finish(struct sim *s);
+void export_release(struct sim *s);
 
 #endif

@@ -39,14 +39,17 @@ void sim_job_run(struct actor *a, const struct trigger *t)
 {
     struct sim *s = a->sim;
     struct guard *g = a->proc->guard;
+    struct checker *chk = &s->chk;
     struct guard_hold hold = {0, -1, 0};
     char d[128], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
 
+    if (s->xp)
+        export_bind(s, t, &g, &chk);
     int rc = guard_try_acquire(g, &a->env, &hold);
     if (rc != 1) {
         if (rc < 0)
-            checker_guard_error(&s->chk);
-        checker_skip(&s->chk);
+            checker_guard_error(chk);
+        checker_skip(chk);
         if (s->trace) {
             snprintf(d, sizeof(d), "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
             sim_trace(s, a->node, 0, "skip", d);
@@ -55,7 +58,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     }
     uint64_t run = ++s->next_run;
     sim_time started = s->now;
-    if (checker_start(&s->chk, started, run, a->node->id, t->at) != 0 && !s->error)
+    if (checker_start(chk, started, run, a->node->id, t->at) != 0 && !s->error)
         s->error = -ENOMEM;
 
     sim_time api = t->api;
@@ -67,9 +70,13 @@ void sim_job_run(struct actor *a, const struct trigger *t)
                  time_format(t->db, t2), slow ? " (api slowed)" : "");
         sim_trace(s, a->node, run, "start", d);
     }
-    sim_sleep(a, api);
-    sim_sleep(a, t->db);
-    checker_end(&s->chk, s->now, run, started);
+    if (s->xp) {
+        export_job(a, t, run, api, &hold);
+    } else {
+        sim_sleep(a, api);
+        sim_sleep(a, t->db);
+    }
+    checker_end(chk, s->now, run, started);
     sim_trace(s, a->node, run, "end", NULL);
     guard_release(g, &a->env, &hold);
 }
