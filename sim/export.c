@@ -115,10 +115,10 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
             dup_from = id;
             dup_first = first;
         }
-        if (o == EO_DUPLICATE) {
-            struct dup_sample d = {s->now, id, first, run, k->id};
-            export_metrics_dup(xm, &d);
-        }
+    }
+    if (repeats && !k->chk.idempotent) {
+        struct dup_sample d = {s->now, dup_from, repeats, dup_first, run, k->id};
+        export_metrics_dup(xm, &d);
     }
     if (s->trace && to >= from) {
         char d[160];

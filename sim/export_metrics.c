@@ -50,3 +50,18 @@ void export_metrics_merge(struct export_metrics *a, const struct export_metrics 
     for (int i = 0; i < b->ndups; i++)
         export_metrics_dup(a, &b->dup[i]);
 }
+
+const char *export_metrics_guarantee(const struct export_metrics *x)
+{
+    if (!x->on)
+        return "no exports";
+    if (x->duplicates && x->lost)
+        return "neither: duplicates and lost items";
+    if (x->duplicates)
+        return "at least once: duplicates";
+    if (x->lost)
+        return "at most once: lost items";
+    if (x->redelivered)
+        return "exactly once in the sink (idempotent; delivered at least once)";
+    return "exactly once";
+}

@@ -16,11 +16,13 @@
 
 #define EXPORT_DUP_SAMPLES 8
 
+/* One write that put copies into a sink: its first repeated item, and how many. */
 struct dup_sample {
-    sim_time at;        /* when the second copy was written */
-    uint64_t item;
-    uint64_t first_run; /* 0: no longer known */
-    uint64_t run;       /* the run that wrote the copy */
+    sim_time at;        /* when the copies were written */
+    uint64_t item;      /* the first repeated item of that write */
+    uint64_t count;     /* items of that write that were already there */
+    uint64_t first_run; /* the run that wrote item first; 0: no longer known */
+    uint64_t run;       /* the run that wrote the copies */
     int consumer;
 };
 
@@ -60,7 +62,13 @@ struct export_metrics {
 void export_metrics_init(struct export_metrics *x);
 void export_metrics_merge(struct export_metrics *into, const struct export_metrics *from);
 
-/* Records a duplicate among the first few kept. */
+/* Records a write with duplicates, among the first few kept. */
 void export_metrics_dup(struct export_metrics *x, const struct dup_sample *d);
+
+/*
+ * The delivery guarantee the counts show: "exactly once", "at least once:
+ * duplicates", "at most once: lost items", ... (a static string).
+ */
+const char *export_metrics_guarantee(const struct export_metrics *x);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "../../reports/json_out.h"
 #include "cli.h"
+#include "text_out.h"
 
 static const char usage[] =
     "usage: overlapsim compare FILE [--guards a,b,...] [--variant V] [--seeds A..B]\n"
@@ -80,6 +81,7 @@ int cmd_compare(int argc, char **argv)
                 continue;
             }
             row(res);
+            text_exports_row(stdout, &res->agg);
             if (!res->pass)
                 printf("  %14s failed: %s\n", "", case_failures(res, failed, sizeof(failed)));
             if (!res->pass && res->violating_seeds)
