@@ -1,8 +1,10 @@
 /*
  * The exactly-once checker (see exactly_once.h). The window is a ring indexed
- * by ID; the head leaves it when it is settled: delivered and either old or
- * crowded out (more than EO_KEEP behind), or undelivered past the allowance
- * (then it is lost, and its ID joins a run of lost IDs).
+ * by ID. Only when it is full does the head move (eo_settle), past items
+ * that are settled: delivered and either older than the allowance or more
+ * than half a ring behind, or undelivered past the allowance (lost: the ID
+ * joins a run of lost IDs). Settling in bulk keeps the per-item cost to a
+ * store and a load; the ring grows only when its items are all in flight.
  */
 #include "exactly_once.h"
 
@@ -86,14 +88,15 @@ static bool lost_take(struct exactly_once *c, uint64_t id)
     return false;
 }
 
-/* Moves the head past every settled item. */
-static void advance(struct exactly_once *c, sim_time now)
+void eo_settle(struct exactly_once *c, sim_time now)
 {
+    /* keep half the ring's worth of delivered items, for naming first writers */
+    uint64_t keep = (c->mask + 1) / 2;
     while (c->base < c->next) {
         const struct eo_slot *s = slot(c, c->base);
         bool old = s->arrived + c->allowance <= now;
         if (s->run) {
-            if (!old && c->next - c->base <= EO_KEEP)
+            if (!old && c->next - c->base <= keep)
                 break;
         } else {
             if (!old)
@@ -121,9 +124,11 @@ static int grow(struct exactly_once *c)
 
 uint64_t eo_arrive(struct exactly_once *c, sim_time at)
 {
-    advance(c, at);
-    if (c->next - c->base > c->mask && grow(c) != 0)
-        return 0;
+    if (c->next - c->base > c->mask) { /* full: settle what we can, else grow */
+        eo_settle(c, at);
+        if (c->next - c->base > c->mask && grow(c) != 0)
+            return 0;
+    }
     uint64_t id = c->next++;
     *slot(c, id) = (struct eo_slot){at, 0};
     c->arrived++;
@@ -145,6 +150,8 @@ enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uin
         if (!s->run) {
             s->run = run;
             c->delivered++;
+            if (at - s->arrived > c->allowance)
+                c->late++;
             if (c->lag)
                 hist_add(c->lag, at - s->arrived);
             if (first_run)
@@ -172,7 +179,7 @@ enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uin
 
 void eo_finish(struct exactly_once *c, sim_time end)
 {
-    advance(c, end);
+    eo_settle(c, end);
     for (uint64_t id = c->base; id < c->next; id++) {
         const struct eo_slot *s = slot(c, id);
         if (s->run)

@@ -7,10 +7,11 @@
  * and the delivery lag. Item IDs are consecutive from 1 in arrival order, so
  * the state is a watermark (every ID below `base` is settled) plus a ring
  * window of the items in flight: memory follows the items in flight, not the
- * items ever seen. An item still undelivered `allowance` after it arrived is
- * declared lost and leaves the window; if it is delivered after all, it
- * counts as late instead (the last EO_LOST_RANGES runs of lost IDs are
+ * items ever seen. An item still undelivered `allowance` after it arrived
+ * may be declared lost and leave the window; if it is delivered after all,
+ * it counts as late, not lost (the last EO_LOST_RANGES runs of lost IDs are
  * remembered for that; past them a late delivery counts as a duplicate).
+ * Any first delivery more than `allowance` after the arrival counts as late.
  */
 #ifndef SIM_EXACTLY_ONCE_H
 #define SIM_EXACTLY_ONCE_H
@@ -22,8 +23,6 @@
 #include "time.h"
 
 #define EO_LOST_RANGES 64
-/* Delivered items kept in the window (to name the first writer of a duplicate). */
-#define EO_KEEP 1024
 
 /* What one write of one item turned out to be. */
 enum eo_outcome {
@@ -60,7 +59,7 @@ struct exactly_once {
     uint64_t duplicates;  /* extra copies in the sink */
     uint64_t redelivered; /* repeats absorbed by an idempotent sink */
     uint64_t lost;        /* declared lost and not (yet) delivered */
-    uint64_t late;        /* delivered after being declared lost */
+    uint64_t late;        /* first delivered more than the allowance after arriving */
     uint64_t pending;     /* at the end: undelivered but younger than the allowance */
 };
 
@@ -84,6 +83,13 @@ uint64_t eo_arrive(struct exactly_once *c, sim_time at);
  */
 enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uint64_t run,
                            uint64_t *first_run);
+
+/*
+ * Settles the window at time now: moves past delivered items no longer
+ * needed and declares lost the undelivered ones older than the allowance.
+ * eo_arrive does this by itself when the window is full.
+ */
+void eo_settle(struct exactly_once *c, sim_time now);
 
 /*
  * Closes the books at end: every undelivered item that arrived at least the

@@ -113,8 +113,9 @@ static void test_exactly_once_late_delivery_is_not_lost(void **state)
     eo_arrive(&c, 1 * SIM_S); /* 1 */
     eo_arrive(&c, 2 * SIM_S); /* 2 */
     eo_arrive(&c, 3 * SIM_S); /* 3 */
-    /* 1..3 expire while item 4 arrives: declared lost, out of the window */
+    /* 1..3 expire by the time item 4 arrives: declared lost, out of the window */
     eo_arrive(&c, 60 * SIM_S);
+    eo_settle(&c, 60 * SIM_S);
     assert_int_equal(c.lost, 3);
     assert_int_equal(c.base, 4);
     /* 2 turns up late (a split of the lost run 1..3), then a copy of it */
@@ -130,6 +131,21 @@ static void test_exactly_once_late_delivery_is_not_lost(void **state)
     assert_int_equal(c.duplicates, 2);
     assert_int_equal(c.delivered, 4);
     assert_int_equal(c.nlost, 0);
+    eo_release(&c);
+}
+
+/* Delivered past the allowance before anyone settled the window: late, with its lag. */
+static void test_exactly_once_late_within_window(void **state)
+{
+    (void)state;
+    struct exactly_once c;
+    start(&c, 10 * SIM_S, false);
+    eo_arrive(&c, 0);
+    assert_int_equal(eo_deliver(&c, 1, 30 * SIM_S, 1, NULL), EO_FIRST);
+    eo_finish(&c, 100 * SIM_S);
+    assert_int_equal(c.late, 1);
+    assert_int_equal(c.lost, 0);
+    assert_int_equal(lag.max, 30 * SIM_S);
     eo_release(&c);
 }
 
@@ -234,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_exactly_once_idempotent_absorbs_repeats),
         cmocka_unit_test(test_exactly_once_loss_respects_allowance),
         cmocka_unit_test(test_exactly_once_late_delivery_is_not_lost),
+        cmocka_unit_test(test_exactly_once_late_within_window),
         cmocka_unit_test(test_exactly_once_unknown_id),
         cmocka_unit_test(test_exactly_once_lag_quantiles),
         cmocka_unit_test(test_exactly_once_memory_follows_items_in_flight),
