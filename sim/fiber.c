@@ -21,6 +21,7 @@
 #endif
 
 #ifdef FIBER_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -112,6 +113,12 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
 
 void fiber_destroy(struct fiber *f)
 {
+#ifdef FIBER_ASAN
+    /* a fiber parked for good leaves its frames' shadow poisoned; this libasan
+     * does not clear it on munmap, and the next mmap may return these pages */
+    if (f->map)
+        __asan_unpoison_memory_region(f->asan_bottom, f->asan_size);
+#endif
     if (f->map)
         munmap(f->map, f->map_size);
     free(f->uctx);
