@@ -137,14 +137,10 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
     return 0;
 }
 
-int export_crash_point(struct actor *a, enum export_step step, double crash_draw)
+int export_crash_point(struct actor *a, enum export_step step, int struck)
 {
-    const struct export_config *c = a->sim->xp->cfg;
-    switch (step) {
-    case EXPORT_STEP_BEFORE_COMMIT:
-        return crash_draw < c->crash;
-    }
-    return 0;
+    (void)a, (void)step;
+    return struck;
 }
 
 /* What one run is doing, for its steps. */
@@ -154,7 +150,7 @@ struct xrun {
     uint64_t run, token;
     uint64_t from, to; /* items fetched (none when to < from) */
     sim_time db;       /* the DB phase's drawn duration */
-    double crash_draw;
+    bool crash;        /* export.crash strikes this run */
     int order[EXPORT_MAX_ROWS];
     struct prng rng;
 };
@@ -180,6 +176,15 @@ static sim_time slice(sim_time total, int i, int n)
 {
     sim_time each = total / n;
     return i == n - 1 ? total - each * (n - 1) : each;
+}
+
+/* Does the run die at step? (export.crash strikes the step just before the watermark is safe.) */
+static int crash_at(struct xrun *r, enum export_step step, bool watermark_tx)
+{
+    enum export_step strikes =
+        r->a->sim->xp->cfg->commit == COMMIT_TRANSACTIONAL ? EXPORT_STEP_TX_COMMIT : EXPORT_STEP_WATERMARK;
+    bool struck = r->crash && step == strikes && (step != EXPORT_STEP_TX_COMMIT || watermark_tx);
+    return export_crash_point(r->a, step, struck);
 }
 
 enum { WRITE_OK = 0, WRITE_CRASHED = 1 };
@@ -227,8 +232,7 @@ static int write_attempt(struct xrun *r)
             }
         }
         bool last = i == ntx - 1;
-        if (last && c->commit == COMMIT_TRANSACTIONAL &&
-            export_crash_point(r->a, EXPORT_STEP_BEFORE_COMMIT, r->crash_draw)) {
+        if (crash_at(r, EXPORT_STEP_TX_COMMIT, last && c->commit == COMMIT_TRANSACTIONAL)) {
             xdb_end(&x->db, tx);
             return WRITE_CRASHED;
         }
@@ -248,7 +252,7 @@ static void run_draw(struct xrun *r, const struct trigger *t)
     struct sim *s = r->a->sim;
     const struct export_config *c = s->xp->cfg;
     prng_seed(&r->rng, s->seed ^ (t->id * 0x9e3779b97f4a7c15ULL), STREAM_RUN);
-    r->crash_draw = prng_unit(&r->rng);
+    r->crash = prng_unit(&r->rng) < c->crash;
     for (int j = 0; j < c->shared_rows; j++)
         r->order[j] = j;
     if (c->row_order == ROW_ORDER_RANDOM)
@@ -281,6 +285,11 @@ static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_
     else
         run_trace(&r, "fetch", "watermark %" PRIu64 ": nothing new", w);
     sim_sleep(a, api);
+    if (crash_at(&r, EXPORT_STEP_FETCHED, false)) {
+        s->m->xp.crashes++;
+        run_trace(&r, "crash", "killed after the fetch: nothing written");
+        return;
+    }
 
     /* write them, retrying as configured */
     for (int attempt = 0;; attempt++) {
@@ -317,7 +326,7 @@ static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_
     }
 
     /* commit the watermark, unless the process dies first */
-    if (export_crash_point(a, EXPORT_STEP_BEFORE_COMMIT, r.crash_draw)) {
+    if (crash_at(&r, EXPORT_STEP_WATERMARK, false)) {
         s->m->xp.crashes++;
         run_trace(&r, "crash", "killed after the write, before the commit: watermark stays at %" PRIu64, w);
         return;

@@ -7,9 +7,11 @@
  * Plug-in points for the simulated world (crashes, fencing tokens):
  * - every sink write carries the run's fencing token (guard_hold.token, 0 for
  *   none): sink_write() rejects a token older than the newest it has seen;
- * - export_crash_point() is asked at each step of a run where a process may
- *   die (today only between the write and the watermark commit, driven by
- *   export.crash); a run told "dead" stops there without its later steps.
+ * - export_crash_point() is asked at each step of a run where its process
+ *   may die (after the fetch, before each transaction's COMMIT, before the
+ *   watermark commit); today only export.crash answers yes, between the
+ *   write and the commit. A run told "dead" stops there: an open
+ *   transaction rolls back, nothing later happens.
  */
 #ifndef SIM_EXPORT_H
 #define SIM_EXPORT_H
@@ -87,9 +89,11 @@ struct export_state {
     struct store *store; /* the seed-001 event store, or NULL */
 };
 
-/* Where in a run a process may die. */
+/* Where in a run its process may die. */
 enum export_step {
-    EXPORT_STEP_BEFORE_COMMIT, /* written, watermark not yet committed */
+    EXPORT_STEP_FETCHED,   /* the API phase is over; nothing written */
+    EXPORT_STEP_TX_COMMIT, /* a write transaction is about to COMMIT: dying rolls it back */
+    EXPORT_STEP_WATERMARK, /* everything written, the watermark not yet committed */
 };
 
 /*
@@ -100,8 +104,12 @@ enum export_step {
 int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
                uint64_t run, uint64_t token);
 
-/* Does the process running a die at this step of its run? Draws nothing. */
-int export_crash_point(struct actor *a, enum export_step step, double crash_draw);
+/*
+ * Does the process running a die at this step of its run? struck says that
+ * export.crash picked this step of this run (drawn per trigger); the
+ * simulated world's own crashes plug in here. Draws nothing.
+ */
+int export_crash_point(struct actor *a, enum export_step step, int struck);
 
 /* --- the event store (event_store.c) --- */
 
