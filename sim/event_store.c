@@ -44,8 +44,8 @@ struct store_consumer {
     uint64_t offset;
     pthread_mutex_t mu; /* the per-consumer lock */
     bool mu_ok;
-    struct guard *guard;   /* around Flush(): the PR's flushMu when it is mutex-wait */
-    struct checker chk;    /* flushes of this consumer at once (consumer 0 uses the sim's) */
+    struct guard *guard; /* around Flush(): the PR's flushMu when it is mutex-wait */
+    struct checker chk;  /* flushes of this consumer at once (consumer 0 uses the sim's) */
     struct checker *chkp;
     /* its ticker: Go's time.Ticker, received by the consumer's loop */
     sim_time next;

@@ -98,6 +98,9 @@ void eo_settle(struct exactly_once *c, sim_time now);
 void eo_finish(struct exactly_once *c, sim_time end);
 
 /* Items in the window now (for tests of the memory bound). */
-static inline uint64_t eo_window(const struct exactly_once *c) { return c->next - c->base; }
+static inline uint64_t eo_window(const struct exactly_once *c)
+{
+    return c->next - c->base;
+}
 
 #endif

@@ -65,7 +65,10 @@ int export_init(struct sim *s)
     return 0;
 }
 
-bool export_owns_schedule(const struct sim *s) { return s->xp && s->xp->store; }
+bool export_owns_schedule(const struct sim *s)
+{
+    return s->xp && s->xp->store;
+}
 
 void export_start(struct sim *s)
 {
@@ -129,7 +132,8 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
         sim_trace(s, by, run, "export", d);
         if (repeats && !k->chk.idempotent) {
             snprintf(d, sizeof(d),
-                     "sink %d: %" PRIu64 " items again from %" PRIu64 " (first written by run %" PRIu64 ")",
+                     "sink %d: %" PRIu64 " items again from %" PRIu64
+                     " (first written by run %" PRIu64 ")",
                      k->id, repeats, dup_from, dup_first);
             sim_trace(s, by, run, "dup", d);
         }
@@ -181,8 +185,9 @@ static sim_time slice(sim_time total, int i, int n)
 /* Does the run die at step? (export.crash strikes the step just before the watermark is safe.) */
 static int crash_at(struct xrun *r, enum export_step step, bool watermark_tx)
 {
-    enum export_step strikes =
-        r->a->sim->xp->cfg->commit == COMMIT_TRANSACTIONAL ? EXPORT_STEP_TX_COMMIT : EXPORT_STEP_WATERMARK;
+    enum export_step strikes = r->a->sim->xp->cfg->commit == COMMIT_TRANSACTIONAL
+                                   ? EXPORT_STEP_TX_COMMIT
+                                   : EXPORT_STEP_WATERMARK;
     bool struck = r->crash && step == strikes && (step != EXPORT_STEP_TX_COMMIT || watermark_tx);
     return export_crash_point(r->a, step, struck);
 }
@@ -312,8 +317,8 @@ static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_
         if (attempt >= c->retries) {
             s->m->xp.export_failures++;
             run_trace(&r, "export-failed", "%s after %d attempt%s: watermark stays at %" PRIu64,
-                      rc == -EDEADLK ? "deadlock" : "write error", attempt + 1,
-                      attempt ? "s" : "", w);
+                      rc == -EDEADLK ? "deadlock" : "write error", attempt + 1, attempt ? "s" : "",
+                      w);
             return;
         }
         run_trace(&r, "retry", "%s: retry %d of %d", rc == -EDEADLK ? "deadlock" : "write error",
@@ -328,7 +333,8 @@ static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_
     /* commit the watermark, unless the process dies first */
     if (crash_at(&r, EXPORT_STEP_WATERMARK, false)) {
         s->m->xp.crashes++;
-        run_trace(&r, "crash", "killed after the write, before the commit: watermark stays at %" PRIu64, w);
+        run_trace(&r, "crash",
+                  "killed after the write, before the commit: watermark stays at %" PRIu64, w);
         return;
     }
     if (r.token && r.token < r.k->max_token) {
@@ -372,7 +378,8 @@ void export_finish(struct sim *s)
         xm->lost += c->lost;
         xm->late += c->late;
         xm->pending += c->pending;
-        xm->consumer[i] = (struct consumer_metrics){c->writes, c->delivered, c->duplicates, c->lost};
+        xm->consumer[i] =
+            (struct consumer_metrics){c->writes, c->delivered, c->duplicates, c->lost};
     }
     if (s->trace) {
         for (int i = 0; i < x->nsinks; i++) {

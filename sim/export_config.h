@@ -23,28 +23,28 @@ enum store_offset { STORE_OFFSET_GIVEN, STORE_OFFSET_LAST };
 #define EXPORT_MAX_ROWS 16
 
 struct export_config {
-    struct dist arrival;  /* time between items at the source; DIST_NONE: no exports */
-    int sink;             /* enum export_sink */
-    int commit;           /* enum export_commit */
-    int batch;            /* most items a run fetches; 0: all pending */
-    int chunk;            /* items per write transaction; 0: one transaction */
-    int shared_rows;      /* rows every write also updates, in row_order */
-    int row_order;        /* enum export_row_order */
+    struct dist arrival; /* time between items at the source; DIST_NONE: no exports */
+    int sink;            /* enum export_sink */
+    int commit;          /* enum export_commit */
+    int batch;           /* most items a run fetches; 0: all pending */
+    int chunk;           /* items per write transaction; 0: one transaction */
+    int shared_rows;     /* rows every write also updates, in row_order */
+    int row_order;       /* enum export_row_order */
     sim_time deadlock_timeout;
-    double write_fail;    /* chance that a write transaction fails */
-    double crash;         /* chance that the process dies between write and commit */
-    int retries;          /* retries of a failed write before the run gives up */
+    double write_fail; /* chance that a write transaction fails */
+    double crash;      /* chance that the process dies between write and commit */
+    int retries;       /* retries of a failed write before the run gives up */
     sim_time retry_delay;
     sim_time lag_allowance; /* undelivered this long after arriving: lost */
 };
 
 struct store_config {
-    int consumers;        /* 0: no event store */
-    struct dist add;      /* time between Add() calls */
-    int lock_scope;       /* enum store_scope */
-    int offset_update;    /* enum store_offset */
-    sim_time hold;        /* store mutex held to fetch pending events or set an offset */
-    struct dist demand;   /* per consumer: time between on-demand Flush() calls */
+    int consumers;      /* 0: no event store */
+    struct dist add;    /* time between Add() calls */
+    int lock_scope;     /* enum store_scope */
+    int offset_update;  /* enum store_offset */
+    sim_time hold;      /* store mutex held to fetch pending events or set an offset */
+    struct dist demand; /* per consumer: time between on-demand Flush() calls */
 };
 
 struct config;

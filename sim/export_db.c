@@ -107,7 +107,8 @@ static void deadlock_check(void *ctx, void *arg, uint64_t gen)
     if (s->trace) {
         char d[128], t[TIME_FMT_LEN];
         const struct xtx *h = db->row[row].holder;
-        snprintf(d, sizeof(d), "waiting %s for row %d held by run %" PRIu64 ", which waits too: aborted",
+        snprintf(d, sizeof(d),
+                 "waiting %s for row %d held by run %" PRIu64 ", which waits too: aborted",
                  time_format(db->deadlock_timeout, t), row, h ? h->run : 0);
         sim_trace(s, tx->a->node, tx->run, "deadlock", d);
     }

@@ -27,22 +27,22 @@ struct dup_sample {
 };
 
 struct consumer_metrics {
-    uint64_t exports;    /* item writes that reached this consumer's sink */
-    uint64_t delivered;  /* distinct items */
+    uint64_t exports;   /* item writes that reached this consumer's sink */
+    uint64_t delivered; /* distinct items */
     uint64_t duplicates;
     uint64_t lost;
 };
 
 struct export_metrics {
-    bool on;             /* exports were modelled */
-    uint64_t items;      /* arrived at the source (the store: Add() calls) */
-    uint64_t exports;    /* item writes that reached a sink, repeats included */
+    bool on;          /* exports were modelled */
+    uint64_t items;   /* arrived at the source (the store: Add() calls) */
+    uint64_t exports; /* item writes that reached a sink, repeats included */
     uint64_t delivered;
-    uint64_t duplicates; /* extra copies in a sink */
+    uint64_t duplicates;  /* extra copies in a sink */
     uint64_t redelivered; /* repeats an idempotent sink absorbed */
     uint64_t lost;
     uint64_t late;
-    uint64_t pending;    /* undelivered at the end but younger than the allowance */
+    uint64_t pending; /* undelivered at the end but younger than the allowance */
     uint64_t deadlocks;
     uint64_t lock_waits;
     sim_time lock_wait_time;

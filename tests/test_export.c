@@ -51,9 +51,8 @@ static void run(uint64_t seed)
 
 /* Unguarded runs every second, each 3 s in the database: they meet there. */
 #define OVERLAPPING                                                                                \
-    "scenario.duration=10m", "schedule.interval=1s", "schedule.dispatch=spawn",                    \
-        "guard.kind=none", "job.api=0", "job.db=3s", "export.arrival=exp(100ms)",                  \
-        "export.shared_rows=2"
+    "scenario.duration=10m", "schedule.interval=1s", "schedule.dispatch=spawn", "guard.kind=none", \
+        "job.api=0", "job.db=3s", "export.arrival=exp(100ms)", "export.shared_rows=2"
 
 static void test_export_opposite_orders_deadlock(void **state)
 {
@@ -153,8 +152,7 @@ static void test_export_gave_up_writes_are_not_lost(void **state)
 {
     (void)state;
     /* every write fails: nothing is delivered, all of it older than the allowance is lost */
-    make((const char *const[]){SERIAL, "export.write_fail=100%", "export.lag_allowance=5m",
-                               NULL});
+    make((const char *const[]){SERIAL, "export.write_fail=100%", "export.lag_allowance=5m", NULL});
     run(3);
     assert_int_equal(met.xp.exports, 0);
     assert_true(met.xp.export_failures > 0);
@@ -238,8 +236,7 @@ static void test_event_store_last_offset_loses(void **state)
     assert_true(met.xp.lost > 0);
     assert_int_equal(met.xp.duplicates, 0);
     /* harmless while the lock covers the export */
-    make((const char *const[]){STORE, "store.offset_update=last", "store.lock_scope=global",
-                               NULL});
+    make((const char *const[]){STORE, "store.offset_update=last", "store.lock_scope=global", NULL});
     run(1);
     assert_int_equal(met.xp.lost, 0);
 }

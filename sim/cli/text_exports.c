@@ -15,7 +15,10 @@ static char *ms(sim_time t, char *buf)
     return time_format(t >= SIM_S ? t / SIM_MS * SIM_MS : t / SIM_US * SIM_US, buf);
 }
 
-const char *text_guarantee(const struct metrics *m) { return export_metrics_guarantee(&m->xp); }
+const char *text_guarantee(const struct metrics *m)
+{
+    return export_metrics_guarantee(&m->xp);
+}
 
 void text_exports(FILE *f, const struct metrics *m)
 {
@@ -26,21 +29,26 @@ void text_exports(FILE *f, const struct metrics *m)
     fprintf(f, "  items %" PRIu64, x->items);
     if (x->nconsumers > 1)
         fprintf(f, " x %d consumers", x->nconsumers);
-    fprintf(f, "   exports %" PRIu64 "   duplicates %" PRIu64 "   redelivered %" PRIu64
-               "   lost %" PRIu64 "   late %" PRIu64 "   in flight at the end %" PRIu64 "\n",
+    fprintf(f,
+            "   exports %" PRIu64 "   duplicates %" PRIu64 "   redelivered %" PRIu64
+            "   lost %" PRIu64 "   late %" PRIu64 "   in flight at the end %" PRIu64 "\n",
             x->exports, x->duplicates, x->redelivered, x->lost, x->late, x->pending);
     fprintf(f, "  delivery: %s   lag p50 %s   p99 %s   max %s\n", text_guarantee(m),
             ms(hist_quantile(&x->lag, 0.5), t1), ms(hist_quantile(&x->lag, 0.99), t2),
             ms(x->lag.count ? x->lag.max : 0, t3));
     if (!x->adds || x->deadlocks || x->lock_waits || x->write_errors || x->export_failures ||
         x->crashes || x->fenced)
-        fprintf(f, "  database: deadlocks %" PRIu64 "   lock waits %" PRIu64 " (%s)   write errors %" PRIu64
-               "   failed exports %" PRIu64 "   crashes %" PRIu64 "   fenced %" PRIu64 "\n",
-            x->deadlocks, x->lock_waits, ms(x->lock_wait_time, t1), x->write_errors,
-            x->export_failures, x->crashes, x->fenced);
+        fprintf(f,
+                "  database: deadlocks %" PRIu64 "   lock waits %" PRIu64
+                " (%s)   write errors %" PRIu64 "   failed exports %" PRIu64 "   crashes %" PRIu64
+                "   fenced %" PRIu64 "\n",
+                x->deadlocks, x->lock_waits, ms(x->lock_wait_time, t1), x->write_errors,
+                x->export_failures, x->crashes, x->fenced);
     for (int i = 0; i < x->ndups && i < 3; i++) {
         const struct dup_sample *d = &x->dup[i];
-        fprintf(f, "  duplicates: %" PRIu64 " item%s from %" PRIu64 " (consumer %d) written again by run %" PRIu64,
+        fprintf(f,
+                "  duplicates: %" PRIu64 " item%s from %" PRIu64
+                " (consumer %d) written again by run %" PRIu64,
                 d->count, d->count == 1 ? "" : "s", d->item, d->consumer, d->run);
         if (d->first_run)
             fprintf(f, ", first by run %" PRIu64, d->first_run);
@@ -66,8 +74,9 @@ void text_exports_row(FILE *f, const struct metrics *m)
     char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     if (!x->on)
         return;
-    fprintf(f, "  %14s exports %" PRIu64 "  dup %" PRIu64 "  lost %" PRIu64 "  deadlocks %" PRIu64
-               "  lag p99 %s",
+    fprintf(f,
+            "  %14s exports %" PRIu64 "  dup %" PRIu64 "  lost %" PRIu64 "  deadlocks %" PRIu64
+            "  lag p99 %s",
             "", x->exports, x->duplicates, x->lost, x->deadlocks,
             ms(hist_quantile(&x->lag, 0.99), t1));
     if (x->adds)
