@@ -6,6 +6,9 @@ CC ?= cc
 ifeq ($(SAN),1)
 BUILD := build/san
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(O0),1)
+BUILD := build/o0
+OPT := -O0 -g
 else
 BUILD := build
 OPT := -O2 -g
@@ -30,7 +33,7 @@ TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/liboverlapsim.a
 BIN := $(BUILD)/overlapsim
 
-.PHONY: all deps test test-unit demo bench clean
+.PHONY: all deps test demo bench fuzz clean
 all: $(BIN)
 
 deps:
@@ -57,10 +60,25 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-# Every suite, then one line: N passed, N failed.
+# Every suite, in a plain build and again under ASan+UBSan (SAN=1 alone:
+# only the sanitizer build), the same traces from -O2, -O0 and sanitizer
+# builds, a short fuzzing run, then one line: N passed, N failed.
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
+ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
+else
+	@$(MAKE) --no-print-directory SAN=1 $(subst build/,build/san/,$(BIN) $(TESTS))
+	@$(MAKE) --no-print-directory O0=1 build/o0/overlapsim
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) CROSS_BUILDS="build build/san build/o0" \
+		sh tests/run_all.sh build build/san
+endif
+
+# libFuzzer on the scenario and value parsers (clang); make test runs it briefly.
+FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 30
+fuzz: deps
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)

@@ -2,7 +2,7 @@
 # Installs the Debian packages overlapsim needs, only those missing, so that
 # `make demo` and `make test` work on a fresh Debian 12 machine.
 set -eu
-PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev gnuplot-nox jq"
+PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev gnuplot-nox jq clang libclang-rt-14-dev"
 [ "${1:-}" = "--live" ] && PKGS="$PKGS faketime libfaketime postgresql libpq-dev"
 missing=""
 for p in $PKGS; do

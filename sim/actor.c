@@ -61,6 +61,7 @@ struct actor *sim_actor_new(struct sim *s, struct node *n, void (*main)(struct a
         }
         a->env.ops = &sim_env_ops;
         a->sim = s;
+        a->id = (uint64_t)s->nactors + 1;
         s->all_actors[s->nactors++] = a;
     }
     a->node = n;
@@ -86,6 +87,11 @@ static void wake(void *ctx, void *arg, uint64_t tag)
 }
 
 void sim_wake_at(struct sim *s, struct actor *a, sim_time at) { sim_at(s, at, wake, a, 0); }
+
+uint64_t sim_event_owner(const struct evq_event *ev)
+{
+    return ev->fn == wake ? ((const struct actor *)ev->arg)->id : 0;
+}
 
 void sim_sleep(struct actor *a, sim_time d)
 {

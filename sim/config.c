@@ -34,6 +34,8 @@ const struct config_key config_keys[] = {
      "the invariant: runs allowed at once; more is an overlap"},
     {"scenario.guards", CT_GUARDS, OFF(guards), 0, NULL, "none, atomic, mutex",
      "guards compared by compare and check"},
+    {"scenario.interleaving", CT_STRING, OFF(interleaving), 256, NULL, "0.1.0",
+     "which of the events due at one instant goes first, tie by tie (from explore)"},
     {"schedule.kind", CT_ENUM, OFF(sched), 0, sched_names, "ticker",
      "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled)"},
     {"schedule.interval", CT_DURATION, OFF(interval), 0, NULL, "30s",
@@ -303,8 +305,9 @@ char *config_get(const struct config *c, const struct config_key *k, char *buf, 
     const void *field = (const char *)c + k->offset;
     char t[TIME_FMT_LEN];
     switch (k->type) {
-    case CT_DURATION:
-        snprintf(buf, len, "%s", time_format(*(const sim_time *)field, t));
+    case CT_DURATION: /* negative: "automatic", which has no text */
+        snprintf(buf, len, "%s",
+                 *(const sim_time *)field < 0 ? "" : time_format(*(const sim_time *)field, t));
         break;
     case CT_DIST:
         dist_format(field, buf, len);
@@ -342,6 +345,21 @@ char *config_get(const struct config *c, const struct config_key *k, char *buf, 
     return buf;
 }
 
+int config_parse_interleaving(const char *text, int *choices, int max)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= 64 || n == max || (*end && *end != '.'))
+            return -EINVAL;
+        choices[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    return n;
+}
+
 static int key_line(const struct config *c, const char *name)
 {
     return c->line[key_index(config_key_find(name))];
@@ -357,6 +375,12 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
     if (c->interval <= 0) {
         *line = key_line(c, "schedule.interval");
         return fail(err, errlen, -EINVAL, "schedule.interval must be positive");
+    }
+    int choices[256];
+    if (config_parse_interleaving(c->interleaving, choices, 256) < 0) {
+        *line = key_line(c, "scenario.interleaving");
+        return fail(err, errlen, -EINVAL,
+                    "scenario.interleaving: expected choices like 0.2.1 (each below 64)");
     }
     if (c->sched == SCHED_FIXED_DELAY && c->dispatch == DISPATCH_SPAWN) {
         *line = key_line(c, "schedule.dispatch");

@@ -34,6 +34,7 @@ struct config {
     sim_time duration;
     struct seed_range seeds;
     int limit; /* the invariant: at most this many runs at once */
+    char interleaving[256]; /* explore: the order of events due together */
     int nguards;
     const struct guard_ops *guards[CONFIG_MAX_GUARDS];
     /* [schedule] */
@@ -106,6 +107,13 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line);
 
 /* Formats a key's current value as text that config_set accepts. */
 char *config_get(const struct config *c, const struct config_key *k, char *buf, size_t len);
+
+/*
+ * Parses an interleaving ("0.2.1": which of the events due together goes
+ * first, tie by tie, then insertion order) into choices (room for max).
+ * Returns the count, or -EINVAL.
+ */
+int config_parse_interleaving(const char *text, int *choices, int max);
 
 /* Parses "A..B" or "N". Returns 0 or -EINVAL. */
 int config_parse_seeds(const char *s, struct seed_range *out);

@@ -4,6 +4,7 @@
  * duration is over. Events at or after the end are not run.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_impl.h"
@@ -33,7 +34,57 @@ static void nodes_release(struct sim *s)
         guard_destroy(s->node[i].service.guard);
 }
 
+#define SIM_MAX_TIED 64
+
+/* Several events due now: let the chooser pick one, put the rest back. */
+static struct evq_event choose_tied(struct sim *s, struct evq_event first)
+{
+    struct evq_event tied[SIM_MAX_TIED];
+    uint64_t owner[SIM_MAX_TIED];
+    int n = 0;
+    tied[n++] = first;
+    while (n < SIM_MAX_TIED && !evq_empty(&s->q) && evq_next_time(&s->q) == first.at)
+        evq_pop(&s->q, &tied[n++]);
+    for (int i = 0; i < n; i++)
+        owner[i] = sim_event_owner(&tied[i]);
+    int pick = s->chooser->choose(s->chooser, n, owner);
+    if (pick < 0 || pick >= n)
+        pick = 0;
+    for (int i = 0; i < n; i++)
+        if (i != pick && evq_push_event(&s->q, &tied[i]) != 0 && !s->error)
+            s->error = -ENOMEM;
+    return tied[pick];
+}
+
+/* Replays a fixed interleaving (scenario.interleaving or --schedule). */
+struct fixed_chooser {
+    struct sim_chooser base;
+    int choice[256];
+    int n, at;
+};
+
+static int fixed_choose(struct sim_chooser *c, int n, const uint64_t *owner)
+{
+    struct fixed_chooser *f = (struct fixed_chooser *)c;
+    (void)owner;
+    int pick = f->at < f->n ? f->choice[f->at] : 0;
+    f->at++;
+    return pick < n ? pick : 0;
+}
+
 int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out)
+{
+    if (!m->cfg.interleaving[0])
+        return sim_run_chosen(m, seed, trace, NULL, out);
+    struct fixed_chooser f = {.base = {fixed_choose}};
+    f.n = config_parse_interleaving(m->cfg.interleaving, f.choice, 256);
+    if (f.n < 0)
+        return -EINVAL;
+    return sim_run_chosen(m, seed, trace, &f.base, out);
+}
+
+int sim_run_chosen(const struct model *m, uint64_t seed, struct trace *trace,
+                   struct sim_chooser *chooser, struct metrics *out)
 {
     int rc;
     metrics_init(out);
@@ -46,6 +97,7 @@ int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct me
     s->end = m->cfg.duration;
     s->m = out;
     s->trace = trace;
+    s->chooser = chooser;
     evq_init(&s->q);
     fiber_init_thread(&s->main);
     prng_seed(&s->rng_job, seed, PRNG_JOB);
@@ -77,6 +129,8 @@ int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct me
     while (!s->error && evq_pop(&s->q, &ev)) {
         if (ev.at >= s->end)
             break;
+        if (s->chooser && !evq_empty(&s->q) && evq_next_time(&s->q) == ev.at)
+            ev = choose_tied(s, ev);
         s->now = ev.at;
         out->events++;
         ev.fn(s, ev.arg, ev.tag);

@@ -54,6 +54,7 @@ struct actor {
     struct trigger trig;
     struct actor *next; /* free list or wait queue */
     void *ctx;          /* what main needs besides the trigger */
+    uint64_t id;        /* creation order, stable across runs of a seed */
 };
 
 struct waitq {
@@ -82,6 +83,7 @@ struct sim {
     struct waitq waitq[SIM_MAX_WAITQ];
     uint64_t next_trigger, next_run;
     int error; /* first error; stops the loop */
+    struct sim_chooser *chooser; /* explore mode, else NULL */
     void *sched_state;
     struct export_state *xp; /* exports and the event store, or NULL (export.c) */
 };
@@ -106,6 +108,8 @@ void sim_sleep(struct actor *a, sim_time d);
 void sim_wait_on(struct actor *a, const void *key);
 void sim_wake_one(struct sim *s, const void *key);
 void sim_actors_free(struct sim *s);
+/* The id of the actor an event resumes, or 0 for world events. */
+uint64_t sim_event_owner(const struct evq_event *ev);
 /* Schedules fn at time at; records -ENOMEM in s->error. */
 void sim_at(struct sim *s, sim_time at, evq_fn fn, void *arg, uint64_t tag);
 

@@ -25,6 +25,13 @@ static inline bool before(const struct evq_event *a, const struct evq_event *b)
 
 int evq_push(struct evq *q, sim_time at, evq_fn fn, void *arg, uint64_t tag)
 {
+    struct evq_event ev = {at, q->next_seq++, fn, arg, tag};
+    return evq_push_event(q, &ev);
+}
+
+int evq_push_event(struct evq *q, const struct evq_event *event)
+{
+    struct evq_event ev = *event;
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 256;
         struct evq_event *h = mem_realloc(q->heap, cap * sizeof(*h));
@@ -33,7 +40,6 @@ int evq_push(struct evq *q, sim_time at, evq_fn fn, void *arg, uint64_t tag)
         q->heap = h;
         q->cap = cap;
     }
-    struct evq_event ev = {at, q->next_seq++, fn, arg, tag};
     size_t i = q->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 4;

@@ -35,6 +35,9 @@ void evq_release(struct evq *q);
 /* Queues fn(ctx, arg, tag) at time at. Returns 0 or -ENOMEM. */
 int evq_push(struct evq *q, sim_time at, evq_fn fn, void *arg, uint64_t tag);
 
+/* Puts back an event popped earlier, keeping its place among equals. */
+int evq_push_event(struct evq *q, const struct evq_event *ev);
+
 /* Removes the earliest event into *out; false when the queue is empty. */
 bool evq_pop(struct evq *q, struct evq_event *out);
 

@@ -78,6 +78,11 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
     if (map == MAP_FAILED)
         return -ENOMEM;
     mprotect(map, page, PROT_NONE); /* overflow faults instead of corrupting */
+#ifdef FIBER_ASAN
+    /* a fiber abandoned mid-call leaves its frames poisoned in the shadow
+     * memory, which outlives munmap: clear it for whoever gets the range */
+    __asan_unpoison_memory_region((char *)map + page, stack_size);
+#endif
     f->map = map;
     f->map_size = size;
     f->fn = fn;
@@ -113,12 +118,6 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
 
 void fiber_destroy(struct fiber *f)
 {
-#ifdef FIBER_ASAN
-    /* a fiber parked for good leaves its frames' shadow poisoned; this libasan
-     * does not clear it on munmap, and the next mmap may return these pages */
-    if (f->map)
-        __asan_unpoison_memory_region(f->asan_bottom, f->asan_size);
-#endif
     if (f->map)
         munmap(f->map, f->map_size);
     free(f->uctx);

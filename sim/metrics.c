@@ -15,6 +15,8 @@ void metrics_init(struct metrics *m)
     export_metrics_init(&m->xp);
 }
 
+bool metrics_violates(const struct metrics *m, int limit) { return m->max_concurrency > limit; }
+
 void metrics_merge(struct metrics *a, const struct metrics *b)
 {
     a->duration += b->duration;

@@ -47,6 +47,9 @@ struct metrics {
 
 void metrics_init(struct metrics *m);
 
+/* Did this run break an invariant (more than limit runs at once)? */
+bool metrics_violates(const struct metrics *m, int limit);
+
 /* Folds one seed's metrics into an aggregate (counters add, maxima max). */
 void metrics_merge(struct metrics *into, const struct metrics *from);
 

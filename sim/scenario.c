@@ -21,6 +21,7 @@ struct parse {
     FILE *f;
     int line;     /* line last read */
     int sections; /* section headers seen so far */
+    int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
     int too_long;
     int rc;
@@ -41,8 +42,10 @@ static char *reader(char *str, int num, void *stream)
     const char *t = s;
     while (isspace((unsigned char)*t))
         t++;
-    if (*t == '[')
+    if (*t == '[') {
         p->sections++;
+        p->section_line = p->line;
+    }
     return s;
 }
 
@@ -115,7 +118,7 @@ static int on_variant(struct parse *p, const char *name, bool new_section, const
         memset(v, 0, sizeof(*v));
         strcpy(v->name, name);
         v->first = sc->noverrides;
-        v->line = p->line;
+        v->line = p->section_line;
     }
     /* check the value now, against defaults, so the error points here */
     struct config scratch;
@@ -144,7 +147,7 @@ static int on_fault(struct parse *p, bool new_section, const char *key, const ch
             return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
         p->fault = &sc->fault[sc->nfaults++];
         memset(p->fault, 0, sizeof(*p->fault));
-        p->fault->line = p->line;
+        p->fault->line = p->section_line;
     }
     if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
         return perr(p, -EINVAL, "%s", err);
@@ -232,7 +235,7 @@ static int check_whole(struct parse *p)
     return 0;
 }
 
-int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct scenario *sc = mem_calloc(1, sizeof(*sc));
@@ -244,17 +247,9 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     config_defaults(&sc->base);
     default_name(sc);
 
-    struct parse p = {.sc = sc};
-    p.f = fopen(path, "r");
-    if (!p.f) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        scenario_free(sc);
-        return -ENOENT;
-    }
+    struct parse p = {.sc = sc, .f = f};
     int line = ini_parse_stream(reader, &p, handler, &p);
-    int read_error = ferror(p.f);
-    fclose(p.f);
-    if (!p.rc && read_error) {
+    if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
         p.rc = -EIO;
     }
@@ -287,6 +282,19 @@ int scenario_load(const char *path, struct scenario **out, char *err, size_t err
     }
     *out = sc;
     return 0;
+}
+
+int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -ENOENT;
+    }
+    int rc = scenario_parse(f, path, out, err, errlen);
+    fclose(f);
+    return rc;
 }
 
 void scenario_free(struct scenario *sc)
@@ -326,7 +334,7 @@ int scenario_add_set(struct scenario *sc, const char *assignment, char *err, siz
     struct override *o = &sc->cli[sc->ncli++];
     strcpy(o->key, key);
     strcpy(o->value, eq + 1);
-    o->line = 0;
+    o->line = -1; /* the command line */
     return 0;
 }
 
@@ -351,6 +359,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     if (config_check(&m->cfg, why, sizeof(why), &line) != 0) {
         if (line > 0)
             snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
+        else if (line < 0)
+            snprintf(err, errlen, "overlapsim: --set: %s", why);
         else if (v >= 0)
             snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
         else

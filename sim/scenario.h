@@ -7,6 +7,7 @@
 #define SIM_SCENARIO_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "expect.h"
 #include "model.h"
@@ -49,6 +50,9 @@ struct scenario {
  */
 int scenario_load(const char *path, struct scenario **out, char *err, size_t errlen);
 void scenario_free(struct scenario *sc);
+
+/* Like scenario_load, reading from f (borrowed); path names it in errors. */
+int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, size_t errlen);
 
 /*
  * Adds a command-line override "key=value" that wins over the file and its

@@ -9,6 +9,46 @@
 #include "engine.h"
 #include "mem.h"
 
+/* Failing seeds re-run (hashing their traces) per case, as FoundationDB
+ * re-runs a share of its seeds: enough to catch nondeterminism, cheap. */
+#define RECHECK_SEEDS 3
+
+bool verdict_same_run(const struct metrics *a, uint64_t hash_a, const struct metrics *b,
+                      uint64_t hash_b)
+{
+    return hash_a == hash_b && a->triggers == b->triggers && a->runs == b->runs &&
+           a->skipped == b->skipped && a->coalesced == b->coalesced &&
+           a->max_concurrency == b->max_concurrency && a->overlaps == b->overlaps &&
+           a->overlap_time == b->overlap_time && a->events == b->events &&
+           a->longest_gap == b->longest_gap;
+}
+
+/* Runs seed twice more with a hashing trace; both must match each other and
+ * the first, untraced run (tracing must not change what happens). */
+static int recheck(const struct model *m, uint64_t seed, const struct metrics *first, char *err,
+                   size_t errlen)
+{
+    struct metrics *again = mem_alloc(2 * sizeof(*again));
+    if (!again)
+        return -ENOMEM;
+    struct trace t[2];
+    int rc = 0;
+    for (int i = 0; i < 2 && !rc; i++) {
+        trace_init(&t[i], NULL);
+        rc = sim_run(m, seed, &t[i], &again[i]);
+    }
+    if (!rc && (!verdict_same_run(&again[0], t[0].hash, &again[1], t[1].hash) ||
+                !verdict_same_run(first, t[0].hash, &again[0], t[0].hash))) {
+        snprintf(err, errlen,
+                 "internal error: seed %" PRIu64 " is not deterministic: trace hashes %016" PRIx64
+                 " and %016" PRIx64 ", runs %" PRIu64 "/%" PRIu64 "/%" PRIu64,
+                 seed, t[0].hash, t[1].hash, first->runs, again[0].runs, again[1].runs);
+        rc = -EPROTO;
+    }
+    mem_free(again);
+    return rc;
+}
+
 static void append(char *buf, size_t len, const char *s)
 {
     size_t n = strlen(buf);
@@ -60,7 +100,7 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
             goto out;
         }
         struct seed_outcome o = {.m = met, .pass = true};
-        o.violation = met->max_concurrency > m->cfg.limit;
+        o.violation = metrics_violates(met, m->cfg.limit);
         if (o.violation && !out->violating_seeds++) {
             out->first_violating_seed = seed;
             if (met->nwindows)
@@ -84,6 +124,16 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
                 o.pass = false;
                 snprintf(d, sizeof(d), "%s (was %g)", expect_format(st->e, t, sizeof(t)), val);
                 append(o.failed, sizeof(o.failed), d);
+            }
+        }
+        if ((!o.pass || o.violation) && out->rechecked < RECHECK_SEEDS) {
+            out->rechecked++;
+            rc = recheck(m, seed, met, err, errlen);
+            if (rc) {
+                if (rc != -EPROTO)
+                    snprintf(err, errlen, "%s", strerror(-rc));
+                out->error = rc;
+                goto out;
             }
         }
         metrics_merge(&out->agg, met);

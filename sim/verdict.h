@@ -43,7 +43,8 @@ struct case_result {
     int nexpect;
     struct expect_status st[VERDICT_MAX_EXPECT];
     bool pass;
-    int error;              /* engine error (negative errno), 0 if none */
+    int rechecked;          /* failing seeds re-run to check determinism */
+    int error;              /* engine error (negative errno), 0 if none; -EPROTO: nondeterminism */
 };
 
 typedef void (*seed_cb)(void *user, const struct case_result *c, const struct seed_outcome *o);
@@ -57,6 +58,14 @@ typedef void (*seed_cb)(void *user, const struct case_result *c, const struct se
 int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
              struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,
              size_t errlen);
+
+/*
+ * Did two runs of one seed do the same thing? Compares trace hashes and the
+ * main counters. case_run re-runs failing seeds through this and fails with
+ * -EPROTO ("internal error: ... not deterministic") on a mismatch.
+ */
+bool verdict_same_run(const struct metrics *a, uint64_t hash_a, const struct metrics *b,
+                      uint64_t hash_b);
 
 /* The failing expectations of a finished case, "; "-separated. */
 char *case_failures(const struct case_result *c, char *buf, size_t len);

@@ -2,7 +2,7 @@
 # Runs every suite of one or more builds — the cmocka unit tests, the
 # command-line tests and the scenario suite — and ends with one line
 # totalling them all: "N passed, N failed". Exit 1 if anything failed.
-#   usage: tests/run_all.sh BUILD_DIR...   (e.g. build build/san)
+#   usage: [FUZZ_SECONDS=N] tests/run_all.sh BUILD_DIR...   (e.g. build build/san)
 set -u
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -59,6 +59,15 @@ for build in "$@"; do
     done
     suite "$build/overlapsim" check scenarios
 done
+# the same trace bytes from differently built binaries
+if [ -n "${CROSS_BUILDS:-}" ]; then
+    # shellcheck disable=SC2086
+    suite sh tests/cross_build.sh $CROSS_BUILDS
+fi
+# a short fuzzing run of the parsers (make fuzz runs longer)
+if [ "${FUZZ_SECONDS:-0}" -gt 0 ]; then
+    suite sh tests/fuzz/run.sh "$FUZZ_SECONDS"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

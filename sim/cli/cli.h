@@ -15,6 +15,7 @@
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2
+#define EXIT_INTERNAL 3 /* the simulator contradicted itself (nondeterminism) */
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
@@ -29,7 +30,14 @@ struct cli_opts {
     const char *trace;      /* --trace FILE.csv */
     int nsets;
     const char *sets[64];   /* --set K=V, in order */
+    int bound;              /* --bound K (explore) */
+    uint64_t budget;        /* --budget N (explore) */
+    const char *strategy;   /* --strategy dfs|pct (explore) */
+    const char *out;        /* --out FILE */
 };
+
+/* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
+int cli_case_error(int rc, const char *err);
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -59,5 +67,7 @@ int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_explore(int argc, char **argv);
 
 #endif

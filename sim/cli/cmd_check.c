@@ -101,8 +101,9 @@ static int check_file(const char *path, const struct cli_opts *o, int *passed, i
     for (int i = 0; i < nv && !rc; i++) {
         for (int j = 0; j < ng && !rc; j++) {
             struct seed_range seeds = o->have_seeds ? o->seeds : sc->base.seeds;
-            if (case_run(sc, vs[i], gs[j], seeds, NULL, NULL, NULL, res, err, sizeof(err)) != 0) {
-                rc = cli_error("%s", err);
+            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, NULL, NULL, res, err, sizeof(err));
+            if (crc != 0) {
+                rc = cli_case_error(crc, err);
                 break;
             }
             const char *v = scenario_variant_name(sc, vs[i]);

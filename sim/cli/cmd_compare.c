@@ -71,8 +71,9 @@ int cmd_compare(int argc, char **argv)
         if (o.format == FORMAT_TEXT)
             header(sc, vs[i], seeds);
         for (int j = 0; j < ng; j++) {
-            if (case_run(sc, vs[i], gs[j], seeds, NULL, NULL, NULL, res, err, sizeof(err)) != 0) {
-                rc = cli_error("%s", err);
+            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, NULL, NULL, res, err, sizeof(err));
+            if (crc != 0) {
+                rc = cli_case_error(crc, err);
                 break;
             }
             all_pass &= res->pass;

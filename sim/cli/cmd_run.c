@@ -108,8 +108,9 @@ int cmd_run(int argc, char **argv)
         rc = cli_error("out of memory");
         goto out;
     }
-    if (case_run(sc, v, g, seeds, tf ? &trace : NULL, on_seed, &ctx, res, err, sizeof(err)) != 0) {
-        rc = cli_error("%s", err);
+    int crc = case_run(sc, v, g, seeds, tf ? &trace : NULL, on_seed, &ctx, res, err, sizeof(err));
+    if (crc != 0) {
+        rc = cli_case_error(crc, err);
         goto out;
     }
     if (tf && (trace.error || fflush(tf) != 0)) {
@@ -132,7 +133,7 @@ out:
     free(res);
     if (tf && fclose(tf) != 0 && rc == 0)
         rc = cli_error("--trace %s: write failed", o.trace);
-    if (tf && rc == EXIT_USAGE)
+    if (tf && rc >= EXIT_USAGE)
         remove(o.trace); /* no half-written output */
     scenario_free(sc);
     return rc;

@@ -19,6 +19,12 @@ int cli_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_case_error(int rc, const char *err)
+{
+    cli_error("%s", err);
+    return rc == -EPROTO ? EXIT_INTERNAL : EXIT_USAGE;
+}
+
 static const struct option all_options[] = {
     {"guard", required_argument, NULL, 'g'},
     {"guards", required_argument, NULL, 'G'},
@@ -28,6 +34,10 @@ static const struct option all_options[] = {
     {"set", required_argument, NULL, 'D'},
     {"format", required_argument, NULL, 'f'},
     {"trace", required_argument, NULL, 't'},
+    {"bound", required_argument, NULL, 'b'},
+    {"budget", required_argument, NULL, 'B'},
+    {"strategy", required_argument, NULL, 'y'},
+    {"out", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -51,6 +61,7 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
     opts[n] = (struct option){NULL, 0, NULL, 0};
 
     memset(o, 0, sizeof(*o));
+    o->bound = -1;
     optind = 1;
     opterr = 0;
     int c;
@@ -90,6 +101,29 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
             break;
         case 't':
             o->trace = optarg;
+            break;
+        case 'b':
+        case 'B': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-' || (c == 'b' && v > 64) ||
+                (c == 'B' && v == 0))
+                return cli_error("--%s %s: expected %s", c == 'b' ? "bound" : "budget", optarg,
+                                 c == 'b' ? "a number from 0 to 64" : "a positive number");
+            if (c == 'b')
+                o->bound = (int)v;
+            else
+                o->budget = v;
+            break;
+        }
+        case 'y':
+            if (strcmp(optarg, "dfs") != 0 && strcmp(optarg, "pct") != 0)
+                return cli_error("--strategy %s: expected dfs or pct", optarg);
+            o->strategy = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
             break;
         case 'h':
             fputs(usage, stdout);

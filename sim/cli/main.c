@@ -14,7 +14,9 @@ static const struct command {
 } commands[] = {
     {"check", cmd_check, "run every scenario's expectations (the CI suite)"},
     {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
+    {"explore", cmd_explore, "try every interleaving of racing triggers (small scenarios)"},
     {"guards", cmd_guards, "list the guards"},
+    {"keys", cmd_keys, "list every scenario key and metric"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
 };
 

@@ -1,0 +1,141 @@
+/* Scenario files: every error names the file and line; variants, --set and expectations resolve. */
+#include "helpers.h"
+
+static void expect_error(const char *text, int line, const char *fragment)
+{
+    char err[600] = "";
+    struct scenario *sc = helper_parse(text, err, sizeof(err));
+    if (sc)
+        fail_msg("expected an error for:\n%s", text);
+    char want[32];
+    snprintf(want, sizeof(want), ".ini:%d: ", line);
+    if (!strstr(err, want) || !strstr(err, fragment))
+        fail_msg("error '%s' lacks '%s' or '%s'", err, want, fragment);
+    assert_null(strchr(err, '\n')); /* one line */
+}
+
+static void test_scenario_errors_name_the_line(void **state)
+{
+    (void)state;
+    expect_error("[scenario]\nduration = 1d\n[bogus]\nx = 1\n", 4, "unknown section [bogus]");
+    expect_error("[schedule]\ninterval = 30s\nintervall = 5s\n", 3, "unknown key 'schedule.intervall'");
+    expect_error("[schedule]\n\ninterval = 30\n", 3, "bad duration '30'");
+    expect_error("[job]\napi = lognorm(median=1s,p99=2s)\n", 2, "unknown distribution 'lognorm'");
+    expect_error("[guard]\nkind = spinlock\n", 2, "unknown guard 'spinlock'");
+    expect_error("[schedule]\nkind = hourly\n", 2, "unknown value 'hourly'");
+    expect_error("[expect spinlock]\nruns >= 1\n", 2, "unknown guard 'spinlock'");
+    expect_error("[expect]\nrunz >= 1\n", 2, "unknown metric 'runz'");
+    expect_error("[expect @nope]\nruns >= 1\n", 2, "unknown variant '@nope'");
+    expect_error("[scenario]\nthis line has no equals sign\n", 2, "syntax error");
+    expect_error("[variant a]\nschedule.interval = soon\n", 2, "bad duration 'soon'");
+    expect_error("[schedule]\nkind = fixed-delay\ndispatch = spawn\n", 3, "fixed-delay");
+    expect_error("[fault]\nkind = meteor\n", 2, "unknown fault kind 'meteor'");
+    expect_error("[fault]\nat = 5m\n", 1, "fault without a kind");
+    expect_error("[scenario]\nseeds = 5..2\n", 2, "bad seed range");
+}
+
+static void test_scenario_missing_file(void **state)
+{
+    (void)state;
+    struct scenario *sc;
+    char err[600];
+    assert_int_equal(scenario_load("/nonexistent/x.ini", &sc, err, sizeof(err)), -ENOENT);
+    assert_null(sc);
+    assert_non_null(strstr(err, "cannot open '/nonexistent/x.ini'"));
+}
+
+static const char base_text[] = "[scenario]\n"
+                                "seeds = 3..9\n"
+                                "[schedule]\n"
+                                "interval = 30s\n"
+                                "[variant fast]\n"
+                                "schedule.interval = 10s\n"
+                                "[variant spawn]\n"
+                                "schedule.dispatch = spawn\n"
+                                "[expect]\n"
+                                "max_concurrency = 1\n"
+                                "runs >= 10\n"
+                                "[expect none]\n"
+                                "some.max_concurrency >= 2\n"
+                                "[expect @fast]\n"
+                                "runs >= 100\n"
+                                "[expect none @fast]\n"
+                                "runs >= 200\n";
+
+static void test_scenario_variants_and_set(void **state)
+{
+    (void)state;
+    struct scenario *sc = helper_parse(base_text, NULL, 0);
+    assert_non_null(sc);
+    assert_int_equal(sc->nvariants, 2);
+    assert_true(sc->base.seeds.from == 3 && sc->base.seeds.to == 9);
+    static struct model m;
+    char err[600];
+    int fast = scenario_variant_find(sc, "fast");
+    assert_int_equal(scenario_model(sc, fast, &m, err, sizeof(err)), 0);
+    assert_true(m.cfg.interval == 10 * SIM_S);
+    assert_int_equal(scenario_model(sc, scenario_variant_find(sc, "spawn"), &m, err, sizeof(err)),
+                     0);
+    assert_true(m.cfg.interval == 30 * SIM_S && m.cfg.dispatch == DISPATCH_SPAWN);
+    /* --set wins over the variant */
+    assert_int_equal(scenario_add_set(sc, "schedule.interval=45s", err, sizeof(err)), 0);
+    assert_int_equal(scenario_model(sc, fast, &m, err, sizeof(err)), 0);
+    assert_true(m.cfg.interval == 45 * SIM_S);
+    assert_int_not_equal(scenario_add_set(sc, "schedule.interval=45", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "--set schedule.interval=45"));
+    assert_int_not_equal(scenario_add_set(sc, "nosuch.key=1", err, sizeof(err)), 0);
+    assert_int_not_equal(scenario_add_set(sc, "novalue", err, sizeof(err)), 0);
+    scenario_free(sc);
+}
+
+static void test_scenario_expectations_most_specific_wins(void **state)
+{
+    (void)state;
+    struct scenario *sc = helper_parse(base_text, NULL, 0);
+    assert_non_null(sc);
+    const struct expectation *sel[16];
+    char buf[64];
+    /* atomic in fast: global max_concurrency, @fast runs */
+    int n = expect_select(sc->expect, sc->nexpect, "atomic", "fast", sel);
+    assert_int_equal(n, 2);
+    assert_string_equal(expect_format(sel[0], buf, sizeof(buf)), "max_concurrency = 1");
+    assert_string_equal(expect_format(sel[1], buf, sizeof(buf)), "runs >= 100");
+    /* none in fast: its own concurrency, its own runs */
+    n = expect_select(sc->expect, sc->nexpect, "none", "fast", sel);
+    assert_int_equal(n, 2);
+    assert_string_equal(expect_format(sel[0], buf, sizeof(buf)), "some.max_concurrency >= 2");
+    assert_string_equal(expect_format(sel[1], buf, sizeof(buf)), "runs >= 200");
+    /* none in spawn: guard beats global, global runs stays */
+    n = expect_select(sc->expect, sc->nexpect, "none", "spawn", sel);
+    assert_int_equal(n, 2);
+    assert_string_equal(expect_format(sel[0], buf, sizeof(buf)), "runs >= 10");
+    assert_string_equal(expect_format(sel[1], buf, sizeof(buf)), "some.max_concurrency >= 2");
+    scenario_free(sc);
+}
+
+static void test_expect_parse_ops_and_durations(void **state)
+{
+    (void)state;
+    struct expectation e;
+    char err[200];
+    assert_int_equal(expect_parse("skipped <", "40", &e, err, sizeof(err)), 0);
+    assert_true(e.op == EXPECT_LE && e.value == 40);
+    assert_true(expect_holds(&e, 40) && !expect_holds(&e, 41));
+    assert_int_equal(expect_parse("longest_gap_s <", "5m", &e, err, sizeof(err)), 0);
+    assert_true(e.value == 300);
+    assert_int_equal(expect_parse("runs !", "0", &e, err, sizeof(err)), 0);
+    assert_true(expect_holds(&e, 1) && !expect_holds(&e, 0));
+    assert_int_not_equal(expect_parse("runs >", "many", &e, err, sizeof(err)), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenario_errors_name_the_line),
+        cmocka_unit_test(test_scenario_missing_file),
+        cmocka_unit_test(test_scenario_variants_and_set),
+        cmocka_unit_test(test_scenario_expectations_most_specific_wins),
+        cmocka_unit_test(test_expect_parse_ops_and_durations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
