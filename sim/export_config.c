@@ -41,8 +41,9 @@ int export_config_check(const struct config *c, char *err, size_t errlen, const 
     const struct export_config *x = &c->xp;
     const struct store_config *s = &c->store;
     *key = NULL;
-    if (x->arrival.kind != DIST_NONE && !(dist_mean(&x->arrival) > 0))
-        FAIL("export.arrival", "export.arrival must take time on average");
+    /* a floor, so that a slip of the unit does not ask for billions of items */
+    if (x->arrival.kind != DIST_NONE && !(dist_mean(&x->arrival) >= (double)SIM_MS))
+        FAIL("export.arrival", "export.arrival must average at least 1ms between items");
     if (x->shared_rows > EXPORT_MAX_ROWS)
         FAIL("export.shared_rows", "export.shared_rows: at most %d", EXPORT_MAX_ROWS);
     if (x->lag_allowance <= 0)
@@ -60,8 +61,8 @@ int export_config_check(const struct config *c, char *err, size_t errlen, const 
             FAIL("export.arrival",
                  "export.arrival and store.consumers exclude each other (the event store's "
                  "source is Add(): see store.add)");
-        if (!(dist_mean(&s->add) > 0))
-            FAIL("store.add", "store.add must take time on average");
+        if (!(dist_mean(&s->add) >= (double)SIM_MS))
+            FAIL("store.add", "store.add must average at least 1ms between Add() calls");
         if (c->sched != SCHED_TICKER)
             FAIL("schedule.kind", "the event store flushes on a ticker (schedule.kind = ticker)");
     }
