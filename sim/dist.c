@@ -325,6 +325,10 @@ static int simple_format(const struct dist_simple *s, char *buf, size_t len)
 
 char *dist_format(const struct dist *d, char *buf, size_t len)
 {
+    if (d->kind == DIST_NONE) {
+        snprintf(buf, len, "none");
+        return buf;
+    }
     if (d->kind != DIST_MIX) {
         simple_format(&d->one, buf, len);
         return buf;

@@ -74,17 +74,32 @@ static int fixed_choose(struct sim_chooser *c, int n, const uint64_t *owner)
 
 int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out)
 {
-    if (!m->cfg.interleaving[0])
-        return sim_run_chosen(m, seed, trace, NULL, out);
+    struct sim_hooks h = {.trace = trace};
+    return sim_run_hooked(m, seed, &h, out);
+}
+
+static int sim_run_inner(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                         struct metrics *out);
+
+int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                   struct metrics *out)
+{
+    struct sim_hooks none = {0};
+    if (!h)
+        h = &none;
+    if (h->chooser || !m->cfg.interleaving[0])
+        return sim_run_inner(m, seed, h, out);
     struct fixed_chooser f = {.base = {fixed_choose}};
     f.n = config_parse_interleaving(m->cfg.interleaving, f.choice, 256);
     if (f.n < 0)
         return -EINVAL;
-    return sim_run_chosen(m, seed, trace, &f.base, out);
+    struct sim_hooks with = *h;
+    with.chooser = &f.base;
+    return sim_run_inner(m, seed, &with, out);
 }
 
-int sim_run_chosen(const struct model *m, uint64_t seed, struct trace *trace,
-                   struct sim_chooser *chooser, struct metrics *out)
+static int sim_run_inner(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                         struct metrics *out)
 {
     int rc;
     metrics_init(out);
@@ -96,8 +111,9 @@ int sim_run_chosen(const struct model *m, uint64_t seed, struct trace *trace,
     s->seed = seed;
     s->end = m->cfg.duration;
     s->m = out;
-    s->trace = trace;
-    s->chooser = chooser;
+    s->trace = h->trace;
+    s->chooser = h->chooser;
+    s->observer = h->observer;
     evq_init(&s->q);
     fiber_init_thread(&s->main);
     prng_seed(&s->rng_job, seed, PRNG_JOB);

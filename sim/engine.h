@@ -6,6 +6,7 @@
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "metrics.h"
@@ -27,9 +28,25 @@ struct sim_chooser {
     int (*choose)(struct sim_chooser *c, int n, const uint64_t *owner);
 };
 
-/* sim_run with a chooser (NULL: insertion order, or scenario.interleaving). */
-int sim_run_chosen(const struct model *m, uint64_t seed, struct trace *trace,
-                   struct sim_chooser *chooser, struct metrics *out);
+/* What shrink records of a run: each trigger's work, as it was used. */
+struct sim_observer {
+    /* Trigger n (1-based) fired at `at` on node; its drawn work. */
+    void (*trigger)(struct sim_observer *o, uint64_t n, sim_time at, bool manual, int node,
+                    sim_time api, sim_time db);
+    /* Trigger n's run started and its API phase really takes api (a fault may slow it). */
+    void (*start)(struct sim_observer *o, uint64_t n, sim_time api);
+};
+
+struct sim_hooks {
+    struct trace *trace;          /* every event as CSV, or NULL */
+    struct sim_chooser *chooser;  /* explore: order of tied events, or NULL */
+    struct sim_observer *observer; /* or NULL */
+};
+
+/* sim_run with hooks (h may be NULL). Without a chooser, scenario.interleaving
+ * (if set) orders tied events, else insertion order. */
+int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                   struct metrics *out);
 
 /*
  * Runs model m (borrowed) for seed. Writes every event to trace when it is

@@ -84,6 +84,8 @@ struct sim {
     uint64_t next_trigger, next_run;
     int error; /* first error; stops the loop */
     struct sim_chooser *chooser; /* explore mode, else NULL */
+    struct sim_observer *observer; /* shrink's recorder, else NULL */
+    int next_explicit; /* cursor into model->triggers */
     void *sched_state;
     struct export_state *xp; /* exports and the event store, or NULL (export.c) */
 };

@@ -141,7 +141,8 @@ int explore_run(const struct model *m, const struct explore_opts *o, struct expl
                 r->change_at[k] = (int)prng_below(&r->rng, (uint64_t)steps);
             r->low = 0.0;
         }
-        rc = sim_run_chosen(m, o->seed, NULL, &r->base, met);
+        struct sim_hooks h = {.chooser = &r->base};
+        rc = sim_run_hooked(m, o->seed, &h, met);
         if (rc)
             goto out;
         res->schedules++;

@@ -35,8 +35,21 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
     sim_trace(ctx, NULL, 0, "fault", d);
 }
 
+/* An explicit manual trigger ([trigger N] manual_at = T). */
+static void explicit_manual(void *ctx, void *arg, uint64_t tag)
+{
+    (void)arg;
+    (void)tag;
+    struct sim *s = ctx;
+    struct trigger t = sim_trigger_new(s, &s->node[0], s->now, true);
+    sim_spawn_job(s, &s->node[0], &t);
+}
+
 void inject_start(struct sim *s)
 {
+    for (int i = 0; i < s->model->ntriggers; i++)
+        if (s->model->triggers[i].manual)
+            sim_at(s, s->model->triggers[i].at, explicit_manual, NULL, 0);
     for (int i = 0; i < s->model->nfaults; i++) {
         const struct fault_spec *f = &s->model->fault[i];
         sim_at(s, f->at, fault_begin, (void *)f, 0);

@@ -26,6 +26,20 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
     };
     t.api = dist_sample(&c->api, &s->rng_job);
     t.db = dist_sample(&c->db, &s->rng_job);
+    /* an explicit [trigger N] replaces the draw (the draw still happens, so
+     * the triggers after it keep theirs) */
+    const struct model *mod = s->model;
+    while (s->next_explicit < mod->ntriggers && mod->triggers[s->next_explicit].n < t.id)
+        s->next_explicit++;
+    if (s->next_explicit < mod->ntriggers && mod->triggers[s->next_explicit].n == t.id) {
+        const struct trigger_spec *ex = &mod->triggers[s->next_explicit];
+        if (ex->has_api)
+            t.api = ex->api;
+        if (ex->has_db)
+            t.db = ex->db;
+    }
+    if (s->observer)
+        s->observer->trigger(s->observer, t.id, at, manual, n->id, t.api, t.db);
     checker_trigger(&s->chk, manual);
     if (s->trace) {
         char d[64];
@@ -65,6 +79,8 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     const struct dist *slow = inject_api_override(s);
     if (slow)
         api = dist_sample(slow, &s->rng_fault);
+    if (s->observer)
+        s->observer->start(s->observer, t->id, api);
     if (s->trace) {
         snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
                  time_format(t->db, t2), slow ? " (api slowed)" : "");

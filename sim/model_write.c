@@ -40,5 +40,15 @@ int model_write(const struct model *m, FILE *f, const char *comment)
         if (fs->latency.kind != DIST_NONE)
             fprintf(f, "latency = %s\n", dist_format(&fs->latency, value, sizeof(value)));
     }
+    for (int i = 0; i < m->ntriggers; i++) {
+        const struct trigger_spec *t = &m->triggers[i];
+        fprintf(f, "\n[trigger %llu]\n", (unsigned long long)t->n);
+        if (t->manual)
+            fprintf(f, "manual_at = %s\n", time_format(t->at, t1));
+        if (t->has_api)
+            fprintf(f, "api = %s\n", time_format(t->api, t1));
+        if (t->has_db)
+            fprintf(f, "db = %s\n", time_format(t->db, t1));
+    }
     return ferror(f) ? -EIO : 0;
 }

@@ -154,6 +154,46 @@ static int on_fault(struct parse *p, bool new_section, const char *key, const ch
     return 1;
 }
 
+static int on_trigger(struct parse *p, const char *number, const char *key, const char *value)
+{
+    struct scenario *sc = p->sc;
+    char *end;
+    unsigned long long n = strtoull(number, &end, 10);
+    if (end == number || *end || n == 0 || number[0] == '-')
+        return perr(p, -EINVAL, "bad trigger number '%s' (1, 2, ... in firing order)", number);
+    struct trigger_spec *t = NULL;
+    for (int i = 0; i < sc->ntriggers; i++)
+        if (sc->triggers[i].n == n)
+            t = &sc->triggers[i];
+    if (!t) {
+        if (grow((void **)&sc->triggers, sc->ntriggers, sizeof(*t)))
+            return perr(p, -ENOMEM, "out of memory");
+        t = &sc->triggers[sc->ntriggers++];
+        memset(t, 0, sizeof(*t));
+        t->n = n;
+        t->line = p->section_line;
+    }
+    sim_time *dst = strcmp(key, "api") == 0        ? &t->api
+                    : strcmp(key, "db") == 0       ? &t->db
+                    : strcmp(key, "manual_at") == 0 ? &t->at
+                                                    : NULL;
+    if (!dst)
+        return perr(p, -EINVAL, "unknown key '%s' in [trigger %s] (expected api, db, manual_at)",
+                    key, number);
+    if (time_parse_duration(value, dst) != 0)
+        return perr(p, -EINVAL, "trigger %s: bad duration '%s'", number, value);
+    t->has_api |= dst == &t->api;
+    t->has_db |= dst == &t->db;
+    t->manual |= dst == &t->at;
+    return 1;
+}
+
+static int by_trigger(const void *a, const void *b)
+{
+    uint64_t x = ((const struct trigger_spec *)a)->n, y = ((const struct trigger_spec *)b)->n;
+    return x < y ? -1 : x > y;
+}
+
 static int on_text(struct parse *p, char *dst, const char *value)
 {
     size_t have = strlen(dst);
@@ -181,6 +221,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_variant(p, section + 8, new_section, key, value);
     if (strcmp(section, "fault") == 0)
         return on_fault(p, new_section, key, value);
+    if (strncmp(section, "trigger ", 8) == 0)
+        return on_trigger(p, section + 8, key, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "description") == 0)
         return on_text(p, sc->description, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "source") == 0)
@@ -262,6 +304,8 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
                  path, line);
         p.rc = -EINVAL;
     }
+    if (sc->ntriggers)
+        qsort(sc->triggers, (size_t)sc->ntriggers, sizeof(sc->triggers[0]), by_trigger);
     if (!p.rc)
         check_whole(&p);
     if (!p.rc) {
@@ -305,6 +349,7 @@ void scenario_free(struct scenario *sc)
     mem_free(sc->overrides);
     mem_free(sc->cli);
     mem_free(sc->expect);
+    mem_free(sc->triggers);
     mem_free(sc);
 }
 
@@ -370,6 +415,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     m->nnodes = 1;
     snprintf(m->node[0].name, sizeof(m->node[0].name), "app");
     m->node[0].cfg = m->cfg;
+    m->ntriggers = sc->ntriggers;
+    m->triggers = sc->triggers;
     m->nfaults = sc->nfaults;
     memcpy(m->fault, sc->fault, sizeof(m->fault[0]) * (size_t)sc->nfaults);
     return 0;

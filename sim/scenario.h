@@ -41,6 +41,8 @@ struct scenario {
     struct expectation *expect;
     int nfaults;
     struct fault_spec fault[MODEL_MAX_FAULTS];
+    int ntriggers; /* [trigger N] sections, sorted by N */
+    struct trigger_spec *triggers;
 };
 
 /*

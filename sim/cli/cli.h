@@ -69,5 +69,6 @@ int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
 
 #endif

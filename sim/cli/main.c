@@ -18,6 +18,7 @@ static const struct command {
     {"guards", cmd_guards, "list the guards"},
     {"keys", cmd_keys, "list every scenario key and metric"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
+    {"shrink", cmd_shrink, "shrink a failing seed to a minimal explicit scenario"},
 };
 
 static void usage(FILE *f)
