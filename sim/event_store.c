@@ -35,7 +35,6 @@
 #include "mem.h"
 
 #define STREAM_ADD (((uint64_t)PRNG_EXPORT << 8) | 2)
-#define STREAM_FAIL (((uint64_t)PRNG_EXPORT << 8) | 3)
 #define STREAM_DEMAND (((uint64_t)PRNG_EXPORT << 8) | 0x10)
 
 struct store_consumer {
@@ -61,7 +60,7 @@ struct store {
     pthread_mutex_t mu;
     bool mu_ok;
     uint64_t last; /* offset of the newest event */
-    struct prng add_rng, fail_rng;
+    struct prng add_rng;
     int n;
     struct store_consumer cons[STORE_MAX_CONSUMERS];
 };
@@ -77,7 +76,6 @@ int store_init(struct sim *s, struct export_state *x)
     st->cfg = &c->store;
     st->n = c->store.consumers;
     prng_seed(&st->add_rng, s->seed, STREAM_ADD);
-    prng_seed(&st->fail_rng, s->seed, STREAM_FAIL);
     if (pthread_mutex_init(&st->mu, NULL) != 0)
         return -ENOMEM;
     st->mu_ok = true;
@@ -293,7 +291,9 @@ void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_tim
     bool ok = true;
     if (to >= from) {
         sim_sleep(a, io); /* processEventsFunc: the exporter's upload */
-        if (s->xp->cfg->write_fail > 0 && prng_unit(&st->fail_rng) < s->xp->cfg->write_fail) {
+        struct prng r;
+        export_run_rng(&r, t);
+        if (s->xp->cfg->write_fail > 0 && prng_unit(&r) < s->xp->cfg->write_fail) {
             s->m->xp.write_errors++;
             sim_trace(s, a->node, run, "write-error", "export failed: offset not updated");
             ok = false;

@@ -18,7 +18,7 @@
  * The DB phase keeps the job's drawn duration: its transactions share it
  * in equal slices, so without waits, retries or failures a run takes exactly
  * what it would without exports. Random choices of a run (row order, crash,
- * failures) come from a stream derived from the seed and the trigger, so
+ * failures) come from a stream derived from its trigger (export_run_rng), so
  * every guard meets the same ones for the same trigger.
  */
 #include "export.h"
@@ -251,12 +251,18 @@ static int write_attempt(struct xrun *r)
     return WRITE_OK;
 }
 
+void export_run_rng(struct prng *r, const struct trigger *t)
+{
+    uint64_t h = t->id;
+    prng_splitmix(&h);
+    prng_seed(r, h ^ (uint64_t)t->db, STREAM_RUN);
+}
+
 /* Draws the run's own choices: the crash, the order of the shared rows. */
 static void run_draw(struct xrun *r, const struct trigger *t)
 {
-    struct sim *s = r->a->sim;
-    const struct export_config *c = s->xp->cfg;
-    prng_seed(&r->rng, s->seed ^ (t->id * 0x9e3779b97f4a7c15ULL), STREAM_RUN);
+    const struct export_config *c = r->a->sim->xp->cfg;
+    export_run_rng(&r->rng, t);
     r->crash = prng_unit(&r->rng) < c->crash;
     for (int j = 0; j < c->shared_rows; j++)
         r->order[j] = j;

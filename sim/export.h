@@ -111,6 +111,14 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
  */
 int export_crash_point(struct actor *a, enum export_step step, int struck);
 
+/*
+ * Seeds r with the stream of a run's own random choices: a function of its
+ * trigger (number and drawn DB time), not of the seed, so every guard meets
+ * the same ones and an explicit scenario ([trigger N] sections) replays them
+ * whatever the seed.
+ */
+void export_run_rng(struct prng *r, const struct trigger *t);
+
 /* --- the event store (event_store.c) --- */
 
 int store_init(struct sim *s, struct export_state *x);

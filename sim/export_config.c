@@ -24,6 +24,14 @@ void export_config_defaults(struct config *c)
     s->demand.kind = DIST_NONE;
 }
 
+void export_config_make_explicit(struct config *c)
+{
+    if (c->xp.arrival.kind != DIST_NONE)
+        c->xp.arrival = dist_const((sim_time)dist_mean(&c->xp.arrival));
+    c->store.add = dist_const((sim_time)dist_mean(&c->store.add));
+    c->store.demand.kind = DIST_NONE;
+}
+
 int export_config_enabled(const struct config *c)
 {
     return c->xp.arrival.kind != DIST_NONE || c->store.consumers > 0;

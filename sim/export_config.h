@@ -58,6 +58,13 @@ void export_config_defaults(struct config *c);
  */
 int export_config_check(const struct config *c, char *err, size_t errlen, const char **key);
 
+/*
+ * Takes the randomness out of the export and store knobs, for an explicit
+ * scenario (shrink): arrivals and Add() calls at their mean rate, on-demand
+ * flushes off (they come back as explicit manual requests).
+ */
+void export_config_make_explicit(struct config *c);
+
 /* Are exports modelled at all (a source or an event store)? */
 int export_config_enabled(const struct config *c);
 

@@ -257,9 +257,11 @@ static int make_explicit(struct shrinker *k, const struct recorder *r)
     m->cfg.manual.kind = DIST_NONE;
     m->cfg.api = dist_const(0);
     m->cfg.db = dist_const(0);
+    export_config_make_explicit(&m->cfg);
     for (int i = 0; i < m->nnodes; i++) {
         m->node[i].cfg.manual.kind = DIST_NONE;
         m->node[i].cfg.api = m->node[i].cfg.db = dist_const(0);
+        export_config_make_explicit(&m->node[i].cfg);
     }
     k->ntrig = 0;
     k->res->triggers = mem_alloc(sizeof(struct trigger_spec) * (size_t)(r->n ? r->n : 1));
