@@ -3,11 +3,16 @@
 
 #include <string.h>
 
+void export_metrics_init_zeroed(struct export_metrics *x)
+{
+    hist_init_zeroed(&x->lag);
+    hist_init_zeroed(&x->add_blocked);
+}
+
 void export_metrics_init(struct export_metrics *x)
 {
     memset(x, 0, sizeof(*x));
-    hist_init(&x->lag);
-    hist_init(&x->add_blocked);
+    export_metrics_init_zeroed(x);
 }
 
 void export_metrics_dup(struct export_metrics *x, const struct dup_sample *d)

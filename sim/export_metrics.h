@@ -60,6 +60,8 @@ struct export_metrics {
 };
 
 void export_metrics_init(struct export_metrics *x);
+/* export_metrics_init for bytes already zero (metrics_init zeroes the whole struct). */
+void export_metrics_init_zeroed(struct export_metrics *x);
 void export_metrics_merge(struct export_metrics *into, const struct export_metrics *from);
 
 /* Records a write with duplicates, among the first few kept. */
