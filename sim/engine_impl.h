@@ -149,6 +149,11 @@ void export_bind(struct sim *s, const struct trigger *t, struct guard **g, struc
 /* The job's work with exports on: fetch after the watermark, write, commit (or an event-store flush). */
 void export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
                 const struct guard_hold *hold);
+/*
+ * The process running a was killed (for the simulated world's crashes): the
+ * sink database rolls back a's open transaction and frees its row locks.
+ */
+void export_kill(struct sim *s, struct actor *a);
 /* Closes the books at the end: loss, per-consumer counts, into the metrics. */
 void export_finish(struct sim *s);
 void export_release(struct sim *s);

@@ -364,6 +364,12 @@ void export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time
         etl_run(a, t, run, api, hold);
 }
 
+void export_kill(struct sim *s, struct actor *a)
+{
+    if (s->xp)
+        xdb_kill(&s->xp->db, a);
+}
+
 void export_finish(struct sim *s)
 {
     struct export_state *x = s->xp;

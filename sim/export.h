@@ -36,6 +36,7 @@ struct xtx {
     uint64_t wait_gen; /* identifies the current wait, for its deadlock timer */
     int aborted;       /* chosen as a deadlock victim */
     uint32_t held;     /* rows held, one bit each */
+    int open;          /* begun and not yet ended */
     struct xtx *next;  /* in a row's wait queue, or the free list */
 };
 
@@ -68,6 +69,12 @@ struct xtx *xdb_begin(struct xdb *db, struct actor *a, uint64_t run);
 int xdb_lock(struct xdb *db, struct xtx *tx, int row);
 /* Commits or rolls back tx: releases its rows to their next waiters. */
 void xdb_end(struct xdb *db, struct xtx *tx);
+/*
+ * The connection of actor a dropped (its process was killed): the database
+ * rolls back a's open transaction, if any, as PostgreSQL does when a backend
+ * loses its client. The actor itself is not woken.
+ */
+void xdb_kill(struct xdb *db, struct actor *a);
 
 /* --- the export model (export.c) --- */
 

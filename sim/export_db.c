@@ -53,7 +53,7 @@ struct xtx *xdb_begin(struct xdb *db, struct actor *a, uint64_t run)
             goto nomem;
         db->all[db->nall++] = tx;
     }
-    *tx = (struct xtx){.a = a, .run = run, .waiting = -1};
+    *tx = (struct xtx){.a = a, .run = run, .waiting = -1, .open = 1};
     return tx;
 nomem:
     if (!db->sim->error)
@@ -164,9 +164,17 @@ void xdb_end(struct xdb *db, struct xtx *tx)
         }
     }
     tx->held = 0;
-    if (tx->waiting >= 0) /* not expected: a transaction ends while waiting */
+    if (tx->waiting >= 0) /* killed while waiting */
         unqueue(&db->row[tx->waiting], tx);
     tx->waiting = -1;
+    tx->open = 0;
     tx->next = db->free;
     db->free = tx;
+}
+
+void xdb_kill(struct xdb *db, struct actor *a)
+{
+    for (int i = 0; i < db->nall; i++)
+        if (db->all[i]->open && db->all[i]->a == a)
+            xdb_end(db, db->all[i]);
 }

@@ -183,6 +183,34 @@ static void test_export_sink_fencing(void **state)
     eo_release(&k.chk);
 }
 
+/* A killed connection's transaction rolls back: its rows are free again. */
+static void test_export_db_kill_frees_rows(void **state)
+{
+    (void)state;
+    static struct sim s;
+    static struct actor a, b;
+    struct xdb db;
+    memset(&s, 0, sizeof(s));
+    s.m = &met;
+    metrics_init(&met);
+    xdb_init(&db, &s, 2, SIM_S);
+    struct xtx *tx = xdb_begin(&db, &a, 1);
+    assert_non_null(tx);
+    assert_int_equal(xdb_lock(&db, tx, 0), 0);
+    assert_int_equal(xdb_lock(&db, tx, 1), 0);
+    assert_ptr_equal(db.row[1].holder, tx);
+    xdb_kill(&db, &b); /* someone else's connection: nothing happens */
+    assert_ptr_equal(db.row[0].holder, tx);
+    xdb_kill(&db, &a);
+    assert_null(db.row[0].holder);
+    assert_null(db.row[1].holder);
+    struct xtx *again = xdb_begin(&db, &b, 2); /* the record is reused */
+    assert_ptr_equal(again, tx);
+    assert_int_equal(xdb_lock(&db, again, 1), 0);
+    xdb_end(&db, again);
+    xdb_release(&db);
+}
+
 #define STORE                                                                                      \
     "scenario.duration=5m", "scenario.max_concurrency=8", "schedule.interval=5s",                  \
         "job.api=lognormal(median=500ms,p99=3s)", "store.consumers=2", "store.add=exp(20ms)",      \
@@ -296,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_export_partial_write_duplicates),
         cmocka_unit_test(test_export_gave_up_writes_are_not_lost),
         cmocka_unit_test(test_export_sink_fencing),
+        cmocka_unit_test(test_export_db_kill_frees_rows),
         cmocka_unit_test(test_event_store_global_blocks_add),
         cmocka_unit_test(test_event_store_split_duplicates),
         cmocka_unit_test(test_event_store_per_consumer_is_exact),
