@@ -22,8 +22,8 @@
  *
  * Blocking is real simulated blocking: every mutex is a pthread mutex taken
  * through the environment port (env_mutex_lock parks the actor on a wait
- * queue). An Add() that finds the mutex free completes inside its event;
- * only a blocked one gets an actor of its own.
+ * queue). An Add() made while nobody wants the store mutex costs no event
+ * (see store_catch_up); only a blocked one gets an actor of its own.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -60,6 +60,9 @@ struct store {
     pthread_mutex_t mu;
     bool mu_ok;
     uint64_t last; /* offset of the newest event */
+    sim_time next_add; /* arrival of the next Add() call not yet made */
+    int lockers;       /* actors holding or waiting for the store mutex */
+    uint64_t gen;      /* of the Add() event chain while the mutex is wanted */
     struct prng add_rng;
     int n;
     struct store_consumer cons[STORE_MAX_CONSUMERS];
@@ -128,8 +131,17 @@ void store_release(struct export_state *x)
 
 /* --- producers: Add() --- */
 
-/* The append itself, under the store mutex, after waiting `blocked`. */
-static void store_append(struct store *st, sim_time blocked)
+/*
+ * Add() calls arrive at st->next_add, one after another. While nobody wants
+ * the store mutex, an Add() takes it and returns at once, so those calls are
+ * done lazily, in arrival order, when someone next wants the mutex (or at
+ * the end): no event each. While the mutex is wanted, each call is an event
+ * that takes the mutex through the environment port and, if it is busy,
+ * waits in an actor of its own: real simulated blocking, measured.
+ */
+
+/* The append itself, under the store mutex, at time at after waiting `blocked`. */
+static void store_append(struct store *st, sim_time at, sim_time blocked)
 {
     struct sim *s = st->sim;
     struct export_state *x = s->xp;
@@ -137,7 +149,7 @@ static void store_append(struct store *st, sim_time blocked)
     s->m->xp.adds++;
     hist_add(&s->m->xp.add_blocked, blocked);
     for (int i = 0; i < x->nsinks; i++)
-        if (!eo_arrive(&x->sink[i].chk, s->now) && !s->error)
+        if (!eo_arrive(&x->sink[i].chk, at) && !s->error)
             s->error = -ENOMEM;
     if (blocked > 0 && s->trace) {
         char d[96], t[TIME_FMT_LEN];
@@ -147,31 +159,64 @@ static void store_append(struct store *st, sim_time blocked)
     }
 }
 
+/* The Add() calls up to upto (and before the end), made while the mutex was free. */
+static void store_catch_up(struct store *st, sim_time upto)
+{
+    struct sim *s = st->sim;
+    while (st->next_add <= upto && st->next_add < s->end) {
+        store_append(st, st->next_add, 0);
+        st->next_add += dist_sample(&st->cfg->add, &st->add_rng);
+    }
+}
+
+static void add_fire(void *ctx, void *arg, uint64_t gen);
+
+/* Takes the store mutex; Add() calls become events while anyone wants it. */
+static void store_lock(struct actor *a, struct store *st)
+{
+    struct sim *s = a->sim;
+    if (!st->lockers++) {
+        store_catch_up(st, s->now);
+        sim_at(s, st->next_add, add_fire, st, ++st->gen);
+    }
+    env_mutex_lock(&a->env, &st->mu);
+}
+
+static void store_unlock(struct actor *a, struct store *st)
+{
+    env_mutex_unlock(&a->env, &st->mu);
+    if (!--st->lockers)
+        st->gen++; /* nobody wants it: the pending Add() event goes stale */
+}
+
 static void add_main(struct actor *a)
 {
     struct store *st = a->ctx;
     sim_time since = a->sim->now;
     env_mutex_lock(&a->env, &st->mu);
-    store_append(st, a->sim->now - since);
-    env_mutex_unlock(&a->env, &st->mu);
+    store_append(st, a->sim->now, a->sim->now - since);
+    store_unlock(a, st);
 }
 
-static void add_fire(void *ctx, void *arg, uint64_t tag)
+/* One Add() call while the mutex is wanted. */
+static void add_fire(void *ctx, void *arg, uint64_t gen)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct store *st = arg;
-    sim_at(s, s->now + dist_sample(&st->cfg->add, &st->add_rng), add_fire, st, 0);
-    if (pthread_mutex_trylock(&st->mu) == 0) { /* free: Add() returns at once */
-        store_append(st, 0);
+    if (gen != st->gen)
+        return;
+    st->next_add += dist_sample(&st->cfg->add, &st->add_rng);
+    sim_at(s, st->next_add, add_fire, st, gen);
+    if (pthread_mutex_trylock(&st->mu) == 0) { /* free for a moment: returns at once */
+        store_append(st, s->now, 0);
         pthread_mutex_unlock(&st->mu);
-        sim_wake_one(s, &st->mu);
         return;
     }
     struct actor *a = sim_actor_new(s, &s->node[0], add_main);
     if (!a)
         return;
     a->ctx = st;
+    st->lockers++;
     sim_actor_start(s, a);
 }
 
@@ -238,7 +283,7 @@ void store_start(struct sim *s, struct export_state *x)
 {
     struct store *st = x->store;
     const struct config *c = &s->model->cfg;
-    sim_at(s, dist_sample(&st->cfg->add, &st->add_rng), add_fire, st, 0);
+    st->next_add = dist_sample(&st->cfg->add, &st->add_rng);
     sim_time first = c->first_at >= 0 ? c->first_at : c->interval;
     for (int k = 0; k < st->n; k++) {
         struct store_consumer *sc = &st->cons[k];
@@ -277,11 +322,11 @@ void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_tim
 
     if (c->lock_scope == STORE_SCOPE_PER_CONSUMER)
         env_mutex_lock(&a->env, &sc->mu);
-    env_mutex_lock(&a->env, &st->mu);
+    store_lock(a, st);
     sim_sleep(a, c->hold); /* fetchPendingEvents: copy the events after the offset */
     uint64_t from = sc->offset + 1, to = st->last;
     if (!global)
-        env_mutex_unlock(&a->env, &st->mu);
+        store_unlock(a, st);
     if (s->trace) {
         snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 ": events %" PRIu64 "..%" PRIu64,
                  sc->k, sc->offset, from, to);
@@ -304,12 +349,12 @@ void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_tim
     }
     if (ok) {
         if (!global)
-            env_mutex_lock(&a->env, &st->mu);
+            store_lock(a, st);
         sim_sleep(a, c->hold); /* updateConsumerOffset */
         uint64_t before = sc->offset;
         sc->offset = c->offset_update == STORE_OFFSET_GIVEN ? (to >= from ? to : before) : st->last;
         if (!global)
-            env_mutex_unlock(&a->env, &st->mu);
+            store_unlock(a, st);
         if (s->trace && sc->offset != before) {
             int n = snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 " -> %" PRIu64, sc->k,
                              before, sc->offset);
@@ -320,7 +365,7 @@ void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_tim
         }
     }
     if (global)
-        env_mutex_unlock(&a->env, &st->mu);
+        store_unlock(a, st);
     if (c->lock_scope == STORE_SCOPE_PER_CONSUMER)
         env_mutex_unlock(&a->env, &sc->mu);
 }
@@ -328,6 +373,8 @@ void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_tim
 void store_finish(struct sim *s, struct export_state *x)
 {
     struct store *st = x->store;
+    if (!st->lockers)
+        store_catch_up(st, s->end);
     for (int k = 1; k < st->n; k++)
         checker_finish(&st->cons[k].chk, s->end);
 }

@@ -177,6 +177,43 @@ enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uin
     return EO_DUPLICATE;
 }
 
+void eo_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_time at,
+                      uint64_t run, struct eo_batch *out)
+{
+    *out = (struct eo_batch){0};
+    if (from == 0)
+        from = 1;
+    if (to >= c->next)
+        to = c->next - 1;
+    for (uint64_t id = from; id <= to; id++) {
+        uint64_t first;
+        enum eo_outcome o;
+        if (id >= c->base) { /* the common case, inline: in the window, first copy */
+            struct eo_slot *s = slot(c, id);
+            if (!s->run) {
+                s->run = run;
+                c->writes++;
+                c->delivered++;
+                if (at - s->arrived > c->allowance)
+                    c->late++;
+                if (c->lag)
+                    hist_add(c->lag, at - s->arrived);
+                out->first++;
+                continue;
+            }
+        }
+        o = eo_deliver(c, id, at, run, &first);
+        if (o == EO_FIRST || o == EO_LATE) {
+            out->first++;
+        } else if (o == EO_DUPLICATE || o == EO_REDELIVERED) {
+            if (!out->repeats++) {
+                out->repeat_id = id;
+                out->repeat_first_run = first;
+            }
+        }
+    }
+}
+
 void eo_finish(struct exactly_once *c, sim_time end)
 {
     eo_settle(c, end);

@@ -84,6 +84,21 @@ uint64_t eo_arrive(struct exactly_once *c, sim_time at);
 enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uint64_t run,
                            uint64_t *first_run);
 
+/* What writing a range of items did. */
+struct eo_batch {
+    uint64_t first;     /* items of the range delivered for the first time (late ones too) */
+    uint64_t repeats;   /* duplicates or redeliveries */
+    uint64_t repeat_id; /* the first repeated item (0: none) */
+    uint64_t repeat_first_run; /* the run that wrote it first; 0: no longer known */
+};
+
+/*
+ * Items from..to (inclusive) are written at time at by run: eo_deliver for
+ * each, in one pass. Fills *out.
+ */
+void eo_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_time at,
+                      uint64_t run, struct eo_batch *out);
+
 /*
  * Settles the window at time now: moves past delivered items no longer
  * needed and declares lost the undelivered ones older than the allowance.

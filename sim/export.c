@@ -108,17 +108,9 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
     }
     if (token > k->max_token)
         k->max_token = token;
-    uint64_t repeats = 0, dup_from = 0, dup_first = 0;
-    for (uint64_t id = from; id <= to && id >= from; id++) {
-        uint64_t first;
-        enum eo_outcome o = eo_deliver(&k->chk, id, s->now, run, &first);
-        if (o != EO_DUPLICATE && o != EO_REDELIVERED)
-            continue;
-        if (!repeats++) {
-            dup_from = id;
-            dup_first = first;
-        }
-    }
+    struct eo_batch b;
+    eo_deliver_range(&k->chk, from, to, s->now, run, &b);
+    uint64_t repeats = b.repeats, dup_from = b.repeat_id, dup_first = b.repeat_first_run;
     if (repeats && !k->chk.idempotent) {
         struct dup_sample d = {s->now, dup_from, repeats, dup_first, run, k->id};
         export_metrics_dup(xm, &d);

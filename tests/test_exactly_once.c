@@ -149,6 +149,45 @@ static void test_exactly_once_late_within_window(void **state)
     eo_release(&c);
 }
 
+/* A range write counts exactly what item-by-item writes would. */
+static void test_exactly_once_range_matches_items(void **state)
+{
+    (void)state;
+    struct exactly_once a, b;
+    struct hist lag_b;
+    start(&a, 10 * SIM_S, false);
+    hist_init(&lag_b);
+    assert_int_equal(eo_init(&b, 10 * SIM_S, false, &lag_b), 0);
+    for (int i = 0; i < 200; i++) {
+        eo_arrive(&a, i * SIM_S / 10);
+        eo_arrive(&b, i * SIM_S / 10);
+    }
+    eo_settle(&a, 15 * SIM_S); /* 1..50 lost, out of the window */
+    eo_settle(&b, 15 * SIM_S);
+    static const uint64_t ranges[][3] = {{40, 120, 1}, {100, 150, 2}, {30, 60, 3}, {150, 220, 4}};
+    for (int r = 0; r < 4; r++) {
+        struct eo_batch bt;
+        eo_deliver_range(&a, ranges[r][0], ranges[r][1], 16 * SIM_S, ranges[r][2], &bt);
+        uint64_t first = 0, repeats = 0;
+        for (uint64_t id = ranges[r][0]; id <= ranges[r][1]; id++) {
+            enum eo_outcome o = eo_deliver(&b, id, 16 * SIM_S, ranges[r][2], NULL);
+            first += o == EO_FIRST || o == EO_LATE;
+            repeats += o == EO_DUPLICATE || o == EO_REDELIVERED;
+        }
+        assert_int_equal(bt.first, first);
+        assert_int_equal(bt.repeats, repeats);
+    }
+    assert_int_equal(a.writes, b.writes);
+    assert_int_equal(a.delivered, b.delivered);
+    assert_int_equal(a.duplicates, b.duplicates);
+    assert_int_equal(a.late, b.late);
+    assert_int_equal(a.lost, b.lost);
+    assert_int_equal(lag.count, lag_b.count);
+    assert_int_equal(lag.max, lag_b.max);
+    eo_release(&a);
+    eo_release(&b);
+}
+
 static void test_exactly_once_unknown_id(void **state)
 {
     (void)state;
@@ -251,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_exactly_once_loss_respects_allowance),
         cmocka_unit_test(test_exactly_once_late_delivery_is_not_lost),
         cmocka_unit_test(test_exactly_once_late_within_window),
+        cmocka_unit_test(test_exactly_once_range_matches_items),
         cmocka_unit_test(test_exactly_once_unknown_id),
         cmocka_unit_test(test_exactly_once_lag_quantiles),
         cmocka_unit_test(test_exactly_once_memory_follows_items_in_flight),

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../../reports/json_out.h"
 #include "cli.h"
@@ -43,6 +44,16 @@ static void row(const struct case_result *c)
            time_format(hist_quantile(&m->lateness, 0.99) / SIM_MS * SIM_MS, p99));
 }
 
+/* Progress on stderr, only when a person is watching it. */
+static void progress(void *user, const struct case_result *c, const struct seed_outcome *o)
+{
+    (void)user;
+    uint64_t total = c->seeds.to - c->seeds.from + 1;
+    if (c->nseeds % 16 == 0 || c->nseeds == total)
+        fprintf(stderr, "\r  %-14s seed %" PRIu64 " (%" PRIu64 "/%" PRIu64 ")\033[K", c->guard->name,
+                o->m->seed, c->nseeds, total);
+}
+
 int cmd_compare(int argc, char **argv)
 {
     struct cli_opts o;
@@ -65,13 +76,17 @@ int cmd_compare(int argc, char **argv)
     }
     struct seed_range seeds = o.have_seeds ? o.seeds : sc->base.seeds;
     bool all_pass = true;
+    bool tty = isatty(STDERR_FILENO);
     char err[600], failed[2048], replay[1024];
     rc = 0;
     for (int i = 0; i < nv && !rc; i++) {
         if (o.format == FORMAT_TEXT)
             header(sc, vs[i], seeds);
         for (int j = 0; j < ng; j++) {
-            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, NULL, NULL, res, err, sizeof(err));
+            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, tty ? progress : NULL, NULL, res,
+                               err, sizeof(err));
+            if (tty)
+                fputs("\r\033[K", stderr);
             if (crc != 0) {
                 rc = cli_case_error(crc, err);
                 break;
