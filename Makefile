@@ -1,11 +1,15 @@
 # overlapsim — see README.md. `make` builds, `make test` runs every suite,
 # `make demo` runs the main job, `make bench` the benchmark.
-# SAN=1 builds and tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+# SAN=1 builds and tests under AddressSanitizer and UndefinedBehaviorSanitizer;
+# `make test-tsan` runs live mode's threaded tests under ThreadSanitizer.
 
 CC ?= cc
 ifeq ($(SAN),1)
 BUILD := build/san
 OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(TSAN),1)
+BUILD := build/tsan
+OPT := -O1 -g -fsanitize=thread
 else ifeq ($(O0),1)
 BUILD := build/o0
 OPT := -O0 -g
@@ -15,14 +19,20 @@ OPT := -O2 -g
 endif
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla
 CFLAGS ?= $(OPT)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
-LDLIBS := -linih -ljansson -lm -lpthread
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(PQ_CFLAGS) $(CFLAGS) -MMD -MP
+LDLIBS := -linih -ljansson $(PQ_LIBS) -lm -lpthread
 LDFLAGS ?=
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(TSAN),1)
+LDFLAGS += -fsanitize=thread
+endif
 
-LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard guards/*.c) $(wildcard reports/*.c)
+LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard sim/live/*.c) $(wildcard guards/*.c) \
+	$(wildcard reports/*.c)
 LIB_ASM := sim/fiber_x86_64.S
 CLI_SRC := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -33,11 +43,15 @@ TESTS := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/liboverlapsim.a
 BIN := $(BUILD)/overlapsim
 
-.PHONY: all deps test demo bench fuzz clean
+.PHONY: all deps deps-live test test-tsan demo bench fuzz clean
 all: $(BIN)
 
 deps:
 	@sh scripts/setup.sh
+
+# the live tests need PostgreSQL and libfaketime too
+deps-live:
+	@sh scripts/setup.sh --live
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -62,8 +76,9 @@ $(BUILD)/bench/bench: $(BUILD)/bench/bench.o $(LIB)
 
 # Every suite, in a plain build and again under ASan+UBSan (SAN=1 alone:
 # only the sanitizer build), the same traces from -O2, -O0 and sanitizer
-# builds, a short fuzzing run, then one line: N passed, N failed.
-test: deps
+# builds, a short fuzzing run, then one line: N passed, N failed. The live
+# tests need PostgreSQL and libfaketime: deps-live installs them.
+test: deps-live
 	@$(MAKE) --no-print-directory $(BIN) $(TESTS)
 ifeq ($(SAN),1)
 	@sh tests/run_all.sh $(BUILD)
@@ -73,6 +88,13 @@ else
 	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) CROSS_BUILDS="build build/san build/o0" \
 		sh tests/run_all.sh build build/san
 endif
+
+# Live mode's threads under ThreadSanitizer. Only the live tests: the
+# simulator's fibers switch stacks in ways TSan is not told about.
+test-tsan: deps-live
+	@$(MAKE) --no-print-directory TSAN=1 build/tsan/overlapsim build/tsan/tests/test_live_pg \
+		build/tsan/tests/test_live_worker
+	@sh tests/tsan_live.sh build/tsan
 
 # libFuzzer on the scenario and value parsers (clang); make test runs it briefly.
 FUZZ_SECONDS ?= 60

@@ -1,21 +1,124 @@
 /*
  * The environment port: everything a guard or a job may ask of the world it
- * runs in — its node's clock, sleeping, waiting on a lock, and (added with
- * the simulated world) files, processes and a database. A guard never calls
- * clock_gettime, sleep or open itself: the simulator implements this port
- * with virtual time and may switch to another actor inside any call, which is
- * how it makes two triggers meet between a guard's check and its set; live
- * mode implements it with the real system calls.
+ * runs in — its node's clock, sleeping, waiting on a lock, files on its
+ * host, the process table, the database and the job's output sink. A guard
+ * never calls clock_gettime, sleep, open, kill or libpq itself: the
+ * simulator implements this port with virtual time and a simulated world,
+ * and may switch to another actor inside any call, which is how it makes two
+ * triggers meet between a guard's check and its set; live mode implements it
+ * with the real system calls and PostgreSQL.
+ *
+ * The operations have POSIX shapes (flags from <fcntl.h>, flock operations
+ * from <sys/file.h>, negative errno results) so that a live backend is a thin
+ * wrapper. Database work is expressed as semantic statements (struct
+ * env_stmt), each with the exact SQL it stands for written below, rather
+ * than SQL text: the simulator executes the meaning, a live backend sends
+ * the SQL.
  */
 #ifndef GUARDS_ENV_H
 #define GUARDS_ENV_H
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../sim/time.h"
 
 struct env;
+
+/* A process as `ps` and /proc show it. */
+struct env_proc {
+    int pid;
+    int64_t start_ticks; /* /proc/PID/stat field 22: clock ticks (10 ms) since boot */
+    char cmdline[64];    /* `ps -p PID -o command=` */
+    char host[32];       /* the host name (gethostname) */
+};
+
+/*
+ * Database statements. Each runs as one atomic statement in its own short
+ * transaction, so now() is the server's clock when the statement's
+ * transaction began (the simulated server may be skewed, and a lock wait
+ * makes that time stale). With client_time, the client's clock reading
+ * client_now is bound as :now instead of calling now().
+ */
+enum env_stmt_kind {
+    /*
+     * INSERT INTO task_lock (task_name, started_at, locked_until, locked_by)
+     *   VALUES (:name, now(), now() + :hold, :owner)
+     * ON CONFLICT (task_name) DO UPDATE SET started_at = now(),
+     *   locked_until = now() + :hold, locked_by = :owner, token = task_lock.token + 1
+     *   WHERE task_lock.locked_until <= now()
+     * RETURNING token, started_at, locked_until           -- acquired iff a row came back
+     */
+    ENV_LEASE_UPSERT,
+    /*
+     * UPDATE task_lock SET locked_until = started_at + :min_hold
+     *   WHERE task_name = :name AND locked_until > now() [AND locked_by = :owner]
+     */
+    ENV_LEASE_SHORTEN,
+    /*
+     * DELETE FROM task_lock WHERE task_name = :name
+     *   AND started_at + :min_hold <= now() [AND locked_by = :owner]
+     */
+    ENV_LEASE_DELETE,
+    /* ShedLock, client time (JdbcTemplateStorageAccessor):
+     * INSERT INTO shedlock(name, lock_until, locked_at, locked_by)
+     *   VALUES(:name, :now + :hold, :now, :owner)      -- duplicate key: -EEXIST */
+    ENV_SHEDLOCK_INSERT,
+    /* UPDATE shedlock SET lock_until = :now + :hold, locked_at = :now, locked_by = :owner
+     *   WHERE name = :name AND lock_until <= :now */
+    ENV_SHEDLOCK_UPDATE,
+    /* ShedLock usingDbTime() on PostgreSQL: INSERT ... ON CONFLICT (name) DO UPDATE
+     *   SET lock_until = now() + :hold, locked_at = now(), locked_by = :owner
+     *   WHERE shedlock.lock_until <= now() */
+    ENV_SHEDLOCK_UPSERT,
+    /* Unlock. Database time:
+     *   UPDATE shedlock SET lock_until = CASE WHEN locked_at + :min_hold > now()
+     *     THEN locked_at + :min_hold ELSE now() END WHERE name = :name [AND locked_by = :owner]
+     * client time: UPDATE shedlock SET lock_until = :until WHERE name = :name [AND ...] */
+    ENV_SHEDLOCK_UNLOCK,
+    /* SELECT pg_try_advisory_lock(:key)   -- on the session given */
+    ENV_ADVISORY_TRY_LOCK,
+    /* SELECT pg_advisory_unlock(:key) */
+    ENV_ADVISORY_UNLOCK,
+    /* The read of a read-then-write lease (the lease-rw mutant):
+     * SELECT locked_until <= now() FROM task_lock WHERE task_name = :name
+     *   -- 1: free (or no row), 0: held */
+    ENV_LEASE_READ,
+    /* Its write, without the conditional WHERE:
+     * INSERT INTO task_lock (...) VALUES (:name, now(), now() + :hold, :owner)
+     * ON CONFLICT (task_name) DO UPDATE SET started_at = now(),
+     *   locked_until = now() + :hold, locked_by = :owner, token = task_lock.token + 1
+     * RETURNING token, started_at, locked_until */
+    ENV_LEASE_WRITE,
+    /* SELECT pg_try_advisory_xact_lock(:key) outside a transaction block: the
+     * statement is its own transaction, so the lock is released as it ends.
+     * 1 unless another session holds the key at session level. */
+    ENV_ADVISORY_XACT_TRY_LOCK,
+};
+
+#define ENV_DB_ANY (-1) /* a pooled connection for just this statement */
+
+struct env_stmt {
+    enum env_stmt_kind kind;
+    int session;          /* from db_session_open, or ENV_DB_ANY */
+    const char *name;     /* task_name / shedlock name */
+    const char *owner;    /* locked_by */
+    bool check_owner;     /* add AND locked_by = :owner */
+    sim_time hold;        /* lock for this long (max_factor x interval, lockAtMostFor) */
+    sim_time min_hold;    /* min_factor x interval, lockAtLeastFor */
+    bool client_time;     /* bind the client's clock as :now */
+    sim_time client_now;  /* the client's reading, when client_time */
+    sim_time until;       /* ENV_SHEDLOCK_UNLOCK with client time: the new lock_until */
+    int64_t key;          /* advisory lock key */
+};
+
+/* What a statement returned. */
+struct env_row {
+    uint64_t token; /* ENV_LEASE_UPSERT: the row's fencing token after the grant */
+    sim_time started_at, locked_until;
+};
 
 struct env_ops {
     /* Wall-clock time of the caller's node, as that node believes it to be. */
@@ -26,6 +129,42 @@ struct env_ops {
     void (*mutex_lock)(struct env *env, pthread_mutex_t *m);
     /* pthread_mutex_unlock that wakes a waiter parked by mutex_lock. */
     void (*mutex_unlock)(struct env *env, pthread_mutex_t *m);
+
+    /* --- files on the caller's host; each returns 0 (or a count/fd) or -errno --- */
+    /* open(2): O_RDONLY/O_WRONLY/O_RDWR with O_CREAT, O_EXCL, O_TRUNC. Returns an fd. */
+    int (*file_open)(struct env *env, const char *path, int flags);
+    int (*file_close)(struct env *env, int fd);
+    /* pread(fd, buf, len, 0): the file's content from the start; returns bytes read. */
+    int (*file_read)(struct env *env, int fd, char *buf, size_t len);
+    /* pwrite(fd, buf, len, 0) + ftruncate(fd, len): the file holds exactly buf. */
+    int (*file_write)(struct env *env, int fd, const char *buf, size_t len);
+    int (*file_unlink)(struct env *env, const char *path);
+    int (*file_rename)(struct env *env, const char *from, const char *to);
+    /* flock(2): LOCK_EX or LOCK_SH, | LOCK_NB, or LOCK_UN. -EWOULDBLOCK when held. */
+    int (*file_flock)(struct env *env, int fd, int op);
+
+    /* --- processes --- */
+    /* The caller's own process. */
+    int (*proc_self)(struct env *env, struct env_proc *out);
+    /* `ps -p PID`: the live process with that PID, or -ESRCH. */
+    int (*proc_lookup)(struct env *env, int pid, struct env_proc *out);
+
+    /* --- database --- */
+    /* Checks a connection out of the process's pool and keeps it (a session
+     * whose advisory locks live until it ends). Returns a session handle. */
+    int (*db_session_open)(struct env *env);
+    /* Returns the connection to the pool; the server session lives on. */
+    void (*db_session_close)(struct env *env, int session);
+    /* Runs one statement. Returns rows affected or returned (0 or 1), or
+     * -ETIMEDOUT (no reply within the client's timeout: the statement may
+     * still have taken effect), -ECONNRESET (the session had ended), -EEXIST
+     * (duplicate key), -ESRCH (the calling process is gone). */
+    int (*db_exec)(struct env *env, const struct env_stmt *st, struct env_row *out);
+
+    /* --- the job's output --- */
+    /* Writes the run's result to the sink, tagged with a fencing token (0:
+     * none). A sink that saw a higher token rejects it: -ESTALE. */
+    int (*sink_write)(struct env *env, uint64_t token);
 };
 
 struct env {
@@ -38,6 +177,46 @@ static inline void env_mutex_lock(struct env *e, pthread_mutex_t *m) { e->ops->m
 static inline void env_mutex_unlock(struct env *e, pthread_mutex_t *m)
 {
     e->ops->mutex_unlock(e, m);
+}
+static inline int env_open(struct env *e, const char *path, int flags)
+{
+    return e->ops->file_open(e, path, flags);
+}
+static inline int env_close(struct env *e, int fd) { return e->ops->file_close(e, fd); }
+static inline int env_read(struct env *e, int fd, char *buf, size_t len)
+{
+    return e->ops->file_read(e, fd, buf, len);
+}
+static inline int env_write(struct env *e, int fd, const char *buf, size_t len)
+{
+    return e->ops->file_write(e, fd, buf, len);
+}
+static inline int env_unlink(struct env *e, const char *path)
+{
+    return e->ops->file_unlink(e, path);
+}
+static inline int env_rename(struct env *e, const char *from, const char *to)
+{
+    return e->ops->file_rename(e, from, to);
+}
+static inline int env_flock(struct env *e, int fd, int op) { return e->ops->file_flock(e, fd, op); }
+static inline int env_proc_self(struct env *e, struct env_proc *out)
+{
+    return e->ops->proc_self(e, out);
+}
+static inline int env_proc_lookup(struct env *e, int pid, struct env_proc *out)
+{
+    return e->ops->proc_lookup(e, pid, out);
+}
+static inline int env_db_session_open(struct env *e) { return e->ops->db_session_open(e); }
+static inline void env_db_session_close(struct env *e, int s) { e->ops->db_session_close(e, s); }
+static inline int env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *out)
+{
+    return e->ops->db_exec(e, st, out);
+}
+static inline int env_sink_write(struct env *e, uint64_t token)
+{
+    return e->ops->sink_write(e, token);
 }
 
 #endif

@@ -28,17 +28,44 @@ enum guard_scope {
 };
 
 #define GUARD_F_MUTANT 1u /* deliberately wrong, to prove a checker fires */
+/* Its release is an exit trap (`trap cleanup EXIT`): it also runs when the
+ * process exits after a run that threw without releasing; kill -9 skips it. */
+#define GUARD_F_TRAP 2u
+/* Its grant carries a fencing token that the sink checks. */
+#define GUARD_F_FENCED 4u
+
+enum guard_release_mode { GUARD_RELEASE_SHORTEN, GUARD_RELEASE_DELETE_OR_SHORTEN };
+enum guard_clock { GUARD_CLOCK_DB, GUARD_CLOCK_CLIENT };
+/* Whether release checks the owner: each guard's own default (lease: no, as
+ * merged; shedlock: yes, as its newer unlock does), or forced. */
+enum guard_owner_check { GUARD_OWNER_DEFAULT, GUARD_OWNER_YES, GUARD_OWNER_NO };
+
+#define GUARD_NAME_LEN 32
+#define GUARD_PATH_LEN 48
 
 /* Parameters of all guards; each guard reads the ones it knows. */
 struct guard_params {
-    sim_time gap; /* flag: time between its check and its set */
+    sim_time gap;            /* flag: time between its check and its set */
+    sim_time interval;       /* the task's period, which lease factors multiply */
+    double min_factor;       /* lease: release shortens to started_at + min_factor x interval */
+    double max_factor;       /* lease: a grant lasts max_factor x interval */
+    enum guard_release_mode release;
+    enum guard_owner_check owner_check; /* lease, shedlock: release only our own row */
+    sim_time at_most;        /* shedlock: lockAtMostFor */
+    sim_time at_least;       /* shedlock: lockAtLeastFor */
+    enum guard_clock clock;  /* shedlock: database or client time */
+    char name[GUARD_NAME_LEN]; /* the lock's name (task_name, shedlock name) */
+    char path[GUARD_PATH_LEN]; /* pidfile-check, pidfile, flock: the file */
+    int key;                 /* advisory: the lock key */
 };
 
 /* What one successful acquire leaves for its release. */
 struct guard_hold {
-    uint64_t token;
-    int fd;
-    sim_time until;
+    uint64_t token; /* fencing token of the grant (0: none) */
+    int fd;         /* an open file or a database session, -1 if none */
+    sim_time until; /* when the grant ends, by the clock that set it */
+    sim_time at;    /* when it was taken, by that clock */
+    bool failed;    /* set by the job before release: the run threw */
 };
 
 struct guard;

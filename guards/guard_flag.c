@@ -1,8 +1,11 @@
 /*
  * flag: a plain bool, checked and then set with an environment call in
  * between (a log line, a metrics call). Racy on purpose: two triggers that
- * both check before either sets both run.
+ * both check before either sets both run. The bool is read and written with
+ * relaxed atomics so that, on real threads in live mode, the race is the
+ * logical one (check, then set) and not undefined behaviour in C.
  */
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "../sim/mem.h"
@@ -10,7 +13,7 @@
 
 struct flag_guard {
     struct guard base;
-    bool running;
+    atomic_bool running;
     sim_time gap;
 };
 
@@ -20,6 +23,7 @@ static struct guard *flag_create(const struct guard_params *p)
     if (!f)
         return NULL;
     f->gap = p->gap;
+    atomic_init(&f->running, false);
     return &f->base;
 }
 
@@ -29,17 +33,17 @@ static int flag_try_acquire(struct guard *g, struct env *env, struct guard_hold 
 {
     struct flag_guard *f = (struct flag_guard *)g;
     (void)h;
-    if (f->running) /* someone running? */
+    if (atomic_load_explicit(&f->running, memory_order_relaxed)) /* someone running? */
         return 0;
     env_sleep(env, f->gap); /* the window: another trigger may check now */
-    f->running = true;
+    atomic_store_explicit(&f->running, true, memory_order_relaxed);
     return 1;
 }
 
 static void flag_release(struct guard *g, struct env *env, struct guard_hold *h)
 {
     (void)env, (void)h;
-    ((struct flag_guard *)g)->running = false;
+    atomic_store_explicit(&((struct flag_guard *)g)->running, false, memory_order_relaxed);
 }
 
 const struct guard_ops guard_flag = {

@@ -8,6 +8,11 @@
 
 extern const struct guard_ops guard_none, guard_flag, guard_atomic, guard_mutex,
     guard_mutex_wait, guard_semaphore;
+extern const struct guard_ops guard_pidfile_check, guard_pidfile, guard_flock, guard_lease,
+    guard_lease_local, guard_shedlock, guard_lease_fenced, guard_advisory;
+/* mutants: deliberately wrong, to prove the checkers fire */
+extern const struct guard_ops guard_lease_rw, guard_advisory_xact, guard_semaphore_double_post,
+    guard_flock_unlink;
 
 const struct guard_ops *const guard_registry[] = {
     &guard_none,
@@ -16,6 +21,18 @@ const struct guard_ops *const guard_registry[] = {
     &guard_mutex,
     &guard_mutex_wait,
     &guard_semaphore,
+    &guard_pidfile_check,
+    &guard_pidfile,
+    &guard_flock,
+    &guard_lease,
+    &guard_lease_local,
+    &guard_shedlock,
+    &guard_lease_fenced,
+    &guard_advisory,
+    &guard_semaphore_double_post,
+    &guard_flock_unlink,
+    &guard_lease_rw,
+    &guard_advisory_xact,
     NULL,
 };
 

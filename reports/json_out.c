@@ -22,9 +22,11 @@ static void put_metrics(json_t *o, const struct metrics *m)
 
 static json_t *window_json(const struct scenario *sc, const struct overlap_window *w)
 {
-    (void)sc;
-    return json_pack("{s:f, s:f, s:[I, I]}", "start_s", time_to_sec(w->start), "end_s",
-                     time_to_sec(w->end), "runs", (json_int_t)w->run_a, (json_int_t)w->run_b);
+    char a[32], b[32];
+    return json_pack("{s:f, s:f, s:[I, I], s:[s, s]}", "start_s", time_to_sec(w->start), "end_s",
+                     time_to_sec(w->end), "runs", (json_int_t)w->run_a, (json_int_t)w->run_b,
+                     "nodes", scenario_node_name(sc, w->node_a, a, sizeof(a)),
+                     scenario_node_name(sc, w->node_b, b, sizeof(b)));
 }
 
 static json_t *failed_list(const char *failed)

@@ -1,11 +1,16 @@
 #!/bin/sh
-# make demo: compare every guard on every shipped scenario, side by side.
+# make demo: compare every guard on every shipped scenario, side by side, then
+# write the HTML report of all of them (build/demo/report/index.html).
 #   usage: scripts/demo.sh path/to/overlapsim
 set -eu
 bin=${1:-build/overlapsim}
+out=${DEMO_OUT:-$(dirname "$bin")/demo}
 status=0
 for f in scenarios/*.ini; do
     echo "== $f"
     "$bin" compare "$f" || status=$?
 done
+echo "== report: $bin report scenarios --out $out/report"
+"$bin" report scenarios --out "$out/report" || status=$?
+echo "open $out/report/index.html in a browser (no server needed)"
 exit $status

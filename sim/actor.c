@@ -27,6 +27,9 @@ static void actor_loop(void *arg)
     for (;;) {
         a->main(a);
         /* done: back to the free list, and to the event loop for good */
+        a->busy = false;
+        a->gen++; /* nothing may wake it any more */
+        sim_proc_leave(a);
         a->next = a->sim->free_actors;
         a->sim->free_actors = a;
         fiber_switch(&a->fiber, &a->sim->main);
@@ -34,6 +37,12 @@ static void actor_loop(void *arg)
 }
 
 struct actor *sim_actor_new(struct sim *s, struct node *n, void (*main)(struct actor *))
+{
+    return sim_actor_new_in(s, n, n->service, main);
+}
+
+struct actor *sim_actor_new_in(struct sim *s, struct node *n, struct proc *p,
+                               void (*main)(struct actor *))
 {
     struct actor *a = s->free_actors;
     if (a) {
@@ -65,10 +74,15 @@ struct actor *sim_actor_new(struct sim *s, struct node *n, void (*main)(struct a
         s->all_actors[s->nactors++] = a;
     }
     a->node = n;
-    a->proc = &n->service;
     a->main = main;
     a->next = NULL;
     a->ctx = NULL;
+    a->busy = true;
+    a->killed = a->interrupted = a->in_phase = a->is_job = false;
+    a->wq = NULL;
+    a->slot = NULL;
+    a->run = 0;
+    sim_proc_enter(a, p);
     return a;
 nomem:
     if (!s->error)
@@ -76,17 +90,92 @@ nomem:
     return NULL;
 }
 
-void sim_actor_start(struct sim *s, struct actor *a) { fiber_switch(&s->main, &a->fiber); }
+void sim_actor_start(struct sim *s, struct actor *a)
+{
+    s->current = a;
+    fiber_switch(&s->main, &a->fiber);
+    s->current = NULL;
+}
 
 void sim_park(struct actor *a) { fiber_switch(&a->fiber, &a->sim->main); }
 
-static void wake(void *ctx, void *arg, uint64_t tag)
+/* When a stopped process or node lets a's actor run again (0: not stopped). */
+static sim_time resume_time(const struct actor *a)
 {
-    (void)tag;
-    sim_actor_start(ctx, arg);
+    sim_time n = a->node->paused_until, p = a->proc ? a->proc->paused_until : 0;
+    return n > p ? n : p;
 }
 
-void sim_wake_at(struct sim *s, struct actor *a, sim_time at) { sim_at(s, at, wake, a, 0); }
+static void wake(void *ctx, void *arg, uint64_t tag)
+{
+    struct sim *s = ctx;
+    struct actor *a = arg;
+    if (tag != a->gen) /* voided by a kill or an interrupt */
+        return;
+    if (!a->killed) { /* a stopped process resumes where it was, at the pause's end */
+        sim_time r = resume_time(a);
+        if (r > s->now) {
+            sim_at(s, r, wake, a, tag);
+            return;
+        }
+    }
+    sim_actor_start(s, a);
+}
+
+void sim_wake_at(struct sim *s, struct actor *a, sim_time at) { sim_at(s, at, wake, a, a->gen); }
+
+void sim_actor_start_at(struct sim *s, struct actor *a, sim_time at) { sim_wake_at(s, a, at); }
+
+void sim_actor_kill(struct sim *s, struct actor *a)
+{
+    if (a->killed || !a->busy)
+        return;
+    a->killed = true;
+    if (a->wq) { /* out of its wait queue, so it absorbs no wake-up */
+        struct waitq *w = a->wq;
+        struct actor **pp = &w->head, *prev = NULL;
+        while (*pp && *pp != a)
+            prev = *pp, pp = &(*pp)->next;
+        if (*pp) {
+            *pp = a->next;
+            if (w->tail == a)
+                w->tail = prev;
+        }
+        a->wq = NULL;
+    }
+    if (a->slot) {
+        *a->slot = NULL;
+        a->slot = NULL;
+    }
+    if (s->current == a) /* it killed itself: it sees the flag as it returns */
+        return;
+    a->gen++;
+    sim_wake_at(s, a, s->now);
+}
+
+void sim_actor_interrupt(struct sim *s, struct actor *a)
+{
+    a->interrupted = true;
+    if (a->in_phase && s->current != a) {
+        a->gen++;
+        sim_wake_at(s, a, s->now);
+    }
+}
+
+bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag)
+{
+    if (tag != n->epoch || n->down)
+        return true; /* a timer of a process that crashed */
+    /* the node, or the process whose scheduler thread fires this, is stopped */
+    sim_time until = n->paused_until;
+    if (n->service && n->service->paused_until > until)
+        until = n->service->paused_until;
+    if (until > s->now) {
+        sim_at(s, until, fn, arg, tag);
+        return true;
+    }
+    return false;
+}
 
 uint64_t sim_event_owner(const struct evq_event *ev)
 {
@@ -96,6 +185,8 @@ uint64_t sim_event_owner(const struct evq_event *ev)
 void sim_sleep(struct actor *a, sim_time d)
 {
     struct sim *s = a->sim;
+    if (a->killed) /* a dead process's code unwinds in no time */
+        return;
     sim_time at = s->now + (d > 0 ? d : 0);
     /* Nothing else is due before we wake? Then the loop would pop our wake
      * next and resume us: skip the round trip, same outcome, same trace. */
@@ -113,15 +204,24 @@ static struct waitq *waitq_find(struct sim *s, const void *key, bool create)
     for (int i = 0; i < s->nwaitq; i++)
         if (s->waitq[i].key == key)
             return &s->waitq[i];
-    if (!create || s->nwaitq == SIM_MAX_WAITQ)
+    if (!create)
         return NULL;
-    struct waitq *w = &s->waitq[s->nwaitq++];
+    struct waitq *w = NULL;
+    for (int i = 0; i < s->nwaitq && !w; i++)
+        if (!s->waitq[i].head) /* an empty queue can take another key */
+            w = &s->waitq[i];
+    if (!w && s->nwaitq == SIM_MAX_WAITQ)
+        return NULL;
+    if (!w)
+        w = &s->waitq[s->nwaitq++];
     *w = (struct waitq){key, NULL, NULL};
     return w;
 }
 
 void sim_wait_on(struct actor *a, const void *key)
 {
+    if (a->killed)
+        return;
     struct waitq *w = waitq_find(a->sim, key, true);
     if (!w) { /* out of queues: poll instead of parking forever */
         sim_sleep(a, SIM_MS);
@@ -133,7 +233,9 @@ void sim_wait_on(struct actor *a, const void *key)
     else
         w->head = a;
     w->tail = a;
+    a->wq = w;
     sim_park(a);
+    a->wq = NULL;
 }
 
 void sim_wake_one(struct sim *s, const void *key)

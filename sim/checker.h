@@ -7,6 +7,7 @@
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ struct checker {
     size_t act_cap;
     sim_time window_start; /* -1 when not overlapping */
     sim_time prev_start;   /* -1 before the first run */
+    uint64_t last_writer;  /* the latest-started run whose write the sink took */
 };
 
 /* Starts checking into m. Returns 0 or -ENOMEM. */
@@ -39,6 +41,20 @@ void checker_guard_error(struct checker *c);
 /* A run began at now for a trigger at trigger_at. Returns 0 or -ENOMEM. */
 int checker_start(struct checker *c, sim_time now, uint64_t run, int node, sim_time trigger_at);
 void checker_end(struct checker *c, sim_time now, uint64_t run, sim_time started);
+/*
+ * Run run wrote its result to the sink (rejected: fencing turned it away).
+ * An accepted write from a run that started before the last accepted writer
+ * is a stale write: an older holder overwrote a newer one's result.
+ */
+static inline void checker_write(struct checker *c, uint64_t run, bool rejected)
+{
+    if (rejected)
+        c->m->stale_writes_rejected++;
+    else if (run < c->last_writer)
+        c->m->stale_writes++;
+    else
+        c->last_writer = run;
+}
 /* Closes the books at the end of the simulation. */
 void checker_finish(struct checker *c, sim_time end);
 

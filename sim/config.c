@@ -13,8 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", NULL};
+static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
+                                           "k8s-cronjob", "systemd-timer", NULL};
+static const char *const k8s_policy_names[] = {"allow", "forbid", "replace", NULL};
+static const char *const misfire_names[] = {"coalesce", "skip", "burst", NULL};
 static const char *const dispatch_names[] = {"inline", "spawn", NULL};
+static const char *const release_names[] = {"shorten", "delete-or-shorten", NULL};
+static const char *const clock_names[] = {"db", "client", NULL};
+static const char *const owner_names[] = {"default", "yes", "no", NULL};
 static const char *const sink_names[] = {"append", "idempotent", NULL};
 static const char *const commit_names[] = {"separate", "transactional", NULL};
 static const char *const row_order_names[] = {"random", "sorted", NULL};
@@ -33,11 +39,35 @@ const struct config_key config_keys[] = {
     {"scenario.max_concurrency", CT_INT, OFF(limit), 1, NULL, "1",
      "the invariant: runs allowed at once; more is an overlap"},
     {"scenario.guards", CT_GUARDS, OFF(guards), 0, NULL, "none, atomic, mutex",
-     "guards compared by compare and check"},
+     "guards compared by compare and check (default: every guard but the mutants)"},
+    {"scenario.nodes", CT_INT, OFF(nnodes), 1, NULL, "3",
+     "nodes (replicas) when the file has no [node] sections: node-1 .. node-N (one: app)"},
     {"scenario.interleaving", CT_STRING, OFF(interleaving), 256, NULL, "0.1.0",
      "which of the events due at one instant goes first, tie by tie (from explore)"},
     {"schedule.kind", CT_ENUM, OFF(sched), 0, sched_names, "ticker",
-     "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled)"},
+     "ticker (Go time.Ticker), fixed-rate or fixed-delay (Spring @Scheduled), cron, or quartz "
+     "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job), k8s-cronjob, or "
+     "systemd-timer (OnCalendar = schedule.cron)"},
+    {"schedule.persistent", CT_BOOL, OFF(persistent), 0, NULL, "yes",
+     "systemd-timer: Persistent=: after downtime, run once at once if a slot was missed"},
+    {"schedule.concurrency_policy", CT_ENUM, OFF(k8s_policy), 0, k8s_policy_names, "forbid",
+     "k8s-cronjob: concurrencyPolicy: allow, forbid (skip while a Job is active) or replace "
+     "(kill the active Job's pod after its grace period and start the new one now)"},
+    {"schedule.grace_period", CT_DURATION, OFF(grace_period), 0, NULL, "30s",
+     "k8s-cronjob: terminationGracePeriodSeconds of a replaced Job's pod (default 30s)"},
+    {"schedule.starting_deadline", CT_DURATION, OFF(starting_deadline), 0, NULL, "200s",
+     "k8s-cronjob: startingDeadlineSeconds: a slot later than this is missed (0: no deadline)"},
+    {"schedule.misfire", CT_ENUM, OFF(misfire), 0, misfire_names, "coalesce",
+     "quartz: a slot missed by at least misfire_threshold: coalesce (fire once now, "
+     "FIRE_ONCE_NOW), skip (wait for the next slot, DO_NOTHING) or burst (fire every missed "
+     "slot, IGNORE_MISFIRE_POLICY)"},
+    {"schedule.misfire_threshold", CT_DURATION, OFF(misfire_threshold), 0, NULL, "60s",
+     "quartz: org.quartz.jobStore.misfireThreshold (default 60s); later than this is a misfire"},
+    {"schedule.cron", CT_CRON, OFF(cron), 0, NULL, "*/2 * * * *",
+     "cron: five fields (minute hour day-of-month month day-of-week) or @hourly etc., on "
+     "the node's local clock; time 0 is Monday 2024-01-01 00:00"},
+    {"schedule.phase", CT_DIST, OFF(phase), 0, NULL, "uniform(0s,60s)",
+     "random delay of each node's first run, drawn per node and seed (timer phases)"},
     {"schedule.interval", CT_DURATION, OFF(interval), 0, NULL, "30s",
      "period of the ticker or the rate; the delay of fixed-delay"},
     {"schedule.dispatch", CT_ENUM, OFF(dispatch), 0, dispatch_names, "inline",
@@ -52,9 +82,61 @@ const struct config_key config_keys[] = {
      "duration of the job's first phase (fetch from the API)"},
     {"job.db", CT_DIST, OFF(db), 0, NULL, "uniform(2s,6s)",
      "duration of the job's second phase (write to the database)"},
+    {"job.release_on_error", CT_BOOL, OFF(release_on_error), 0, NULL, "no",
+     "a run that throws still releases (a finally block); no: the lock stays taken"},
     {"guard.kind", CT_GUARD, OFF(guard), 0, NULL, "atomic", "the guard `run` uses without --guard"},
     {"guard.gap", CT_DURATION, OFF(gp.gap), 0, NULL, "1ms",
      "flag: time between checking the flag and setting it"},
+    {"guard.name", CT_STRING, OFF(gp.name), GUARD_NAME_LEN, NULL, "cleanup-stale-sequences",
+     "lease, shedlock: the lock's name (task_name)"},
+    {"guard.path", CT_STRING, OFF(gp.path), GUARD_PATH_LEN, NULL, "/tmp/parser.pid",
+     "pidfile-check, pidfile, flock: the file (pidfile-check also uses PATH.lock)"},
+    {"guard.interval", CT_DURATION, OFF(gp.interval), 0, NULL, "60s",
+     "lease: the interval the factors multiply (default: schedule.interval)"},
+    {"guard.min_factor", CT_FACTOR, OFF(gp.min_factor), 0, NULL, "0.9",
+     "lease: release shortens the lock to started_at + min_factor x interval"},
+    {"guard.max_factor", CT_FACTOR, OFF(gp.max_factor), 0, NULL, "5",
+     "lease: a grant holds until now + max_factor x interval"},
+    {"guard.release", CT_ENUM, OFF(gp.release), 0, release_names, "shorten",
+     "lease: shorten (as merged) or delete-or-shorten (as the PR text says)"},
+    {"guard.owner_check", CT_ENUM, OFF(gp.owner_check), 0, owner_names, "yes",
+     "lease, shedlock: release only a row we own (default: lease no, as merged; shedlock yes)"},
+    {"guard.lock_at_most_for", CT_DURATION, OFF(gp.at_most), 0, NULL, "5m",
+     "shedlock: lockAtMostFor (default: max_factor x interval)"},
+    {"guard.lock_at_least_for", CT_DURATION, OFF(gp.at_least), 0, NULL, "50s",
+     "shedlock: lockAtLeastFor"},
+    {"guard.clock", CT_ENUM, OFF(gp.clock), 0, clock_names, "db",
+     "shedlock: db (usingDbTime) or client (the node's clock)"},
+    {"guard.key", CT_INT, OFF(gp.key), 0, NULL, "42", "advisory: the pg_try_advisory_lock key"},
+    {"node.host", CT_STRING, OFF(host), 32, NULL, "box1",
+     "host name; nodes naming one host share its files and PIDs (default: the node's name)"},
+    {"node.clock_offset", CT_SIGNED, OFF(clock_offset), 0, NULL, "-6m",
+     "the node's wall clock minus true time"},
+    {"node.clock_jitter", CT_DURATION, OFF(clock_jitter), 0, NULL, "2s",
+     "adds a random offset in [-jitter, +jitter], drawn per node and seed"},
+    {"node.clock_drift_ppm", CT_REAL, OFF(drift_ppm), 0, NULL, "50",
+     "the node's clock gains this many microseconds per second (negative: loses)"},
+    {"node.pid_max", CT_INT, OFF(pid_max), 310, NULL, "32768",
+     "PIDs wrap here back to 300 (/proc/sys/kernel/pid_max)"},
+    {"node.pid_rate", CT_FACTOR, OFF(pid_rate), 0, NULL, "20",
+     "other programs started per second on the host (they take PIDs, so PIDs come back sooner)"},
+    {"node.exec_latency", CT_DURATION, OFF(exec_latency), 0, NULL, "5ms",
+     "time to start a process (a cron run) before it runs its first line"},
+    {"node.fs_latency", CT_DURATION, OFF(fs_latency), 0, NULL, "50us",
+     "time of one file system call"},
+    {"node.ps_latency", CT_DURATION, OFF(ps_latency), 0, NULL, "10ms",
+     "time to look a process up (`ps -p PID`)"},
+    {"db.latency", CT_DIST, OFF(db_latency), 0, NULL, "uniform(1ms,5ms)",
+     "round trip of one statement (half there, half back)"},
+    {"db.pool", CT_INT, OFF(db_pool), 1, NULL, "10", "connections per process"},
+    {"db.timeout", CT_DURATION, OFF(db_timeout), 0, NULL, "30s",
+     "the client gives up on a statement after this (JDBC query timeout)"},
+    {"db.tx_age", CT_DURATION, OFF(db_tx_age), 0, NULL, "2s",
+     "statements run inside a transaction begun this long before: now() is that old"},
+    {"db.clock_offset", CT_SIGNED, OFF(db_clock_offset), 0, NULL, "90s",
+     "the database server's clock minus true time"},
+    {"db.clock_drift_ppm", CT_REAL, OFF(db_drift_ppm), 0, NULL, "-20",
+     "the database server's clock drift"},
     /* [export] and [store]: exports, exactly-once, deadlocks, the seed-001 event store */
     {"export.arrival", CT_DIST, OFF(xp.arrival), 0, NULL, "exp(1s)",
      "time between items arriving at the source, IDs 1, 2, 3... (none: no exports)"},
@@ -99,6 +181,7 @@ const struct config_key config_keys[] = {
 };
 
 static int key_index(const struct config_key *k) { return (int)(k - config_keys); }
+static int key_line(const struct config *c, const char *name);
 
 void config_defaults(struct config *c)
 {
@@ -107,17 +190,37 @@ void config_defaults(struct config *c)
     c->duration = SIM_DAY;
     c->seeds = (struct seed_range){1, 20};
     c->limit = 1;
-    for (int i = 0; guard_registry[i] && i < CONFIG_MAX_GUARDS; i++)
-        c->guards[c->nguards++] = guard_registry[i];
+    for (int i = 0; guard_registry[i] && c->nguards < CONFIG_MAX_GUARDS; i++)
+        if (!(guard_registry[i]->flags & GUARD_F_MUTANT)) /* mutants only when named */
+            c->guards[c->nguards++] = guard_registry[i];
     c->sched = SCHED_TICKER;
     c->interval = 30 * SIM_S;
     c->dispatch = DISPATCH_INLINE;
+    c->misfire_threshold = 60 * SIM_S; /* quartz.properties as shipped */
+    c->grace_period = 30 * SIM_S;      /* the PodSpec default */
     c->first_at = -1; /* one interval */
     c->manual.kind = DIST_NONE;
     c->api = dist_const(0);
     c->db = dist_const(0);
     c->guard = guard_lookup("none");
     c->gp.gap = SIM_MS;
+    c->nnodes = 1;
+    c->phase.kind = DIST_NONE;
+    c->release_on_error = true;
+    snprintf(c->gp.name, sizeof(c->gp.name), "task");
+    snprintf(c->gp.path, sizeof(c->gp.path), "/tmp/job.pid");
+    c->gp.min_factor = 0.9;
+    c->gp.max_factor = 5;
+    c->gp.release = GUARD_RELEASE_SHORTEN;
+    c->gp.clock = GUARD_CLOCK_DB;
+    c->gp.key = 42;
+    c->pid_max = 32768;
+    c->exec_latency = 5 * SIM_MS;
+    c->fs_latency = 50 * SIM_US;
+    c->ps_latency = 10 * SIM_MS;
+    c->db_latency = dist_const(2 * SIM_MS);
+    c->db_pool = 10;
+    c->db_timeout = 30 * SIM_S;
     export_config_defaults(c);
 }
 
@@ -243,7 +346,7 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
         char *end;
         errno = 0;
         long v = strtol(value, &end, 10);
-        if (errno || end == value || *end || v < (long)k->size || v > 1000000)
+        if (errno || end == value || *end || v < (long)k->size || v > (1L << 22))
             return fail(err, errlen, -EINVAL, "%s: bad number '%s' (at least %zu)", key, value,
                         k->size);
         *(int *)field = (int)v;
@@ -290,6 +393,33 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
         if (config_parse_seeds(value, field) != 0)
             return fail(err, errlen, -EINVAL, "%s: bad seed range '%s' (e.g. 1..20)", key, value);
         break;
+    case CT_SIGNED:
+        if (time_parse_signed(value, field) != 0)
+            return fail(err, errlen, -EINVAL, "%s: bad duration '%s' (e.g. -6m, 250ms)", key,
+                        value);
+        break;
+    case CT_FACTOR:
+    case CT_REAL: {
+        char *end;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno || end == value || *end || v != v || v > 1e12 || v < -1e12)
+            return fail(err, errlen, -EINVAL, "%s: bad number '%s'", key, value);
+        if (k->type == CT_FACTOR && v < 0)
+            return fail(err, errlen, -EINVAL, "%s: must not be negative, got '%s'", key, value);
+        *(double *)field = v;
+        break;
+    }
+    case CT_CRON: {
+        char cerr[200];
+        if (cron_parse(value, field, cerr, sizeof(cerr)) != 0)
+            return fail(err, errlen, -EINVAL, "%s: %s", key, cerr);
+        if (strlen(value) >= sizeof(c->cron_text))
+            return fail(err, errlen, -EINVAL, "%s: longer than %zu characters", key,
+                        sizeof(c->cron_text) - 1);
+        strcpy(c->cron_text, value);
+        break;
+    }
     case CT_PROB:
         if (parse_prob(value, field) != 0)
             return fail(err, errlen, -EINVAL, "%s: expected a probability (0.02 or 2%%), got '%s'",
@@ -298,6 +428,19 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
     }
     c->line[key_index(k)] = line;
     return 0;
+}
+
+void config_resolve(struct config *c)
+{
+    if (config_sched_forks(c->sched) && c->cron_text[0] && !key_line(c, "schedule.interval")) {
+        int64_t a = cron_next(&c->cron, -1), b = a >= 0 ? cron_next(&c->cron, a) : -1;
+        if (b > a)
+            c->interval = (b - a) * SIM_MIN;
+    }
+    if (!key_line(c, "guard.interval") || c->gp.interval <= 0)
+        c->gp.interval = c->interval;
+    if (!key_line(c, "guard.lock_at_most_for") || c->gp.at_most <= 0)
+        c->gp.at_most = (sim_time)(c->gp.max_factor * (double)c->gp.interval);
 }
 
 char *config_get(const struct config *c, const struct config_key *k, char *buf, size_t len)
@@ -338,6 +481,16 @@ char *config_get(const struct config *c, const struct config_key *k, char *buf, 
         snprintf(buf, len, "%" PRIu64 "..%" PRIu64, r->from, r->to);
         break;
     }
+    case CT_SIGNED:
+        snprintf(buf, len, "%s", time_format(*(const sim_time *)field, t));
+        break;
+    case CT_FACTOR:
+    case CT_REAL:
+        snprintf(buf, len, "%g", *(const double *)field);
+        break;
+    case CT_CRON:
+        snprintf(buf, len, "%s", c->cron_text);
+        break;
     case CT_PROB:
         snprintf(buf, len, "%g", *(const double *)field);
         break;
@@ -376,11 +529,33 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
         *line = key_line(c, "schedule.interval");
         return fail(err, errlen, -EINVAL, "schedule.interval must be positive");
     }
+    if (config_sched_forks(c->sched) && !c->cron_text[0]) {
+        *line = key_line(c, "schedule.kind");
+        return fail(err, errlen, -EINVAL, "schedule.kind = %s needs schedule.cron "
+                                          "(e.g. */2 * * * *)",
+                    c->sched == SCHED_CRON ? "cron"
+                    : c->sched == SCHED_K8S ? "k8s-cronjob"
+                                            : "systemd-timer");
+    }
+    if (c->gp.min_factor > c->gp.max_factor) {
+        int a = key_line(c, "guard.min_factor"), b = key_line(c, "guard.max_factor");
+        *line = a > b ? a : b;
+        return fail(err, errlen, -EINVAL,
+                    "guard.min_factor (%g) is greater than guard.max_factor (%g): a released "
+                    "lease would outlast the grant",
+                    c->gp.min_factor, c->gp.max_factor);
+    }
     int choices[256];
     if (config_parse_interleaving(c->interleaving, choices, 256) < 0) {
         *line = key_line(c, "scenario.interleaving");
         return fail(err, errlen, -EINVAL,
                     "scenario.interleaving: expected choices like 0.2.1 (each below 64)");
+    }
+    if (c->sched == SCHED_QUARTZ && c->dispatch == DISPATCH_SPAWN) {
+        *line = key_line(c, "schedule.dispatch");
+        return fail(err, errlen, -EINVAL,
+                    "schedule.dispatch = spawn: a quartz job here is @DisallowConcurrentExecution "
+                    "(for a job without it use fixed-rate with dispatch = spawn)");
     }
     if (c->sched == SCHED_FIXED_DELAY && c->dispatch == DISPATCH_SPAWN) {
         *line = key_line(c, "schedule.dispatch");

@@ -13,12 +13,31 @@
 #include <stdint.h>
 
 #include "../guards/guard.h"
+#include "cron.h"
 #include "dist.h"
 #include "export_config.h"
 #include "time.h"
 
-enum sched_kind { SCHED_TICKER, SCHED_FIXED_RATE, SCHED_FIXED_DELAY };
+enum sched_kind {
+    SCHED_TICKER,
+    SCHED_FIXED_RATE,
+    SCHED_FIXED_DELAY,
+    SCHED_CRON,
+    SCHED_QUARTZ,
+    SCHED_K8S,     /* Kubernetes CronJob */
+    SCHED_SYSTEMD, /* a systemd timer starting a oneshot service */
+};
+/* Kubernetes CronJob spec.concurrencyPolicy. */
+enum k8s_policy { K8S_ALLOW, K8S_FORBID, K8S_REPLACE };
+
+/* Does every trigger of this scheduler start a process of its own? */
+static inline bool config_sched_forks(enum sched_kind k)
+{
+    return k == SCHED_CRON || k == SCHED_K8S || k == SCHED_SYSTEMD;
+}
 enum dispatch { DISPATCH_INLINE, DISPATCH_SPAWN };
+/* What a scheduler does with slots it missed by more than its threshold. */
+enum misfire { MISFIRE_COALESCE, MISFIRE_SKIP, MISFIRE_BURST };
 
 #define CONFIG_MAX_GUARDS 32
 #define CONFIG_NAME_LEN 64
@@ -49,6 +68,30 @@ struct config {
     /* [guard] */
     const struct guard_ops *guard;
     struct guard_params gp;
+    /* added with the simulated world */
+    int nnodes;            /* scenario.nodes: nodes when the file has no [node] sections */
+    char cron_text[64];    /* schedule.cron as written */
+    struct cron_expr cron; /* schedule.cron parsed */
+    struct dist phase;     /* schedule.phase: random delay of each node's first run */
+    bool release_on_error; /* job.release_on_error: release in a finally block */
+    char host[32];         /* node.host ("": the node's name) */
+    sim_time clock_offset, clock_jitter;
+    double drift_ppm;
+    int pid_max;
+    double pid_rate;
+    sim_time exec_latency, fs_latency, ps_latency;
+    struct dist db_latency; /* round trip of a statement */
+    int db_pool;
+    sim_time db_timeout, db_tx_age;
+    sim_time db_clock_offset;
+    double db_drift_ppm;
+    /* added with the catalogue */
+    enum misfire misfire;       /* schedule.misfire (quartz) */
+    sim_time misfire_threshold; /* schedule.misfire_threshold (quartz) */
+    enum k8s_policy k8s_policy; /* schedule.concurrency_policy */
+    sim_time grace_period;      /* schedule.grace_period: terminationGracePeriodSeconds */
+    sim_time starting_deadline; /* schedule.starting_deadline (0: none) */
+    bool persistent;            /* schedule.persistent: systemd's Persistent= */
     /* [export] and [store] (export_config.h) */
     struct export_config xp;
     struct store_config store;
@@ -66,6 +109,10 @@ enum config_type {
     CT_GUARD,
     CT_GUARDS,
     CT_SEEDS,
+    CT_SIGNED, /* a duration that may be negative (clock offsets) */
+    CT_FACTOR, /* a non-negative number (double) */
+    CT_REAL,   /* any number (double), e.g. a drift in ppm */
+    CT_CRON,   /* a cron expression */
     CT_PROB, /* a probability: 0.02 or 2% */
 };
 
@@ -104,6 +151,15 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
  * in *line (0 if it kept its default).
  */
 int config_check(const struct config *c, char *err, size_t errlen, int *line);
+
+/*
+ * Fills in what follows from other keys once every override is applied: a
+ * cron schedule's interval (the gap between its first two firings, unless
+ * schedule.interval is set), the guard's interval (schedule.interval unless
+ * guard.interval is set) and ShedLock's lockAtMostFor (max_factor x interval
+ * unless set).
+ */
+void config_resolve(struct config *c);
 
 /* Formats a key's current value as text that config_set accepts. */
 char *config_get(const struct config *c, const struct config_key *k, char *buf, size_t len);

@@ -1,6 +1,6 @@
 /*
- * The engine's run loop: set up nodes, processes, guards, schedulers and
- * faults, then pop events in (time, insertion) order until the simulated
+ * The engine's run loop: set up hosts, nodes, processes, guards, schedulers
+ * and faults, then pop events in (time, insertion) order until the simulated
  * duration is over. Events at or after the end are not run.
  */
 #include <errno.h>
@@ -9,6 +9,28 @@
 
 #include "engine_impl.h"
 #include "mem.h"
+
+/* Nodes that name the same host share its files and process table. */
+static int hosts_init(struct sim *s)
+{
+    const struct model *m = s->model;
+    s->host = mem_calloc((size_t)m->nnodes, sizeof(*s->host));
+    if (!s->host)
+        return -ENOMEM;
+    for (int i = 0; i < m->nnodes; i++) {
+        struct node *n = &s->node[i];
+        const struct config *c = n->cfg;
+        const char *name = c->host[0] ? c->host : n->name;
+        for (int h = 0; h < s->nhosts && !n->host; h++)
+            if (strcmp(s->host[h].name, name) == 0)
+                n->host = &s->host[h];
+        if (!n->host) {
+            n->host = &s->host[s->nhosts++];
+            world_host_init(n->host, name, c->pid_max, c->pid_rate, 1000);
+        }
+    }
+    return 0;
+}
 
 static int nodes_init(struct sim *s)
 {
@@ -19,19 +41,33 @@ static int nodes_init(struct sim *s)
         n->id = i;
         n->name = m->node[i].name;
         n->cfg = &m->node[i].cfg;
-        n->service.pid = 100 + i;
-        n->service.node = n;
-        n->service.guard = guard_new(n->cfg->guard, &n->cfg->gp);
-        if (!n->service.guard)
-            return -ENOMEM;
+    }
+    int rc = hosts_init(s);
+    if (rc)
+        return rc;
+    for (int i = 0; i < s->nnodes; i++) {
+        struct node *n = &s->node[i];
+        const struct config *c = n->cfg;
+        sim_time offset = c->clock_offset;
+        if (c->clock_jitter > 0) /* uniform in [-jitter, +jitter] */
+            offset += (sim_time)prng_below(&s->rng_world, 2 * (uint64_t)c->clock_jitter + 1) -
+                      c->clock_jitter;
+        node_clock_init(&n->clock, offset, c->drift_ppm);
+        if (c->phase.kind != DIST_NONE)
+            n->phase = dist_sample(&c->phase, &s->rng_phase);
+        if (s->observer && s->observer->node)
+            s->observer->node(s->observer, i, offset, n->phase);
+    }
+    world_db_init(&s->db);
+    node_clock_init(&s->db.clock, m->cfg.db_clock_offset, m->cfg.db_drift_ppm);
+    for (int i = 0; i < s->nnodes; i++) {
+        struct node *n = &s->node[i];
+        n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
+                                                                       : WORLD_CMD_SERVICE);
+        if (!n->service)
+            return s->error ? s->error : -ENOMEM;
     }
     return 0;
-}
-
-static void nodes_release(struct sim *s)
-{
-    for (int i = 0; i < s->nnodes; i++)
-        guard_destroy(s->node[i].service.guard);
 }
 
 #define SIM_MAX_TIED 64
@@ -72,14 +108,115 @@ static int fixed_choose(struct sim_chooser *c, int n, const uint64_t *owner)
     return pick < n ? pick : 0;
 }
 
-int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out)
+struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                    struct metrics *out, bool bare, int *rc)
 {
-    struct sim_hooks h = {.trace = trace};
-    return sim_run_hooked(m, seed, &h, out);
+    static const struct sim_hooks none = {0};
+    if (!h)
+        h = &none;
+    metrics_init(out);
+    out->seed = seed;
+    struct sim *s = mem_calloc(1, sizeof(*s));
+    if (!s) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    s->model = m;
+    s->seed = seed;
+    s->end = m->cfg.duration;
+    s->m = out;
+    s->trace = h->trace;
+    s->chooser = h->chooser;
+    s->observer = h->observer;
+    evq_init(&s->q);
+    fiber_init_thread(&s->main);
+    prng_seed(&s->rng_job, seed, PRNG_JOB);
+    prng_seed(&s->rng_manual, seed, PRNG_MANUAL);
+    prng_seed(&s->rng_fault, seed, PRNG_FAULT);
+    prng_seed(&s->rng_world, seed, PRNG_WORLD);
+    prng_seed(&s->rng_phase, seed, PRNG_PHASE);
+
+    *rc = checker_init(&s->chk, out, m->cfg.interval, m->cfg.limit);
+    if (*rc)
+        goto fail;
+    s->sched_state = mem_calloc((size_t)m->nnodes, sched_state_size());
+    if (!s->sched_state) {
+        *rc = -ENOMEM;
+        goto fail;
+    }
+    *rc = nodes_init(s);
+    if (!*rc)
+        *rc = world_env_init(s);
+    if (!*rc)
+        *rc = export_init(s);
+    if (*rc)
+        goto fail;
+    if (!bare) {
+        if (!export_owns_schedule(s))
+            for (int i = 0; i < s->nnodes; i++)
+                sched_start(s, &s->node[i]);
+        export_start(s);
+        *rc = inject_start(s);
+        if (*rc)
+            goto fail;
+    }
+    return s;
+fail:
+    sim_free(s);
+    return NULL;
+}
+
+int sim_loop(struct sim *s, sim_time until)
+{
+    sim_time limit = until < s->end ? until : s->end;
+    struct evq_event ev;
+    while (!s->error && !evq_empty(&s->q) && evq_next_time(&s->q) < limit) {
+        evq_pop(&s->q, &ev);
+        if (s->chooser && !evq_empty(&s->q) && evq_next_time(&s->q) == ev.at)
+            ev = choose_tied(s, ev);
+        s->now = ev.at;
+        s->m->events++;
+        ev.fn(s, ev.arg, ev.tag);
+    }
+    if (limit == s->end && !s->error) {
+        s->now = s->end;
+        checker_finish(&s->chk, s->end);
+        export_finish(s);
+    } else if (!s->error) {
+        s->now = limit;
+    }
+    return s->error;
+}
+
+void sim_free(struct sim *s)
+{
+    if (!s)
+        return;
+    sim_actors_free(s);
+    export_release(s);
+    sim_procs_free(s);
+    inject_release(s);
+    world_env_release(s);
+    mem_free(s->host);
+    mem_free(s->sched_state);
+    checker_release(&s->chk);
+    evq_release(&s->q);
+    mem_free(s);
 }
 
 static int sim_run_inner(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                         struct metrics *out);
+                         struct metrics *out)
+{
+    int rc;
+    struct sim *s = sim_new(m, seed, h, out, false, &rc);
+    if (!s)
+        return rc;
+    rc = sim_loop(s, s->end);
+    if (rc) /* close the books even so: the metrics so far are still reported */
+        checker_finish(&s->chk, s->now);
+    sim_free(s);
+    return rc;
+}
 
 int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks *h,
                    struct metrics *out)
@@ -98,72 +235,8 @@ int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks 
     return sim_run_inner(m, seed, &with, out);
 }
 
-static int sim_run_inner(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                         struct metrics *out)
+int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out)
 {
-    int rc;
-    metrics_init(out);
-    out->seed = seed;
-    struct sim *s = mem_calloc(1, sizeof(*s));
-    if (!s)
-        return -ENOMEM;
-    s->model = m;
-    s->seed = seed;
-    s->end = m->cfg.duration;
-    s->m = out;
-    s->trace = h->trace;
-    s->chooser = h->chooser;
-    s->observer = h->observer;
-    evq_init(&s->q);
-    fiber_init_thread(&s->main);
-    prng_seed(&s->rng_job, seed, PRNG_JOB);
-    prng_seed(&s->rng_manual, seed, PRNG_MANUAL);
-    prng_seed(&s->rng_fault, seed, PRNG_FAULT);
-
-    rc = checker_init(&s->chk, out, m->cfg.interval, m->cfg.limit);
-    if (rc)
-        goto out_checker;
-    s->sched_state = mem_calloc((size_t)m->nnodes, sched_state_size());
-    if (!s->sched_state) {
-        rc = -ENOMEM;
-        goto out_sched;
-    }
-    rc = nodes_init(s);
-    if (rc)
-        goto out_nodes;
-    rc = export_init(s);
-    if (rc)
-        goto out_nodes;
-
-    if (!export_owns_schedule(s))
-        for (int i = 0; i < s->nnodes; i++)
-            sched_start(s, &s->node[i]);
-    export_start(s);
-    inject_start(s);
-
-    struct evq_event ev;
-    while (!s->error && evq_pop(&s->q, &ev)) {
-        if (ev.at >= s->end)
-            break;
-        if (s->chooser && !evq_empty(&s->q) && evq_next_time(&s->q) == ev.at)
-            ev = choose_tied(s, ev);
-        s->now = ev.at;
-        out->events++;
-        ev.fn(s, ev.arg, ev.tag);
-    }
-    rc = s->error;
-    checker_finish(&s->chk, s->end);
-    export_finish(s);
-
-out_nodes:
-    sim_actors_free(s);
-    export_release(s);
-    nodes_release(s);
-    mem_free(s->sched_state);
-out_sched:
-    checker_release(&s->chk);
-out_checker:
-    evq_release(&s->q);
-    mem_free(s);
-    return rc;
+    struct sim_hooks h = {.trace = trace};
+    return sim_run_hooked(m, seed, &h, out);
 }

@@ -35,6 +35,9 @@ struct sim_observer {
                     sim_time api, sim_time db);
     /* Trigger n's run started and its API phase really takes api (a fault may slow it). */
     void (*start)(struct sim_observer *o, uint64_t n, sim_time api);
+    /* Node i's draws for this seed: its clock offset (jitter included) and
+     * its scheduler's phase. May be NULL. */
+    void (*node)(struct sim_observer *o, int i, sim_time clock_offset, sim_time phase);
 };
 
 struct sim_hooks {

@@ -171,8 +171,18 @@ static void store_catch_up(struct store *st, sim_time upto)
 
 static void add_fire(void *ctx, void *arg, uint64_t gen);
 
-/* Takes the store mutex; Add() calls become events while anyone wants it. */
-static void store_lock(struct actor *a, struct store *st)
+/* One fewer actor wants the store mutex. */
+static void store_unwant(struct store *st)
+{
+    if (!--st->lockers)
+        st->gen++; /* nobody wants it: the pending Add() event goes stale */
+}
+
+/*
+ * Takes the store mutex; Add() calls become events while anyone wants it.
+ * False when a's process was killed while it waited (it holds nothing).
+ */
+static bool store_lock(struct actor *a, struct store *st)
 {
     struct sim *s = a->sim;
     if (!st->lockers++) {
@@ -180,13 +190,17 @@ static void store_lock(struct actor *a, struct store *st)
         sim_at(s, st->next_add, add_fire, st, ++st->gen);
     }
     env_mutex_lock(&a->env, &st->mu);
+    if (a->killed) {
+        store_unwant(st);
+        return false;
+    }
+    return true;
 }
 
 static void store_unlock(struct actor *a, struct store *st)
 {
     env_mutex_unlock(&a->env, &st->mu);
-    if (!--st->lockers)
-        st->gen++; /* nobody wants it: the pending Add() event goes stale */
+    store_unwant(st);
 }
 
 static void add_main(struct actor *a)
@@ -194,6 +208,10 @@ static void add_main(struct actor *a)
     struct store *st = a->ctx;
     sim_time since = a->sim->now;
     env_mutex_lock(&a->env, &st->mu);
+    if (a->killed) { /* its process died while it waited */
+        store_unwant(st);
+        return;
+    }
     store_append(st, a->sim->now, a->sim->now - since);
     store_unlock(a, st);
 }
@@ -309,8 +327,8 @@ void store_bind(struct store *st, const struct trigger *t, struct guard **g, str
 
 /* --- ProcessPendingEvents(consumer) --- */
 
-void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time io,
-                 const struct guard_hold *hold)
+int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time io,
+                const struct guard_hold *hold, int thrown)
 {
     struct sim *s = a->sim;
     struct store *st = s->xp->store;
@@ -318,56 +336,73 @@ void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_tim
     struct sink *k = &s->xp->sink[t->consumer];
     const struct store_config *c = st->cfg;
     bool global = c->lock_scope == STORE_SCOPE_GLOBAL;
+    bool have_consumer = false, have_store = false;
     char d[160];
+    if (thrown)
+        return thrown;
 
-    if (c->lock_scope == STORE_SCOPE_PER_CONSUMER)
+    /* a killed process holds nothing: every lock below is checked */
+    if (c->lock_scope == STORE_SCOPE_PER_CONSUMER) {
         env_mutex_lock(&a->env, &sc->mu);
-    store_lock(a, st);
+        if (a->killed)
+            return thrown;
+        have_consumer = true;
+    }
+    if (!(have_store = store_lock(a, st)))
+        goto out;
     sim_sleep(a, c->hold); /* fetchPendingEvents: copy the events after the offset */
     uint64_t from = sc->offset + 1, to = st->last;
-    if (!global)
+    if (!global) {
         store_unlock(a, st);
+        have_store = false;
+    }
     if (s->trace) {
         snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 ": events %" PRIu64 "..%" PRIu64,
                  sc->k, sc->offset, from, to);
         sim_trace(s, a->node, run, "fetch", d);
     }
 
-    bool ok = true;
+    thrown |= sim_job_point(a, POINT_BEFORE_WRITE);
+    if (thrown || a->killed || a->interrupted)
+        goto out;
     if (to >= from) {
-        sim_sleep(a, io); /* processEventsFunc: the exporter's upload */
+        sim_phase_sleep(a, io); /* processEventsFunc: the exporter's upload */
+        if (a->killed || a->interrupted)
+            goto out;
         struct prng r;
         export_run_rng(&r, t);
         if (s->xp->cfg->write_fail > 0 && prng_unit(&r) < s->xp->cfg->write_fail) {
             s->m->xp.write_errors++;
             sim_trace(s, a->node, run, "write-error", "export failed: offset not updated");
-            ok = false;
-        } else if (sink_write(s, k, a->node, from, to, run, hold->token) != 0) {
+            goto out;
+        }
+        if (sink_write(s, k, a->node, from, to, run, hold->token) != 0) {
             sim_trace(s, a->node, run, "fenced", "export rejected: stale token");
-            ok = false;
+            goto out;
         }
     }
-    if (ok) {
-        if (!global)
-            store_lock(a, st);
-        sim_sleep(a, c->hold); /* updateConsumerOffset */
-        uint64_t before = sc->offset;
-        sc->offset = c->offset_update == STORE_OFFSET_GIVEN ? (to >= from ? to : before) : st->last;
-        if (!global)
-            store_unlock(a, st);
-        if (s->trace && sc->offset != before) {
-            int n = snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 " -> %" PRIu64, sc->k,
-                             before, sc->offset);
-            if (sc->offset > to)
-                snprintf(d + n, sizeof(d) - (size_t)n, ": skips %" PRIu64 " unexported events",
-                         sc->offset - (to > before ? to : before));
-            sim_trace(s, a->node, run, "offset", d);
-        }
+    thrown |= sim_job_point(a, POINT_AFTER_WRITE);
+    if (thrown || a->killed || a->interrupted)
+        goto out;
+    if (!global && !(have_store = store_lock(a, st)))
+        goto out;
+    sim_sleep(a, c->hold); /* updateConsumerOffset */
+    uint64_t before = sc->offset;
+    sc->offset = c->offset_update == STORE_OFFSET_GIVEN ? (to >= from ? to : before) : st->last;
+    if (s->trace && sc->offset != before) {
+        int n = snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 " -> %" PRIu64, sc->k,
+                         before, sc->offset);
+        if (sc->offset > to)
+            snprintf(d + n, sizeof(d) - (size_t)n, ": skips %" PRIu64 " unexported events",
+                     sc->offset - (to > before ? to : before));
+        sim_trace(s, a->node, run, "offset", d);
     }
-    if (global)
+out:
+    if (have_store)
         store_unlock(a, st);
-    if (c->lock_scope == STORE_SCOPE_PER_CONSUMER)
+    if (have_consumer)
         env_mutex_unlock(&a->env, &sc->mu);
+    return thrown;
 }
 
 void store_finish(struct sim *s, struct export_state *x)

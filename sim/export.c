@@ -186,15 +186,27 @@ static int crash_at(struct xrun *r, enum export_step step, bool watermark_tx)
 
 enum { WRITE_OK = 0, WRITE_CRASHED = 1 };
 
+/* The run cannot go on: its process was killed, or SIGTERM cut its phase short. */
+static bool stopped(const struct actor *a) { return a->killed || a->interrupted; }
+
+/* Rolls tx back and says why the attempt ended. */
+static int rollback(struct xdb *db, struct xtx *tx, int rc)
+{
+    xdb_end(db, tx);
+    return rc;
+}
+
 /*
  * One attempt at writing the fetched items: WRITE_OK, WRITE_CRASHED (a
  * transactional commit that died before COMMIT: rolled back), -EIO (a
  * transaction failed), -EDEADLK (chosen as a deadlock victim), -ESTALE
- * (fenced off) or -ENOMEM.
+ * (fenced off), -EINTR (the process was killed or terminated: the open
+ * transaction rolled back) or -ENOMEM.
  */
 static int write_attempt(struct xrun *r)
 {
-    struct sim *s = r->a->sim;
+    struct actor *a = r->a;
+    struct sim *s = a->sim;
     struct export_state *x = s->xp;
     const struct export_config *c = x->cfg;
     uint64_t n = r->to >= r->from ? r->to - r->from + 1 : 0;
@@ -209,36 +221,47 @@ static int write_attempt(struct xrun *r)
             if (hi > lo + (uint64_t)c->chunk - 1)
                 hi = lo + (uint64_t)c->chunk - 1;
         }
-        struct xtx *tx = xdb_begin(&x->db, r->a, r->run);
+        bool last = i == ntx - 1;
+        if (s->inject_state) { /* db-contention: the statement waits for a lock */
+            sim_time go = inject_db_wait(s, s->now);
+            if (go > s->now)
+                sim_phase_sleep(a, go - s->now);
+            if (stopped(a))
+                return -EINTR;
+        }
+        struct xtx *tx = xdb_begin(&x->db, a, r->run);
         if (!tx)
             return -ENOMEM;
-        sim_sleep(r->a, slice(r->db, step++, nslices)); /* the inserts */
-        if (c->write_fail > 0 && prng_unit(&r->rng) < c->write_fail) {
-            xdb_end(&x->db, tx);
+        sim_phase_sleep(a, slice(r->db, step++, nslices)); /* the inserts */
+        if (stopped(a))
+            return rollback(&x->db, tx, -EINTR);
+        bool outage = s->inject_state && inject_db_outage(s, s->now);
+        if (outage || (c->write_fail > 0 && prng_unit(&r->rng) < c->write_fail)) {
             s->m->xp.write_errors++;
-            run_trace(r, "write-error", "transaction %d of %d failed: rolled back", i + 1, ntx);
-            return -EIO;
+            run_trace(r, "write-error", "transaction %d of %d failed%s: rolled back", i + 1, ntx,
+                      outage ? " (database outage)" : "");
+            return rollback(&x->db, tx, -EIO);
         }
-        if (i == ntx - 1) {
-            for (int j = 0; j < c->shared_rows; j++) {
-                if (xdb_lock(&x->db, tx, r->order[j]) != 0) {
-                    xdb_end(&x->db, tx);
-                    return -EDEADLK;
-                }
-                sim_sleep(r->a, slice(r->db, step++, nslices));
-            }
+        for (int j = 0; last && j < c->shared_rows; j++) {
+            int rc = xdb_lock(&x->db, tx, r->order[j]);
+            if (rc)
+                return rollback(&x->db, tx, rc == -EDEADLK ? rc : -EINTR);
+            sim_phase_sleep(a, slice(r->db, step++, nslices));
+            if (stopped(a))
+                return rollback(&x->db, tx, -EINTR);
         }
-        bool last = i == ntx - 1;
-        if (crash_at(r, EXPORT_STEP_TX_COMMIT, last && c->commit == COMMIT_TRANSACTIONAL)) {
-            xdb_end(&x->db, tx);
-            return WRITE_CRASHED;
+        if (crash_at(r, EXPORT_STEP_TX_COMMIT, last && c->commit == COMMIT_TRANSACTIONAL))
+            return rollback(&x->db, tx, WRITE_CRASHED);
+        /* COMMIT: the world's sink checks the fencing token (and counts stale writes) */
+        if (sim_sink_write(a, r->token) == -ESTALE) {
+            s->m->xp.fenced++;
+            return rollback(&x->db, tx, -ESTALE);
         }
-        int rc = n ? sink_write(s, r->k, r->a->node, lo, hi, r->run, r->token) : 0;
-        if (rc == 0 && n && last && c->commit == COMMIT_TRANSACTIONAL)
+        if (n)
+            sink_write(s, r->k, a->node, lo, hi, r->run, 0);
+        if (n && last && c->commit == COMMIT_TRANSACTIONAL)
             r->k->watermark = r->to;
         xdb_end(&x->db, tx);
-        if (rc)
-            return rc;
     }
     return WRITE_OK;
 }
@@ -266,13 +289,15 @@ static void run_draw(struct xrun *r, const struct trigger *t)
         }
 }
 
-static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
-                    const struct guard_hold *hold)
+static int etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
+                   const struct guard_hold *hold, int thrown)
 {
     struct sim *s = a->sim;
     struct export_state *x = s->xp;
     const struct export_config *c = x->cfg;
     struct xrun r = {.a = a, .k = &x->sink[0], .run = run, .token = hold->token, .db = t->db};
+    if (thrown)
+        return thrown;
     run_draw(&r, t);
 
     /* read the watermark, fetch what came after it */
@@ -287,12 +312,15 @@ static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_
                   r.to);
     else
         run_trace(&r, "fetch", "watermark %" PRIu64 ": nothing new", w);
-    sim_sleep(a, api);
+    sim_phase_sleep(a, api);
     if (crash_at(&r, EXPORT_STEP_FETCHED, false)) {
         s->m->xp.crashes++;
         run_trace(&r, "crash", "killed after the fetch: nothing written");
-        return;
+        return thrown;
     }
+    thrown |= sim_job_point(a, POINT_BEFORE_WRITE);
+    if (thrown || stopped(a))
+        return thrown;
 
     /* write them, retrying as configured */
     for (int attempt = 0;; attempt++) {
@@ -302,58 +330,70 @@ static void etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_
         if (rc == WRITE_CRASHED) {
             s->m->xp.crashes++;
             run_trace(&r, "crash", "killed before COMMIT: the transaction rolls back");
-            return;
+            return thrown;
         }
         if (rc == -ESTALE) {
             run_trace(&r, "fenced", "token %" PRIu64 " older than %" PRIu64 ": write rejected",
-                      r.token, r.k->max_token);
-            return;
+                      r.token, s->db.sink_max);
+            return thrown;
         }
-        if (rc == -ENOMEM) {
-            return;
+        if (rc == -EINTR) {
+            run_trace(&r, "rollback", "%s during the write: the open transaction rolls back",
+                      a->killed ? "killed" : "terminated");
+            return thrown;
         }
+        if (rc == -ENOMEM)
+            return thrown;
         if (attempt >= c->retries) {
             s->m->xp.export_failures++;
             run_trace(&r, "export-failed", "%s after %d attempt%s: watermark stays at %" PRIu64,
                       rc == -EDEADLK ? "deadlock" : "write error", attempt + 1, attempt ? "s" : "",
                       w);
-            return;
+            return thrown;
         }
         run_trace(&r, "retry", "%s: retry %d of %d", rc == -EDEADLK ? "deadlock" : "write error",
                   attempt + 1, c->retries);
-        sim_sleep(a, c->retry_delay);
-    }
-    if (c->commit == COMMIT_TRANSACTIONAL) {
-        run_trace(&r, "commit", "watermark %" PRIu64 " (with the items)", r.k->watermark);
-        return;
+        sim_phase_sleep(a, c->retry_delay);
+        if (stopped(a))
+            return thrown;
     }
 
-    /* commit the watermark, unless the process dies first */
-    if (crash_at(&r, EXPORT_STEP_WATERMARK, false)) {
+    /* between the write and the commit: where a crash leaves the watermark behind */
+    thrown |= sim_job_point(a, POINT_AFTER_WRITE);
+    if (c->commit == COMMIT_TRANSACTIONAL) {
+        run_trace(&r, "commit", "watermark %" PRIu64 " (with the items)", r.k->watermark);
+        return thrown;
+    }
+    if (a->killed || crash_at(&r, EXPORT_STEP_WATERMARK, false)) {
         s->m->xp.crashes++;
         run_trace(&r, "crash",
                   "killed after the write, before the commit: watermark stays at %" PRIu64, w);
-        return;
+        return thrown;
     }
-    if (r.token && r.token < r.k->max_token) {
+    if (thrown || a->interrupted) {
+        run_trace(&r, "no-commit", "%s after the write: watermark stays at %" PRIu64,
+                  thrown ? "threw" : "terminated", w);
+        return thrown;
+    }
+    if (r.token && r.token < s->db.sink_max) {
         s->m->xp.fenced++;
         run_trace(&r, "fenced", "watermark commit with token %" PRIu64 " rejected", r.token);
-        return;
+        return thrown;
     }
     if (r.to >= r.from) {
         /* a plain UPDATE: an overlapping run that commits later may move it back */
         r.k->watermark = r.to;
         run_trace(&r, "commit", "watermark %" PRIu64, r.to);
     }
+    return thrown;
 }
 
-void export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
-                const struct guard_hold *hold)
+int export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
+               const struct guard_hold *hold, int thrown)
 {
     if (a->sim->xp->store)
-        store_flush(a, t, run, api, hold);
-    else
-        etl_run(a, t, run, api, hold);
+        return store_flush(a, t, run, api, hold, thrown);
+    return etl_run(a, t, run, api, hold, thrown);
 }
 
 void export_kill(struct sim *s, struct actor *a)

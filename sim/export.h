@@ -130,8 +130,9 @@ void export_run_rng(struct prng *r, const struct trigger *t);
 
 int store_init(struct sim *s, struct export_state *x);
 void store_start(struct sim *s, struct export_state *x);
-void store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time io,
-                 const struct guard_hold *hold);
+/* One ProcessPendingEvents of t's consumer (see export_job for thrown). */
+int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time io,
+                const struct guard_hold *hold, int thrown);
 void store_bind(struct store *st, const struct trigger *t, struct guard **g, struct checker **chk);
 void store_finish(struct sim *s, struct export_state *x);
 void store_release(struct export_state *x);

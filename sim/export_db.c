@@ -97,7 +97,7 @@ static void deadlock_check(void *ctx, void *arg, uint64_t gen)
     struct sim *s = ctx;
     struct xdb *db = &s->xp->db;
     struct xtx *tx = arg;
-    if (tx->waiting < 0 || tx->wait_gen != gen || !in_cycle(db, tx))
+    if (tx->waiting < 0 || tx->wait_gen != gen || tx->a->killed || !in_cycle(db, tx))
         return;
     int row = tx->waiting;
     unqueue(&db->row[row], tx);
@@ -142,6 +142,12 @@ int xdb_lock(struct xdb *db, struct xtx *tx, int row)
     sim_at(s, s->now + db->deadlock_timeout, deadlock_check, tx, tx->wait_gen);
     sim_park(tx->a);
     s->m->xp.lock_wait_time += s->now - since;
+    if (tx->a->killed) { /* woken by the kill: out of the line, holding what it held */
+        if (tx->waiting >= 0)
+            unqueue(&db->row[tx->waiting], tx);
+        tx->waiting = -1;
+        return -ESRCH;
+    }
     return tx->aborted ? -EDEADLK : 0;
 }
 
@@ -151,7 +157,14 @@ void xdb_end(struct xdb *db, struct xtx *tx)
         if (!(tx->held & (1u << i)))
             continue;
         struct xrow *r = &db->row[i];
-        struct xtx *w = r->head;
+        struct xtx *w;
+        while ((w = r->head) && w->a->killed) { /* it leaves the line as it unwinds */
+            r->head = w->next;
+            w->next = NULL;
+            w->waiting = -1;
+        }
+        if (!r->head)
+            r->tail = NULL;
         r->holder = w;
         if (w) { /* granted in line: the waiter wakes holding it */
             r->head = w->next;

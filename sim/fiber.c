@@ -118,6 +118,10 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
 
 void fiber_destroy(struct fiber *f)
 {
+#ifdef FIBER_ASAN
+    if (f->map) /* ASan keeps shadow of unmapped memory: clear the stack's */
+        ASAN_UNPOISON_MEMORY_REGION(f->map, f->map_size);
+#endif
     if (f->map)
         munmap(f->map, f->map_size);
     free(f->uctx);

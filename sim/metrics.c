@@ -43,6 +43,13 @@ void metrics_merge(struct metrics *a, const struct metrics *b)
     hist_merge(&a->lateness, &b->lateness);
     hist_merge(&a->cycle, &b->cycle);
     a->events += b->events;
+    a->stale_writes += b->stale_writes;
+    a->stale_writes_rejected += b->stale_writes_rejected;
+    a->job_errors += b->job_errors;
+    a->runs_killed += b->runs_killed;
+    a->db_errors += b->db_errors;
+    a->faults_hit += b->faults_hit;
+    a->faults_hit_holder += b->faults_hit_holder;
     export_metrics_merge(&a->xp, &b->xp);
 }
 
@@ -70,6 +77,13 @@ enum {
     M_DURATION_MAX_S,
     M_LONG_CYCLES,
     M_LONG_CYCLE_RATIO,
+    M_STALE_WRITES,
+    M_STALE_WRITES_REJECTED,
+    M_JOB_ERRORS,
+    M_RUNS_KILLED,
+    M_DB_ERRORS,
+    M_FAULTS_HIT,
+    M_FAULTS_HIT_HOLDER,
     /* exports (export_metrics.h) */
     M_ITEMS,
     M_EXPORTS,
@@ -118,6 +132,13 @@ const struct metric_def metric_defs[] = {
     [M_DURATION_MAX_S] = {"duration_max_s", "longest run"},
     [M_LONG_CYCLES] = {"long_cycles", "runs longer than the interval (the seed's warning)"},
     [M_LONG_CYCLE_RATIO] = {"long_cycle_ratio", "share of finished runs longer than the interval"},
+    [M_STALE_WRITES] = {"stale_writes", "writes accepted from a run that started before the last writer (an older holder overwrote a newer one)"},
+    [M_STALE_WRITES_REJECTED] = {"stale_writes_rejected", "writes the sink rejected because a newer fencing token was seen"},
+    [M_JOB_ERRORS] = {"job_errors", "runs that threw (job-error faults)"},
+    [M_RUNS_KILLED] = {"runs_killed", "runs cut off by kill -9 (crash faults)"},
+    [M_DB_ERRORS] = {"db_errors", "database statements that failed or timed out"},
+    [M_FAULTS_HIT] = {"faults_hit", "times a fault took effect on a run, a process or a statement (0: every fault missed)"},
+    [M_FAULTS_HIT_HOLDER] = {"faults_hit_holder", "faults that hit a run while it held its guard (a pause, crash, disconnect or slow API inside the hold)"},
     [M_ITEMS] = {"items", "items that arrived at the source (event store: Add() calls)"},
     [M_EXPORTS] = {"exports", "item writes that reached a sink, repeats included"},
     [M_DUPLICATES] = {"duplicates", "extra copies of items in a sink (at-least-once, not exactly-once)"},
@@ -262,6 +283,20 @@ double metric_value(const struct metrics *m, int i)
         return (double)m->long_cycles;
     case M_LONG_CYCLE_RATIO:
         return per((double)m->long_cycles, (double)m->cycle.count);
+    case M_STALE_WRITES:
+        return (double)m->stale_writes;
+    case M_STALE_WRITES_REJECTED:
+        return (double)m->stale_writes_rejected;
+    case M_JOB_ERRORS:
+        return (double)m->job_errors;
+    case M_RUNS_KILLED:
+        return (double)m->runs_killed;
+    case M_DB_ERRORS:
+        return (double)m->db_errors;
+    case M_FAULTS_HIT:
+        return (double)m->faults_hit;
+    case M_FAULTS_HIT_HOLDER:
+        return (double)m->faults_hit_holder;
     default:
         return export_metric_value(&m->xp, i);
     }

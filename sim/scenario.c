@@ -102,11 +102,77 @@ static int on_expect(struct parse *p, const char *section, const char *key, cons
     return 1;
 }
 
+/* Checks "key" or "NODE/key" against the defaults, so the error points here. */
+static int check_override(struct parse *p, const char *key, const char *value)
+{
+    struct config scratch;
+    char err[256];
+    const char *slash = strchr(key, '/');
+    config_defaults(&scratch);
+    if (slash && (slash == key || !slash[1]))
+        return perr(p, -EINVAL, "bad key '%s' (expected NODE/KEY or KEY)", key), -EINVAL;
+    if (config_set(&scratch, slash ? slash + 1 : key, value, p->line, err, sizeof(err)) != 0)
+        return perr(p, -EINVAL, "%s", err), -EINVAL;
+    return 0;
+}
+
+static int add_override(struct parse *p, const char *key, const char *value)
+{
+    struct scenario *sc = p->sc;
+    if (strlen(key) >= sizeof(sc->overrides[0].key) ||
+        strlen(value) >= sizeof(sc->overrides[0].value))
+        return perr(p, -EINVAL, "value too long"), -EINVAL;
+    if (grow((void **)&sc->overrides, sc->noverrides, sizeof(sc->overrides[0])))
+        return perr(p, -ENOMEM, "out of memory"), -ENOMEM;
+    struct override *o = &sc->overrides[sc->noverrides++];
+    strcpy(o->key, key);
+    strcpy(o->value, value);
+    o->line = p->line;
+    return 0;
+}
+
+static int find_node(const struct scenario *sc, const char *name, size_t len)
+{
+    for (int i = 0; i < sc->nnodes; i++)
+        if (strlen(sc->nodes[i].name) == len && strncmp(sc->nodes[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+static int on_node(struct parse *p, const char *name, bool new_section, const char *key,
+                   const char *value)
+{
+    struct scenario *sc = p->sc;
+    char full[128];
+    if (new_section) {
+        if (!*name || strlen(name) >= sizeof(sc->nodes[0].name) || strpbrk(name, " /\t"))
+            return perr(p, -EINVAL, "bad node name '%s'", name);
+        if (find_node(sc, name, strlen(name)) >= 0)
+            return perr(p, -EINVAL, "node '%s' defined twice", name);
+        if (sc->nnodes == MODEL_MAX_NODES)
+            return perr(p, -EINVAL, "more than %d nodes", MODEL_MAX_NODES);
+        if (grow((void **)&sc->nodes, sc->nnodes, sizeof(sc->nodes[0])))
+            return perr(p, -ENOMEM, "out of memory");
+        struct node_section *n = &sc->nodes[sc->nnodes++];
+        memset(n, 0, sizeof(*n));
+        strcpy(n->name, name);
+        n->first = sc->noverrides;
+        n->line = p->section_line;
+    }
+    /* short keys are node keys: clock_offset means node.clock_offset */
+    snprintf(full, sizeof(full), "%s%s", strchr(key, '.') ? "" : "node.", key);
+    if (strncmp(full, "scenario.", 9) == 0)
+        return perr(p, -EINVAL, "%s: a scenario key cannot differ per node", full);
+    if (check_override(p, full, value) || add_override(p, full, value))
+        return 1;
+    sc->nodes[sc->nnodes - 1].count++;
+    return 1;
+}
+
 static int on_variant(struct parse *p, const char *name, bool new_section, const char *key,
                       const char *value)
 {
     struct scenario *sc = p->sc;
-    char err[256];
     if (new_section) {
         if (!*name || strlen(name) >= sizeof(sc->variants[0].name) || strchr(name, ' '))
             return perr(p, -EINVAL, "bad variant name '%s'", name);
@@ -121,24 +187,14 @@ static int on_variant(struct parse *p, const char *name, bool new_section, const
         v->line = p->section_line;
     }
     /* check the value now, against defaults, so the error points here */
-    struct config scratch;
-    config_defaults(&scratch);
-    if (config_set(&scratch, key, value, p->line, err, sizeof(err)) != 0)
-        return perr(p, -EINVAL, "%s", err);
-    if (strlen(key) >= sizeof(sc->overrides[0].key) ||
-        strlen(value) >= sizeof(sc->overrides[0].value))
-        return perr(p, -EINVAL, "value too long");
-    if (grow((void **)&sc->overrides, sc->noverrides, sizeof(sc->overrides[0])))
-        return perr(p, -ENOMEM, "out of memory");
-    struct override *o = &sc->overrides[sc->noverrides++];
-    strcpy(o->key, key);
-    strcpy(o->value, value);
-    o->line = p->line;
+    if (check_override(p, key, value) || add_override(p, key, value))
+        return 1;
     sc->variants[sc->nvariants - 1].count++;
     return 1;
 }
 
-static int on_fault(struct parse *p, bool new_section, const char *key, const char *value)
+static int on_fault(struct parse *p, const char *section, bool new_section, const char *key,
+                    const char *value)
 {
     struct scenario *sc = p->sc;
     char err[256];
@@ -146,11 +202,22 @@ static int on_fault(struct parse *p, bool new_section, const char *key, const ch
         if (sc->nfaults == MODEL_MAX_FAULTS)
             return perr(p, -EINVAL, "more than %d faults", MODEL_MAX_FAULTS);
         p->fault = &sc->fault[sc->nfaults++];
-        memset(p->fault, 0, sizeof(*p->fault));
-        p->fault->line = p->section_line;
+        fault_init(p->fault, p->section_line);
+        /* [fault @v1 @v2]: only in those variants */
+        char words[5][64];
+        int nw = sscanf(section + 5, "%63s %63s %63s %63s %63s", words[0], words[1], words[2],
+                        words[3], words[4]);
+        for (int i = 0; i < nw; i++) {
+            if (words[i][0] != '@' || !words[i][1] || strlen(words[i]) > 32 || i >= 4)
+                return perr(p, -EINVAL, "bad [%s] (expected [fault] or [fault @VARIANT ...])",
+                            section);
+            strcpy(p->fault->variants[p->fault->nvariants++], words[i] + 1);
+        }
     }
     if (fault_set(p->fault, key, value, err, sizeof(err)) != 0)
         return perr(p, -EINVAL, "%s", err);
+    if (strcmp(key, "node") == 0)
+        p->fault->node_line = p->line;
     return 1;
 }
 
@@ -219,8 +286,10 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_expect(p, section, key, value);
     if (strncmp(section, "variant ", 8) == 0)
         return on_variant(p, section + 8, new_section, key, value);
-    if (strcmp(section, "fault") == 0)
-        return on_fault(p, new_section, key, value);
+    if (strcmp(section, "fault") == 0 || strncmp(section, "fault ", 6) == 0)
+        return on_fault(p, section, new_section, key, value);
+    if (strncmp(section, "node ", 5) == 0)
+        return on_node(p, section + 5, new_section, key, value);
     if (strncmp(section, "trigger ", 8) == 0)
         return on_trigger(p, section + 8, key, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "description") == 0)
@@ -269,9 +338,25 @@ static int check_whole(struct parse *p)
         }
     }
     for (int i = 0; i < sc->nfaults; i++) {
-        if (fault_check(&sc->fault[i], err, sizeof(err)) != 0) {
-            p->line = sc->fault[i].line;
+        const struct fault_spec *f = &sc->fault[i];
+        if (fault_check(f, err, sizeof(err)) != 0) {
+            p->line = f->line;
             return perr(p, -EINVAL, "%s", err);
+        }
+        for (int j = 0; j < f->nvariants; j++) {
+            if (scenario_variant_find(sc, f->variants[j]) < 0) {
+                p->line = f->line;
+                return perr(p, -EINVAL, "unknown variant '@%s'", f->variants[j]);
+            }
+        }
+    }
+    for (int i = 0; i < sc->noverrides; i++) { /* NODE/key names a node that exists */
+        const struct override *o = &sc->overrides[i];
+        const char *slash = strchr(o->key, '/');
+        if (slash && find_node(sc, o->key, (size_t)(slash - o->key)) < 0 && sc->nnodes) {
+            p->line = o->line;
+            return perr(p, -EINVAL, "unknown node '%.*s' in '%s'", (int)(slash - o->key),
+                        o->key, o->key);
         }
     }
     return 0;
@@ -349,6 +434,7 @@ void scenario_free(struct scenario *sc)
     mem_free(sc->overrides);
     mem_free(sc->cli);
     mem_free(sc->expect);
+    mem_free(sc->nodes);
     mem_free(sc->triggers);
     mem_free(sc);
 }
@@ -363,7 +449,8 @@ int scenario_add_set(struct scenario *sc, const char *assignment, char *err, siz
     }
     snprintf(key, sizeof(key), "%.*s", (int)(eq - assignment), assignment);
     struct config scratch = sc->base;
-    int rc = config_set(&scratch, key, eq + 1, 0, e, sizeof(e));
+    const char *slash = strchr(key, '/');
+    int rc = config_set(&scratch, slash ? slash + 1 : key, eq + 1, 0, e, sizeof(e));
     if (rc) {
         snprintf(err, errlen, "--set %s: %s", assignment, e);
         return rc;
@@ -383,41 +470,144 @@ int scenario_add_set(struct scenario *sc, const char *assignment, char *err, siz
     return 0;
 }
 
-static int apply(struct config *c, const struct override *o, int n)
+/* Applies overrides meant for node (NULL: the ones without a NODE/ prefix). */
+static int apply(struct config *c, const struct override *o, int n, const char *node)
 {
     char e[256];
-    for (int i = 0; i < n; i++)
-        if (config_set(c, o[i].key, o[i].value, o[i].line, e, sizeof(e)) != 0)
+    for (int i = 0; i < n; i++) {
+        const char *slash = strchr(o[i].key, '/'), *key = o[i].key;
+        if (node) {
+            size_t len = strlen(node);
+            if (!slash || (size_t)(slash - key) != len || strncmp(key, node, len) != 0)
+                continue;
+            key = slash + 1;
+        } else if (slash) {
+            continue;
+        }
+        if (config_set(c, key, o[i].value, o[i].line, e, sizeof(e)) != 0)
             return -EINVAL;
+    }
     return 0;
+}
+
+const char *scenario_node_name(const struct scenario *sc, int i, char *buf, size_t len)
+{
+    if (i >= 0 && i < sc->nnodes)
+        return sc->nodes[i].name;
+    if (sc->nnodes == 0 && sc->base.nnodes <= 1)
+        return "app";
+    snprintf(buf, len, "node-%d", i + 1);
+    return buf;
+}
+
+static int model_error(const struct scenario *sc, int v, int line, const char *why, char *err,
+                       size_t errlen)
+{
+    if (line > 0)
+        snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
+    else if (line < 0)
+        snprintf(err, errlen, "overlapsim: --set: %s", why);
+    else if (v >= 0)
+        snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
+    else
+        snprintf(err, errlen, "%s: %s", sc->path, why);
+    return -EINVAL;
+}
+
+/* Does some NODE/ override name no node of the model? Its line, or -1. */
+static int stray_node_override(const struct override *o, int n, const struct model *m,
+                               char *name, size_t len)
+{
+    for (int i = 0; i < n; i++) {
+        const char *slash = strchr(o[i].key, '/');
+        if (!slash)
+            continue;
+        size_t k = (size_t)(slash - o[i].key);
+        bool found = false;
+        for (int j = 0; j < m->nnodes && !found; j++)
+            found = strlen(m->node[j].name) == k && strncmp(m->node[j].name, o[i].key, k) == 0;
+        if (!found) {
+            snprintf(name, len, "%.*s", (int)k, o[i].key);
+            return o[i].line;
+        }
+    }
+    return -1;
 }
 
 int scenario_model(const struct scenario *sc, int v, struct model *m, char *err, size_t errlen)
 {
+    char why[400];
+    int line;
+    const struct override *vo = v >= 0 ? &sc->overrides[sc->variants[v].first] : NULL;
+    int nvo = v >= 0 ? sc->variants[v].count : 0;
     memset(m, 0, sizeof(*m));
     m->cfg = sc->base;
-    if (v >= 0)
-        apply(&m->cfg, &sc->overrides[sc->variants[v].first], sc->variants[v].count);
-    apply(&m->cfg, sc->cli, sc->ncli);
-    char why[256];
-    int line;
-    if (config_check(&m->cfg, why, sizeof(why), &line) != 0) {
-        if (line > 0)
-            snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
-        else if (line < 0)
-            snprintf(err, errlen, "overlapsim: --set: %s", why);
-        else if (v >= 0)
-            snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
-        else
-            snprintf(err, errlen, "%s: %s", sc->path, why);
+    apply(&m->cfg, vo, nvo, NULL);
+    apply(&m->cfg, sc->cli, sc->ncli, NULL);
+    config_resolve(&m->cfg);
+    if (config_check(&m->cfg, why, sizeof(why), &line) != 0)
+        return model_error(sc, v, line, why, err, errlen);
+
+    m->nnodes = sc->nnodes ? sc->nnodes : m->cfg.nnodes;
+    if (m->nnodes > MODEL_MAX_NODES) {
+        snprintf(why, sizeof(why), "scenario.nodes: at most %d nodes", MODEL_MAX_NODES);
+        return model_error(sc, v, m->cfg.line[config_key_find("scenario.nodes") - config_keys],
+                           why, err, errlen);
+    }
+    for (int i = 0; i < m->nnodes; i++) {
+        struct node_spec *n = &m->node[i];
+        char buf[32];
+        snprintf(n->name, sizeof(n->name), "%s", scenario_node_name(sc, i, buf, sizeof(buf)));
+        n->cfg = m->cfg;
+        if (sc->nnodes)
+            apply(&n->cfg, &sc->overrides[sc->nodes[i].first], sc->nodes[i].count, NULL);
+        apply(&n->cfg, vo, nvo, n->name);
+        apply(&n->cfg, sc->cli, sc->ncli, n->name);
+        config_resolve(&n->cfg);
+        if (config_check(&n->cfg, why, sizeof(why), &line) != 0) {
+            char both[500];
+            snprintf(both, sizeof(both), "node '%s': %s", n->name, why);
+            return model_error(sc, v, line, both, err, errlen);
+        }
+    }
+    char stray[32];
+    int sl = stray_node_override(vo, nvo, m, stray, sizeof(stray));
+    if (sl >= 0) {
+        snprintf(why, sizeof(why), "unknown node '%s'", stray);
+        return model_error(sc, v, sl, why, err, errlen);
+    }
+    if (stray_node_override(sc->cli, sc->ncli, m, stray, sizeof(stray)) >= 0) {
+        snprintf(err, errlen, "--set %s/...: unknown node '%s' in '%s'", stray, stray, sc->path);
         return -EINVAL;
     }
-    m->nnodes = 1;
-    snprintf(m->node[0].name, sizeof(m->node[0].name), "app");
-    m->node[0].cfg = m->cfg;
+
     m->ntriggers = sc->ntriggers;
     m->triggers = sc->triggers;
-    m->nfaults = sc->nfaults;
-    memcpy(m->fault, sc->fault, sizeof(m->fault[0]) * (size_t)sc->nfaults);
+    m->nfaults = 0;
+    for (int i = 0; i < sc->nfaults; i++) { /* the faults of this variant */
+        const struct fault_spec *f = &sc->fault[i];
+        bool in = f->nvariants == 0;
+        for (int j = 0; j < f->nvariants && !in; j++)
+            in = v >= 0 && strcmp(f->variants[j], sc->variants[v].name) == 0;
+        if (in)
+            m->fault[m->nfaults++] = *f;
+    }
+    for (int i = 0; i < m->nfaults; i++) {
+        struct fault_spec *f = &m->fault[i];
+        f->node_idx = -1;
+        if (!f->node[0])
+            continue;
+        for (int j = 0; j < m->nnodes && f->node_idx < 0; j++)
+            if (strcmp(m->node[j].name, f->node) == 0)
+                f->node_idx = j;
+        if (f->node_idx < 0) {
+            char names[200] = "";
+            for (int j = 0; j < m->nnodes; j++)
+                snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                         j ? ", " : "", m->node[j].name);
+            snprintf(why, sizeof(why), "fault on unknown node '%s' (nodes: %s)", f->node, names);
+            return model_error(sc, v, f->node_line ? f->node_line : f->line, why, err, errlen);
+        }
+    }
     return 0;
 }

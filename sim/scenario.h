@@ -26,6 +26,13 @@ struct variant {
     int line;
 };
 
+/* A [node NAME] section: a node and its own overrides of any key. */
+struct node_section {
+    char name[32];
+    int first, count; /* its overrides in scenario.overrides */
+    int line;
+};
+
 struct scenario {
     char path[512];
     char description[SCENARIO_TEXT_LEN];
@@ -41,6 +48,8 @@ struct scenario {
     struct expectation *expect;
     int nfaults;
     struct fault_spec fault[MODEL_MAX_FAULTS];
+    int nnodes; /* [node NAME] sections; 0: scenario.nodes anonymous nodes */
+    struct node_section *nodes;
     int ntriggers; /* [trigger N] sections, sorted by N */
     struct trigger_spec *triggers;
 };
@@ -67,6 +76,12 @@ int scenario_variant_find(const struct scenario *sc, const char *name);
 
 /* Name of variant v, or "" when the scenario has none (v is -1). */
 const char *scenario_variant_name(const struct scenario *sc, int v);
+
+/*
+ * The name of node i in the base model: its [node] section's name, or
+ * "app" (one node) or "node-N" (scenario.nodes = N).
+ */
+const char *scenario_node_name(const struct scenario *sc, int i, char *buf, size_t len);
 
 /*
  * Resolves variant v (-1: the base alone) into *m. Returns 0 or -EINVAL with

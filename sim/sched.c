@@ -23,6 +23,26 @@
  *
  * schedule.manual adds a second source: requests at random times, each on
  * its own thread (an HTTP handler), beside any scheduler.
+ *
+ * Each node runs its own scheduler (every replica has its @Scheduled), first
+ * due after its own random phase (schedule.phase). Timers here use the
+ * monotonic clock: a node's wall-clock skew does not move them, a pause
+ * delays them (a stopped process fires late), and a crash stops them until
+ * the node restarts. cron, which reads the wall clock, is in sched_cron.c.
+ *
+ * quartz (a SimpleTrigger on a job annotated @DisallowConcurrentExecution,
+ * RAMJobStore/JobStoreSupport): slots on the grid start + k*interval. While
+ * the job runs its trigger is BLOCKED and keeps one pending fire time; when
+ * the run ends the trigger is looked at again. Late by less than the misfire
+ * threshold, it fires at once, and its next time is the next slot after the
+ * one it stood for (so a slow job fires back to back, a bounded burst);
+ * late by the threshold or more it misfired: coalesce fires once now and
+ * continues after now (CronTrigger's smart policy, FIRE_ONCE_NOW), skip
+ * waits for the next slot after now (DO_NOTHING; SimpleTrigger's smart
+ * policy when repeating forever), burst is never treated as misfired
+ * (IGNORE_MISFIRE_POLICY) and fires every missed slot, so its lateness grows
+ * without bound when runs outlast the period. It queues, never skips on its
+ * own, and never overlaps. A restart starts the trigger afresh (RAM store).
  */
 #include "engine_impl.h"
 
@@ -35,6 +55,7 @@ struct ticker {
     struct actor *receiver; /* the loop, when parked in receive */
 };
 
+/* The first tick or run, counted from the scheduler's start. */
 static sim_time first_due(const struct config *c)
 {
     if (c->first_at >= 0)
@@ -42,30 +63,44 @@ static sim_time first_due(const struct config *c)
     return c->sched == SCHED_TICKER ? c->interval : 0;
 }
 
+/* The next grid time after a tick at tk->next fired now. Go's ticker skips to
+ * the first grid point after now (a pause or a late runtime drops ticks);
+ * Spring's fixed rate keeps every due time and catches up in a burst. */
+static void grid_advance(struct sim *s, struct ticker *tk)
+{
+    sim_time iv = tk->node->cfg->interval;
+    tk->next += iv;
+    if (tk->node->cfg->sched == SCHED_TICKER && tk->next <= s->now)
+        tk->next += (s->now - tk->next) / iv * iv + iv;
+}
+
 /* A tick or due time on the grid, with spawn dispatch: each starts a run. */
 static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct ticker *tk = arg;
+    if (sim_node_gate(s, tk->node, periodic_spawn, arg, tag))
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    tk->next += tk->node->cfg->interval;
-    sim_at(s, tk->next, periodic_spawn, tk, 0);
+    grid_advance(s, tk);
+    sim_at(s, tk->next, periodic_spawn, tk, tag);
     sim_spawn_job(s, tk->node, &t);
 }
 
 /* A tick of Go's ticker with inline dispatch: deliver, keep or drop. */
 static void ticker_fire(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct ticker *tk = arg;
+    if (sim_node_gate(s, tk->node, ticker_fire, arg, tag))
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    tk->next += tk->node->cfg->interval;
-    sim_at(s, tk->next, ticker_fire, tk, 0);
+    grid_advance(s, tk);
+    sim_at(s, tk->next, ticker_fire, tk, tag);
     if (tk->receiver) {
         struct actor *r = tk->receiver;
         tk->receiver = NULL;
+        r->slot = NULL;
         r->trig = t;
         sim_actor_start(s, r);
     } else if (!tk->slot_full) {
@@ -85,6 +120,7 @@ static struct trigger ticker_receive(struct actor *a, struct ticker *tk)
         return tk->slot;
     }
     tk->receiver = a;
+    a->slot = &tk->receiver;
     sim_park(a);
     return a->trig;
 }
@@ -97,8 +133,10 @@ static void ticker_loop(struct actor *a)
         struct trigger t = sim_trigger_new(a->sim, a->node, a->sim->now, false);
         sim_job_run(a, &t);
     }
-    for (;;) {
+    while (!a->killed && !a->interrupted) {
         struct trigger t = ticker_receive(a, tk);
+        if (a->killed)
+            break;
         sim_job_run(a, &t);
     }
 }
@@ -108,37 +146,78 @@ static void spring_loop(struct actor *a)
 {
     struct sim *s = a->sim;
     const struct config *c = a->node->cfg;
-    sim_time due = first_due(c);
-    for (;;) {
+    struct ticker *tk = a->ctx;
+    sim_time due = tk->next;
+    while (!a->killed && !a->interrupted) {
         if (due > s->now)
             sim_sleep(a, due - s->now);
+        if (a->killed)
+            break;
         struct trigger t = sim_trigger_new(s, a->node, due, false);
         sim_job_run(a, &t);
         due = c->sched == SCHED_FIXED_RATE ? due + c->interval : s->now + c->interval;
     }
 }
 
-static void manual_fire(void *ctx, void *arg, uint64_t tag)
+/* The first slot of the grid start + k*iv after t. */
+static sim_time grid_after(sim_time start, sim_time iv, sim_time t)
 {
-    (void)tag;
-    struct sim *s = ctx;
-    struct node *n = arg;
-    struct trigger t = sim_trigger_new(s, n, s->now, true);
-    sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, 0);
-    sim_spawn_job(s, n, &t);
+    return t < start ? start : start + ((t - start) / iv + 1) * iv;
 }
 
-static void loop_start(void *ctx, void *arg, uint64_t tag)
+static void quartz_loop(struct actor *a)
 {
-    (void)tag;
-    sim_actor_start(ctx, arg);
+    struct sim *s = a->sim;
+    const struct config *c = a->node->cfg;
+    struct ticker *tk = a->ctx;
+    const sim_time start = tk->next, iv = c->interval;
+    sim_time due = start;
+    while (!a->killed && !a->interrupted) {
+        if (due > s->now)
+            sim_sleep(a, due - s->now);
+        if (a->killed)
+            break;
+        sim_time fire = due;
+        if (s->now - due >= c->misfire_threshold && c->misfire != MISFIRE_BURST) {
+            int64_t missed = (s->now - due) / iv + 1; /* slots due..now */
+            sim_time next = grid_after(start, iv, s->now);
+            if (c->misfire == MISFIRE_SKIP) { /* DO_NOTHING: wait for the next slot */
+                for (int64_t i = 0; i < missed; i++)
+                    checker_coalesce(&s->chk);
+                sim_trace(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
+                due = next;
+                continue;
+            }
+            for (int64_t i = 1; i < missed; i++) /* FIRE_ONCE_NOW: one run for them all */
+                checker_coalesce(&s->chk);
+            sim_trace(s, a->node, 0, "coalesce", "misfire: fire once now");
+            fire = s->now;
+            due = next;
+        } else {
+            due += iv;
+        }
+        struct trigger t = sim_trigger_new(s, a->node, fire, false);
+        sim_job_run(a, &t);
+    }
+}
+
+static void manual_fire(void *ctx, void *arg, uint64_t tag)
+{
+    struct sim *s = ctx;
+    struct node *n = arg;
+    if (sim_node_gate(s, n, manual_fire, arg, tag)) /* requests wait out a pause */
+        return;
+    struct trigger t = sim_trigger_new(s, n, s->now, true);
+    sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, tag);
+    sim_spawn_job(s, n, &t);
 }
 
 static void spawn_start(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct sim *s = ctx;
     struct ticker *tk = arg;
+    if (sim_node_gate(s, tk->node, spawn_start, arg, tag))
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
     sim_spawn_job(s, tk->node, &t);
 }
@@ -147,27 +226,35 @@ void sched_start(struct sim *s, struct node *n)
 {
     const struct config *c = n->cfg;
     struct ticker *tk = &((struct ticker *)s->sched_state)[n->id];
-    *tk = (struct ticker){.sim = s, .node = n, .next = first_due(c)};
+    uint64_t ep = n->epoch;
+    *tk = (struct ticker){.sim = s, .node = n, .next = s->now + first_due(c) + n->phase};
 
-    if (c->dispatch == DISPATCH_SPAWN) {
+    if (c->sched == SCHED_CRON) {
+        sched_cron_start(s, n);
+    } else if (c->sched == SCHED_K8S) {
+        sched_k8s_start(s, n);
+    } else if (c->sched == SCHED_SYSTEMD) {
+        sched_systemd_start(s, n);
+    } else if (c->dispatch == DISPATCH_SPAWN) {
         if (c->sched == SCHED_TICKER && c->run_at_start)
-            sim_at(s, 0, spawn_start, tk, 0);
-        sim_at(s, tk->next, periodic_spawn, tk, 0);
+            sim_at(s, s->now, spawn_start, tk, ep);
+        sim_at(s, tk->next, periodic_spawn, tk, ep);
     } else if (c->sched == SCHED_TICKER) {
         struct actor *a = sim_actor_new(s, n, ticker_loop);
         if (!a)
             return;
         a->ctx = tk;
-        sim_at(s, 0, loop_start, a, 0);
-        sim_at(s, tk->next, ticker_fire, tk, 0);
+        sim_actor_start_at(s, a, s->now);
+        sim_at(s, tk->next, ticker_fire, tk, ep);
     } else {
-        struct actor *a = sim_actor_new(s, n, spring_loop);
+        struct actor *a = sim_actor_new(s, n, c->sched == SCHED_QUARTZ ? quartz_loop : spring_loop);
         if (!a)
             return;
-        sim_at(s, 0, loop_start, a, 0);
+        a->ctx = tk;
+        sim_actor_start_at(s, a, s->now);
     }
     if (c->manual.kind != DIST_NONE)
-        sim_at(s, dist_sample(&c->manual, &s->rng_manual), manual_fire, n, 0);
+        sim_at(s, s->now + dist_sample(&c->manual, &s->rng_manual), manual_fire, n, ep);
 }
 
 size_t sched_state_size(void) { return sizeof(struct ticker); }

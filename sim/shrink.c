@@ -26,7 +26,17 @@ struct recorder {
     struct rec_trigger *t;
     uint64_t n, cap;
     int error;
+    sim_time node_offset[MODEL_MAX_NODES], node_phase[MODEL_MAX_NODES];
 };
+
+static void rec_node(struct sim_observer *o, int i, sim_time offset, sim_time phase)
+{
+    struct recorder *r = (struct recorder *)o;
+    if (i >= 0 && i < MODEL_MAX_NODES) {
+        r->node_offset[i] = offset;
+        r->node_phase[i] = phase;
+    }
+}
 
 static void rec_trigger(struct sim_observer *o, uint64_t n, sim_time at, bool manual, int node,
                         sim_time api, sim_time db)
@@ -244,11 +254,66 @@ static void drop_idle_triggers(struct shrinker *k)
     k->res->m->ntriggers = n;
 }
 
+/*
+ * No randomness left: every distribution still in the configuration (a
+ * database latency, a phase) becomes a constant — its median, else another
+ * quantile — as long as the failure stays. *left names any that had to stay.
+ */
+static int pass_derandomize(struct shrinker *k, char *left, size_t leftlen)
+{
+    static const double qs[] = {0.5, 0.1, 0.9, 0.01, 0.99};
+    left[0] = 0;
+    for (const struct config_key *key = config_keys; key->name; key++) {
+        if (key->type != CT_DIST)
+            continue;
+        bool random = false;
+        for (int i = -1; i < k->res->m->nnodes; i++) {
+            const struct config *c = i < 0 ? &k->res->m->cfg : &k->res->m->node[i].cfg;
+            const struct dist *d = (const struct dist *)((const char *)c + key->offset);
+            random |= !dist_is_constant(d);
+        }
+        if (!random)
+            continue;
+        bool kept = false;
+        for (size_t q = 0; q < sizeof(qs) / sizeof(qs[0]) && !kept; q++) {
+            struct trigger_spec *t;
+            struct model *c = candidate(k, &t);
+            if (!c)
+                return -ENOMEM;
+            for (int i = -1; i < c->nnodes; i++) {
+                struct config *cfg = i < 0 ? &c->cfg : &c->node[i].cfg;
+                struct dist *d = (struct dist *)((char *)cfg + key->offset);
+                if (!dist_is_constant(d))
+                    *d = dist_const(dist_quantile(d, qs[q]));
+            }
+            int rc = try_keep(k, c, t, k->ntrig, &kept);
+            if (rc)
+                return rc;
+        }
+        if (!kept)
+            snprintf(left + strlen(left), leftlen - strlen(left), "%s%s", left[0] ? ", " : "",
+                     key->name);
+    }
+    return 0;
+}
+
 /* --- making the run explicit --- */
 
-static int make_explicit(struct shrinker *k, const struct recorder *r)
+static int make_explicit(struct shrinker *k, const struct recorder *r, char *err,
+                         size_t errlen)
 {
     struct model *m = k->res->m;
+    for (int i = 0; i < m->nfaults; i++) {
+        const struct fault_spec *f = &m->fault[i];
+        /* manual runs are recorded as triggers; other random faults are not yet */
+        if (f->kind != FAULT_MANUAL_RUN && (f->every.kind != DIST_NONE || f->probability < 1.0)) {
+            snprintf(err, errlen,
+                     "the fault of line %d strikes at random (every/probability): shrink cannot "
+                     "write it out yet",
+                     f->line);
+            return -EINVAL;
+        }
+    }
     int nfaults = 0;
     for (int i = 0; i < m->nfaults; i++) /* API slowdowns live on in the recorded lengths */
         if (m->fault[i].kind != FAULT_API_SLOW && m->fault[i].kind != FAULT_MANUAL_RUN)
@@ -259,9 +324,15 @@ static int make_explicit(struct shrinker *k, const struct recorder *r)
     m->cfg.db = dist_const(0);
     export_config_make_explicit(&m->cfg);
     for (int i = 0; i < m->nnodes; i++) {
-        m->node[i].cfg.manual.kind = DIST_NONE;
-        m->node[i].cfg.api = m->node[i].cfg.db = dist_const(0);
-        export_config_make_explicit(&m->node[i].cfg);
+        struct config *c = &m->node[i].cfg;
+        c->manual.kind = DIST_NONE;
+        c->api = c->db = dist_const(0);
+        /* the node's draws for this seed, written down */
+        c->clock_offset = r->node_offset[i];
+        c->clock_jitter = 0;
+        if (c->phase.kind != DIST_NONE)
+            c->phase = dist_const(r->node_phase[i]);
+        export_config_make_explicit(c);
     }
     k->ntrig = 0;
     k->res->triggers = mem_alloc(sizeof(struct trigger_spec) * (size_t)(r->n ? r->n : 1));
@@ -394,7 +465,7 @@ int shrink_run(const struct scenario *sc, int v, const struct guard_ops *g, uint
 {
     memset(res, 0, sizeof(*res));
     struct shrinker k = {.res = res, .seed = seed};
-    struct recorder rec = {.base = {rec_trigger, rec_start}};
+    struct recorder rec = {.base = {rec_trigger, rec_start, rec_node}};
     int rc = -ENOMEM;
     res->m = mem_alloc(sizeof(*res->m));
     k.met = mem_alloc(sizeof(*k.met));
@@ -424,8 +495,11 @@ int shrink_run(const struct scenario *sc, int v, const struct guard_ops *g, uint
     res->original_triggers = k.met->triggers;
     res->original_faults = res->m->nfaults;
     res->original_duration = res->m->cfg.duration;
-    if ((rc = make_explicit(&k, &rec)) != 0)
+    if ((rc = make_explicit(&k, &rec, err, errlen)) != 0) {
+        if (rc == -ENOMEM)
+            snprintf(err, errlen, "out of memory");
         goto fail;
+    }
     bool fails;
     if ((rc = still_fails(&k, res->m, &fails)) != 0)
         goto fail;
@@ -440,6 +514,8 @@ int shrink_run(const struct scenario *sc, int v, const struct guard_ops *g, uint
     if ((rc = pass_duration(&k, &cut)) != 0 || (rc = pass_shift(&k, &rec)) != 0)
         goto fail;
     drop_idle_triggers(&k);
+    if ((rc = pass_derandomize(&k, res->random_left, sizeof(res->random_left))) != 0)
+        goto fail;
     for (int pass = 0; pass < 20; pass++) {
         bool progress = false;
         if ((rc = pass_duration(&k, &progress)) || (rc = pass_faults(&k, &progress)))

@@ -23,6 +23,7 @@ struct shrink_result {
     uint64_t original_triggers, final_triggers;
     int original_faults;
     sim_time original_duration;
+    char random_left[256]; /* keys whose randomness the failure needed ("" if none) */
 };
 
 /*

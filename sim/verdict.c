@@ -57,21 +57,78 @@ static void append(char *buf, size_t len, const char *s)
     snprintf(buf + n, len - n, "%s", s);
 }
 
-int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
-             struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,
-             size_t errlen)
+int case_begin(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
+               struct case_result *out)
 {
     memset(out, 0, sizeof(*out));
     out->guard = g;
     out->variant = v;
     out->seeds = seeds;
     metrics_init(&out->agg);
+    const struct expectation **sel = mem_alloc(sizeof(*sel) * (size_t)(sc->nexpect + 1));
+    if (!sel)
+        return -ENOMEM;
+    int n = expect_select(sc->expect, sc->nexpect, g->name, scenario_variant_name(sc, v), sel);
+    if (n > VERDICT_MAX_EXPECT)
+        n = VERDICT_MAX_EXPECT;
+    out->nexpect = n;
+    for (int i = 0; i < n; i++)
+        out->st[i] = (struct expect_status){.e = sel[i], .held = sel[i]->mode == EXPECT_EVERY};
+    mem_free(sel);
+    return 0;
+}
 
+void case_add_seed(struct case_result *out, const struct metrics *met, int limit,
+                   struct seed_outcome *o)
+{
+    uint64_t seed = met->seed;
+    *o = (struct seed_outcome){.m = met, .pass = true};
+    o->violation = metrics_violates(met, limit);
+    if (o->violation && !out->violating_seeds++) {
+        out->first_violating_seed = seed;
+        if (met->nwindows)
+            out->first_window = met->window[0];
+    }
+    for (int i = 0; i < out->nexpect; i++) {
+        struct expect_status *st = &out->st[i];
+        double val = metric_value(met, st->e->metric);
+        bool ok = expect_holds(st->e, val);
+        if (ok) {
+            st->seeds_held++;
+            if (st->e->mode == EXPECT_SOME)
+                st->held = true;
+        } else {
+            char t[128], d[200];
+            if (st->e->mode == EXPECT_EVERY && st->held) {
+                st->held = false;
+                st->first_failing_seed = seed;
+                st->first_failing_value = val;
+            }
+            o->pass = false;
+            snprintf(d, sizeof(d), "%s (was %g)", expect_format(st->e, t, sizeof(t)), val);
+            append(o->failed, sizeof(o->failed), d);
+        }
+    }
+    metrics_merge(&out->agg, met);
+    out->nseeds++;
+}
+
+void case_end(struct case_result *out)
+{
+    out->pass = true;
+    for (int i = 0; i < out->nexpect; i++)
+        out->pass &= out->st[i].held;
+}
+
+int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
+             struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,
+             size_t errlen)
+{
     struct model *m = mem_alloc(sizeof(*m));
     struct metrics *met = mem_alloc(sizeof(*met));
-    const struct expectation **sel = mem_alloc(sizeof(*sel) * (size_t)(sc->nexpect + 1));
-    int rc = -ENOMEM;
-    if (!m || !met || !sel) {
+    int rc = case_begin(sc, v, g, seeds, out);
+    if (rc || !m || !met) {
+        rc = -ENOMEM;
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -81,13 +138,6 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
     m->cfg.guard = g;
     for (int i = 0; i < m->nnodes; i++)
         m->node[i].cfg.guard = g;
-
-    int n = expect_select(sc->expect, sc->nexpect, g->name, scenario_variant_name(sc, v), sel);
-    if (n > VERDICT_MAX_EXPECT)
-        n = VERDICT_MAX_EXPECT;
-    out->nexpect = n;
-    for (int i = 0; i < n; i++)
-        out->st[i] = (struct expect_status){.e = sel[i], .held = sel[i]->mode == EXPECT_EVERY};
 
     for (uint64_t seed = seeds.from;; seed++) {
         rc = sim_run(m, seed, trace, met);
@@ -99,33 +149,8 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
             out->error = rc;
             goto out;
         }
-        struct seed_outcome o = {.m = met, .pass = true};
-        o.violation = metrics_violates(met, m->cfg.limit);
-        if (o.violation && !out->violating_seeds++) {
-            out->first_violating_seed = seed;
-            if (met->nwindows)
-                out->first_window = met->window[0];
-        }
-        for (int i = 0; i < n; i++) {
-            struct expect_status *st = &out->st[i];
-            double val = metric_value(met, st->e->metric);
-            bool ok = expect_holds(st->e, val);
-            if (ok) {
-                st->seeds_held++;
-                if (st->e->mode == EXPECT_SOME)
-                    st->held = true;
-            } else {
-                char t[128], d[200];
-                if (st->e->mode == EXPECT_EVERY && st->held) {
-                    st->held = false;
-                    st->first_failing_seed = seed;
-                    st->first_failing_value = val;
-                }
-                o.pass = false;
-                snprintf(d, sizeof(d), "%s (was %g)", expect_format(st->e, t, sizeof(t)), val);
-                append(o.failed, sizeof(o.failed), d);
-            }
-        }
+        struct seed_outcome o;
+        case_add_seed(out, met, m->cfg.limit, &o);
         if ((!o.pass || o.violation) && out->rechecked < RECHECK_SEEDS) {
             out->rechecked++;
             rc = recheck(m, seed, met, err, errlen);
@@ -136,19 +161,14 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
                 goto out;
             }
         }
-        metrics_merge(&out->agg, met);
-        out->nseeds++;
         if (cb)
             cb(user, out, &o);
         if (seed == seeds.to)
             break;
     }
-    out->pass = true;
-    for (int i = 0; i < n; i++)
-        out->pass &= out->st[i].held;
+    case_end(out);
     rc = 0;
 out:
-    mem_free(sel);
     mem_free(met);
     mem_free(m);
     return rc;
@@ -173,8 +193,7 @@ char *case_failures(const struct case_result *c, char *buf, size_t len)
     return buf;
 }
 
-/* Appends s to buf, single-quoted if a shell would split or expand it. */
-static void shell_word(char *buf, size_t len, const char *s)
+void case_shell_word(char *buf, size_t len, const char *s)
 {
     size_t n = strlen(buf);
     if (n + 1 < len)
@@ -202,22 +221,24 @@ char *case_replay(const struct scenario *sc, const struct case_result *c, uint64
                   size_t len)
 {
     char num[32];
-    snprintf(buf, len, "overlapsim run");
-    shell_word(buf, len, sc->path);
+    snprintf(buf, len, "overlapsim %s", c->replay_cmd ? c->replay_cmd : "run");
+    case_shell_word(buf, len, sc->path);
     if (c->variant >= 0) {
-        shell_word(buf, len, "--variant");
-        shell_word(buf, len, sc->variants[c->variant].name);
+        case_shell_word(buf, len, "--variant");
+        case_shell_word(buf, len, sc->variants[c->variant].name);
     }
-    shell_word(buf, len, "--guard");
-    shell_word(buf, len, c->guard->name);
+    case_shell_word(buf, len, "--guard");
+    case_shell_word(buf, len, c->guard->name);
     snprintf(num, sizeof(num), "%" PRIu64, seed);
-    shell_word(buf, len, "--seed");
-    shell_word(buf, len, num);
+    case_shell_word(buf, len, "--seed");
+    case_shell_word(buf, len, num);
     for (int i = 0; i < sc->ncli; i++) {
         char kv[400];
         snprintf(kv, sizeof(kv), "%s=%s", sc->cli[i].key, sc->cli[i].value);
-        shell_word(buf, len, "--set");
-        shell_word(buf, len, kv);
+        case_shell_word(buf, len, "--set");
+        case_shell_word(buf, len, kv);
     }
+    if (c->replay_args)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s", c->replay_args);
     return buf;
 }

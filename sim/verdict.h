@@ -45,6 +45,9 @@ struct case_result {
     bool pass;
     int rechecked;          /* failing seeds re-run to check determinism */
     int error;              /* engine error (negative errno), 0 if none; -EPROTO: nondeterminism */
+    /* how case_replay replays it: "run" unless set (live sets "live" and its options) */
+    const char *replay_cmd;
+    const char *replay_args; /* already quoted, appended as is; may be NULL */
 };
 
 typedef void (*seed_cb)(void *user, const struct case_result *c, const struct seed_outcome *o);
@@ -60,6 +63,19 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
              size_t errlen);
 
 /*
+ * The pieces of case_run, for a caller that produces the metrics itself
+ * (live mode): case_begin selects the expectations for guard g in variant v
+ * (0 or -ENOMEM), case_add_seed judges one seed's metrics against them and
+ * the invariant (at most limit runs at once) into *o, case_end settles the
+ * verdict.
+ */
+int case_begin(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
+               struct case_result *out);
+void case_add_seed(struct case_result *out, const struct metrics *met, int limit,
+                   struct seed_outcome *o);
+void case_end(struct case_result *out);
+
+/*
  * Did two runs of one seed do the same thing? Compares trace hashes and the
  * main counters. case_run re-runs failing seeds through this and fails with
  * -EPROTO ("internal error: ... not deterministic") on a mismatch.
@@ -73,5 +89,8 @@ char *case_failures(const struct case_result *c, char *buf, size_t len);
 /* The command that replays seed of this case, quoting as a shell needs. */
 char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,
                   size_t len);
+
+/* Appends s to buf after a space, single-quoted if a shell would split or expand it. */
+void case_shell_word(char *buf, size_t len, const char *s);
 
 #endif

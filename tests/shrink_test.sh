@@ -35,6 +35,8 @@ shrink_case() {
 
 shrink_case flag scenarios/etl-ticker.ini spawn-manual flag 1
 shrink_case none scenarios/etl-ticker.ini spawn none 3
+shrink_case pidfile-check scenarios/cron-pidfile.ini mixed pidfile-check 1
+shrink_case lease-local scenarios/replicas-lease.ini steady lease-local 2
 
 "$bin" shrink scenarios/etl-ticker.ini --variant spawn --guard atomic --seed 1 >"$tmp/o" 2>"$tmp/e"
 rc=$?
@@ -53,6 +55,14 @@ for g in atomic mutex semaphore; do
     rc=$?
     name="explore: $g holds in every schedule"; check test $rc -eq 0
     name="explore: $g says how many schedules"; check grep -q "no violation in [0-9]* schedules" "$tmp/o"
+done
+"$bin" explore scenarios/explore/cron-starters.ini --guard pidfile-check >"$tmp/o" 2>&1
+rc=$?
+name="explore finds the PID-file wrapper's race (exit 1)"; check test $rc -eq 1
+for g in pidfile flock lease; do
+    "$bin" explore scenarios/explore/cron-starters.ini --guard $g >"$tmp/o" 2>&1
+    rc=$?
+    name="explore: $g holds in every schedule of two starters"; check test $rc -eq 0
 done
 "$bin" explore scenarios/explore/two-starters.ini --guard atomic --bound 99 >/dev/null 2>&1
 rc=$?

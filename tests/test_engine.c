@@ -180,6 +180,116 @@ static void test_engine_same_workload_for_every_guard(void **state)
     scenario_free(sc);
 }
 
+/*
+ * Quartz, @DisallowConcurrentExecution, slots every 10 s from 0, runs of
+ * 24 s. burst (IGNORE_MISFIRE_POLICY): every slot fires, back to back: runs
+ * 0-24, 24-48 (slot 10), 48-72 (20), 72-96 (30), 96- (40): lateness 14, 28,
+ * 42, 56 s, nothing dropped.
+ */
+static void test_engine_quartz_burst_owes_every_slot(void **state)
+{
+    (void)state;
+    run_text(COMMON "[schedule]\nkind = quartz\ninterval = 10s\nmisfire = burst\n", "none");
+    assert_int_equal(m.runs, 5);
+    assert_int_equal(m.coalesced, 0);
+    assert_int_equal(m.max_concurrency, 1);
+    assert_true(m.lateness.max == 56 * SIM_S);
+}
+
+/*
+ * coalesce (FIRE_ONCE_NOW), threshold 5 s: at 24 slots 10 and 20 are owed,
+ * 14 s late: one run now (24-48), next slot 30; at 48 slots 30, 40: run
+ * 48-72, next 50; at 72 slots 50, 60, 70: run 72-96, next 80; at 96 slots
+ * 80, 90: run 96-. Five runs, 1 + 1 + 2 + 1 slots dropped, none late.
+ */
+static void test_engine_quartz_coalesce_fires_once_now(void **state)
+{
+    (void)state;
+    run_text(COMMON "[schedule]\nkind = quartz\ninterval = 10s\nmisfire = coalesce\n"
+                    "misfire_threshold = 5s\n",
+             "none");
+    assert_int_equal(m.runs, 5);
+    assert_int_equal(m.coalesced, 5);
+    assert_true(m.lateness.max == 0);
+}
+
+/*
+ * skip (DO_NOTHING), threshold 5 s: run 0-24; slots 10, 20 dropped, next
+ * 30: run 30-54; 40, 50 dropped: run 60-84; 70, 80 dropped: run 90-.
+ */
+static void test_engine_quartz_skip_waits_for_the_next_slot(void **state)
+{
+    (void)state;
+    run_text(COMMON "[schedule]\nkind = quartz\ninterval = 10s\nmisfire = skip\n"
+                    "misfire_threshold = 5s\n",
+             "none");
+    assert_int_equal(m.runs, 4);
+    assert_int_equal(m.coalesced, 6);
+    assert_true(m.lateness.max == 0);
+}
+
+/* A CronJob every minute whose Jobs take 150 s, for 10 min; the controller
+ * syncs 100 ms after each slot. */
+#define K8S "[scenario]\nduration = 10m\n[job]\napi = 150s\ndb = 0\n[node]\nexec_latency = 0\n" \
+            "[schedule]\nkind = k8s-cronjob\ncron = * * * * *\n"
+
+/* Allow: slots 1..9 min each start a Job; at 3m0.1s three run at once. */
+static void test_engine_k8s_allow_piles_up(void **state)
+{
+    (void)state;
+    run_text(K8S "concurrency_policy = allow\n", "none");
+    assert_int_equal(m.runs, 9);
+    assert_int_equal(m.max_concurrency, 3);
+}
+
+/*
+ * Forbid: Job 1 at 60.1-210.1 s; the syncs at 120.1 and 180.1 find it
+ * active. Its end is a sync: slots 2 and 3 are due, 3 starts (2 dropped),
+ * 30.1 s late, to 360.1; then slot 6 (4, 5 dropped) at 360.1-510.1; then
+ * slot 8 (7 dropped) from 510.1, unfinished at 600.
+ */
+static void test_engine_k8s_forbid_runs_the_latest_missed_slot(void **state)
+{
+    (void)state;
+    run_text(K8S "concurrency_policy = forbid\n", "none");
+    assert_int_equal(m.runs, 4);
+    assert_int_equal(m.coalesced, 4);
+    assert_int_equal(m.max_concurrency, 1);
+    assert_true(m.lateness.max == 30 * SIM_S + 100 * SIM_MS);
+}
+
+/* Replace, grace 30 s: every slot starts a Job and the previous one's pod
+ * dies 30 s later: 9 Jobs, 8 killed, 8 windows of 30 s with two at once. */
+static void test_engine_k8s_replace_overlaps_for_the_grace_period(void **state)
+{
+    (void)state;
+    run_text(K8S "concurrency_policy = replace\ngrace_period = 30s\n", "none");
+    assert_int_equal(m.runs, 9);
+    assert_int_equal(m.runs_killed, 8);
+    assert_int_equal(m.max_concurrency, 2);
+    assert_int_equal(m.overlaps, 8);
+    assert_true(m.overlap_time == 8 * 30 * SIM_S);
+}
+
+/*
+ * systemd timer every minute, services of 150 s: run 60-210; at 210 the
+ * elapse after the last trigger (120) is past: one start now (180
+ * dropped), 90 s late, to 360; then the slot after 210 (240) is past: one
+ * start (300, 360 dropped), 120 s late, to 510; then 420 (480 dropped),
+ * from 510, unfinished.
+ */
+static void test_engine_systemd_fires_once_after_an_overrun(void **state)
+{
+    (void)state;
+    run_text("[scenario]\nduration = 10m\n[job]\napi = 150s\ndb = 0\n[node]\nexec_latency = 0\n"
+             "[schedule]\nkind = systemd-timer\ncron = * * * * *\n",
+             "none");
+    assert_int_equal(m.runs, 4);
+    assert_int_equal(m.coalesced, 4);
+    assert_int_equal(m.max_concurrency, 1);
+    assert_true(m.lateness.max == 120 * SIM_S);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +303,13 @@ int main(void)
         cmocka_unit_test(test_engine_api_slow_window),
         cmocka_unit_test(test_engine_same_seed_same_trace),
         cmocka_unit_test(test_engine_same_workload_for_every_guard),
+        cmocka_unit_test(test_engine_quartz_burst_owes_every_slot),
+        cmocka_unit_test(test_engine_quartz_coalesce_fires_once_now),
+        cmocka_unit_test(test_engine_quartz_skip_waits_for_the_next_slot),
+        cmocka_unit_test(test_engine_k8s_allow_piles_up),
+        cmocka_unit_test(test_engine_k8s_forbid_runs_the_latest_missed_slot),
+        cmocka_unit_test(test_engine_k8s_replace_overlaps_for_the_grace_period),
+        cmocka_unit_test(test_engine_systemd_fires_once_after_an_overrun),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

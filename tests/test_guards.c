@@ -43,7 +43,8 @@ static void fake_unlock(struct env *e, pthread_mutex_t *m)
     assert_int_equal(pthread_mutex_unlock(m), 0);
 }
 
-static const struct env_ops fake_ops = {fake_now, fake_sleep, fake_lock, fake_unlock};
+static const struct env_ops fake_ops = {
+    .clock_now = fake_now, .sleep = fake_sleep, .mutex_lock = fake_lock, .mutex_unlock = fake_unlock};
 
 static int acquire_with_interleave(const char *name, int *nested)
 {
@@ -51,7 +52,7 @@ static int acquire_with_interleave(const char *name, int *nested)
     struct fake_env f = {.env = {&fake_ops}, .nested = -9, .interleave = true};
     f.g = guard_new(guard_lookup(name), &p);
     assert_non_null(f.g);
-    struct guard_hold h = {0, -1, 0};
+    struct guard_hold h = {0, -1, 0, 0, false};
     int rc = guard_try_acquire(f.g, &f.env, &h);
     *nested = f.nested;
     if (rc == 1)
@@ -79,7 +80,7 @@ static void test_guard_exclusive_sequence(void **state)
         struct fake_env f = {.env = {&fake_ops}, .nested = -9};
         struct guard *g = guard_new(guard_lookup(names[i]), &p);
         assert_non_null(g);
-        struct guard_hold h1 = {0, -1, 0}, h2 = {0, -1, 0};
+        struct guard_hold h1 = {0, -1, 0, 0, false}, h2 = {0, -1, 0, 0, false};
         assert_int_equal(guard_try_acquire(g, &f.env, &h1), 1);
         assert_int_equal(guard_try_acquire(g, &f.env, &h2), 0); /* busy */
         guard_release(g, &f.env, &h1);
@@ -95,7 +96,7 @@ static void test_guard_none_never_excludes(void **state)
     struct guard_params p = {0};
     struct fake_env f = {.env = {&fake_ops}};
     struct guard *g = guard_new(guard_lookup("none"), &p);
-    struct guard_hold h = {0, -1, 0};
+    struct guard_hold h = {0, -1, 0, 0, false};
     for (int i = 0; i < 3; i++)
         assert_int_equal(guard_try_acquire(g, &f.env, &h), 1);
     guard_destroy(g);

@@ -33,7 +33,21 @@ struct cli_opts {
     int bound;              /* --bound K (explore) */
     uint64_t budget;        /* --budget N (explore) */
     const char *strategy;   /* --strategy dfs|pct (explore) */
-    const char *out;        /* --out FILE */
+    const char *out;        /* --out FILE (explore, shrink, merge) or DIR (report, plot, sweep, tune) */
+    int jobs;               /* --jobs N (0: not given) */
+    const char *junit;      /* --junit FILE.xml */
+    int nvary;
+    const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
+    const char *shard;      /* --shard K/N */
+    double tolerance;       /* --tolerance PCT, as a share; -1: not given */
+    /* live */
+    double speed;           /* --speed N, 0: the default */
+    const char *cmd;        /* --cmd 'CMD ...' */
+    const char *dsn;        /* --dsn DSN */
+    bool db;                /* --db */
+    bool keep;              /* --keep */
+    sim_time skew;          /* --skew D */
+    bool in_worker;         /* --in-worker */
 };
 
 /* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
@@ -63,12 +77,49 @@ int cli_variants(const struct scenario *sc, const char *name, bool all, int *out
 /* Resolves --guards (or the scenario's guards). Returns count or -1 after an error. */
 int cli_guards(const struct scenario *sc, const char *list, const struct guard_ops **out, int max);
 
+/* Scenario files: each path as given, directories searched for *.ini, sorted by name. */
+struct cli_files {
+    char **path;
+    int n, cap;
+};
+/*
+ * Collects the files of paths[0..n) (fallback when n is 0). Prints the
+ * error and returns EXIT_USAGE when one cannot be read or none is found.
+ */
+int cli_files_collect(struct cli_files *l, char *const *paths, int n, const char *fallback);
+void cli_files_free(struct cli_files *l);
+
+/* --jobs or, when not given, the number of cores. */
+int cli_jobs(const struct cli_opts *o);
+
+/*
+ * A progress bar with ETA on stderr, drawn only when stderr is a terminal
+ * (so logs and pipes never see it). cli_progress_end erases it.
+ */
+struct cli_progress {
+    bool on;
+    uint64_t total, done;
+    double t0, last;
+    const char *what;
+};
+void cli_progress_start(struct cli_progress *p, const char *what, uint64_t total);
+void cli_progress_step(struct cli_progress *p, uint64_t done);
+void cli_progress_end(struct cli_progress *p);
+
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_explore(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

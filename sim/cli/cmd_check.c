@@ -2,9 +2,10 @@
  * overlapsim check: the CI suite. Every scenario file (a directory is
  * searched for *.ini, recursively, in name order) x variant x guard is one
  * test case; prints PASS or FAIL per case, the failing expectations and the
- * replay command, and `N passed, N failed` alone on the last line.
+ * replay command, and `N passed, N failed` alone on the last line. Cases run
+ * in parallel (--jobs) but are printed in their fixed order; --junit writes
+ * JUnit XML for CI servers, --format csv|json one row per case.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,148 +13,262 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "../../reports/csv_out.h"
+#include "../../reports/json_out.h"
+#include "../../reports/junit.h"
+#include "../../reports/par.h"
 #include "../verdict.h"
 #include "cli.h"
 
 static const char usage[] =
-    "usage: overlapsim check [DIR|FILE]... [--seeds A..B] [--set KEY=VALUE]...\n"
+    "usage: overlapsim check [DIR|FILE]... [--seeds A..B] [--set KEY=VALUE]... [--jobs N]\n"
+    "                        [--junit FILE.xml] [--format text|csv|json]\n"
     "\n"
-    "Runs every scenario (directories are searched for *.ini) with its expectations:\n"
-    "one case per scenario, variant and guard of scenario.guards, over the\n"
-    "scenario's seeds (or --seeds). Ends with 'N passed, N failed'.\n"
+    "Runs every scenario (default: scenarios/; directories are searched for *.ini)\n"
+    "with its expectations: one case per scenario, variant and guard of\n"
+    "scenario.guards, over the scenario's seeds (or --seeds). Cases run on --jobs\n"
+    "threads (default: all cores) and print in a fixed order. Text ends with\n"
+    "'N passed, N failed' alone on the last line; with --format csv or json the\n"
+    "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
+    "GitHub Actions, GitLab or Jenkins (written whole, or not at all).\n"
     "Exit: 0 every case passes, 1 one fails, 2 bad input.\n";
 
-struct file_list {
-    char **path;
-    int n, cap;
+/* One test case: a variant and a guard of a loaded scenario. */
+struct check_case {
+    int file;
+    int variant;
+    const struct guard_ops *guard;
 };
 
-static int list_add(struct file_list *l, const char *path)
+struct check_slot {
+    struct case_result res;
+    double time_s;
+    int rc;
+    char err[600];
+};
+
+struct check {
+    struct cli_opts *o;
+    struct scenario **sc;
+    int nsc;
+    struct check_case *cases;
+    size_t ncases;
+    struct check_slot *ring;
+    struct junit junit;
+    int passed, failed;
+};
+
+static double wall(void)
 {
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **p = realloc(l->path, (size_t)cap * sizeof(*p));
-        if (!p)
-            return -ENOMEM;
-        l->path = p;
-        l->cap = cap;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct seed_range case_seeds(const struct check *ck, const struct check_case *cc)
+{
+    return ck->o->have_seeds ? ck->o->seeds : ck->sc[cc->file]->base.seeds;
+}
+
+static int work(void *user, size_t i, size_t slot, int worker)
+{
+    (void)worker;
+    struct check *ck = user;
+    struct check_slot *s = &ck->ring[slot];
+    const struct check_case *cc = &ck->cases[i];
+    double t0 = wall();
+    s->rc = case_run(ck->sc[cc->file], cc->variant, cc->guard, case_seeds(ck, cc), NULL, NULL,
+                     NULL, &s->res, s->err, sizeof(s->err));
+    s->time_s = wall() - t0;
+    return s->rc;
+}
+
+/* The seed a failing case is best replayed with. */
+static uint64_t replay_seed(const struct case_result *res, struct seed_range seeds)
+{
+    uint64_t seed = res->violating_seeds ? res->first_violating_seed : seeds.from;
+    for (int k = 0; k < res->nexpect; k++)
+        if (!res->st[k].held && res->st[k].e->mode == EXPECT_EVERY)
+            return res->st[k].first_failing_seed;
+    return seed;
+}
+
+static int done(void *user, size_t i, size_t slot)
+{
+    struct check *ck = user;
+    const struct check_case *cc = &ck->cases[i];
+    const struct check_slot *s = &ck->ring[slot];
+    const struct case_result *res = &s->res;
+    const struct scenario *sc = ck->sc[cc->file];
+    const char *v = scenario_variant_name(sc, cc->variant);
+    char why[2048], replay[1024];
+    uint64_t seed = replay_seed(res, case_seeds(ck, cc));
+    if (!res->pass) {
+        case_failures(res, why, sizeof(why));
+        case_replay(sc, res, seed, replay, sizeof(replay));
     }
-    l->path[l->n] = strdup(path);
-    return l->path[l->n] ? (l->n++, 0) : -ENOMEM;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int collect(const char *path, struct file_list *l)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return cli_error("cannot open '%s': %s", path, strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return list_add(l, path) ? cli_error("out of memory") : 0;
-    DIR *d = opendir(path);
-    if (!d)
-        return cli_error("cannot open '%s': %s", path, strerror(errno));
-    struct dirent *e;
-    int rc = 0;
-    while (!rc && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char sub[1024];
-        snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-        size_t n = strlen(e->d_name);
-        struct stat s2;
-        if (stat(sub, &s2) == 0 && S_ISDIR(s2.st_mode))
-            rc = collect(sub, l);
-        else if (n > 4 && strcmp(e->d_name + n - 4, ".ini") == 0)
-            rc = list_add(l, sub) ? cli_error("out of memory") : 0;
+    switch (ck->o->format) {
+    case FORMAT_TEXT:
+        printf("%s %s%s%s/%s", res->pass ? "PASS" : "FAIL", sc->base.name, *v ? "@" : "", v,
+               cc->guard->name);
+        if (res->pass)
+            printf("\n");
+        else
+            printf(": %s\n    replay: %s\n", why, replay);
+        break;
+    case FORMAT_CSV:
+        csv_case_row(stdout, sc, res);
+        break;
+    case FORMAT_JSON:
+        json_print_line(json_case(sc, res));
+        break;
     }
-    closedir(d);
-    return rc;
-}
-
-static void list_free(struct file_list *l)
-{
-    for (int i = 0; i < l->n; i++)
-        free(l->path[i]);
-    free(l->path);
-}
-
-static int check_file(const char *path, const struct cli_opts *o, int *passed, int *failed)
-{
-    struct cli_opts fo = *o;
-    struct scenario *sc;
-    fo.file = path;
-    int rc = cli_load(&fo, &sc);
-    if (rc)
-        return rc;
-    int vs[64];
-    const struct guard_ops *gs[CONFIG_MAX_GUARDS];
-    int nv = cli_variants(sc, NULL, true, vs, 64);
-    int ng = cli_guards(sc, NULL, gs, CONFIG_MAX_GUARDS);
-    struct case_result *res = malloc(sizeof(*res));
-    char err[600], why[2048], replay[1024];
-    rc = res ? 0 : cli_error("out of memory");
-    for (int i = 0; i < nv && !rc; i++) {
-        for (int j = 0; j < ng && !rc; j++) {
-            struct seed_range seeds = o->have_seeds ? o->seeds : sc->base.seeds;
-            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, NULL, NULL, res, err, sizeof(err));
-            if (crc != 0) {
-                rc = cli_case_error(crc, err);
-                break;
+    fflush(stdout);
+    res->pass ? ck->passed++ : ck->failed++;
+    if (ck->o->junit) {
+        struct junit_case jc = {.time_s = s->time_s, .failed = !res->pass};
+        snprintf(jc.suite, sizeof(jc.suite), "%s", sc->base.name);
+        snprintf(jc.file, sizeof(jc.file), "%s", sc->path);
+        snprintf(jc.classname, sizeof(jc.classname), "%s%s%s", sc->base.name, *v ? "." : "", v);
+        snprintf(jc.name, sizeof(jc.name), "%s", cc->guard->name);
+        const struct metrics *m = &res->agg;
+        snprintf(jc.out, sizeof(jc.out),
+                 "seeds %llu..%llu: runs %llu, skipped %llu, max concurrency %d, overlaps %llu, "
+                 "violating seeds %llu",
+                 (unsigned long long)res->seeds.from, (unsigned long long)res->seeds.to,
+                 (unsigned long long)m->runs, (unsigned long long)m->skipped, m->max_concurrency,
+                 (unsigned long long)m->overlaps, (unsigned long long)res->violating_seeds);
+        if (!res->pass) {
+            snprintf(jc.message, sizeof(jc.message), "%.1000s", why);
+            size_t n = 0;
+            for (int k = 0; k < res->nexpect && n < sizeof(jc.details); k++) {
+                const struct expect_status *st = &res->st[k];
+                if (st->held)
+                    continue;
+                char t[128];
+                expect_format(st->e, t, sizeof(t));
+                if (st->e->mode == EXPECT_EVERY)
+                    n += (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
+                                          "%s:%d: expected %s on every seed; seed %llu gave %g\n",
+                                          sc->path, st->e->line, t,
+                                          (unsigned long long)st->first_failing_seed,
+                                          st->first_failing_value);
+                else
+                    n += (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
+                                          "%s:%d: expected %s on some seed; it held on none\n",
+                                          sc->path, st->e->line, t);
             }
-            const char *v = scenario_variant_name(sc, vs[i]);
-            printf("%s %s%s%s/%s", res->pass ? "PASS" : "FAIL", sc->base.name, *v ? "@" : "", v,
-                   gs[j]->name);
-            if (res->pass) {
-                printf("\n");
-                (*passed)++;
-            } else {
-                uint64_t seed = res->violating_seeds ? res->first_violating_seed : seeds.from;
-                for (int k = 0; k < res->nexpect; k++)
-                    if (!res->st[k].held && res->st[k].e->mode == EXPECT_EVERY) {
-                        seed = res->st[k].first_failing_seed;
-                        break;
-                    }
-                printf(": %s\n    replay: %s\n", case_failures(res, why, sizeof(why)),
-                       case_replay(sc, res, seed, replay, sizeof(replay)));
-                (*failed)++;
-            }
-            fflush(stdout);
+            if (n < sizeof(jc.details))
+                snprintf(jc.details + n, sizeof(jc.details) - n, "replay: %s\n", replay);
         }
+        if (junit_add(&ck->junit, &jc) != 0)
+            return -ENOMEM;
     }
-    free(res);
-    scenario_free(sc);
-    return rc;
+    return 0;
+}
+
+/* Writes the JUnit file whole: a temporary file renamed into place. */
+static int write_junit(const struct check *ck, const char *path)
+{
+    char tmp[1200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return cli_error("--junit %s: cannot write: %s", path, strerror(errno));
+    int rc = junit_write(&ck->junit, "overlapsim check", f);
+    if (fclose(f) != 0 || rc) {
+        remove(tmp);
+        return cli_error("--junit %s: cannot write: %s", path, strerror(errno ? errno : EIO));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return cli_error("--junit %s: cannot write: %s", path, strerror(e));
+    }
+    return 0;
 }
 
 int cmd_check(int argc, char **argv)
 {
     struct cli_opts o;
-    int rc = cli_parse(argc, argv, "seeds,set,files", usage, &o);
+    int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
-    struct file_list files = {0};
-    if (!o.file)
-        rc = collect("scenarios", &files);
-    for (int i = optind - 1; !rc && i < argc && o.file; i++)
-        if (argv[i][0] != '-')
-            rc = collect(argv[i], &files);
-    if (rc) {
-        list_free(&files);
-        return rc;
-    }
-    qsort(files.path, (size_t)files.n, sizeof(char *), by_name);
-    int passed = 0, failed = 0;
-    for (int i = 0; i < files.n && !rc; i++)
-        rc = check_file(files.path[i], &o, &passed, &failed);
-    list_free(&files);
+    /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */
+    struct cli_files files;
+    rc = cli_files_collect(&files, argv + optind - 1, o.file ? argc - optind + 1 : 0, "scenarios");
     if (rc)
         return rc;
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? EXIT_VIOLATED : 0;
+
+    struct check ck = {.o = &o};
+    ck.sc = calloc((size_t)files.n, sizeof(*ck.sc));
+    size_t cap = 0;
+    for (int i = 0; ck.sc && !rc && i < files.n; i++) {
+        struct cli_opts fo = o;
+        fo.file = files.path[i];
+        rc = cli_load(&fo, &ck.sc[i]);
+        if (rc)
+            break;
+        ck.nsc++;
+        int vs[64];
+        const struct guard_ops *gs[CONFIG_MAX_GUARDS];
+        int nv = cli_variants(ck.sc[i], NULL, true, vs, 64);
+        int ng = cli_guards(ck.sc[i], NULL, gs, CONFIG_MAX_GUARDS);
+        if (nv < 0 || ng < 0) {
+            rc = EXIT_USAGE;
+            break;
+        }
+        for (int a = 0; a < nv; a++)
+            for (int b = 0; b < ng; b++) {
+                if (ck.ncases == cap) {
+                    cap = cap ? 2 * cap : 64;
+                    struct check_case *p = realloc(ck.cases, cap * sizeof(*p));
+                    if (!p) {
+                        rc = cli_error("out of memory");
+                        break;
+                    }
+                    ck.cases = p;
+                }
+                ck.cases[ck.ncases++] = (struct check_case){i, vs[a], gs[b]};
+            }
+    }
+    cli_files_free(&files);
+    if (!ck.sc)
+        rc = cli_error("out of memory");
+    int jobs = cli_jobs(&o);
+    size_t window = par_window(jobs);
+    if (!rc && !(ck.ring = calloc(window, sizeof(*ck.ring))))
+        rc = cli_error("out of memory");
+    if (!rc) {
+        if (o.format == FORMAT_CSV)
+            csv_case_header(stdout);
+        struct par p = {ck.ncases, jobs, window, work, done, &ck};
+        int e = par_run(&p);
+        if (e) {
+            for (size_t i = 0; i < window; i++)
+                if (ck.ring[i].rc) {
+                    rc = cli_case_error(ck.ring[i].rc, ck.ring[i].err);
+                    break;
+                }
+            if (!rc)
+                rc = cli_error("check failed: %s", strerror(-e));
+        }
+    }
+    if (!rc && o.junit)
+        rc = write_junit(&ck, o.junit);
+    if (!rc) {
+        FILE *sum = o.format == FORMAT_TEXT ? stdout : stderr;
+        fprintf(sum, "%d passed, %d failed\n", ck.passed, ck.failed);
+        rc = ck.failed ? EXIT_VIOLATED : 0;
+    }
+    for (int i = 0; i < ck.nsc; i++)
+        scenario_free(ck.sc[i]);
+    free(ck.sc);
+    free(ck.cases);
+    free(ck.ring);
+    junit_release(&ck.junit);
+    return rc;
 }

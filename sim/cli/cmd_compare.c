@@ -8,17 +8,19 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "cli.h"
 #include "text_out.h"
 
 static const char usage[] =
     "usage: overlapsim compare FILE [--guards a,b,...] [--variant V] [--seeds A..B]\n"
-    "                          [--set KEY=VALUE]... [--format text|json]\n"
+    "                          [--set KEY=VALUE]... [--format text|json|csv]\n"
     "\n"
     "Runs each guard (default: scenario.guards) in each variant (default: all) over\n"
     "the same seeds (default: scenario.seeds) and prints one row per guard.\n"
-    "JSON: one object per guard and variant, one per line.\n"
+    "JSON: one object per guard and variant, one per line; CSV: a header and one\n"
+    "row per guard and variant.\n"
     "Exit: 0 all expectations hold, 1 one is violated, 2 bad input.\n";
 
 static void header(const struct scenario *sc, int v, struct seed_range s)
@@ -58,7 +60,7 @@ int cmd_compare(int argc, char **argv)
 {
     struct cli_opts o;
     struct scenario *sc = NULL;
-    int rc = cli_parse(argc, argv, "guards,variant,seeds,set,format", usage, &o);
+    int rc = cli_parse(argc, argv, "guards,variant,seeds,set,format,csv", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = cli_load(&o, &sc)) != 0)
@@ -79,6 +81,8 @@ int cmd_compare(int argc, char **argv)
     bool tty = isatty(STDERR_FILENO);
     char err[600], failed[2048], replay[1024];
     rc = 0;
+    if (o.format == FORMAT_CSV)
+        csv_case_header(stdout);
     for (int i = 0; i < nv && !rc; i++) {
         if (o.format == FORMAT_TEXT)
             header(sc, vs[i], seeds);
@@ -94,6 +98,10 @@ int cmd_compare(int argc, char **argv)
             all_pass &= res->pass;
             if (o.format == FORMAT_JSON) {
                 json_print_line(json_case(sc, res));
+                continue;
+            }
+            if (o.format == FORMAT_CSV) {
+                csv_case_row(stdout, sc, res);
                 continue;
             }
             row(res);

@@ -8,18 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "cli.h"
 #include "text_out.h"
 
 static const char usage[] =
     "usage: overlapsim run FILE [--guard G] [--variant V] [--seed N | --seeds A..B]\n"
-    "                      [--set KEY=VALUE]... [--trace FILE.csv] [--format text|json]\n"
+    "                      [--set KEY=VALUE]... [--trace FILE.csv] [--format text|json|csv]\n"
     "\n"
     "Simulates FILE with one guard (default: the scenario's guard.kind) for each seed\n"
     "(default: the first of scenario.seeds) and checks the scenario's expectations.\n"
     "With --trace, every event of every seed is written as CSV (one header line).\n"
-    "JSON: one object per seed, one per line.\n"
+    "JSON: one object per seed, one per line; CSV: a header and one row per seed.\n"
     "Exit: 0 all expectations hold, 1 one is violated, 2 bad input.\n";
 
 struct run_ctx {
@@ -35,6 +36,11 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
     char replay[1024], t[TIME_FMT_LEN];
     if (r->o->format == FORMAT_JSON) {
         json_print_line(json_seed(r->sc, c, so));
+        fflush(stdout);
+        return;
+    }
+    if (r->o->format == FORMAT_CSV) {
+        csv_seed_row(stdout, r->sc, c, so);
         fflush(stdout);
         return;
     }
@@ -63,7 +69,7 @@ int cmd_run(int argc, char **argv)
 {
     struct cli_opts o;
     struct scenario *sc = NULL;
-    int rc = cli_parse(argc, argv, "guard,variant,seed,seeds,set,format,trace", usage, &o);
+    int rc = cli_parse(argc, argv, "guard,variant,seed,seeds,set,format,csv,trace", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
     if ((rc = cli_load(&o, &sc)) != 0)
@@ -103,6 +109,8 @@ int cmd_run(int argc, char **argv)
         trace_init(&trace, tf);
     }
     struct run_ctx ctx = {sc, &o, seeds.from == seeds.to};
+    if (o.format == FORMAT_CSV)
+        csv_seed_header(stdout);
     struct case_result *res = malloc(sizeof(*res));
     if (!res) {
         rc = cli_error("out of memory");

@@ -34,10 +34,15 @@ static void write_scenario(FILE *f, const struct shrink_result *r, const char *s
              "Fails: %s (it was %g; here %g)\n"
              "From %s simulated, %" PRIu64 " triggers and %d faults to %s, %" PRIu64
              " triggers and %d faults, in %" PRIu64 " attempts.\n"
-             "No randomness is left: every seed replays the same.",
+             "%s",
              src, guard, seed, exp, r->original_value, r->final_value,
              time_format(r->original_duration, t1), r->original_triggers, r->original_faults,
-             time_format(r->m->cfg.duration, t2), r->final_triggers, r->m->nfaults, r->attempts);
+             time_format(r->m->cfg.duration, t2), r->final_triggers, r->m->nfaults, r->attempts,
+             r->random_left[0] ? "Randomness left (the failure needs it; give --seed to replay): "
+                               : "No randomness is left: every seed replays the same.");
+    if (r->random_left[0])
+        snprintf(comment + strlen(comment), sizeof(comment) - strlen(comment), "%s",
+                 r->random_left);
     model_write(r->m, f, comment);
     /* "max_concurrency <= 1" is also the INI line that expects it */
     fprintf(f, "\n[expect]\n%s\n", exp);

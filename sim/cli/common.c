@@ -38,6 +38,18 @@ static const struct option all_options[] = {
     {"budget", required_argument, NULL, 'B'},
     {"strategy", required_argument, NULL, 'y'},
     {"out", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"junit", required_argument, NULL, 'J'},
+    {"vary", required_argument, NULL, 'V'},
+    {"shard", required_argument, NULL, 'K'},
+    {"tolerance", required_argument, NULL, 'T'},
+    {"speed", required_argument, NULL, 'x'},
+    {"cmd", required_argument, NULL, 'c'},
+    {"dsn", required_argument, NULL, 'd'},
+    {"db", no_argument, NULL, 'q'},
+    {"keep", no_argument, NULL, 'k'},
+    {"skew", required_argument, NULL, 'w'},
+    {"in-worker", no_argument, NULL, 'W'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -62,6 +74,7 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
 
     memset(o, 0, sizeof(*o));
     o->bound = -1;
+    o->tolerance = -1;
     optind = 1;
     opterr = 0;
     int c;
@@ -97,7 +110,8 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
             else if (strcmp(optarg, "csv") == 0 && allowed_opt(allowed, "csv"))
                 o->format = FORMAT_CSV;
             else
-                return cli_error("--format %s: expected text or json", optarg);
+                return cli_error("--format %s: expected text, json%s", optarg,
+                                 allowed_opt(allowed, "csv") ? " or csv" : "");
             break;
         case 't':
             o->trace = optarg;
@@ -122,8 +136,62 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
                 return cli_error("--strategy %s: expected dfs or pct", optarg);
             o->strategy = optarg;
             break;
+        case 'j': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (end == optarg || *end || v < 1 || v > 1024)
+                return cli_error("--jobs %s: expected a number from 1 to 1024", optarg);
+            o->jobs = (int)v;
+            break;
+        }
+        case 'J':
+            o->junit = optarg;
+            break;
         case 'o':
             o->out = optarg;
+            break;
+        case 'V':
+            if (o->nvary == (int)(sizeof(o->vary) / sizeof(o->vary[0])))
+                return cli_error("too many --vary options");
+            o->vary[o->nvary++] = optarg;
+            break;
+        case 'K':
+            o->shard = optarg;
+            break;
+        case 'T': {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || (*end && strcmp(end, "%") != 0) || !(v >= 0 && v < 100))
+                return cli_error("--tolerance %s: expected a percentage from 0 to 99", optarg);
+            o->tolerance = v / 100;
+            break;
+        }
+        case 'x': {
+            char *end;
+            o->speed = strtod(optarg, &end);
+            if (end == optarg || *end || !(o->speed > 0) || o->speed > 100000)
+                return cli_error("--speed %s: expected a number above 0 and at most 100000",
+                                 optarg);
+            break;
+        }
+        case 'c':
+            o->cmd = optarg;
+            break;
+        case 'd':
+            o->dsn = optarg;
+            break;
+        case 'q':
+            o->db = true;
+            break;
+        case 'k':
+            o->keep = true;
+            break;
+        case 'w':
+            if (time_parse_signed(optarg, &o->skew) != 0)
+                return cli_error("--skew %s: expected a duration such as 2s or -500ms", optarg);
+            break;
+        case 'W':
+            o->in_worker = true;
             break;
         case 'h':
             fputs(usage, stdout);

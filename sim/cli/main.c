@@ -17,8 +17,16 @@ static const struct command {
     {"explore", cmd_explore, "try every interleaving of racing triggers (small scenarios)"},
     {"guards", cmd_guards, "list the guards"},
     {"keys", cmd_keys, "list every scenario key and metric"},
+    {"live", cmd_live, "run a scenario in scaled real time with the real primitives"},
+    {"merge", cmd_merge, "join the CSVs of sweep shards into the one-run CSV"},
+    {"plot", cmd_plot, "draw one seed: timeline, concurrency, cycle durations, clocks"},
+    {"probe", cmd_probe, "the job inside a user's wrapper under live --guard exec"},
+    {"report", cmd_report, "write an HTML and Markdown report with plots of every case"},
     {"run", cmd_run, "simulate one guard over one seed or a range of seeds"},
     {"shrink", cmd_shrink, "shrink a failing seed to a minimal explicit scenario"},
+    {"sweep", cmd_sweep, "run a scenario over a grid of settings x seeds, in parallel"},
+    {"tune", cmd_tune, "recommend the setting that runs most often with zero violations"},
+    {"worker", cmd_worker, "a live-mode worker process (started by live, not by hand)"},
 };
 
 static void usage(FILE *f)

@@ -3,20 +3,14 @@
 
 #include <inttypes.h>
 
-static const char *node_name(const struct scenario *sc, int node)
-{
-    (void)sc;
-    (void)node;
-    return "app";
-}
-
 char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf,
                   size_t len)
 {
-    char a[TIME_FMT_LEN], b[TIME_FMT_LEN];
+    char a[TIME_FMT_LEN], b[TIME_FMT_LEN], na[32], nb[32];
     snprintf(buf, len, "%s .. %s: run %" PRIu64 " (%s) and run %" PRIu64 " (%s)",
              time_format_clock(w->start, a), time_format_clock(w->end, b), w->run_a,
-             node_name(sc, w->node_a), w->run_b, node_name(sc, w->node_b));
+             scenario_node_name(sc, w->node_a, na, sizeof(na)), w->run_b,
+             scenario_node_name(sc, w->node_b, nb, sizeof(nb)));
     return buf;
 }
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the value parsers (durations, distributions, seed
- * ranges, expectations). Whatever parses must format back to text that
+ * ranges, expectations, cron expressions). Whatever parses must format back to text that
  * parses to the same thing, and sample without crashing.
  */
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../sim/config.h"
+#include "../../sim/cron.h"
 #include "../../sim/dist.h"
 #include "../../sim/expect.h"
 #include "../../sim/time.h"
@@ -41,6 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)dist_quantile(&d, 0.99);
     } else if (!err[0]) {
         abort(); /* a rejection always says why */
+    }
+    struct cron_expr ce;
+    if (cron_parse(text, &ce, err, sizeof(err)) == 0) {
+        /* an accepted expression fires, and its next firing is later */
+        int64_t next = cron_next(&ce, 0);
+        if (next >= 0 && next <= 0)
+            abort();
+    } else if (!err[0]) {
+        abort();
     }
     struct seed_range sr;
     if (config_parse_seeds(text, &sr) == 0 && sr.from > sr.to)

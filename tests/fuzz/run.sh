@@ -24,7 +24,8 @@ for target in fuzz_scenario fuzz_values; do
         find scenarios -name '*.ini' -exec cp {} "$corpus/" \;
     else
         for v in 30s 1h30m 250ms "lognormal(median=20s,p99=60s)" "mix(10s:0.5, 5m:0.4, 30m:0.1)" \
-            "uniform(2s,6s)" "exp(10m)" 1..20 "runs >=100" "some.max_concurrency >=2"; do
+            "uniform(2s,6s)" "exp(10m)" 1..20 "runs >=100" "some.max_concurrency >=2" \
+            "*/2 * * * *" "0 9-17 * * 1-5" "15,45 */3 1 1,6 *"; do
             printf '%s' "$v" >"$corpus/$(printf '%s' "$v" | cksum | cut -d' ' -f1)"
         done
     fi

@@ -1,0 +1,58 @@
+/*
+ * overlapsim worker: a live-mode worker process. The harness starts it with
+ * its control socket on fd 3; by hand it only explains itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../live/live.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: overlapsim worker --node N --events PATH --speed S --dir DIR\n"
+    "                         (--guard G | --cmd CMD)\n"
+    "\n"
+    "A worker process of `overlapsim live`: one node's service process. It runs\n"
+    "the guard and the job, or the user's command, for the triggers the harness\n"
+    "sends on fd 3, and reports runs on the event socket. Not for use by hand.\n";
+
+int cmd_worker(int argc, char **argv)
+{
+    struct live_worker_args a = {.node = 0, .speed = 1};
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (!val)
+            return cli_error("worker: option '%s' needs a value", opt);
+        i++;
+        if (strcmp(opt, "--node") == 0)
+            a.node = atoi(val);
+        else if (strcmp(opt, "--events") == 0)
+            a.events = val;
+        else if (strcmp(opt, "--speed") == 0)
+            a.speed = strtod(val, NULL);
+        else if (strcmp(opt, "--dir") == 0)
+            a.dir = val;
+        else if (strcmp(opt, "--guard") == 0)
+            a.guard = val;
+        else if (strcmp(opt, "--cmd") == 0)
+            a.cmd = val;
+        else
+            return cli_error("worker: unknown option '%s' (see --help)", opt);
+    }
+    if (!a.events || !a.dir || !(a.speed > 0) || (!a.guard == !a.cmd))
+        return cli_error("worker: needs --events, --dir, --speed and one of --guard, --cmd");
+    if (a.guard && !guard_lookup(a.guard))
+        return cli_error("worker: --guard %s: unknown guard", a.guard);
+    int rc = live_worker_serve(&a);
+    if (rc)
+        return cli_error("worker: %s",
+                         rc == -LIVE_EWORKER
+                             ? "not started by `overlapsim live` (no control socket on fd 3)"
+                             : live_strerror(rc));
+    return 0;
+}

@@ -1,0 +1,224 @@
+/*
+ * Live mode internals shared by its files: the run (struct live), its
+ * clock and stop, the recorder that feeds the checkers, the schedulers, the
+ * jobs on threads, and the worker processes. Not for the command line.
+ *
+ * Locks: `mu` guards the clock side (stop, the start gate, ticker slots,
+ * completions) and is what every sleeper waits on; `rec` guards the records
+ * (checker, metrics, PRNG streams, ids, runs in flight). A thread may take
+ * rec while holding mu, never the other way round.
+ */
+#ifndef SIM_LIVE_LIVE_IMPL_H
+#define SIM_LIVE_LIVE_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../guards/env_live.h"
+#include "../../guards/guard.h"
+#include "../checker.h"
+#include "../evq.h"
+#include "../prng.h"
+#include "../workload.h"
+#include "events.h"
+#include "live.h"
+#include "pgdb.h"
+
+#define LIVE_MAX_THREADS 512 /* job threads alive at once */
+
+struct live;
+
+/* One trigger and the work it would do (drawn when it fires, run or not). */
+struct live_trigger {
+    uint64_t id;
+    sim_time at;
+    bool manual;
+    int node;
+    struct workload w;
+};
+
+/* A run reported by another process, until its end. */
+struct live_remote_run {
+    int pid;
+    uint64_t trigger, run;
+    sim_time started;
+    int node;
+};
+
+/* A trigger handed to a worker, until it is done. */
+struct live_flight {
+    uint64_t id;
+    sim_time at;
+    int node;
+    int starts;
+};
+
+/* Go's ticker channel for inline dispatch: one slot. Guarded by mu. */
+struct live_ticker {
+    struct live *lv;
+    int node;
+    sim_time next;
+    bool full;
+    struct live_trigger slot;
+};
+
+/* A worker process: one node's service process (worker.c). */
+struct live_worker {
+    struct live *lv;
+    int node;
+    pid_t pid;            /* also its process group; 0: not running */
+    int ctl;              /* our end of its control socket */
+    pthread_mutex_t send; /* one sender at a time */
+    sim_time skew;        /* its clock's offset (libfaketime) */
+    bool faked;           /* libfaketime is loaded in it */
+    char shm[128];        /* its libfaketime shared objects (FAKETIME_SHARED) */
+    bool paused;
+    atomic_bool batch; /* runs sent since the last go (loops and the dispatcher send) */
+};
+
+struct live {
+    const struct model *model;
+    const struct live_opts *opt;
+    struct live_result *res;
+    double speed;
+    int64_t t0;    /* CLOCK_MONOTONIC (real ns) at simulated time 0 */
+    int64_t epoch; /* CLOCK_REALTIME (real ns) at simulated time 0 */
+    sim_time end;
+    char dir[PATH_MAX];
+    char evpath[PATH_MAX + 16];
+
+    pthread_mutex_t mu;
+    pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+    bool stop;
+    int error;                /* first failure, negative */
+    uint64_t batch, released; /* start gate: batches opened and released */
+    int nthreads;             /* job threads alive */
+    struct live_ticker *tickers;
+
+    pthread_mutex_t rec;
+    bool closed;   /* past the end (or stopped): records are ignored */
+    bool finished; /* the checker's books are closed */
+    struct checker chk;
+    struct metrics *m;
+    struct prng rng_job, rng_manual, rng_fault;
+    uint64_t next_trigger, next_run;
+    int next_explicit; /* cursor into model->triggers */
+    struct live_flight *flight;
+    int nflight, flight_cap;
+    struct live_remote_run *runs;
+    int nruns, runs_cap;
+
+    struct guard *guard; /* the harness's instance, when guards run on threads here */
+    bool remote;         /* guards (or the user's command) run in workers */
+    struct live_worker *workers;
+    int nworkers;
+    int evfd; /* the event socket */
+    pthread_t receiver, dispatcher;
+    bool have_receiver, have_dispatcher;
+    int nloops;
+    pthread_t loops[MODEL_MAX_NODES];
+    struct evq q; /* the dispatcher's, only it touches it */
+    struct pg_cluster pg;
+    struct pg_db db;
+    bool have_db;
+    char dsn[PATH_MAX + 64];
+};
+
+/* --- the run (run.c) --- */
+
+/*
+ * live_run in pieces, for tests that drive a run by hand: live_open sets
+ * up everything (directory, database, workers or guard) and starts the
+ * clock, *out set even on failure; live_close tears it all down and frees
+ * it, returning the run's first error. live_run = open, schedule, wait, close.
+ */
+int live_open(const struct model *m, const struct live_opts *o, struct metrics *out,
+              struct live_result *res, struct live **lvp);
+int live_close(struct live *lv);
+
+/* --- clock and stop (run.c) --- */
+
+/* Simulated time now. */
+sim_time live_now(const struct live *lv);
+/* The CLOCK_MONOTONIC instant (real ns) of simulated time at. */
+int64_t live_deadline(const struct live *lv, sim_time at);
+/* Waits until deadline (real ns); false if the run stopped first. For env_live. */
+bool live_wait(void *lv, int64_t deadline);
+bool live_wait_until(struct live *lv, sim_time at);
+/* Records the first failure (rc negative), with a reason, and stops the run. */
+void live_fail(struct live *lv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool live_stopped(struct live *lv);
+
+/* --- records (record.c); the live__ ones are for remote.c, under rec --- */
+
+struct live_trigger live_trigger_new(struct live *lv, int node, sim_time at, bool manual);
+void live_record_skip(struct live *lv, int node, uint64_t trigger, bool error);
+void live_record_coalesce(struct live *lv, int node);
+/* A run begins now: false if the run is over. Sets *run, *started, *api (maybe slowed). */
+bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *run,
+                       sim_time *started, sim_time *api);
+void live_record_end(struct live *lv, int node, uint64_t run, sim_time started);
+void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const char *detail);
+/* The job length of a trigger run elsewhere: api (slowed if a fault says so at t->at) + db. */
+sim_time live_job_length(struct live *lv, const struct live_trigger *t);
+/* Closes the books: no more records; finishes the checker at the end or now. */
+void live_record_close(struct live *lv);
+bool live__open_at(struct live *lv, sim_time now);
+void live__trace_locked(struct live *lv, sim_time at, int node, uint64_t run, const char *kind,
+                        const char *detail);
+void live__skip_locked(struct live *lv, int node, uint64_t trigger, bool error, sim_time now);
+/* The new run's id, 0 if the run is over. */
+uint64_t live__start_locked(struct live *lv, int node, sim_time trigger_at, sim_time now);
+void live__end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now);
+
+/* --- runs in other processes (remote.c) --- */
+
+/* Remembers a trigger handed to a worker; live_flight_drop gives up on it (a skip). */
+int live_flight_add(struct live *lv, const struct live_trigger *t);
+void live_flight_drop(struct live *lv, uint64_t id);
+/* Is trigger id still with a worker? (Loops with inline dispatch wait on it.) */
+bool live_flight_pending(struct live *lv, uint64_t id);
+/* The event socket: bind it, receive on a thread, stop it. */
+int live_events_open(struct live *lv);
+int live_events_start(struct live *lv);
+void live_events_stop(struct live *lv);
+
+/* --- schedulers and faults (sched.c) --- */
+
+int live_sched_start(struct live *lv);
+void live_sched_join(struct live *lv);
+
+/* --- jobs (job.c) --- */
+
+/* Runs t: on this thread (inline), on a new thread, or in the node's worker. */
+void live_dispatch(struct live *lv, const struct live_trigger *t, bool inline_);
+/* Opens a new start gate; live_gate_release lets everything dispatched since go at once. */
+void live_gate_open(struct live *lv);
+void live_gate_release(struct live *lv);
+/* Waits until every job thread has ended (after stop). */
+void live_jobs_join(struct live *lv);
+
+/* --- workers (worker.c) --- */
+
+int live_workers_start(struct live *lv);
+void live_workers_stop(struct live *lv);
+/* Fails the run if a worker died on its own (not by live_worker_crash). */
+int live_workers_check(struct live *lv);
+int live_worker_send_run(struct live_worker *w, const struct live_trigger *t);
+int live_worker_go(struct live_worker *w);
+/* Faults on a worker: kill -9 its whole process group; SIGSTOP / SIGCONT. */
+int live_worker_crash(struct live_worker *w);
+int live_worker_restart(struct live_worker *w);
+int live_worker_pause(struct live_worker *w);
+int live_worker_resume(struct live_worker *w);
+/* Tells the worker the run's epoch (CLOCK_REALTIME at simulated 0). */
+int live_worker_epoch(struct live_worker *w);
+/* Asks the worker its clock (simulated time of its node): 0 or negative errno. */
+int live_worker_clock(struct live_worker *w, sim_time *out);
+/* Removes a dead process's libfaketime objects named in FAKETIME_SHARED. */
+void live_faketime_cleanup(const char *shared);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * The database side of live mode (see pgdb.h): the run's schema and
+ * task_lock table, and the statements of the database guards. Every value
+ * goes in as a parameter (PQexecParams); only the schema name, which we
+ * make ourselves, is quoted into text, with PQescapeIdentifier.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../guards/env_live.h"
+#include "live.h"
+#include "pgdb.h"
+
+/* The database clock: the transaction's start plus this session's skew. */
+#define DB_NOW "(now() + current_setting('app.skew')::interval)"
+#define EPOCH_US(x) "(extract(epoch from " x ") * 1000000)::int8"
+
+const char *pg_error(PGconn *c, char *buf, size_t len)
+{
+    const char *m = c ? PQerrorMessage(c) : "out of memory";
+    snprintf(buf, len, "%.*s", (int)strcspn(m, "\n"), m);
+    if (!buf[0])
+        snprintf(buf, len, "unknown error");
+    return buf;
+}
+
+/* Runs sql with text parameters; the result, or NULL with *rc set. */
+static PGresult *exec(PGconn *c, const char *sql, int n, const char *const *v, int *rc)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return r;
+    PQclear(r);
+    *rc = PQstatus(c) == CONNECTION_BAD ? -ECONNRESET : -EIO;
+    return NULL;
+}
+
+static int exec_cmd(PGconn *c, const char *sql, int n, const char *const *v)
+{
+    int rc = 0;
+    PGresult *r = exec(c, sql, n, v, &rc);
+    PQclear(r);
+    return rc;
+}
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg, (void)message;
+}
+
+static PGconn *connect_to(const char *conninfo, const char *schema, char *err, size_t errlen)
+{
+    char opts[128];
+    const char *keys[] = {"dbname", "options", "application_name", NULL};
+    const char *vals[] = {conninfo, opts, "overlapsim", NULL};
+    snprintf(opts, sizeof(opts), "-c search_path=%s", schema && *schema ? schema : "public");
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (c)
+        PQsetNoticeProcessor(c, quiet, NULL); /* "drop cascades to ...": not for the user */
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        char why[256];
+        snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int pg_set_skew(PGconn *c, int64_t skew_us)
+{
+    char v[64];
+    snprintf(v, sizeof(v), "%lld microseconds", (long long)skew_us);
+    const char *p[] = {v};
+    return exec_cmd(c, "SELECT set_config('app.skew', $1, false)", 1, p);
+}
+
+PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, char *err,
+                   size_t errlen)
+{
+    PGconn *c = connect_to(conninfo, schema, err, errlen);
+    if (c && pg_set_skew(c, skew_us) != 0) {
+        char why[256];
+        snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
+{
+    char why[300];
+    memset(db, 0, sizeof(*db));
+    snprintf(db->conninfo, sizeof(db->conninfo), "%s", conninfo);
+    /* unique enough: one run per process at a time, and the time breaks pid reuse */
+    snprintf(db->schema, sizeof(db->schema), "overlapsim_%d_%llx", (int)getpid(),
+             (unsigned long long)(env_live_mono() / 1000) & 0xffffffffull);
+    db->admin = connect_to(conninfo, db->schema, why, sizeof(why));
+    if (!db->admin) {
+        snprintf(err, errlen, "cannot connect to the database: %s", why);
+        db->schema[0] = 0;
+        return -LIVE_EDB;
+    }
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "CREATE SCHEMA %s; CREATE TABLE %s.task_lock (task_name text PRIMARY KEY, "
+             "started_at timestamptz NOT NULL, locked_until timestamptz NOT NULL, "
+             "locked_by text NOT NULL DEFAULT '', token bigint NOT NULL DEFAULT 0)",
+             db->schema, db->schema);
+    PGresult *r = PQexec(db->admin, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok || pg_set_skew(db->admin, 0) != 0) {
+        snprintf(err, errlen, "cannot create the task_lock table: %s",
+                 pg_error(db->admin, why, sizeof(why)));
+        pg_db_close(db);
+        return -LIVE_EDB;
+    }
+    return 0;
+}
+
+void pg_db_close(struct pg_db *db)
+{
+    if (db->admin && db->schema[0]) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", db->schema);
+        PQclear(PQexec(db->admin, sql));
+    }
+    PQfinish(db->admin);
+    db->admin = NULL;
+    db->schema[0] = 0;
+}
+
+static int64_t col_i64(PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int pg_now(PGconn *c, int64_t *us)
+{
+    int rc = 0;
+    PGresult *r = exec(c, "SELECT " EPOCH_US(DB_NOW), 0, NULL, &rc);
+    if (!r)
+        return rc;
+    *us = col_i64(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+int pg_lease_acquire(PGconn *c, const char *task, const char *owner, int64_t max_lock_us,
+                     struct pg_lease *out)
+{
+    char maxv[32];
+    snprintf(maxv, sizeof(maxv), "%lld", (long long)max_lock_us);
+    const char *p[] = {task, owner ? owner : "", maxv};
+    int rc = 0;
+    PGresult *r =
+        exec(c,
+             "INSERT INTO task_lock AS t (task_name, started_at, locked_until, locked_by, token) "
+             "VALUES ($1, " DB_NOW ", " DB_NOW " + $3::int8 * interval '1 microsecond', $2, 1) "
+             "ON CONFLICT (task_name) DO UPDATE SET started_at = EXCLUDED.started_at, "
+             "locked_until = EXCLUDED.locked_until, locked_by = EXCLUDED.locked_by, "
+             "token = t.token + 1 WHERE t.locked_until <= " DB_NOW " "
+             "RETURNING " EPOCH_US("t.started_at") ", " EPOCH_US("t.locked_until") ", t.token",
+             3, p, &rc);
+    if (!r)
+        return rc;
+    int got = PQntuples(r) == 1;
+    if (got && out) {
+        out->started_at = col_i64(r, 0, 0);
+        out->locked_until = col_i64(r, 0, 1);
+        out->token = col_i64(r, 0, 2);
+    }
+    PQclear(r);
+    return got;
+}
+
+int pg_lease_release(PGconn *c, const char *task, int64_t min_lock_us)
+{
+    char minv[32];
+    snprintf(minv, sizeof(minv), "%lld", (long long)min_lock_us);
+    const char *p[] = {task, minv};
+    int rc = 0;
+    PGresult *r =
+        exec(c,
+             "UPDATE task_lock SET locked_until = started_at + $2::int8 * interval '1 microsecond' "
+             "WHERE task_name = $1 AND locked_until > " DB_NOW,
+             2, p, &rc);
+    if (!r)
+        return rc;
+    rc = atoi(PQcmdTuples(r)) > 0;
+    PQclear(r);
+    return rc;
+}
+
+static int bool_query(PGconn *c, const char *sql, int64_t key)
+{
+    char k[32];
+    snprintf(k, sizeof(k), "%lld", (long long)key);
+    const char *p[] = {k};
+    int rc = 0;
+    PGresult *r = exec(c, sql, 1, p, &rc);
+    if (!r)
+        return rc;
+    rc = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return rc;
+}
+
+int pg_advisory_try(PGconn *c, int64_t key)
+{
+    return bool_query(c, "SELECT pg_try_advisory_lock($1::int8)", key);
+}
+
+int pg_advisory_unlock(PGconn *c, int64_t key)
+{
+    return bool_query(c, "SELECT pg_advisory_unlock($1::int8)", key);
+}
+
+int pg_terminate(PGconn *admin, int pid)
+{
+    int rc = bool_query(admin, "SELECT pg_terminate_backend($1::int4)", pid);
+    return rc == 1 ? 0 : rc == 0 ? -ESRCH : rc;
+}
+
+int pg_contend_begin(PGconn *c, const char *task)
+{
+    const char *p[] = {task};
+    int rc = exec_cmd(c,
+                      "INSERT INTO task_lock (task_name, started_at, locked_until) "
+                      "VALUES ($1, 'epoch', 'epoch') ON CONFLICT (task_name) DO NOTHING",
+                      1, p);
+    if (!rc)
+        rc = exec_cmd(c, "BEGIN", 0, NULL);
+    if (!rc)
+        rc = exec_cmd(c, "SELECT 1 FROM task_lock WHERE task_name = $1 FOR UPDATE", 1, p);
+    return rc;
+}
+
+int pg_contend_end(PGconn *c)
+{
+    return exec_cmd(c, "COMMIT", 0, NULL);
+}

@@ -1,0 +1,401 @@
+/*
+ * Worker processes, the harness's side. A worker is `overlapsim worker`
+ * (this same binary), fork/exec'd in a process group of its own: one per
+ * node, its service process. It runs the guard and the job for the triggers
+ * the harness sends it, or the user's command for `exec`, and reports runs
+ * on the event socket. Its clock is skewed for real: libfaketime preloaded
+ * by full path with FAKETIME in its environment, monotonic time left alone.
+ *
+ * Faults act on the whole group, so the commands a worker started share its
+ * fate: kill -9 (a crash: no trap, no cleanup, stale files stay), SIGSTOP
+ * and SIGCONT (a pause). A SIGKILLed process under libfaketime leaves its
+ * shared memory objects in /dev/shm; we delete them by the names the worker
+ * reported (FAKETIME_SHARED, which its children inherit and share).
+ *
+ * Control messages go over a SOCK_SEQPACKET socket pair (the worker's fd
+ * 3): "epoch NS", "params HEX", "run ID AT JOB API DB MANUAL", "go",
+ * "clock", "quit"; the worker answers "hello PID FAKED SHARED" and
+ * "clock SIM".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../mem.h"
+#include "live_impl.h"
+#include "proc.h"
+
+#define HELLO_TIMEOUT_MS 10000
+
+static int ctl_send(struct live_worker *w, const char *msg)
+{
+    pthread_mutex_lock(&w->send);
+    int rc = 0;
+    if (w->pid <= 0 || w->ctl < 0)
+        rc = -ESRCH;
+    else
+        while (send(w->ctl, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+            if (errno != EINTR) {
+                rc = -errno;
+                break;
+            }
+    pthread_mutex_unlock(&w->send);
+    return rc;
+}
+
+/* Receives one control message within timeout_ms: its length, or negative. */
+static int ctl_recv(int fd, char *buf, size_t len, int timeout_ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    int n;
+    while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+        ;
+    if (n == 0)
+        return -ETIMEDOUT;
+    ssize_t r;
+    while ((r = recv(fd, buf, len - 1, 0)) < 0 && errno == EINTR)
+        ;
+    if (r <= 0)
+        return r == 0 ? -EPIPE : -errno;
+    buf[r] = 0;
+    return (int)r;
+}
+
+const char *live_faketime_lib(void)
+{
+    const char *lib = getenv(LIVE_ENV_FAKETIME);
+    return lib && *lib ? lib : LIVE_FAKETIME_LIB;
+}
+
+void live_faketime_cleanup(const char *shared)
+{
+    char sem[64], shm[64];
+    /* "/faketime_sem_PID /faketime_shm_PID" */
+    if (!shared || sscanf(shared, "%63s %63s", sem, shm) != 2)
+        return;
+    sem_unlink(sem);
+    shm_unlink(shm);
+}
+
+/* "+1.250000": FAKETIME wants decimal seconds ("ms" would read as minutes). */
+static void faketime_offset(sim_time skew, double speed, char *buf, size_t len)
+{
+    int64_t real = env_live_real(skew < 0 ? -skew : skew, speed);
+    snprintf(buf, len, "%c%" PRId64 ".%06" PRId64, skew < 0 ? '-' : '+', real / 1000000000,
+             real % 1000000000 / 1000);
+}
+
+/*
+ * kill -9 of the worker's whole group, until the group is empty: a process
+ * being forked while the first kill goes out can miss it, so kill again
+ * until nothing answers, reaping the members we adopted as subreaper
+ * (waitpid on -pgid reaps only them). A process that left the group
+ * (setsid) is beyond reach.
+ */
+static void kill_group_of(struct live_worker *w, bool reaped)
+{
+    if (w->pid <= 0)
+        return;
+    kill(-w->pid, SIGKILL);
+    if (!reaped) {
+        kill(w->pid, SIGKILL); /* in case it had not yet made its group */
+        while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    for (int i = 0; i < 400 && (kill(-w->pid, SIGKILL) == 0 || errno != ESRCH); i++) {
+        while (waitpid(-w->pid, NULL, WNOHANG) > 0)
+            ;
+        usleep(5000);
+    }
+    live_faketime_cleanup(w->shm);
+    w->shm[0] = 0;
+    if (w->ctl >= 0)
+        close(w->ctl);
+    w->ctl = -1;
+    w->pid = 0;
+    w->paused = false;
+}
+
+static void kill_group(struct live_worker *w)
+{
+    kill_group_of(w, false);
+}
+
+static void kill_locked(struct live_worker *w)
+{
+    pthread_mutex_lock(&w->send);
+    kill_group(w);
+    pthread_mutex_unlock(&w->send);
+}
+
+static int worker_fail(struct live_worker *w, int rc, const char *what)
+{
+    struct live *lv = w->lv;
+    if (rc == -LIVE_EFAKETIME)
+        live_fail(lv, rc,
+                  "libfaketime %s (%s): install faketime and libfaketime "
+                  "(scripts/setup.sh --live), or run without clock skew",
+                  what, live_faketime_lib());
+    else
+        live_fail(lv, rc, "worker %d %s (see %s/worker-%d.log with --keep)", w->node, what, lv->dir,
+                  w->node);
+    return rc;
+}
+
+/* The environment of a worker: ours plus the run's variables, and libfaketime for a skew. */
+static char **worker_env(struct live_worker *w)
+{
+    struct live *lv = w->lv;
+    const struct live_opts *o = lv->opt;
+    char v[12][PATH_MAX + 128];
+    const char *set[12];
+    int n = 0;
+    const char *path = getenv("PATH");
+    int dirlen = (int)(strrchr(o->self, '/') - o->self);
+    snprintf(v[n++], sizeof(v[0]), LIVE_ENV_EVENTS "=%s", lv->evpath);
+    snprintf(v[n++], sizeof(v[0]), LIVE_ENV_SPEED "=%.17g", lv->speed);
+    snprintf(v[n++], sizeof(v[0]), LIVE_ENV_DIR "=%s", lv->dir);
+    snprintf(v[n++], sizeof(v[0]), LIVE_ENV_BIN "=%s", o->self);
+    /* `overlapsim probe` works in a user's command without a path */
+    snprintf(v[n++], sizeof(v[0]), "PATH=%.*s:%s", dirlen, o->self, path ? path : "/usr/bin:/bin");
+    if (lv->have_db) {
+        snprintf(v[n++], sizeof(v[0]), LIVE_ENV_DSN "=%s", lv->dsn);
+        snprintf(v[n++], sizeof(v[0]), "PGOPTIONS=-c search_path=%s", lv->db.schema);
+    }
+    if (w->skew) {
+        const char *pre = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
+        char off[48];
+        faketime_offset(w->skew, lv->speed, off, sizeof(off));
+        snprintf(v[n++], sizeof(v[0]), "LD_PRELOAD=%s%s%s", live_faketime_lib(), pre ? ":" : "",
+                 pre ? pre : "");
+        snprintf(v[n++], sizeof(v[0]), "FAKETIME=%s", off);
+        snprintf(v[n++], sizeof(v[0]), "FAKETIME_DONT_FAKE_MONOTONIC=1");
+        /* a sanitizer build refuses a preload placed before its runtime */
+        snprintf(v[n++], sizeof(v[0]), "ASAN_OPTIONS=%s%sverify_asan_link_order=0",
+                 asan ? asan : "", asan ? ":" : "");
+    }
+    for (int i = 0; i < n; i++)
+        set[i] = v[i];
+    return proc_env_new(set, n);
+}
+
+static int worker_spawn(struct live_worker *w)
+{
+    struct live *lv = w->lv;
+    const struct live_opts *o = lv->opt;
+    char node[16], speed[32], log[PATH_MAX + 32], msg[1024];
+    if (w->skew && access(live_faketime_lib(), R_OK) != 0)
+        return worker_fail(w, -LIVE_EFAKETIME, "is missing");
+    snprintf(node, sizeof(node), "%d", w->node);
+    snprintf(speed, sizeof(speed), "%.17g", lv->speed);
+    snprintf(log, sizeof(log), "%s/worker-%d.log", lv->dir, w->node);
+    const char *argv[16] = {o->self,    "worker",  "--node", node,    "--events",
+                            lv->evpath, "--speed", speed,    "--dir", lv->dir};
+    int n = 10;
+    if (o->cmd)
+        argv[n++] = "--cmd", argv[n++] = o->cmd;
+    else
+        argv[n++] = "--guard", argv[n++] = o->guard->name;
+    argv[n] = NULL;
+
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return worker_fail(w, -errno, "cannot get a control socket");
+    char **env = worker_env(w);
+    if (!env) {
+        close(sv[0]), close(sv[1]);
+        return worker_fail(w, -ENOMEM, "is out of memory");
+    }
+    struct proc_spec s = {.path = o->self,
+                          .argv = argv,
+                          .envp = env,
+                          .gate = -1,
+                          .gate_w = -1,
+                          .fd3 = sv[1],
+                          .output = log,
+                          .devnull_in = true,
+                          .own_group = true};
+    pid_t pid = proc_start(&s);
+    proc_env_free(env);
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return worker_fail(w, (int)pid, "cannot start");
+    }
+    pthread_mutex_lock(&w->send);
+    w->pid = pid;
+    w->ctl = sv[0];
+    pthread_mutex_unlock(&w->send);
+
+    int faked = 0, off = 0;
+    int rc = ctl_recv(w->ctl, msg, sizeof(msg), HELLO_TIMEOUT_MS);
+    if (rc < 0 || sscanf(msg, "hello %*d %d %n", &faked, &off) != 1 || !off) {
+        kill_locked(w);
+        return worker_fail(w, -LIVE_EWORKER, "did not start");
+    }
+    /* the rest of the line: FAKETIME_SHARED's two names, or "-" */
+    snprintf(w->shm, sizeof(w->shm), "%s", strcmp(msg + off, "-") ? msg + off : "");
+    w->faked = faked;
+    if (w->skew && !faked) {
+        kill_locked(w);
+        return worker_fail(w, -LIVE_EFAKETIME, "did not load");
+    }
+    _Static_assert(7 + 2 * sizeof(struct guard_params) < sizeof(msg), "params message too long");
+    if (!o->cmd) { /* the guard's parameters, byte for byte: plain data, same binary */
+        const unsigned char *p = (const unsigned char *)&lv->model->node[w->node].cfg.gp;
+        int k = snprintf(msg, sizeof(msg), "params ");
+        for (size_t i = 0; i < sizeof(struct guard_params) && k + 3 < (int)sizeof(msg); i++)
+            k += snprintf(msg + k, sizeof(msg) - (size_t)k, "%02x", p[i]);
+        if (ctl_send(w, msg) != 0) {
+            kill_locked(w);
+            return worker_fail(w, -LIVE_EWORKER, "stopped talking");
+        }
+    }
+    return lv->epoch ? live_worker_epoch(w) : 0;
+}
+
+int live_worker_epoch(struct live_worker *w)
+{
+    char msg[64];
+    snprintf(msg, sizeof(msg), "epoch %" PRId64, w->lv->epoch);
+    return ctl_send(w, msg);
+}
+
+int live_workers_start(struct live *lv)
+{
+    int n = lv->model->nnodes;
+    lv->workers = mem_calloc((size_t)n, sizeof(*lv->workers));
+    if (!lv->workers) {
+        live_fail(lv, -ENOMEM, "out of memory");
+        return -ENOMEM;
+    }
+    lv->nworkers = n;
+    for (int i = 0; i < n; i++) {
+        struct live_worker *w = &lv->workers[i];
+        w->lv = lv;
+        w->node = i;
+        w->ctl = -1;
+        w->skew = lv->opt->skew;
+        atomic_init(&w->batch, false);
+        pthread_mutex_init(&w->send, NULL);
+    }
+    for (int i = 0; i < n; i++) {
+        int rc = worker_spawn(&lv->workers[i]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void live_workers_stop(struct live *lv)
+{
+    for (int i = 0; i < lv->nworkers; i++) {
+        pthread_mutex_lock(&lv->workers[i].send);
+        kill_group(&lv->workers[i]);
+        pthread_mutex_unlock(&lv->workers[i].send);
+        pthread_mutex_destroy(&lv->workers[i].send);
+    }
+    mem_free(lv->workers);
+    lv->workers = NULL;
+    lv->nworkers = 0;
+}
+
+int live_workers_check(struct live *lv)
+{
+    for (int i = 0; i < lv->nworkers; i++) {
+        struct live_worker *w = &lv->workers[i];
+        int st = 0;
+        pthread_mutex_lock(&w->send); /* a crash fault reaps under this lock too */
+        pid_t r = w->pid > 0 ? waitpid(w->pid, &st, WNOHANG) : 0;
+        if (r == w->pid)
+            kill_group_of(w, true);
+        pthread_mutex_unlock(&w->send);
+        if (r > 0) {
+            live_fail(lv, -LIVE_EWORKER,
+                      "worker %d died unexpectedly (%s %d; see %s/worker-%d.log with --keep)", i,
+                      WIFSIGNALED(st) ? "signal" : "exit status",
+                      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), lv->dir, i);
+            return -LIVE_EWORKER;
+        }
+    }
+    return 0;
+}
+
+int live_worker_send_run(struct live_worker *w, const struct live_trigger *t)
+{
+    char msg[160];
+    snprintf(msg, sizeof(msg), "run %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d",
+             t->id, t->at, live_job_length(w->lv, t), t->w.api, t->w.db, t->manual);
+    int rc = ctl_send(w, msg);
+    if (!rc)
+        atomic_store(&w->batch, true);
+    return rc;
+}
+
+int live_worker_go(struct live_worker *w)
+{
+    atomic_store(&w->batch, false);
+    return ctl_send(w, "go");
+}
+
+int live_worker_clock(struct live_worker *w, sim_time *out)
+{
+    char msg[64];
+    pthread_mutex_lock(&w->send);
+    int rc = w->ctl < 0 ? -ESRCH : 0;
+    if (!rc && send(w->ctl, "clock", 5, MSG_NOSIGNAL) < 0)
+        rc = -errno;
+    if (!rc && (rc = ctl_recv(w->ctl, msg, sizeof(msg), HELLO_TIMEOUT_MS)) > 0)
+        rc = sscanf(msg, "clock %" SCNd64, out) == 1 ? 0 : -EPROTO;
+    pthread_mutex_unlock(&w->send);
+    return rc;
+}
+
+int live_worker_crash(struct live_worker *w)
+{
+    pthread_mutex_lock(&w->send);
+    bool was = w->pid > 0;
+    kill_group(w);
+    pthread_mutex_unlock(&w->send);
+    if (!was)
+        return -ESRCH;
+    /* after whatever its processes sent before dying, on the same socket */
+    struct live_msg m = {.kind = LIVE_EV_CRASH, .trigger = (uint64_t)w->node, .pid = 0};
+    live_trace(w->lv, w->node, 0, "fault", "crash (kill -9)");
+    return live_msg_send(w->lv->evpath, &m);
+}
+
+int live_worker_restart(struct live_worker *w)
+{
+    if (w->pid > 0)
+        return -EBUSY;
+    live_trace(w->lv, w->node, 0, "fault", "restart");
+    return worker_spawn(w);
+}
+
+int live_worker_pause(struct live_worker *w)
+{
+    if (w->pid <= 0 || kill(-w->pid, SIGSTOP) != 0)
+        return -ESRCH;
+    w->paused = true;
+    live_trace(w->lv, w->node, 0, "fault", "pause (SIGSTOP)");
+    return 0;
+}
+
+int live_worker_resume(struct live_worker *w)
+{
+    if (w->pid <= 0 || kill(-w->pid, SIGCONT) != 0)
+        return -ESRCH;
+    w->paused = false;
+    live_trace(w->lv, w->node, 0, "fault", "resume (SIGCONT)");
+    return 0;
+}

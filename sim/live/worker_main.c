@@ -1,0 +1,319 @@
+/*
+ * `overlapsim worker`, the worker's side (the harness's is worker.c). It
+ * waits on its control socket (fd 3) for triggers; on "go" it starts every
+ * trigger received since the last "go" at once — the user's commands held
+ * at a pipe gate until all are forked, or the guard's runs on threads held
+ * at a condition — so racing starts really race. It reports each run's
+ * start and end (or the guard's refusal, or the command's exit) on the
+ * event socket. Under libfaketime its wall clock, and so env_clock_now, is
+ * skewed; its sleeps and the harness's timestamps are not.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../guards/env_live.h"
+#include "../../guards/guard.h"
+#include "../mem.h"
+#include "events.h"
+#include "live.h"
+#include "proc.h"
+
+#define CTL 3
+
+struct wk_run {
+    uint64_t id;
+    sim_time at, job, api, db;
+    int manual;
+};
+
+struct wk_kid {
+    pid_t pid;
+    uint64_t trigger;
+};
+
+struct wk {
+    const struct live_worker_args *a;
+    struct env_live env; /* the template each run copies */
+    struct guard *guard;
+    struct wk_run *pending;
+    int npending, pending_cap;
+    struct wk_kid *kids;
+    int nkids, kids_cap;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    uint64_t batch, released;
+};
+
+struct wk_job {
+    struct wk *k;
+    struct wk_run r;
+    uint64_t gate;
+};
+
+static void report(struct wk *k, enum live_ev kind, uint64_t trigger, long value)
+{
+    struct live_msg m = {.kind = kind, .trigger = trigger, .pid = (int)getpid(), .value = value};
+    live_msg_send(k->a->events, &m);
+}
+
+static int grow(void **p, int *cap, int n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    int c = *cap ? 2 * *cap : 16;
+    void *q = mem_realloc(*p, (size_t)c * size);
+    if (!q)
+        return -ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* --- the guard's runs, on threads --- */
+
+static void *job_main(void *arg)
+{
+    struct wk_job *j = arg;
+    struct wk *k = j->k;
+    pthread_mutex_lock(&k->mu);
+    while (k->released < j->gate)
+        pthread_cond_wait(&k->cond, &k->mu);
+    pthread_mutex_unlock(&k->mu);
+
+    struct env_live e = k->env;
+    struct guard_hold hold = {0, -1, 0, 0, false};
+    int rc = guard_try_acquire(k->guard, &e.env, &hold);
+    if (rc != 1) {
+        report(k, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, j->r.id, rc);
+    } else {
+        report(k, LIVE_EV_START, j->r.id, 0);
+        env_sleep(&e.env, j->r.job - j->r.db); /* the API phase, slowed or not */
+        env_sleep(&e.env, j->r.db);
+        report(k, LIVE_EV_END, j->r.id, 0); /* before the release: no false overlap */
+        guard_release(k->guard, &e.env, &hold);
+    }
+    report(k, LIVE_EV_DONE, j->r.id, 0);
+    mem_free(j);
+    return NULL;
+}
+
+static void launch_threads(struct wk *k)
+{
+    pthread_mutex_lock(&k->mu);
+    uint64_t gate = ++k->batch;
+    pthread_mutex_unlock(&k->mu);
+    for (int i = 0; i < k->npending; i++) {
+        struct wk_job *j = mem_alloc(sizeof(*j));
+        pthread_t th;
+        pthread_attr_t attr;
+        if (!j) {
+            report(k, LIVE_EV_ERROR, k->pending[i].id, -ENOMEM);
+            report(k, LIVE_EV_DONE, k->pending[i].id, 0);
+            continue;
+        }
+        *j = (struct wk_job){k, k->pending[i], gate};
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 512 * 1024);
+        if (pthread_create(&th, &attr, job_main, j) != 0) {
+            mem_free(j);
+            report(k, LIVE_EV_ERROR, k->pending[i].id, -EAGAIN);
+            report(k, LIVE_EV_DONE, k->pending[i].id, 0);
+        }
+        pthread_attr_destroy(&attr);
+    }
+    pthread_mutex_lock(&k->mu);
+    k->released = gate;
+    pthread_cond_broadcast(&k->cond);
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* --- the user's command, as processes --- */
+
+static void launch_commands(struct wk *k)
+{
+    int g[2];
+    if (pipe2(g, O_CLOEXEC) != 0)
+        g[0] = g[1] = -1;
+    const char *argv[] = {"sh", "-c", k->a->cmd, NULL};
+    for (int i = 0; i < k->npending; i++) {
+        const struct wk_run *r = &k->pending[i];
+        char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
+        snprintf(trig, sizeof(trig), LIVE_ENV_TRIGGER "=%" PRIu64, r->id);
+        snprintf(job, sizeof(job), LIVE_ENV_JOB "=%s", time_format(r->job, t));
+        const char *set[] = {trig, job};
+        char **env = proc_env_new(set, 2);
+        struct proc_spec s = {.path = "/bin/sh",
+                              .argv = argv,
+                              .envp = env,
+                              .gate = g[0],
+                              .gate_w = g[1],
+                              .fd3 = -1,
+                              .devnull_in = true};
+        pid_t pid = env ? proc_start(&s) : -ENOMEM;
+        proc_env_free(env);
+        if (pid < 0 || grow((void **)&k->kids, &k->kids_cap, k->nkids, sizeof(*k->kids)) != 0) {
+            fprintf(stderr, "overlapsim worker: cannot start the command: %s\n",
+                    strerror(pid < 0 ? (int)-pid : ENOMEM));
+            report(k, LIVE_EV_EXIT, r->id, 127 << 8);
+            continue;
+        }
+        k->kids[k->nkids++] = (struct wk_kid){pid, r->id};
+    }
+    if (g[0] >= 0)
+        close(g[0]), close(g[1]); /* the gate opens: all of them go now */
+}
+
+static void reap(struct wk *k)
+{
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        for (int i = 0; i < k->nkids; i++) {
+            if (k->kids[i].pid == pid) {
+                report(k, LIVE_EV_EXIT, k->kids[i].trigger, st);
+                k->kids[i] = k->kids[--k->nkids];
+                break;
+            }
+        }
+    }
+}
+
+/* --- control messages --- */
+
+static int on_params(struct wk *k, const char *hex)
+{
+    struct guard_params gp;
+    unsigned char *p = (unsigned char *)&gp;
+    if (strlen(hex) != 2 * sizeof(gp))
+        return -EPROTO;
+    for (size_t i = 0; i < sizeof(gp); i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -EPROTO;
+        p[i] = (unsigned char)v;
+    }
+    const struct guard_ops *ops = guard_lookup(k->a->guard);
+    if (!ops)
+        return -ENOENT;
+    guard_destroy(k->guard);
+    k->guard = guard_new(ops, &gp);
+    return k->guard ? 0 : -ENOMEM;
+}
+
+/* Handles one message: 1 to go on, 0 to quit, negative on error. */
+static int on_ctl(struct wk *k, char *msg)
+{
+    struct wk_run r;
+    long long epoch;
+    if (strncmp(msg, "run ", 4) == 0) {
+        if (sscanf(msg, "run %" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %d", &r.id,
+                   &r.at, &r.job, &r.api, &r.db, &r.manual) != 6)
+            return -EPROTO;
+        if (grow((void **)&k->pending, &k->pending_cap, k->npending, sizeof(r)) != 0)
+            return -ENOMEM;
+        k->pending[k->npending++] = r;
+    } else if (strcmp(msg, "go") == 0) {
+        if (k->a->cmd)
+            launch_commands(k);
+        else if (k->guard)
+            launch_threads(k);
+        else
+            return -EPROTO;
+        k->npending = 0;
+    } else if (sscanf(msg, "epoch %lld", &epoch) == 1) {
+        k->env.epoch = epoch;
+    } else if (strncmp(msg, "params ", 7) == 0) {
+        return on_params(k, msg + 7) == 0 ? 1 : -EPROTO;
+    } else if (strcmp(msg, "clock") == 0) {
+        char reply[64];
+        int n = snprintf(reply, sizeof(reply), "clock %" PRId64, env_clock_now(&k->env.env));
+        send(CTL, reply, (size_t)n, MSG_NOSIGNAL);
+    } else if (strcmp(msg, "quit") == 0) {
+        return 0;
+    } else {
+        return -EPROTO;
+    }
+    return 1;
+}
+
+/* Is libfaketime mapped into this process? */
+static bool faked(void)
+{
+    char line[512];
+    bool yes = false;
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (f && !yes && fgets(line, sizeof(line), f))
+        yes = strstr(line, "libfaketime") != NULL;
+    if (f)
+        fclose(f);
+    return yes;
+}
+
+int live_worker_serve(const struct live_worker_args *a)
+{
+    int type = 0;
+    socklen_t tl = sizeof(type);
+    if (getsockopt(CTL, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_SEQPACKET)
+        return -LIVE_EWORKER;
+    fcntl(CTL, F_SETFD, FD_CLOEXEC);  /* the user's commands must not hold it */
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the harness is gone: so are we */
+
+    struct wk k = {.a = a};
+    env_live_init(&k.env, a->speed, 0);
+    pthread_mutex_init(&k.mu, NULL);
+    pthread_cond_init(&k.cond, NULL);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &chld, NULL);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+
+    char msg[1024]; /* "params" carries struct guard_params in hex */
+    const char *shared = getenv("FAKETIME_SHARED");
+    int n = snprintf(msg, sizeof(msg), "hello %d %d %s", (int)getpid(), faked(),
+                     shared && *shared ? shared : "-");
+    int rc = send(CTL, msg, (size_t)n, MSG_NOSIGNAL) < 0 ? -errno : 1;
+    while (rc > 0) {
+        struct pollfd p[2] = {{CTL, POLLIN, 0}, {sfd, POLLIN, 0}};
+        if (poll(p, sfd >= 0 ? 2 : 1, sfd >= 0 ? -1 : 100) < 0) {
+            if (errno != EINTR)
+                rc = -errno;
+            continue;
+        }
+        if (sfd < 0 || (p[1].revents & POLLIN)) {
+            struct signalfd_siginfo si;
+            if (sfd >= 0)
+                (void)!read(sfd, &si, sizeof(si));
+            reap(&k);
+        }
+        if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t r = recv(CTL, msg, sizeof(msg) - 1, 0);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) { /* the harness went away */
+                rc = 0;
+                break;
+            }
+            msg[r] = 0;
+            rc = on_ctl(&k, msg);
+        }
+    }
+    guard_destroy(k.guard);
+    mem_free(k.pending);
+    mem_free(k.kids);
+    if (sfd >= 0)
+        close(sfd);
+    return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,159 @@
+#!/bin/sh
+# Live mode for real: the simulator and live runs reach the same verdicts;
+# a user's wrapper with the seed-002 check-then-write bug is caught and a
+# flock wrapper passes under racing starts; clock skew through libfaketime;
+# one-line errors with exit 2; Ctrl-C leaves nothing behind (no process,
+# run directory, libfaketime object or PostgreSQL server); --keep keeps.
+# Timing-based but not flaky: racing starts are released together from a
+# start gate, simulated seconds last 5 ms or more, and nothing asserts speed.
+#   usage: tests/live_test.sh path/to/overlapsim
+set -u
+bin=${1:-build/overlapsim}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; }
+
+R=scenarios/live/race.ini
+X=scenarios/live/exec-race.ini
+
+# xval NAME WANT ARGS... : `run` and `live` of ARGS agree with each other and with WANT
+# (violates or holds); live runs at --speed 50 (a simulated second is 20 ms: racing
+# starts collide with margin on a loaded machine) unless LIVE_SPEED says otherwise.
+xval() {
+    name=$1 want=$2
+    shift 2
+    "$bin" run "$@" --format json >"$tmp/sim.json" 2>"$tmp/sim.err"
+    src=$?
+    "$bin" live "$@" --speed "${LIVE_SPEED:-50}" --format json >"$tmp/live.json" 2>"$tmp/live.err"
+    lrc=$?
+    sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
+    lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
+    if [ "$sv" = "$want" ] && [ "$lv" = "$want" ] && [ "$src" = "$lrc" ]; then
+        ok "$name: simulator and live both $want (exit $src)"
+    else
+        bad "$name: want $want; simulator $sv (exit $src), live $lv (exit $lrc)"
+        sed 's/^/     /' "$tmp/live.err" | head -5
+        jq -c '{max_concurrency, overlaps, runs, skipped, failed}' "$tmp/live.json" 2>/dev/null | sed 's/^/     /'
+    fi
+}
+
+# --- the simulator and live agree ---
+xval "flag racing" violates $R --guard flag
+xval "atomic" holds $R --guard atomic
+xval "mutex" holds $R --guard mutex
+xval "semaphore" holds $R --guard semaphore
+xval "none" violates $R --guard none
+# Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
+xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \
+    --set scenario.duration=5m --set job.api=70s
+check "inline ticker: the same ticks coalesced, none skipped, live and simulated" \
+    "jq -n -e --slurpfile s '$tmp/sim.json' --slurpfile l '$tmp/live.json' \
+        '\$l[0].coalesced == \$s[0].coalesced and \$l[0].coalesced >= 3 and \$l[0].skipped == 0' >/dev/null"
+
+# the same job durations live as simulated: the workload comes from the same seed
+# and stream, and both traces show each trigger's draw ("#7 api=2.31s db=1s")
+"$bin" run $R --guard none --seed 3 --trace "$tmp/sim.csv" >/dev/null
+"$bin" live $R --guard none --seed 3 --trace "$tmp/live.csv" >/dev/null
+draws() { awk -F, '$5 == "start" {print $6}' "$1" | sort; }
+draws "$tmp/sim.csv" >"$tmp/sim.draws"
+draws "$tmp/live.csv" >"$tmp/live.draws"
+check "live draws exactly the simulator's job durations, trigger by trigger" \
+    "[ -s '$tmp/sim.draws' ] && cmp -s '$tmp/sim.draws' '$tmp/live.draws'" ||
+    diff "$tmp/sim.draws" "$tmp/live.draws" | head -5
+
+# --- a user's own wrapper, racing starts ---
+"$bin" live $X --speed 20 --guard exec --cmd "tests/live/pidfile-wrapper.sh overlapsim probe" \
+    --format json >"$tmp/pid.json" 2>"$tmp/pid.err"
+rc=$?
+check "exec: the seed-002 PID-file wrapper is caught (exit 1)" "[ $rc -eq 1 ]"
+check "exec: two of its runs overlapped" "jq -e '.max_concurrency >= 2 and .violation' '$tmp/pid.json' >/dev/null"
+"$bin" live $X --speed 20 --guard exec --cmd "tests/live/flock-wrapper.sh overlapsim probe" \
+    --format json >"$tmp/flock.json" 2>"$tmp/flock.err"
+rc=$?
+check "exec: the flock wrapper passes (exit 0)" "[ $rc -eq 0 ]"
+check "exec: flock let one of each racing start in, turned the others away" \
+    "jq -e '.max_concurrency == 1 and .skipped >= .runs' '$tmp/flock.json' >/dev/null" ||
+    jq -c '{max_concurrency, runs, skipped, failed}' "$tmp/flock.json"
+
+# --- a worker process with a skewed clock (libfaketime) ---
+shm0=$(ls /dev/shm | grep -c faketime)
+"$bin" live $R --guard atomic --in-worker --skew 3s --format json >"$tmp/skew.json" 2>"$tmp/skew.err"
+rc=$?
+check "in a worker under libfaketime, atomic still holds (exit 0)" "[ $rc -eq 0 ]"
+check "no libfaketime objects left in /dev/shm" "[ $(ls /dev/shm | grep -c faketime) -le $shm0 ]"
+
+# --- errors: one line, exit 2 ---
+err1() { # NAME: exit 2, stderr one line matching PATTERN, nothing left in TMPDIR
+    if [ "$3" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" &&
+        [ -z "$(ls -A "$tmp/t")" ]; then
+        ok "$1"
+    else
+        bad "$1 (exit $3): $(cat "$tmp/err")"
+    fi
+}
+mkdir -p "$tmp/t"
+TMPDIR="$tmp/t" "$bin" live $R --guard atomic --dsn "host=$tmp/none port=1" >/dev/null 2>"$tmp/err"
+err1 "unreachable --dsn" "--dsn .*cannot connect" $?
+TMPDIR="$tmp/t" OVERLAPSIM_FAKETIME=/nonexistent/libfaketime.so.1 "$bin" live $R --guard atomic \
+    --in-worker --skew 2s >/dev/null 2>"$tmp/err"
+err1 "missing libfaketime" "libfaketime is missing" $?
+TMPDIR="$tmp/t" "$bin" live $X --speed 100 --guard exec --cmd "$tmp/no-such-wrapper.sh" >/dev/null 2>"$tmp/err"
+err1 "a command that cannot start" "--cmd .* cannot start" $?
+TMPDIR="$tmp/t" "$bin" live $R --guard exec >/dev/null 2>"$tmp/err"
+err1 "--guard exec without --cmd" "needs --cmd" $?
+TMPDIR="$tmp/t" "$bin" live $R --guard atomic --speed 0 >/dev/null 2>"$tmp/err"
+err1 "bad --speed" "--speed 0" $?
+env -u OVERLAPSIM_EVENTS "$bin" probe --for 1s >/dev/null 2>"$tmp/err"
+err1 "probe outside live" "not started under" $?
+"$bin" worker --events x --dir x --speed 1 --cmd true >/dev/null 2>"$tmp/err" 3>&-
+err1 "worker by hand" "not started by" $?
+
+# --- Ctrl-C mid-run leaves nothing: processes, run directory, /dev/shm, postmaster ---
+mkdir -p "$tmp/int"
+chmod 711 "$tmp" "$tmp/int" # so postgres can reach a cluster inside it
+cp tests/live/pidfile-wrapper.sh "$tmp/int/wrapper.sh"
+shm0=$(ls /dev/shm | grep -c faketime)
+# jobs of a minute (6 s real): the wrappers are surely running when we look
+TMPDIR="$tmp/int" "$bin" live $X --speed 10 --db --skew 1s --guard exec \
+    --set job.api=60s --set scenario.duration=10m \
+    --cmd "$tmp/int/wrapper.sh overlapsim probe" >"$tmp/int.out" 2>"$tmp/int.err" &
+pid=$!
+i=0
+while [ $i -lt 300 ] && ! ls "$tmp"/int/overlapsim-live-*/parser-advertiser.pid >/dev/null 2>&1; do
+    sleep 0.05
+    i=$((i + 1))
+done
+ours() { # processes whose command line or environment names our directory
+    for p in $(ps -eo pid=); do
+        if grep -qs "$tmp/int" "/proc/$p/cmdline" "/proc/$p/environ" 2>/dev/null && [ "$p" != $$ ]; then
+            echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-80)"
+        fi
+    done
+}
+ours >"$tmp/during"
+check "mid-run: a postmaster, a worker and the wrapper are running" \
+    "grep -q postgres '$tmp/during' && grep -q 'overlapsim worker' '$tmp/during' && grep -q wrapper.sh '$tmp/during'" ||
+    cat "$tmp/during"
+check "mid-run: the worker has libfaketime objects in /dev/shm" "[ $(ls /dev/shm | grep -c faketime) -gt $shm0 ]"
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT: exit 130, 'interrupted'" "[ $rc -eq 130 ] && grep -q interrupted '$tmp/int.err'"
+sleep 0.2
+ours >"$tmp/after"
+check "SIGINT: no process left" "[ ! -s '$tmp/after' ]" || cat "$tmp/after"
+check "SIGINT: no run directory left" "[ \"\$(ls -A '$tmp/int')\" = wrapper.sh ]"
+check "SIGINT: no libfaketime objects left" "[ $(ls /dev/shm | grep -c faketime) -le $shm0 ]"
+
+# --- --keep keeps the directory and its logs ---
+mkdir -p "$tmp/keep"
+TMPDIR="$tmp/keep" "$bin" live $R --guard atomic --in-worker --keep >/dev/null 2>"$tmp/err"
+check "--keep leaves the run directory with the worker's log" "ls '$tmp'/keep/overlapsim-live-*/worker-0.log >/dev/null 2>&1"
+check "--keep names it on stderr" "grep -q 'live: kept $tmp/keep/overlapsim-live-' '$tmp/err'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
