@@ -15,7 +15,7 @@ void export_config_defaults(struct config *c)
     x->row_order = ROW_ORDER_RANDOM;
     x->deadlock_timeout = SIM_S; /* PostgreSQL's default */
     x->retry_delay = SIM_S;
-    x->lag_allowance = 5 * SIM_MIN;
+    x->lag_allowance = SIM_HOUR;
     struct store_config *s = &c->store;
     s->add = dist_const(20 * SIM_MS);
     s->lock_scope = STORE_SCOPE_PER_CONSUMER;
