@@ -53,6 +53,7 @@ json_t *json_seed(const struct scenario *sc, const struct case_result *c,
     json_object_set_new(j, "seed", json_integer((json_int_t)o->m->seed));
     json_object_set_new(j, "simulated_s", json_real(time_to_sec(o->m->duration)));
     put_metrics(j, o->m);
+    json_put_exports(j, o->m);
     json_object_set_new(j, "violation", json_boolean(o->violation));
     json_object_set_new(j, "verdict", json_string(o->pass ? "pass" : "fail"));
     json_object_set_new(j, "failed", failed_list(o->failed));
@@ -75,6 +76,7 @@ json_t *json_case(const struct scenario *sc, const struct case_result *c)
     json_object_set_new(j, "seed_to", json_integer((json_int_t)c->seeds.to));
     json_object_set_new(j, "simulated_s", json_real(time_to_sec(c->agg.duration)));
     put_metrics(j, &c->agg);
+    json_put_exports(j, &c->agg);
     json_object_set_new(j, "violating_seeds", json_integer((json_int_t)c->violating_seeds));
     json_object_set_new(j, "verdict", json_string(c->pass ? "pass" : "fail"));
     json_object_set_new(j, "failed", failed_list(case_failures(c, failed, sizeof(failed))));

@@ -117,7 +117,7 @@ void checker_finish(struct checker *c, sim_time end)
     struct metrics *m = c->m;
     if (c->window_start >= 0)
         close_window(c, end);
-    m->unfinished = (uint64_t)c->active;
+    m->unfinished += (uint64_t)c->active; /* several checkers may share m */
     m->duration = end;
     note_gap(m, c->prev_start < 0 ? 0 : c->prev_start, end);
 }

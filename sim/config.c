@@ -21,6 +21,11 @@ static const char *const dispatch_names[] = {"inline", "spawn", NULL};
 static const char *const release_names[] = {"shorten", "delete-or-shorten", NULL};
 static const char *const clock_names[] = {"db", "client", NULL};
 static const char *const owner_names[] = {"default", "yes", "no", NULL};
+static const char *const sink_names[] = {"append", "idempotent", NULL};
+static const char *const commit_names[] = {"separate", "transactional", NULL};
+static const char *const row_order_names[] = {"random", "sorted", NULL};
+static const char *const scope_names[] = {"global", "split", "per-consumer", NULL};
+static const char *const offset_names[] = {"given", "last", NULL};
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -132,6 +137,46 @@ const struct config_key config_keys[] = {
      "the database server's clock minus true time"},
     {"db.clock_drift_ppm", CT_REAL, OFF(db_drift_ppm), 0, NULL, "-20",
      "the database server's clock drift"},
+    /* [export] and [store]: exports, exactly-once, deadlocks, the seed-001 event store */
+    {"export.arrival", CT_DIST, OFF(xp.arrival), 0, NULL, "exp(1s)",
+     "time between items arriving at the source, IDs 1, 2, 3... (none: no exports)"},
+    {"export.sink", CT_ENUM, OFF(xp.sink), 0, sink_names, "idempotent",
+     "append: each write inserts a row (a repeat is a duplicate); idempotent: upsert keyed by item ID"},
+    {"export.commit", CT_ENUM, OFF(xp.commit), 0, commit_names, "transactional",
+     "separate: the watermark is committed after the write; transactional: in the write's transaction"},
+    {"export.batch", CT_INT, OFF(xp.batch), 0, NULL, "500",
+     "most items one run fetches after its watermark (0: all pending)"},
+    {"export.chunk", CT_INT, OFF(xp.chunk), 0, NULL, "10",
+     "items per write transaction, each committed on its own (0: one transaction per write)"},
+    {"export.shared_rows", CT_INT, OFF(xp.shared_rows), 0, NULL, "2",
+     "rows every write also updates (aggregates), locked in export.row_order: opposite orders deadlock"},
+    {"export.row_order", CT_ENUM, OFF(xp.row_order), 0, row_order_names, "sorted",
+     "random: each run locks the shared rows in its own order; sorted: all in the same order"},
+    {"export.deadlock_timeout", CT_DURATION, OFF(xp.deadlock_timeout), 0, NULL, "1s",
+     "a lock waiter checks for a deadlock after this long and aborts if it is in one (PostgreSQL)"},
+    {"export.write_fail", CT_PROB, OFF(xp.write_fail), 0, NULL, "0.02",
+     "chance that a write transaction fails (those the run committed before it stay)"},
+    {"export.crash", CT_PROB, OFF(xp.crash), 0, NULL, "5%",
+     "chance that the process is killed between the write and the watermark commit"},
+    {"export.retries", CT_INT, OFF(xp.retries), 0, NULL, "3",
+     "times a failed or deadlocked write is retried before the run gives up (0: fail at once)"},
+    {"export.retry_delay", CT_DURATION, OFF(xp.retry_delay), 0, NULL, "2s",
+     "wait before retrying a failed write"},
+    {"export.lag_allowance", CT_DURATION, OFF(xp.lag_allowance), 0, NULL, "10m",
+     "an item undelivered this long after it arrived is lost (unless it turns up: then late)"},
+    {"store.consumers", CT_INT, OFF(store.consumers), 0, NULL, "3",
+     "event store (seed 001): consumers, each with its own offset, timer and exporter (0: off)"},
+    {"store.add", CT_DIST, OFF(store.add), 0, NULL, "exp(20ms)",
+     "event store: time between Add() calls by the producers"},
+    {"store.lock_scope", CT_ENUM, OFF(store.lock_scope), 0, scope_names, "per-consumer",
+     "global: store mutex held across the export; split: released during it; per-consumer: "
+     "split, plus a per-consumer mutex across the whole flush"},
+    {"store.offset_update", CT_ENUM, OFF(store.offset_update), 0, offset_names, "given",
+     "given: a consumer's offset becomes the one it fetched up to; last: the store's last offset (the bug)"},
+    {"store.hold", CT_DURATION, OFF(store.hold), 0, NULL, "100us",
+     "event store: time the store mutex is held to fetch pending events or to set an offset"},
+    {"store.flush_demand", CT_DIST, OFF(store.demand), 0, NULL, "exp(10s)",
+     "event store, per consumer: time between on-demand Flush() calls beside the timer (none: off)"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -176,6 +221,16 @@ void config_defaults(struct config *c)
     c->db_latency = dist_const(2 * SIM_MS);
     c->db_pool = 10;
     c->db_timeout = 30 * SIM_S;
+    export_config_defaults(c);
+}
+
+bool config_section_known(const char *section)
+{
+    size_t n = strlen(section);
+    for (const struct config_key *k = config_keys; k->name; k++)
+        if (strncmp(k->name, section, n) == 0 && k->name[n] == '.')
+            return true;
+    return false;
 }
 
 const struct config_key *config_key_find(const char *name)
@@ -229,6 +284,21 @@ static int parse_bool(const char *v, bool *out)
             return *out = false, 0;
     }
     return -EINVAL;
+}
+
+static int parse_prob(const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double p = strtod(v, &end);
+    if (end == v || errno)
+        return -EINVAL;
+    if (*end == '%')
+        p /= 100, end++;
+    if (*end || !(p >= 0 && p <= 1))
+        return -EINVAL;
+    *out = p;
+    return 0;
 }
 
 static int parse_guards(const char *v, struct config *c, char *err, size_t errlen)
@@ -350,6 +420,11 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
         strcpy(c->cron_text, value);
         break;
     }
+    case CT_PROB:
+        if (parse_prob(value, field) != 0)
+            return fail(err, errlen, -EINVAL, "%s: expected a probability (0.02 or 2%%), got '%s'",
+                        key, value);
+        break;
     }
     c->line[key_index(k)] = line;
     return 0;
@@ -415,6 +490,9 @@ char *config_get(const struct config *c, const struct config_key *k, char *buf, 
         break;
     case CT_CRON:
         snprintf(buf, len, "%s", c->cron_text);
+        break;
+    case CT_PROB:
+        snprintf(buf, len, "%g", *(const double *)field);
         break;
     }
     return buf;
@@ -484,6 +562,11 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
         return fail(err, errlen, -EINVAL,
                     "schedule.dispatch = spawn makes no sense for fixed-delay (the delay runs "
                     "from the end of the previous run)");
+    }
+    const char *xkey;
+    if (export_config_check(c, err, errlen, &xkey) != 0) {
+        *line = key_line(c, xkey);
+        return -EINVAL;
     }
     return 0;
 }

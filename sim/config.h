@@ -15,6 +15,7 @@
 #include "../guards/guard.h"
 #include "cron.h"
 #include "dist.h"
+#include "export_config.h"
 #include "time.h"
 
 enum sched_kind {
@@ -91,6 +92,9 @@ struct config {
     sim_time grace_period;      /* schedule.grace_period: terminationGracePeriodSeconds */
     sim_time starting_deadline; /* schedule.starting_deadline (0: none) */
     bool persistent;            /* schedule.persistent: systemd's Persistent= */
+    /* [export] and [store] (export_config.h) */
+    struct export_config xp;
+    struct store_config store;
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
 };
@@ -109,6 +113,7 @@ enum config_type {
     CT_FACTOR, /* a non-negative number (double) */
     CT_REAL,   /* any number (double), e.g. a drift in ppm */
     CT_CRON,   /* a cron expression */
+    CT_PROB, /* a probability: 0.02 or 2% */
 };
 
 struct config_key {
@@ -125,6 +130,9 @@ extern const struct config_key config_keys[];
 
 /* The defaults every scenario starts from. */
 void config_defaults(struct config *c);
+
+/* Does some key live in [section] ("schedule" for schedule.interval)? */
+bool config_section_known(const char *section);
 
 /* The key of that name, or NULL. */
 const struct config_key *config_key_find(const char *name);

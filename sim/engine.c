@@ -147,11 +147,15 @@ struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks
     *rc = nodes_init(s);
     if (!*rc)
         *rc = world_env_init(s);
+    if (!*rc)
+        *rc = export_init(s);
     if (*rc)
         goto fail;
     if (!bare) {
-        for (int i = 0; i < s->nnodes; i++)
-            sched_start(s, &s->node[i]);
+        if (!export_owns_schedule(s))
+            for (int i = 0; i < s->nnodes; i++)
+                sched_start(s, &s->node[i]);
+        export_start(s);
         *rc = inject_start(s);
         if (*rc)
             goto fail;
@@ -177,6 +181,7 @@ int sim_loop(struct sim *s, sim_time until)
     if (limit == s->end && !s->error) {
         s->now = s->end;
         checker_finish(&s->chk, s->end);
+        export_finish(s);
     } else if (!s->error) {
         s->now = limit;
     }
@@ -188,6 +193,7 @@ void sim_free(struct sim *s)
     if (!s)
         return;
     sim_actors_free(s);
+    export_release(s);
     sim_procs_free(s);
     inject_release(s);
     world_env_release(s);

@@ -27,6 +27,7 @@ struct trigger {
     sim_time at;
     bool manual;
     sim_time api, db;
+    int consumer; /* event store: the consumer this flush is for */
 };
 
 /*
@@ -129,7 +130,7 @@ struct waitq {
     struct actor *head, *tail;
 };
 
-#define SIM_MAX_WAITQ 16
+#define SIM_MAX_WAITQ 32
 
 struct sim {
     sim_time now, end;
@@ -164,6 +165,7 @@ struct sim {
     void *inject_state;
     bool point_faults; /* some fault is placed at a point inside a run */
     void *world_state; /* world_env.c: statements in flight */
+    struct export_state *xp; /* exports and the event store, or NULL (export.c) */
 };
 
 /* --- set-up (engine.c): sim_run is sim_new + sim_loop + sim_free; tests use the parts --- */
@@ -347,5 +349,33 @@ bool inject_db_outage(struct sim *s, sim_time t);
 sim_time inject_db_wait(struct sim *s, sim_time arrive);
 /* Extra delay of a reply sent at t (db-slow-reply). */
 sim_time inject_db_reply_delay(struct sim *s, sim_time t);
+
+/* --- exports and the event store (export.c, event_store.c) --- */
+
+/* Sets up s->xp when the model has exports. Returns 0 or -ENOMEM. */
+int export_init(struct sim *s);
+/* Does the event store replace the node schedulers (it runs its own timers)? */
+bool export_owns_schedule(const struct sim *s);
+/* Starts the event store's producers and flush timers, if any. */
+void export_start(struct sim *s);
+/* The guard instance and concurrency checker a trigger's run uses (event store: its consumer's). */
+void export_bind(struct sim *s, const struct trigger *t, struct guard **g, struct checker **chk);
+/*
+ * The job's work with exports on: fetch after the watermark, write, commit
+ * (or an event-store flush), with the fault points of the job's phases.
+ * thrown: what the run had thrown so far; returns it with what it throws.
+ */
+int export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
+               const struct guard_hold *hold, int thrown);
+/* The faults placed at point `at` for a's run (job.c): INJECT_* flags. */
+int sim_job_point(struct actor *a, enum fault_point_id at);
+/*
+ * The process running a was killed (for the simulated world's crashes): the
+ * sink database rolls back a's open transaction and frees its row locks.
+ */
+void export_kill(struct sim *s, struct actor *a);
+/* Closes the books at the end: loss, per-consumer counts, into the metrics. */
+void export_finish(struct sim *s);
+void export_release(struct sim *s);
 
 #endif

@@ -46,17 +46,25 @@ static inline int point(bool faults, struct actor *a, enum fault_point_id at)
     return faults && !a->killed ? inject_point(a, at) : 0;
 }
 
+int sim_job_point(struct actor *a, enum fault_point_id at)
+{
+    return point(a->sim->point_faults, a, at);
+}
+
 void sim_job_run(struct actor *a, const struct trigger *t)
 {
     struct sim *s = a->sim;
     struct proc *p = a->proc;
     struct guard *g = p->guard;
+    struct checker *chk = &s->chk;
     struct guard_hold hold = {0, -1, 0, 0, false};
     char d[128], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     bool was_job = a->is_job;
     const bool pf = s->point_faults;
     a->is_job = true;
 
+    if (s->xp) /* the event store: its consumer's guard and checker */
+        export_bind(s, t, &g, &chk);
     int thrown = point(pf, a, POINT_BEFORE_ACQUIRE);
     int rc = a->killed ? -ESRCH : guard_try_acquire(g, &a->env, &hold);
     if (a->killed) {
@@ -65,8 +73,8 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     }
     if (rc != 1) {
         if (rc < 0)
-            checker_guard_error(&s->chk);
-        checker_skip(&s->chk);
+            checker_guard_error(chk);
+        checker_skip(chk);
         if (s->trace) {
             snprintf(d, sizeof(d), "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
             sim_trace(s, a->node, 0, "skip", d);
@@ -77,7 +85,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     sim_time started = s->now;
     a->run = run;
     p->holding++;
-    if (checker_start(&s->chk, started, run, a->node->id, t->at) != 0 && !s->error)
+    if (checker_start(chk, started, run, a->node->id, t->at) != 0 && !s->error)
         s->error = -ENOMEM;
 
     sim_time api = t->api;
@@ -94,20 +102,24 @@ void sim_job_run(struct actor *a, const struct trigger *t)
         sim_trace(s, a->node, run, "start", d);
     }
     thrown |= point(pf, a, POINT_AFTER_ACQUIRE);
-    if (!thrown)
-        sim_phase_sleep(a, api);
-    if (!thrown)
-        thrown |= point(pf, a, POINT_BEFORE_WRITE);
-    if (!thrown && !a->interrupted && !a->killed) {
-        /* the write: a sink that checks fencing tokens may turn it away */
-        if (sim_sink_write(a, hold.token) == -ESTALE)
-            sim_trace(s, a->node, run, "write", "rejected: a newer fencing token was seen");
-        else
-            sim_phase_sleep(a, t->db);
+    if (s->xp) { /* fetch after the watermark, write, commit (export.c) */
+        thrown = export_job(a, t, run, api, &hold, thrown);
+    } else {
+        if (!thrown)
+            sim_phase_sleep(a, api);
+        if (!thrown)
+            thrown |= point(pf, a, POINT_BEFORE_WRITE);
+        if (!thrown && !a->interrupted && !a->killed) {
+            /* the write: a sink that checks fencing tokens may turn it away */
+            if (sim_sink_write(a, hold.token) == -ESTALE)
+                sim_trace(s, a->node, run, "write", "rejected: a newer fencing token was seen");
+            else
+                sim_phase_sleep(a, t->db);
+        }
+        if (!thrown)
+            thrown |= point(pf, a, POINT_AFTER_WRITE);
     }
-    if (!thrown)
-        thrown |= point(pf, a, POINT_AFTER_WRITE);
-    checker_end(&s->chk, s->now, run, started);
+    checker_end(chk, s->now, run, started);
     if (a->killed) { /* kill -9: no finally, no trap */
         s->m->runs_killed++;
         sim_trace(s, a->node, run, "killed", NULL);

@@ -8,10 +8,12 @@
 
 void metrics_init(struct metrics *m)
 {
+    /* one memset: the histograms are large, zeroing them twice shows per seed */
     memset(m, 0, sizeof(*m));
-    hist_init(&m->lateness);
-    hist_init(&m->cycle);
+    hist_init_zeroed(&m->lateness);
+    hist_init_zeroed(&m->cycle);
     m->first_start = m->last_start = -1;
+    export_metrics_init_zeroed(&m->xp);
 }
 
 bool metrics_violates(const struct metrics *m, int limit) { return m->max_concurrency > limit; }
@@ -48,6 +50,7 @@ void metrics_merge(struct metrics *a, const struct metrics *b)
     a->db_errors += b->db_errors;
     a->faults_hit += b->faults_hit;
     a->faults_hit_holder += b->faults_hit_holder;
+    export_metrics_merge(&a->xp, &b->xp);
 }
 
 enum {
@@ -81,6 +84,28 @@ enum {
     M_DB_ERRORS,
     M_FAULTS_HIT,
     M_FAULTS_HIT_HOLDER,
+    /* exports (export_metrics.h) */
+    M_ITEMS,
+    M_EXPORTS,
+    M_DUPLICATES,
+    M_REDELIVERED,
+    M_LOST,
+    M_LATE,
+    M_EXACTLY_ONCE,
+    M_DEADLOCKS,
+    M_LOCK_WAITS,
+    M_WRITE_ERRORS,
+    M_EXPORT_FAILURES,
+    M_CRASHES,
+    M_FENCED,
+    M_LAG_P50_S,
+    M_LAG_P99_S,
+    M_LAG_MAX_S,
+    M_CONSUMER_EXPORTS_MIN,
+    M_ADDS,
+    M_ADD_BLOCKED_P50_S,
+    M_ADD_BLOCKED_P99_S,
+    M_ADD_BLOCKED_MAX_S,
 };
 
 const struct metric_def metric_defs[] = {
@@ -114,6 +139,27 @@ const struct metric_def metric_defs[] = {
     [M_DB_ERRORS] = {"db_errors", "database statements that failed or timed out"},
     [M_FAULTS_HIT] = {"faults_hit", "times a fault took effect on a run, a process or a statement (0: every fault missed)"},
     [M_FAULTS_HIT_HOLDER] = {"faults_hit_holder", "faults that hit a run while it held its guard (a pause, crash, disconnect or slow API inside the hold)"},
+    [M_ITEMS] = {"items", "items that arrived at the source (event store: Add() calls)"},
+    [M_EXPORTS] = {"exports", "item writes that reached a sink, repeats included"},
+    [M_DUPLICATES] = {"duplicates", "extra copies of items in a sink (at-least-once, not exactly-once)"},
+    [M_REDELIVERED] = {"redelivered", "repeated writes an idempotent sink absorbed"},
+    [M_LOST] = {"lost", "items that arrived before the end minus export.lag_allowance and were never delivered"},
+    [M_LATE] = {"late", "items delivered only after export.lag_allowance"},
+    [M_EXACTLY_ONCE] = {"exactly_once", "1 when exports ran with no duplicate and no lost item, else 0"},
+    [M_DEADLOCKS] = {"deadlocks", "write transactions aborted by the database's deadlock check"},
+    [M_LOCK_WAITS] = {"lock_waits", "row lock waits of write transactions"},
+    [M_WRITE_ERRORS] = {"write_errors", "write transactions that failed (export.write_fail)"},
+    [M_EXPORT_FAILURES] = {"export_failures", "runs that gave up without committing their watermark"},
+    [M_CRASHES] = {"crashes", "runs killed between the write and the watermark commit"},
+    [M_FENCED] = {"fenced", "writes the sink rejected for a stale fencing token"},
+    [M_LAG_P50_S] = {"lag_p50_s", "median time from an item's arrival to its first delivery"},
+    [M_LAG_P99_S] = {"lag_p99_s", "99th percentile delivery lag"},
+    [M_LAG_MAX_S] = {"lag_max_s", "longest delivery lag"},
+    [M_CONSUMER_EXPORTS_MIN] = {"consumer_exports_min", "event store: fewest item writes of any consumer"},
+    [M_ADDS] = {"adds", "event store: Add() calls"},
+    [M_ADD_BLOCKED_P50_S] = {"add_blocked_p50_s", "event store: median time Add() waited for the store mutex"},
+    [M_ADD_BLOCKED_P99_S] = {"add_blocked_p99_s", "event store: 99th percentile time Add() waited"},
+    [M_ADD_BLOCKED_MAX_S] = {"add_blocked_max_s", "event store: longest time Add() waited"},
     {NULL, NULL},
 };
 
@@ -126,6 +172,67 @@ int metric_find(const char *name)
 }
 
 static double per(double a, double b) { return b > 0 ? a / b : 0; }
+
+static double hist_sec(const struct hist *h, double q)
+{
+    if (q >= 1)
+        return time_to_sec(h->count ? h->max : 0);
+    return time_to_sec(hist_quantile(h, q));
+}
+
+static double export_metric_value(const struct export_metrics *x, int i)
+{
+    switch (i) {
+    case M_ITEMS:
+        return (double)x->items;
+    case M_EXPORTS:
+        return (double)x->exports;
+    case M_DUPLICATES:
+        return (double)x->duplicates;
+    case M_REDELIVERED:
+        return (double)x->redelivered;
+    case M_LOST:
+        return (double)x->lost;
+    case M_LATE:
+        return (double)x->late;
+    case M_EXACTLY_ONCE:
+        return x->on && x->duplicates == 0 && x->lost == 0;
+    case M_DEADLOCKS:
+        return (double)x->deadlocks;
+    case M_LOCK_WAITS:
+        return (double)x->lock_waits;
+    case M_WRITE_ERRORS:
+        return (double)x->write_errors;
+    case M_EXPORT_FAILURES:
+        return (double)x->export_failures;
+    case M_CRASHES:
+        return (double)x->crashes;
+    case M_FENCED:
+        return (double)x->fenced;
+    case M_LAG_P50_S:
+        return hist_sec(&x->lag, 0.5);
+    case M_LAG_P99_S:
+        return hist_sec(&x->lag, 0.99);
+    case M_LAG_MAX_S:
+        return hist_sec(&x->lag, 1);
+    case M_CONSUMER_EXPORTS_MIN: {
+        uint64_t min = 0;
+        for (int c = 0; c < x->nconsumers; c++)
+            if (c == 0 || x->consumer[c].exports < min)
+                min = x->consumer[c].exports;
+        return (double)min;
+    }
+    case M_ADDS:
+        return (double)x->adds;
+    case M_ADD_BLOCKED_P50_S:
+        return hist_sec(&x->add_blocked, 0.5);
+    case M_ADD_BLOCKED_P99_S:
+        return hist_sec(&x->add_blocked, 0.99);
+    case M_ADD_BLOCKED_MAX_S:
+        return hist_sec(&x->add_blocked, 1);
+    }
+    return 0;
+}
 
 double metric_value(const struct metrics *m, int i)
 {
@@ -190,6 +297,8 @@ double metric_value(const struct metrics *m, int i)
         return (double)m->faults_hit;
     case M_FAULTS_HIT_HOLDER:
         return (double)m->faults_hit_holder;
+    default:
+        return export_metric_value(&m->xp, i);
     }
     return 0;
 }

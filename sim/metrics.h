@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "export_metrics.h"
 #include "hist.h"
 #include "time.h"
 
@@ -48,6 +49,7 @@ struct metrics {
     uint64_t db_errors;             /* statements that failed or timed out */
     uint64_t faults_hit;            /* times a fault took effect on a run, process or statement */
     uint64_t faults_hit_holder;     /* of which on a run that held its guard */
+    struct export_metrics xp;             /* exports and the event store */
 };
 
 void metrics_init(struct metrics *m);

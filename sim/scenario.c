@@ -296,8 +296,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         return on_text(p, sc->description, value);
     if (strcmp(section, "scenario") == 0 && strcmp(key, "source") == 0)
         return on_text(p, sc->source, value);
-    if (strcmp(section, "scenario") && strcmp(section, "schedule") && strcmp(section, "job") &&
-        strcmp(section, "guard") && strcmp(section, "node") && strcmp(section, "db"))
+    if (!config_section_known(section))
         return perr(p, -EINVAL, "unknown section [%s]", section);
     snprintf(full, sizeof(full), "%s.%s", section, key);
     int rc = config_set(&sc->base, full, value, p->line, err, sizeof(err));

@@ -322,6 +322,7 @@ static int make_explicit(struct shrinker *k, const struct recorder *r, char *err
     m->cfg.manual.kind = DIST_NONE;
     m->cfg.api = dist_const(0);
     m->cfg.db = dist_const(0);
+    export_config_make_explicit(&m->cfg);
     for (int i = 0; i < m->nnodes; i++) {
         struct config *c = &m->node[i].cfg;
         c->manual.kind = DIST_NONE;
@@ -331,6 +332,7 @@ static int make_explicit(struct shrinker *k, const struct recorder *r, char *err
         c->clock_jitter = 0;
         if (c->phase.kind != DIST_NONE)
             c->phase = dist_const(r->node_phase[i]);
+        export_config_make_explicit(c);
     }
     k->ntrig = 0;
     k->res->triggers = mem_alloc(sizeof(struct trigger_spec) * (size_t)(r->n ? r->n : 1));

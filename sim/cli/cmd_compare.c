@@ -11,6 +11,7 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "cli.h"
+#include "text_out.h"
 
 static const char usage[] =
     "usage: overlapsim compare FILE [--guards a,b,...] [--variant V] [--seeds A..B]\n"
@@ -104,6 +105,7 @@ int cmd_compare(int argc, char **argv)
                 continue;
             }
             row(res);
+            text_exports_row(stdout, &res->agg);
             if (!res->pass)
                 printf("  %14s failed: %s\n", "", case_failures(res, failed, sizeof(failed)));
             if (!res->pass && res->violating_seeds)

@@ -56,10 +56,13 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
         return;
     }
     printf("seed %-6" PRIu64 " %s  runs %-7" PRIu64 " skipped %-7" PRIu64 " max %-2d overlaps %-6" PRIu64
-           " longest gap %s%s%s\n",
+           " longest gap %s",
            m->seed, so->pass ? "pass" : "FAIL", m->runs, m->skipped, m->max_concurrency,
-           m->overlaps, time_format(m->longest_gap / SIM_MS * SIM_MS, t), so->pass ? "" : "  ",
-           so->failed);
+           m->overlaps, time_format(m->longest_gap / SIM_MS * SIM_MS, t));
+    if (m->xp.on)
+        printf("  dup %" PRIu64 " lost %" PRIu64 " deadlocks %" PRIu64, m->xp.duplicates,
+               m->xp.lost, m->xp.deadlocks);
+    printf("%s%s\n", so->pass ? "" : "  ", so->failed);
 }
 
 int cmd_run(int argc, char **argv)

@@ -43,4 +43,5 @@ void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m)
             time_format((m->cycle.count ? m->cycle.max : 0) / SIM_MS * SIM_MS, t3),
             m->long_cycles,
             100.0 * metric_value(m, metric_find("long_cycle_ratio")));
+    text_exports(f, m);
 }

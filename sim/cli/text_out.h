@@ -14,4 +14,11 @@ void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m);
 char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf,
                   size_t len);
 
+/* The export block of run (several lines), nothing when exports are off (text_exports.c). */
+void text_exports(FILE *f, const struct metrics *m);
+/* One indented line under a compare row. */
+void text_exports_row(FILE *f, const struct metrics *m);
+/* "exactly once", "at least once: duplicates", ... */
+const char *text_guarantee(const struct metrics *m);
+
 #endif
