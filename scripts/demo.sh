@@ -10,6 +10,7 @@ for f in scenarios/*.ini; do
     echo "== $f"
     "$bin" compare "$f" || status=$?
 done
+mkdir -p "$out"
 echo "== report: $bin report scenarios --out $out/report"
 "$bin" report scenarios --out "$out/report" || status=$?
 echo "open $out/report/index.html in a browser (no server needed)"
