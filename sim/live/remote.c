@@ -194,8 +194,11 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
     pthread_mutex_unlock(&lv->rec);
     if (cmd_failed) {
         int st = WEXITSTATUS((int)m->value);
-        live_fail(lv, -LIVE_ECMD, "--cmd '%s' cannot start: %s (exit status %d)", lv->opt->cmd,
-                  st == 126 ? "not executable" : "command not found", st);
+        if (lv->opt->cmd)
+            live_fail(lv, -LIVE_ECMD, "--cmd '%s' cannot start: %s (exit status %d)", lv->opt->cmd,
+                      st == 126 ? "not executable" : "command not found", st);
+        else
+            live_fail(lv, -LIVE_EWORKER, "a job process cannot start (exit status %d)", st);
     }
     if (node >= 0)
         completed(lv);

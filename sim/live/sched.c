@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../cron.h"
+#include "../node_clock.h"
 #include "live_impl.h"
 
 static sim_time first_due(const struct config *c)
@@ -123,6 +125,35 @@ static void *spring_loop(void *arg)
     return NULL;
 }
 
+/*
+ * cron: one second past each matching minute of the node's wall clock
+ * (cronie wakes at second 1), every firing a process of its own (the
+ * node's worker forks it). The simulator's catch-up after a late wake-up
+ * or a clock jump (sched_cron.c) has no counterpart here: live, cron is
+ * never late and the node's clock does not jump.
+ */
+static sim_time live_cron_next(struct live *lv, int node, sim_time after)
+{
+    const struct config *c = node_cfg(lv, node);
+    sim_time skew = lv->opt->skew;
+    int64_t m = node_clock_minute(after + skew - SIM_S);
+    for (int i = 0; i < 8 * 366 * 24 * 60; i++) /* cron_parse guarantees a match within years */
+        if (cron_matches(&c->cron, ++m) && m * SIM_MIN + SIM_S - skew > after)
+            return m * SIM_MIN + SIM_S - skew;
+    return lv->end;
+}
+
+static void cron_fire(void *ctx, void *arg, uint64_t tag)
+{
+    (void)tag;
+    struct live *lv = ctx;
+    struct live_ticker *tk = arg;
+    struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
+    tk->next = live_cron_next(lv, tk->node, tk->next);
+    push(lv, tk->next, cron_fire, tk);
+    live_dispatch(lv, &t, false);
+}
+
 static void manual_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
@@ -217,7 +248,11 @@ int live_sched_start(struct live *lv)
                       "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
             return -ENOTSUP;
         }
-        if (c->dispatch == DISPATCH_SPAWN) {
+        if (c->sched == SCHED_CRON) {
+            /* at time 0 cron has been up a while: minute 0's firing is still to come */
+            tk->next = live_cron_next(lv, i, -1);
+            push(lv, tk->next, cron_fire, tk);
+        } else if (c->dispatch == DISPATCH_SPAWN) {
             if (c->sched == SCHED_TICKER && c->run_at_start)
                 push(lv, 0, spawn_start, tk);
             push(lv, tk->next, periodic_spawn, tk);

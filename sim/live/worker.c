@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -188,11 +189,36 @@ static char **worker_env(struct live_worker *w)
     return proc_env_new(set, n);
 }
 
+/*
+ * The directory of the node's host, its working directory: nodes naming one
+ * host share it (and so their lock and PID files), other hosts have their
+ * own, as in the simulated world.
+ */
+static int host_dir(struct live_worker *w, char *buf, size_t len)
+{
+    const struct node_spec *n = &w->lv->model->node[w->node];
+    snprintf(buf, len, "%s/host-%s", w->lv->dir, n->cfg.host[0] ? n->cfg.host : n->name);
+    return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+/* The guard's parameters, byte for byte (plain data, same binary), its file in the host's directory. */
+static void params_message(struct live_worker *w, char *msg, size_t len)
+{
+    struct guard_params gp = w->lv->model->node[w->node].cfg.gp;
+    const char *base = strrchr(gp.path, '/');
+    if (base)
+        memmove(gp.path, base + 1, strlen(base));
+    const unsigned char *p = (const unsigned char *)&gp;
+    int k = snprintf(msg, len, "params ");
+    for (size_t i = 0; i < sizeof(gp) && k + 3 < (int)len; i++)
+        k += snprintf(msg + k, len - (size_t)k, "%02x", p[i]);
+}
+
 static int worker_spawn(struct live_worker *w)
 {
     struct live *lv = w->lv;
     const struct live_opts *o = lv->opt;
-    char node[16], speed[32], log[PATH_MAX + 32], msg[1024];
+    char node[16], speed[32], log[PATH_MAX + 32], msg[1024], cwd[PATH_MAX + 48];
     if (w->skew && access(live_faketime_lib(), R_OK) != 0)
         return worker_fail(w, -LIVE_EFAKETIME, "is missing");
     snprintf(node, sizeof(node), "%d", w->node);
@@ -205,7 +231,12 @@ static int worker_spawn(struct live_worker *w)
         argv[n++] = "--cmd", argv[n++] = o->cmd;
     else
         argv[n++] = "--guard", argv[n++] = o->guard->name;
+    if (!o->cmd && config_sched_forks(lv->model->node[w->node].cfg.sched))
+        argv[n++] = "--fork";
     argv[n] = NULL;
+    int hrc = host_dir(w, cwd, sizeof(cwd));
+    if (hrc)
+        return worker_fail(w, hrc, "has no host directory");
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
@@ -223,7 +254,8 @@ static int worker_spawn(struct live_worker *w)
                           .fd3 = sv[1],
                           .output = log,
                           .devnull_in = true,
-                          .own_group = true};
+                          .own_group = true,
+                          .cwd = cwd};
     pid_t pid = proc_start(&s);
     proc_env_free(env);
     close(sv[1]);
@@ -250,11 +282,8 @@ static int worker_spawn(struct live_worker *w)
         return worker_fail(w, -LIVE_EFAKETIME, "did not load");
     }
     _Static_assert(7 + 2 * sizeof(struct guard_params) < sizeof(msg), "params message too long");
-    if (!o->cmd) { /* the guard's parameters, byte for byte: plain data, same binary */
-        const unsigned char *p = (const unsigned char *)&lv->model->node[w->node].cfg.gp;
-        int k = snprintf(msg, sizeof(msg), "params ");
-        for (size_t i = 0; i < sizeof(struct guard_params) && k + 3 < (int)sizeof(msg); i++)
-            k += snprintf(msg + k, sizeof(msg) - (size_t)k, "%02x", p[i]);
+    if (!o->cmd) {
+        params_message(w, msg, sizeof(msg));
         if (ctl_send(w, msg) != 0) {
             kill_locked(w);
             return worker_fail(w, -LIVE_EWORKER, "stopped talking");
