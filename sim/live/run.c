@@ -206,7 +206,8 @@ static int setup(struct live *lv)
         if (rc)
             return rc;
     }
-    lv->remote = o->cmd || o->in_worker || g->scope >= GUARD_SCOPE_HOST || needs_processes(lv->model);
+    lv->remote =
+        o->cmd || o->in_worker || g->scope >= GUARD_SCOPE_HOST || needs_processes(lv->model);
     if (lv->remote) {
         rc = live_events_open(lv);
         if (!rc)

@@ -153,10 +153,10 @@ static void launch_processes(struct wk *k)
     snprintf(epoch, sizeof(epoch), "%" PRId64, k->env.epoch);
     snprintf(node, sizeof(node), "%d", k->a->node);
     const char *sh[] = {"sh", "-c", k->a->cmd, NULL};
-    const char *once[] = {self,     "worker", "--once",   "--node", node,     "--events",
-                          k->a->events, "--speed", speed, "--dir", k->a->dir, "--guard",
-                          k->a->guard,  "--params", k->params, "--epoch", epoch, "--run",
-                          run,          NULL};
+    const char *once[] = {self,       "worker",     "--once",    "--node",   node,
+                          "--events", k->a->events, "--speed",   speed,      "--dir",
+                          k->a->dir,  "--guard",    k->a->guard, "--params", k->params,
+                          "--epoch",  epoch,        "--run",     run,        NULL};
     for (int i = 0; i < k->npending; i++) {
         const struct wk_run *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
