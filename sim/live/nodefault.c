@@ -31,7 +31,13 @@ static const char *unsupported(const struct live *lv, const struct fault_spec *f
     case FAULT_CLOCK_STEP:
         if (f->target == FT_DATABASE)
             return NULL; /* the database's clock: dbfault */
-        return lv->opt->cmd ? "clock-step under --guard exec is simulated only" : NULL;
+        if (lv->opt->cmd)
+            return "clock-step under --guard exec is simulated only";
+        for (int i = 0; i < lv->model->nnodes; i++)
+            if ((f->node_idx < 0 || f->node_idx == i) &&
+                lv->model->node[i].cfg.sched == SCHED_CRON)
+                return "cron's catch-up after a clock jump is simulated only";
+        return NULL;
     case FAULT_PID_REUSE:
         return "pid-reuse is simulated only: live, the kernel picks PIDs";
     case FAULT_JOB_ERROR:
