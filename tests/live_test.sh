@@ -72,6 +72,9 @@ xval "pidfile-check after kill -9" holds $CK --guard pidfile-check
 same runs skipped
 xval "flock after kill -9: the lock went with the process" holds $CK --guard flock
 same runs skipped runs_killed faults_hit_holder
+xval "Go ticker, kill -9, restart and SIGSTOP: the overdue tick fires once" holds \
+    scenarios/live/ticker-pause-crash.ini --guard atomic
+same triggers runs coalesced faults_hit
 speed=
 # Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
 xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \

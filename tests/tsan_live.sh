@@ -45,5 +45,14 @@ mkdir -p "$tmp/w"
 TMPDIR="$tmp/w" "$bin" live $R --guard flag --in-worker --keep >"$tmp/out" 2>&1
 clean "live flag in a worker process: no data race" "$tmp/out" "$tmp"/w/*/worker-0.log
 
+# a crash and restart: the dispatcher kills the node, starts a new worker and a new scheduler life
+mkdir -p "$tmp/c"
+TMPDIR="$tmp/c" "$bin" live scenarios/live/cron-crash.ini --guard flock --speed 200 --keep \
+    >"$tmp/out" 2>&1
+clean "live cron with kill -9 and restart: no data race" "$tmp/out" "$tmp"/c/*/worker-0.log
+"$bin" live $R --guard atomic --set schedule.dispatch=inline --set job.api=15s \
+    --set scenario.duration=3m >"$tmp/out" 2>&1
+clean "live inline ticker: no data race" "$tmp/out"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -85,6 +85,7 @@ struct live_worker {
     bool faked;                     /* libfaketime is loaded in it */
     char shm[128];                  /* its libfaketime shared objects (FAKETIME_SHARED) */
     bool paused;
+    sim_time paused_until; /* the end of its latest pause (the dispatcher's) */
     atomic_bool batch; /* runs sent since the last go (loops and the dispatcher send) */
 };
 

@@ -20,6 +20,11 @@ static const char *unsupported(const struct live *lv, const struct fault_spec *f
         return "faults at a point of a run (after = ...) are simulated only";
     if (f->every.kind != DIST_NONE)
         return "repeating faults (every = ...) are simulated only";
+    if (f->target == FT_PROCESS && (f->kind == FAULT_PAUSE || f->kind == FAULT_CRASH))
+        for (int i = 0; i < lv->model->nnodes; i++)
+            if ((f->node_idx < 0 || f->node_idx == i) &&
+                config_sched_forks(lv->model->node[i].cfg.sched))
+                return "target = process under cron (the job's own process) is simulated only";
     switch (f->kind) {
     case FAULT_CRASH:
         if (f->cleanup)
@@ -86,7 +91,7 @@ static void resume(void *ctx, void *arg, uint64_t tag)
     struct live *lv = ctx;
     struct live_worker *w = &lv->workers[(int)tag];
     (void)arg;
-    if (w->paused)
+    if (w->paused && w->paused_until <= live_now(lv) + SIM_MS) /* not a longer pause since */
         live_worker_resume(w);
 }
 
@@ -110,6 +115,8 @@ void live_node_fault(struct live *lv, const struct fault_spec *f)
         switch (f->kind) {
         case FAULT_PAUSE:
             hit(lv, i);
+            if (f->at + f->dur > w->paused_until)
+                w->paused_until = f->at + f->dur; /* its scheduler's timers wait too */
             if (!w->paused && live_worker_pause(w) == 0 &&
                 evq_push(&lv->q, f->at + f->dur, resume, NULL, (uint64_t)i) != 0)
                 live_fail(lv, -ENOMEM, "out of memory");

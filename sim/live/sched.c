@@ -40,6 +40,49 @@ static void push_node(struct live *lv, sim_time at, evq_fn fn, struct live_ticke
         live_fail(lv, -ENOMEM, "out of memory");
 }
 
+static const struct config *node_cfg(struct live *lv, int node)
+{
+    return &lv->model->node[node].cfg;
+}
+
+/*
+ * A timer of a paused node waits for the pause to end, as the simulator's
+ * sim_node_gate: the node's scheduler thread is stopped with it. True when
+ * it was put off (or is stale); else *now is when it fires: `due`, or the
+ * pause's end if it was put off before.
+ */
+static bool gated(struct live *lv, struct live_ticker *tk, sim_time due, evq_fn fn,
+                  uint64_t tag)
+{
+    sim_time until = lv->remote ? lv->workers[tk->node].paused_until : 0;
+    if (until > due && until > live_now(lv)) {
+        if (evq_push(&lv->q, until, fn, tk, tag) != 0)
+            live_fail(lv, -ENOMEM, "out of memory");
+        return true;
+    }
+    return false;
+}
+
+/* When a timer due at `due` fires: then, or at the end of a pause that held it. */
+static sim_time fire_time(struct live *lv, struct live_ticker *tk, sim_time due)
+{
+    sim_time until = lv->remote ? lv->workers[tk->node].paused_until : 0;
+    return until > due ? until : due;
+}
+
+/*
+ * The next grid time after a tick at tk->next fired at `now`: Go's ticker
+ * skips to the first grid point after now (a pause drops ticks); Spring's
+ * fixed rate keeps every due time (sim/sched.c's grid_advance).
+ */
+static void grid_advance(struct live *lv, struct live_ticker *tk, sim_time now)
+{
+    sim_time iv = node_cfg(lv, tk->node)->interval;
+    tk->next += iv;
+    if (node_cfg(lv, tk->node)->sched == SCHED_TICKER && tk->next <= now)
+        tk->next += (now - tk->next) / iv * iv + iv;
+}
+
 /* Is this timer or loop from a life of the node before its last crash? */
 static bool stale(struct live *lv, struct live_ticker *tk, uint64_t epoch)
 {
@@ -49,20 +92,16 @@ static bool stale(struct live *lv, struct live_ticker *tk, uint64_t epoch)
     return gone;
 }
 
-static const struct config *node_cfg(struct live *lv, int node)
-{
-    return &lv->model->node[node].cfg;
-}
-
 /* A tick or due time with spawn dispatch: each starts a run. */
 static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag))
+    if (stale(lv, tk, tag) || gated(lv, tk, tk->next, periodic_spawn, tag))
         return;
-    struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
-    tk->next += node_cfg(lv, tk->node)->interval;
+    sim_time now = fire_time(lv, tk, tk->next);
+    struct live_trigger t = live_trigger_new(lv, tk->node, now, false);
+    grid_advance(lv, tk, now);
     push_node(lv, tk->next, periodic_spawn, tk);
     live_dispatch(lv, &t, false);
 }
@@ -82,10 +121,11 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag))
+    if (stale(lv, tk, tag) || gated(lv, tk, tk->next, ticker_fire, tag))
         return;
-    struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
-    tk->next += node_cfg(lv, tk->node)->interval;
+    sim_time now = fire_time(lv, tk, tk->next);
+    struct live_trigger t = live_trigger_new(lv, tk->node, now, false);
+    grid_advance(lv, tk, now);
     push_node(lv, tk->next, ticker_fire, tk);
     pthread_mutex_lock(&lv->mu);
     bool dropped = tk->full;
@@ -169,8 +209,9 @@ static void cron_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag))
+    if (stale(lv, tk, tag) || gated(lv, tk, tk->next, cron_fire, tag))
         return;
+    /* after a pause every missed minute fires at once, in order (cronie's late wake-up) */
     struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
     tk->next = live_cron_next(lv, tk->node, tk->next);
     push_node(lv, tk->next, cron_fire, tk);
@@ -181,9 +222,9 @@ static void manual_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag))
+    if (stale(lv, tk, tag) || gated(lv, tk, tk->manual_next, manual_fire, tag))
         return;
-    sim_time now = tk->manual_next;
+    sim_time now = fire_time(lv, tk, tk->manual_next); /* requests wait out a pause */
     struct live_trigger t = live_trigger_new(lv, tk->node, now, true);
     tk->manual_next = now + dist_sample(&node_cfg(lv, tk->node)->manual, &lv->rng_manual);
     push_node(lv, tk->manual_next, manual_fire, tk);
