@@ -52,6 +52,12 @@ const struct config_key config_keys[] = {
      "the schedule survives a restart, and slots missed while down are caught up as misfire "
      "says: systemd-timer Persistent=, quartz a JDBC JobStore; ticker, fixed-rate, fixed-delay: "
      "what if they kept it (none does); not for cron; k8s-cronjob always keeps it"},
+    {"schedule.accuracy", CT_DURATION, OFF(accuracy), 0, NULL, "1us",
+     "systemd-timer: AccuracySec= (default 1min): fire at this host's fixed spot within "
+     "[elapse, elapse + accuracy]; 1us: on the slot; 0: sd-event's default, 250ms"},
+    {"schedule.randomized_delay", CT_DURATION, OFF(randomized_delay), 0, NULL, "5m",
+     "systemd-timer: RandomizedDelaySec= (default 0): each elapse is delayed by a fresh draw "
+     "from [0, this)"},
     {"schedule.concurrency_policy", CT_ENUM, OFF(k8s_policy), 0, k8s_policy_names, "forbid",
      "k8s-cronjob: concurrencyPolicy: allow, forbid (skip while a Job is active) or replace "
      "(kill the active Job's pod after its grace period and start the new one now)"},
@@ -202,6 +208,7 @@ void config_defaults(struct config *c)
     c->dispatch = DISPATCH_INLINE;
     c->misfire_threshold = -1;         /* automatic: see config_resolve */
     c->grace_period = 30 * SIM_S;      /* the PodSpec default */
+    c->accuracy = SIM_MIN;             /* AccuracySec= as shipped */
     c->first_at = -1; /* one interval */
     c->manual.kind = DIST_NONE;
     c->api = dist_const(0);

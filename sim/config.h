@@ -93,6 +93,8 @@ struct config {
     sim_time grace_period;      /* schedule.grace_period: terminationGracePeriodSeconds */
     sim_time starting_deadline; /* schedule.starting_deadline (0: none) */
     bool persistent;            /* schedule.persistent: the schedule survives a restart */
+    sim_time accuracy;          /* schedule.accuracy: systemd's AccuracySec= */
+    sim_time randomized_delay;  /* schedule.randomized_delay: systemd's RandomizedDelaySec= */
     /* [export] and [store] (export_config.h) */
     struct export_config xp;
     struct store_config store;

@@ -172,6 +172,32 @@ static void test_misfire_k8s(void **state)
 }
 
 /*
+ * systemd timer every minute (AccuracySec=1us: on the slot), services of
+ * 10 s, the host stopped from 90 s to 290 s: the elapse at 120 goes off at
+ * 290 with slots 3 and 4 past too. Its own (coalesce): one start at 290,
+ * then 300..540: 7 runs. skip (DeferReactivation-like): 6. burst: slot 2
+ * at 290, 3 at 300, 4 at 310, 5 (20 s late) at 320, then 360..540: 9.
+ */
+#define SYSTEMD_PAUSED                                                                             \
+    "[scenario]\nduration = 10m\n[job]\napi = 10s\ndb = 0\n[node]\nexec_latency = 0\n"             \
+    "[fault]\nkind = pause\nat = 90s\nfor = 200s\n"                                                \
+    "[schedule]\nkind = systemd-timer\ncron = * * * * *\naccuracy = 1us\n"
+
+static void test_misfire_systemd(void **state)
+{
+    (void)state;
+    run_text(SYSTEMD_PAUSED);
+    assert_int_equal(m.runs, 7);
+    assert_int_equal(m.coalesced, 2);
+    run_text(SYSTEMD_PAUSED "misfire = skip\n");
+    assert_int_equal(m.runs, 6);
+    assert_int_equal(m.coalesced, 3);
+    run_text(SYSTEMD_PAUSED "misfire = burst\n");
+    assert_int_equal(m.runs, 9);
+    assert_int_equal(m.max_concurrency, 1);
+}
+
+/*
  * Quartz every 60 s, runs of 10 s, the node down from 90 s to 290 s. In
  * RAM (the default) the trigger starts afresh at 290: runs 0, 60, 290, 350,
  * ..., 590: 8. A JDBC JobStore (persistent) still has slot 120 pending: at
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_misfire_fixed_delay),
         cmocka_unit_test(test_misfire_cron),
         cmocka_unit_test(test_misfire_k8s),
+        cmocka_unit_test(test_misfire_systemd),
         cmocka_unit_test(test_misfire_quartz_after_a_restart),
         cmocka_unit_test(test_misfire_cron_persistent_is_refused),
     };
