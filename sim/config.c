@@ -21,6 +21,7 @@ static const char *const dispatch_names[] = {"inline", "spawn", NULL};
 static const char *const release_names[] = {"shorten", "delete-or-shorten", NULL};
 static const char *const clock_names[] = {"db", "client", NULL};
 static const char *const owner_names[] = {"default", "yes", "no", NULL};
+static const char *const locked_by_names[] = {"host", "host-pid", NULL};
 static const char *const sink_names[] = {"append", "idempotent", NULL};
 static const char *const commit_names[] = {"separate", "transactional", NULL};
 static const char *const row_order_names[] = {"random", "sorted", NULL};
@@ -111,6 +112,9 @@ const struct config_key config_keys[] = {
      "lease: shorten (as merged) or delete-or-shorten (as the PR text says)"},
     {"guard.owner_check", CT_ENUM, OFF(gp.owner_check), 0, owner_names, "yes",
      "lease, shedlock: release only a row we own (default: lease no, as merged; shedlock yes)"},
+    {"guard.locked_by", CT_ENUM, OFF(gp.locked_by), 0, locked_by_names, "host-pid",
+     "shedlock: the locked_by it writes and checks: host (Utils.getHostname(), the default: "
+     "two processes on one host share it) or host-pid (unique per process)"},
     {"guard.lock_at_most_for", CT_DURATION, OFF(gp.at_most), 0, NULL, "5m",
      "shedlock: lockAtMostFor (default: max_factor x interval)"},
     {"guard.lock_at_least_for", CT_DURATION, OFF(gp.at_least), 0, NULL, "50s",
