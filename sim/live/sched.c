@@ -217,6 +217,10 @@ int live_sched_start(struct live *lv)
                       "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
             return -ENOTSUP;
         }
+        if (c->misfire != MISFIRE_DEFAULT || c->persistent) { /* the real ones catch up their way */
+            live_fail(lv, -ENOTSUP, "schedule.misfire and schedule.persistent are simulated only");
+            return -ENOTSUP;
+        }
         if (c->dispatch == DISPATCH_SPAWN) {
             if (c->sched == SCHED_TICKER && c->run_at_start)
                 push(lv, 0, spawn_start, tk);
