@@ -18,9 +18,10 @@
  * one of the paths above; a restarted one starts from the current minute
  * and knows nothing of what it missed (it keeps no state: anacron does).
  * schedule.misfire replaces the forward paths: every matching minute it
- * slept through is missed, and skip drops them, coalesce folds them into
- * one start with the current minute (job_add keeps one queued start per
- * entry), burst starts one per minute, 10 s apart, as the late path does.
+ * slept through is missed (minutes are its grain: no threshold); skip
+ * drops them, coalesce folds them into one start with the current minute
+ * (job_add keeps one queued start per entry), burst starts one per minute,
+ * 10 s apart, as the late path does.
  */
 #include "engine_impl.h"
 #include "misfire.h"
