@@ -39,6 +39,9 @@ enum guard_clock { GUARD_CLOCK_DB, GUARD_CLOCK_CLIENT };
 /* Whether release checks the owner: each guard's own default (lease: no, as
  * merged; shedlock: yes, as its newer unlock does), or forced. */
 enum guard_owner_check { GUARD_OWNER_DEFAULT, GUARD_OWNER_YES, GUARD_OWNER_NO };
+/* ShedLock's locked_by: the host name (Utils.getHostname(), its default) or
+ * the host name and the PID (withLockedByValue, the fix of its issue 317). */
+enum guard_locked_by { GUARD_LOCKED_BY_HOST, GUARD_LOCKED_BY_HOST_PID };
 
 #define GUARD_NAME_LEN 32
 #define GUARD_PATH_LEN 48
@@ -51,6 +54,7 @@ struct guard_params {
     double max_factor;       /* lease: a grant lasts max_factor x interval */
     enum guard_release_mode release;
     enum guard_owner_check owner_check; /* lease, shedlock: release only our own row */
+    enum guard_locked_by locked_by;     /* shedlock: who the row says holds it */
     sim_time at_most;        /* shedlock: lockAtMostFor */
     sim_time at_least;       /* shedlock: lockAtLeastFor */
     enum guard_clock clock;  /* shedlock: database or client time */

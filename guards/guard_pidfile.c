@@ -11,7 +11,8 @@
  *
  * Left as a known limit: the file exists, empty, between its creation and
  * the write of the identity; a reader then treats it as held, so a kill -9
- * in exactly that window would block the job until someone removes it.
+ * in exactly that window would block the job until someone removes it
+ * (scenarios/catalogue/pidfile-empty-after-crash.ini).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,10 @@
  * CONFLICT DO UPDATE on the database clock. A held lock means skip.
  * lock_until = now + lockAtMostFor; unlock sets it to max(locked_at +
  * lockAtLeastFor, now) where name (and, unless owner_check = no, locked_by)
- * match. locked_by is the host name, so two processes on one host share it.
+ * match. locked_by is the host name (Utils.getHostname()), so two processes
+ * on one host share it and the owner check cannot tell them apart: one's
+ * late unlock releases the other's lock (issue 317). locked_by = host-pid
+ * writes the host name and the PID instead (withLockedByValue).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +22,7 @@ struct shedlock {
     struct guard base;
     struct guard_params p;
     bool record_created;
-    char host[32];
+    char owner[48]; /* locked_by */
 };
 
 static struct guard *shed_create(const struct guard_params *p)
@@ -39,7 +42,7 @@ static struct env_stmt shed_stmt(struct shedlock *g, enum env_stmt_kind kind)
         .kind = kind,
         .session = ENV_DB_ANY,
         .name = g->p.name,
-        .owner = g->host,
+        .owner = g->owner,
         .check_owner = g->p.owner_check != GUARD_OWNER_NO,
         .hold = g->p.at_most,
         .min_hold = g->p.at_least,
@@ -49,12 +52,15 @@ static struct env_stmt shed_stmt(struct shedlock *g, enum env_stmt_kind kind)
 static int shed_try_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
 {
     struct shedlock *g = (struct shedlock *)gg;
-    if (!g->host[0]) {
+    if (!g->owner[0]) {
         struct env_proc me;
         int rc = env_proc_self(env, &me);
         if (rc)
             return rc;
-        snprintf(g->host, sizeof(g->host), "%s", me.host); /* Utils.getHostname() */
+        if (g->p.locked_by == GUARD_LOCKED_BY_HOST_PID)
+            snprintf(g->owner, sizeof(g->owner), "%s:%d", me.host, me.pid);
+        else
+            snprintf(g->owner, sizeof(g->owner), "%s", me.host); /* Utils.getHostname() */
     }
     if (g->p.clock == GUARD_CLOCK_DB) {
         struct env_stmt st = shed_stmt(g, ENV_SHEDLOCK_UPSERT);

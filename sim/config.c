@@ -16,11 +16,12 @@
 static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
                                            "k8s-cronjob", "systemd-timer", NULL};
 static const char *const k8s_policy_names[] = {"allow", "forbid", "replace", NULL};
-static const char *const misfire_names[] = {"coalesce", "skip", "burst", NULL};
+static const char *const misfire_names[] = {"default", "coalesce", "skip", "burst", NULL};
 static const char *const dispatch_names[] = {"inline", "spawn", NULL};
 static const char *const release_names[] = {"shorten", "delete-or-shorten", NULL};
 static const char *const clock_names[] = {"db", "client", NULL};
 static const char *const owner_names[] = {"default", "yes", "no", NULL};
+static const char *const locked_by_names[] = {"host", "host-pid", NULL};
 static const char *const sink_names[] = {"append", "idempotent", NULL};
 static const char *const commit_names[] = {"separate", "transactional", NULL};
 static const char *const row_order_names[] = {"random", "sorted", NULL};
@@ -49,7 +50,15 @@ const struct config_key config_keys[] = {
      "(a Quartz SimpleTrigger on a @DisallowConcurrentExecution job), k8s-cronjob, or "
      "systemd-timer (OnCalendar = schedule.cron)"},
     {"schedule.persistent", CT_BOOL, OFF(persistent), 0, NULL, "yes",
-     "systemd-timer: Persistent=: after downtime, run once at once if a slot was missed"},
+     "the schedule survives a restart, and slots missed while down are caught up as misfire "
+     "says: systemd-timer Persistent=, quartz a JDBC JobStore; ticker, fixed-rate, fixed-delay: "
+     "what if they kept it (none does); not for cron; k8s-cronjob always keeps it"},
+    {"schedule.accuracy", CT_DURATION, OFF(accuracy), 0, NULL, "1us",
+     "systemd-timer: AccuracySec= (default 1min): fire at this host's fixed spot within "
+     "[elapse, elapse + accuracy]; 1us: on the slot; 0: sd-event's default, 250ms"},
+    {"schedule.randomized_delay", CT_DURATION, OFF(randomized_delay), 0, NULL, "5m",
+     "systemd-timer: RandomizedDelaySec= (default 0): each elapse is delayed by a fresh draw "
+     "from [0, this)"},
     {"schedule.concurrency_policy", CT_ENUM, OFF(k8s_policy), 0, k8s_policy_names, "forbid",
      "k8s-cronjob: concurrencyPolicy: allow, forbid (skip while a Job is active) or replace "
      "(kill the active Job's pod after its grace period and start the new one now)"},
@@ -58,11 +67,13 @@ const struct config_key config_keys[] = {
     {"schedule.starting_deadline", CT_DURATION, OFF(starting_deadline), 0, NULL, "200s",
      "k8s-cronjob: startingDeadlineSeconds: a slot later than this is missed (0: no deadline)"},
     {"schedule.misfire", CT_ENUM, OFF(misfire), 0, misfire_names, "coalesce",
-     "quartz: a slot missed by at least misfire_threshold: coalesce (fire once now, "
-     "FIRE_ONCE_NOW), skip (wait for the next slot, DO_NOTHING) or burst (fire every missed "
-     "slot, IGNORE_MISFIRE_POLICY)"},
+     "slots missed by misfire_threshold or more (after a pause, an overrun or, persistent, a "
+     "restart): coalesce (one run now), skip (none: wait for the next slot) or burst (one run "
+     "per missed slot); default: what the scheduler does (ticker, quartz, k8s-cronjob, "
+     "systemd-timer coalesce, fixed-rate bursts, cron follows cronie)"},
     {"schedule.misfire_threshold", CT_DURATION, OFF(misfire_threshold), 0, NULL, "60s",
-     "quartz: org.quartz.jobStore.misfireThreshold (default 60s); later than this is a misfire"},
+     "a slot this late or later is missed (quartz: misfireThreshold, default 60s; others: "
+     "default one interval, i.e. once the next slot is due too)"},
     {"schedule.cron", CT_CRON, OFF(cron), 0, NULL, "*/2 * * * *",
      "cron: five fields (minute hour day-of-month month day-of-week) or @hourly etc., on "
      "the node's local clock; time 0 is Monday 2024-01-01 00:00"},
@@ -101,6 +112,9 @@ const struct config_key config_keys[] = {
      "lease: shorten (as merged) or delete-or-shorten (as the PR text says)"},
     {"guard.owner_check", CT_ENUM, OFF(gp.owner_check), 0, owner_names, "yes",
      "lease, shedlock: release only a row we own (default: lease no, as merged; shedlock yes)"},
+    {"guard.locked_by", CT_ENUM, OFF(gp.locked_by), 0, locked_by_names, "host-pid",
+     "shedlock: the locked_by it writes and checks: host (Utils.getHostname(), the default: "
+     "two processes on one host share it) or host-pid (unique per process)"},
     {"guard.lock_at_most_for", CT_DURATION, OFF(gp.at_most), 0, NULL, "5m",
      "shedlock: lockAtMostFor (default: max_factor x interval)"},
     {"guard.lock_at_least_for", CT_DURATION, OFF(gp.at_least), 0, NULL, "50s",
@@ -196,8 +210,9 @@ void config_defaults(struct config *c)
     c->sched = SCHED_TICKER;
     c->interval = 30 * SIM_S;
     c->dispatch = DISPATCH_INLINE;
-    c->misfire_threshold = 60 * SIM_S; /* quartz.properties as shipped */
+    c->misfire_threshold = -1;         /* automatic: see config_resolve */
     c->grace_period = 30 * SIM_S;      /* the PodSpec default */
+    c->accuracy = SIM_MIN;             /* AccuracySec= as shipped */
     c->first_at = -1; /* one interval */
     c->manual.kind = DIST_NONE;
     c->api = dist_const(0);
@@ -437,6 +452,9 @@ void config_resolve(struct config *c)
         if (b > a)
             c->interval = (b - a) * SIM_MIN;
     }
+    if (!key_line(c, "schedule.misfire_threshold") || c->misfire_threshold < 0) /* automatic */
+        c->misfire_threshold = c->sched == SCHED_QUARTZ ? 60 * SIM_S /* quartz.properties */
+                                                        : c->interval; /* the next slot is due */
     if (!key_line(c, "guard.interval") || c->gp.interval <= 0)
         c->gp.interval = c->interval;
     if (!key_line(c, "guard.lock_at_most_for") || c->gp.at_most <= 0)
@@ -556,6 +574,12 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
         return fail(err, errlen, -EINVAL,
                     "schedule.dispatch = spawn: a quartz job here is @DisallowConcurrentExecution "
                     "(for a job without it use fixed-rate with dispatch = spawn)");
+    }
+    if (c->sched == SCHED_CRON && c->persistent) {
+        *line = key_line(c, "schedule.persistent");
+        return fail(err, errlen, -EINVAL,
+                    "schedule.persistent = yes: cron keeps nothing across a restart (anacron "
+                    "does, for daily jobs); a systemd-timer with persistent = yes is the real one");
     }
     if (c->sched == SCHED_FIXED_DELAY && c->dispatch == DISPATCH_SPAWN) {
         *line = key_line(c, "schedule.dispatch");

@@ -36,8 +36,9 @@ static inline bool config_sched_forks(enum sched_kind k)
     return k == SCHED_CRON || k == SCHED_K8S || k == SCHED_SYSTEMD;
 }
 enum dispatch { DISPATCH_INLINE, DISPATCH_SPAWN };
-/* What a scheduler does with slots it missed by more than its threshold. */
-enum misfire { MISFIRE_COALESCE, MISFIRE_SKIP, MISFIRE_BURST };
+/* What a scheduler does with slots it missed by its threshold or more
+ * (misfire.h); DEFAULT: what the real scheduler does. */
+enum misfire { MISFIRE_DEFAULT, MISFIRE_COALESCE, MISFIRE_SKIP, MISFIRE_BURST };
 
 #define CONFIG_MAX_GUARDS 32
 #define CONFIG_NAME_LEN 64
@@ -86,12 +87,14 @@ struct config {
     sim_time db_clock_offset;
     double db_drift_ppm;
     /* added with the catalogue */
-    enum misfire misfire;       /* schedule.misfire (quartz) */
-    sim_time misfire_threshold; /* schedule.misfire_threshold (quartz) */
+    enum misfire misfire;       /* schedule.misfire */
+    sim_time misfire_threshold; /* schedule.misfire_threshold (-1: automatic) */
     enum k8s_policy k8s_policy; /* schedule.concurrency_policy */
     sim_time grace_period;      /* schedule.grace_period: terminationGracePeriodSeconds */
     sim_time starting_deadline; /* schedule.starting_deadline (0: none) */
-    bool persistent;            /* schedule.persistent: systemd's Persistent= */
+    bool persistent;            /* schedule.persistent: the schedule survives a restart */
+    sim_time accuracy;          /* schedule.accuracy: systemd's AccuracySec= */
+    sim_time randomized_delay;  /* schedule.randomized_delay: systemd's RandomizedDelaySec= */
     /* [export] and [store] (export_config.h) */
     struct export_config xp;
     struct store_config store;

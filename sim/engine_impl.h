@@ -77,8 +77,12 @@ struct k8s_state {
 
 /* A systemd timer's state (sched_systemd.c); the stamp file survives restarts. */
 struct systemd_state {
-    bool stamped;  /* Persistent=: the stamp file exists */
-    sim_time last; /* last_trigger.realtime, the node's wall clock */
+    bool stamped;     /* Persistent=: the stamp file exists */
+    sim_time last;    /* last_trigger.realtime, the node's wall clock */
+    int boots;        /* each boot has a new boot ID, hence a new perturbation */
+    sim_time perturb; /* sd-event's spot within every minute, from the boot ID */
+    bool seeded;
+    struct prng rng;  /* RandomizedDelaySec= draws */
 };
 
 struct node {

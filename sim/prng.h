@@ -22,6 +22,7 @@ enum prng_stream {
     PRNG_PHASE = 4,
     PRNG_WORLD = 5,
     PRNG_EXPORT = 6,
+    PRNG_TIMER = 7, /* << 8 | node: a systemd timer's RandomizedDelaySec= draws */
 };
 
 void prng_seed(struct prng *r, uint64_t seed, uint64_t stream);

@@ -30,6 +30,14 @@
  * delays them (a stopped process fires late), and a crash stops them until
  * the node restarts. cron, which reads the wall clock, is in sched_cron.c.
  *
+ * Slots found due at once (after a pause, an overrun, or a restart of a
+ * persistent schedule) go through misfire_step: by default the ticker
+ * coalesces them (a late tick fires, the missed ones are dropped) and the
+ * fixed rate bursts (SPR-13885: every execution missed during a host's
+ * sleep runs back to back on wake-up); schedule.misfire changes that. A
+ * restart starts these in-memory schedules afresh unless schedule.persistent
+ * keeps the grid and its next slot.
+ *
  * quartz (a SimpleTrigger on a job annotated @DisallowConcurrentExecution,
  * RAMJobStore/JobStoreSupport): slots on the grid start + k*interval. While
  * the job runs its trigger is BLOCKED and keeps one pending fire time; when
@@ -42,14 +50,19 @@
  * policy when repeating forever), burst is never treated as misfired
  * (IGNORE_MISFIRE_POLICY) and fires every missed slot, so its lateness grows
  * without bound when runs outlast the period. It queues, never skips on its
- * own, and never overlaps. A restart starts the trigger afresh (RAM store).
+ * own, and never overlaps. A restart starts the trigger afresh (RAMJobStore)
+ * unless persistent (a JDBC JobStore: the trigger's next fire time is in the
+ * database, and the misfire policy applies to it at start-up).
  */
 #include "engine_impl.h"
+#include "misfire.h"
 
 struct ticker {
     struct sim *sim;
     struct node *node;
-    sim_time next;
+    sim_time start; /* the grid: start + k*interval */
+    sim_time next;  /* the next pending slot */
+    bool begun;     /* started once: a persistent schedule keeps start and next */
     bool slot_full;
     struct trigger slot;
     struct actor *receiver; /* the loop, when parked in receive */
@@ -63,15 +76,26 @@ static sim_time first_due(const struct config *c)
     return c->sched == SCHED_TICKER ? c->interval : 0;
 }
 
-/* The next grid time after a tick at tk->next fired now. Go's ticker skips to
- * the first grid point after now (a pause or a late runtime drops ticks);
- * Spring's fixed rate keeps every due time and catches up in a burst. */
-static void grid_advance(struct sim *s, struct ticker *tk)
+/* The ticker or fixed rate found its pending slot due: fire it, or catch up
+ * (counting the slots dropped). Returns whether a run starts now. */
+static bool grid_fire(struct sim *s, struct ticker *tk)
 {
-    sim_time iv = tk->node->cfg->interval;
-    tk->next += iv;
-    if (tk->node->cfg->sched == SCHED_TICKER && tk->next <= s->now)
-        tk->next += (s->now - tk->next) / iv * iv + iv;
+    const struct config *c = tk->node->cfg;
+    struct misfire_step st = misfire_step(c, misfire_policy(c), tk->start, tk->next, s->now);
+    for (int64_t i = 0; i < st.dropped; i++)
+        checker_coalesce(&s->chk);
+    if (st.missed)
+        sim_trace(s, tk->node, 0, "coalesce", st.fire ? "missed ticks: fire once now"
+                                                      : "missed ticks: wait for the next");
+    tk->next = st.next;
+    return st.fire;
+}
+
+/* When the event for the pending slot goes off: a burst's slots are all
+ * past, and an event may not be scheduled before now (time would go back). */
+static sim_time pending_at(const struct sim *s, const struct ticker *tk)
+{
+    return tk->next > s->now ? tk->next : s->now;
 }
 
 /* A tick or due time on the grid, with spawn dispatch: each starts a run. */
@@ -81,9 +105,12 @@ static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
     struct ticker *tk = arg;
     if (sim_node_gate(s, tk->node, periodic_spawn, arg, tag))
         return;
+    if (!grid_fire(s, tk)) {
+        sim_at(s, pending_at(s, tk), periodic_spawn, tk, tag);
+        return;
+    }
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    grid_advance(s, tk);
-    sim_at(s, tk->next, periodic_spawn, tk, tag);
+    sim_at(s, pending_at(s, tk), periodic_spawn, tk, tag);
     sim_spawn_job(s, tk->node, &t);
 }
 
@@ -94,9 +121,11 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
     struct ticker *tk = arg;
     if (sim_node_gate(s, tk->node, ticker_fire, arg, tag))
         return;
+    bool fire = grid_fire(s, tk);
+    sim_at(s, pending_at(s, tk), ticker_fire, tk, tag);
+    if (!fire)
+        return;
     struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    grid_advance(s, tk);
-    sim_at(s, tk->next, ticker_fire, tk, tag);
     if (tk->receiver) {
         struct actor *r = tk->receiver;
         tk->receiver = NULL;
@@ -141,63 +170,61 @@ static void ticker_loop(struct actor *a)
     }
 }
 
-/* Spring's single scheduler thread: fixed-rate or fixed-delay. */
-static void spring_loop(struct actor *a)
+/*
+ * One thread walks the grid start + k*interval and runs each slot itself,
+ * never two at once: Spring's fixed rate on its single scheduler thread, and
+ * Quartz's blocked trigger. A slot found due late is fired or caught up by
+ * misfire_step (fixed rate: burst by default; quartz: coalesce, past its
+ * 60 s threshold).
+ */
+static void grid_loop(struct actor *a)
 {
     struct sim *s = a->sim;
     const struct config *c = a->node->cfg;
     struct ticker *tk = a->ctx;
-    sim_time due = tk->next;
+    enum misfire p = misfire_policy(c);
     while (!a->killed && !a->interrupted) {
-        if (due > s->now)
-            sim_sleep(a, due - s->now);
+        if (tk->next > s->now)
+            sim_sleep(a, tk->next - s->now);
         if (a->killed)
             break;
-        struct trigger t = sim_trigger_new(s, a->node, due, false);
+        struct misfire_step st = misfire_step(c, p, tk->start, tk->next, s->now);
+        for (int64_t i = 0; i < st.dropped; i++)
+            checker_coalesce(&s->chk);
+        if (st.missed)
+            sim_trace(s, a->node, 0, "coalesce", st.fire ? "misfire: fire once now"
+                                                         : "misfire: wait for the next slot");
+        tk->next = st.next;
+        if (!st.fire)
+            continue;
+        struct trigger t = sim_trigger_new(s, a->node, st.slot, false);
         sim_job_run(a, &t);
-        due = c->sched == SCHED_FIXED_RATE ? due + c->interval : s->now + c->interval;
     }
 }
 
-/* The first slot of the grid start + k*iv after t. */
-static sim_time grid_after(sim_time start, sim_time iv, sim_time t)
-{
-    return t < start ? start : start + ((t - start) / iv + 1) * iv;
-}
-
-static void quartz_loop(struct actor *a)
+/* Spring's fixed delay: the next run is due a delay after the previous one
+ * ended, so at most one run is ever pending: coalesce and burst run it late,
+ * skip drops it and waits for the delay's next beat after now. */
+static void delay_loop(struct actor *a)
 {
     struct sim *s = a->sim;
     const struct config *c = a->node->cfg;
     struct ticker *tk = a->ctx;
-    const sim_time start = tk->next, iv = c->interval;
-    sim_time due = start;
+    enum misfire p = misfire_policy(c);
     while (!a->killed && !a->interrupted) {
-        if (due > s->now)
-            sim_sleep(a, due - s->now);
+        if (tk->next > s->now)
+            sim_sleep(a, tk->next - s->now);
         if (a->killed)
             break;
-        sim_time fire = due;
-        if (s->now - due >= c->misfire_threshold && c->misfire != MISFIRE_BURST) {
-            int64_t missed = (s->now - due) / iv + 1; /* slots due..now */
-            sim_time next = grid_after(start, iv, s->now);
-            if (c->misfire == MISFIRE_SKIP) { /* DO_NOTHING: wait for the next slot */
-                for (int64_t i = 0; i < missed; i++)
-                    checker_coalesce(&s->chk);
-                sim_trace(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
-                due = next;
-                continue;
-            }
-            for (int64_t i = 1; i < missed; i++) /* FIRE_ONCE_NOW: one run for them all */
-                checker_coalesce(&s->chk);
-            sim_trace(s, a->node, 0, "coalesce", "misfire: fire once now");
-            fire = s->now;
-            due = next;
-        } else {
-            due += iv;
+        if (p == MISFIRE_SKIP && misfire_missed(c, p, s->now - tk->next)) {
+            checker_coalesce(&s->chk);
+            sim_trace(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
+            tk->next = misfire_grid_after(tk->next, c->interval, s->now);
+            continue;
         }
-        struct trigger t = sim_trigger_new(s, a->node, fire, false);
+        struct trigger t = sim_trigger_new(s, a->node, tk->next, false);
         sim_job_run(a, &t);
+        tk->next = s->now + c->interval;
     }
 }
 
@@ -227,7 +254,14 @@ void sched_start(struct sim *s, struct node *n)
     const struct config *c = n->cfg;
     struct ticker *tk = &((struct ticker *)s->sched_state)[n->id];
     uint64_t ep = n->epoch;
-    *tk = (struct ticker){.sim = s, .node = n, .next = s->now + first_due(c) + n->phase};
+    if (!(c->persistent && tk->begun)) { /* in memory: a restart starts afresh */
+        sim_time first = s->now + first_due(c) + n->phase;
+        *tk = (struct ticker){.sim = s, .node = n, .start = first, .next = first, .begun = true};
+    } else { /* the grid and its next slot survived; the channel did not */
+        tk->slot_full = false;
+        tk->receiver = NULL;
+    }
+    sim_time at = pending_at(s, tk);
 
     if (c->sched == SCHED_CRON) {
         sched_cron_start(s, n);
@@ -238,16 +272,17 @@ void sched_start(struct sim *s, struct node *n)
     } else if (c->dispatch == DISPATCH_SPAWN) {
         if (c->sched == SCHED_TICKER && c->run_at_start)
             sim_at(s, s->now, spawn_start, tk, ep);
-        sim_at(s, tk->next, periodic_spawn, tk, ep);
+        sim_at(s, at, periodic_spawn, tk, ep);
     } else if (c->sched == SCHED_TICKER) {
         struct actor *a = sim_actor_new(s, n, ticker_loop);
         if (!a)
             return;
         a->ctx = tk;
         sim_actor_start_at(s, a, s->now);
-        sim_at(s, tk->next, ticker_fire, tk, ep);
+        sim_at(s, at, ticker_fire, tk, ep);
     } else {
-        struct actor *a = sim_actor_new(s, n, c->sched == SCHED_QUARTZ ? quartz_loop : spring_loop);
+        struct actor *a =
+            sim_actor_new(s, n, c->sched == SCHED_FIXED_DELAY ? delay_loop : grid_loop);
         if (!a)
             return;
         a->ctx = tk;

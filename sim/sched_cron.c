@@ -13,8 +13,18 @@
  * Every firing starts a new process (cron keeps no record of running
  * children), so cron never skips a run because the previous one is still
  * going: only the guard can.
+ *
+ * Downtime: a stopped cron (a suspended VM, SIGSTOP) wakes late and takes
+ * one of the paths above; a restarted one starts from the current minute
+ * and knows nothing of what it missed (it keeps no state: anacron does).
+ * schedule.misfire replaces the forward paths: every matching minute it
+ * slept through is missed (minutes are its grain: no threshold); skip
+ * drops them, coalesce folds them into one start with the current minute
+ * (job_add keeps one queued start per entry), burst starts one per minute,
+ * 10 s apart, as the late path does.
  */
 #include "engine_impl.h"
+#include "misfire.h"
 
 struct cron_run {
     struct actor *a;
@@ -67,6 +77,40 @@ static void cron_sleep(struct actor *a, int64_t target)
     }
 }
 
+/* schedule.misfire on a forward jump: the minutes virtual+1 .. running-1
+ * were slept through; running is on time. Returns the new virtualTime. */
+static int64_t catch_up(struct cron_run *r, int64_t virtual, int64_t running, enum misfire p)
+{
+    struct actor *a = r->a;
+    const struct cron_expr *e = &a->node->cfg->cron;
+    int64_t n = 0;
+    for (int64_t m = cron_next(e, virtual); m >= 0 && m < running; m = cron_next(e, m))
+        n++;
+    if (p == MISFIRE_BURST) {
+        sim_trace(a->sim, a->node, 0, "cron", "misfire: a run per missed minute");
+        do {
+            if (run_queue(r))
+                sim_sleep(a, 10 * SIM_S);
+            virtual++;
+            find_jobs(r, virtual, true, true);
+        } while (virtual < running && !a->killed);
+        return virtual;
+    }
+    find_jobs(r, running, true, true); /* the current minute, on time */
+    int64_t dropped = n;
+    if (p == MISFIRE_COALESCE && n > 0 && !r->queued) { /* one start stands for them all */
+        r->queued = true;
+        r->minute = running;
+        dropped--;
+    }
+    for (int64_t i = 0; i < dropped; i++)
+        checker_coalesce(&a->sim->chk);
+    if (n > 0)
+        sim_trace(a->sim, a->node, 0, "cron", p == MISFIRE_SKIP ? "misfire: missed minutes dropped"
+                                                               : "misfire: missed minutes run once");
+    return running;
+}
+
 static void cron_loop(struct actor *a)
 {
     struct sim *s = a->sim;
@@ -85,7 +129,10 @@ static void cron_loop(struct actor *a)
             return;
         running = clock_min;
         int64_t diff = running - virtual;
-        if (diff == 1) {
+        enum misfire p = misfire_policy(a->node->cfg);
+        if (p != MISFIRE_DEFAULT && diff > 1) {
+            virtual = catch_up(&r, virtual, running, p);
+        } else if (diff == 1) {
             virtual = running;
             find_jobs(&r, virtual, true, true);
         } else if (diff > 180 || diff < -180) { /* a clock correction */

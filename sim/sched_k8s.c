@@ -16,11 +16,19 @@
  * ends (a container's PID 1 without a handler ignores SIGTERM), so old and
  * new run together for up to that long. Every Job is a pod of its own (a
  * process). The controller requeues itself at the next slot + 100 ms.
+ *
+ * Downtime of the controller (a pause, a restart) is caught up the same
+ * way, since its state lives in the API server: the most recent missed
+ * slot runs (coalesce). schedule.misfire changes that for slots missed by
+ * misfire_threshold or more: skip drops them, burst starts one Job per
+ * missed slot, oldest first (one sync each, at once; under Forbid each
+ * waits for the previous Job to end).
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "engine_impl.h"
+#include "misfire.h"
 
 #define K8S_NEXT_DELTA (100 * SIM_MS) /* nextScheduleDelta */
 #define K8S_MANY_MISSED 100
@@ -88,6 +96,7 @@ static void k8s_sync(struct sim *s, struct node *n)
     int64_t m = cron_next(&c->cron, node_clock_minute(earliest));
     bool start = false;
     struct trigger t;
+    bool again = false; /* burst: more missed slots to start, in a sync right now */
     if (m >= 0 && m <= now_min) {
         int64_t recent = m, missed = 1;
         for (int64_t x = cron_next(&c->cron, m); x >= 0 && x <= now_min;
@@ -95,15 +104,32 @@ static void k8s_sync(struct sim *s, struct node *n)
             recent = x;
             missed++;
         }
+        enum misfire p = misfire_policy(c);
+        bool skip = false;
+        if (p != MISFIRE_COALESCE && now_l - m * SIM_MIN >= c->misfire_threshold) {
+            skip = p == MISFIRE_SKIP;
+            if (p == MISFIRE_BURST) { /* the oldest first */
+                again = missed > 1;
+                recent = m;
+            }
+        }
         sim_time slot = recent * SIM_MIN;
         if (missed > K8S_MANY_MISSED)
             sim_trace(s, n, 0, "k8s", "TooManyMissedTimes: more than 100 missed start times "
                                       "(warning only: still scheduled)");
         if (c->starting_deadline > 0 && slot + c->starting_deadline < now_l) {
             sim_trace(s, n, 0, "k8s", "MissSchedule: later than startingDeadlineSeconds");
+            again = false;
+        } else if (skip) {
+            for (int64_t x = cron_next(&c->cron, node_clock_minute(k->last)); x >= 0 && x <= recent;
+                 x = cron_next(&c->cron, x))
+                checker_coalesce(&s->chk);
+            sim_trace(s, n, 0, "k8s", "misfire: missed slots dropped");
+            k->last = slot;
         } else if (c->k8s_policy == K8S_FORBID && active_jobs(n) > 0) {
             /* not a skip yet: the slot may still start when the Job ends */
             sim_trace(s, n, 0, "k8s", "JobAlreadyActive: Forbid, not starting");
+            again = false;
         } else {
             if (c->k8s_policy == K8S_REPLACE)
                 replace_active(s, n);
@@ -118,7 +144,9 @@ static void k8s_sync(struct sim *s, struct node *n)
     }
     int64_t next = cron_next(&c->cron, now_min);
     k->gen++;
-    if (next >= 0)
+    if (again)
+        sim_at(s, s->now, timer_event, n, k->gen);
+    else if (next >= 0)
         sim_at(s, s->now + (next * SIM_MIN - now_l) + K8S_NEXT_DELTA, timer_event, n, k->gen);
     if (start)
         sim_spawn_job(s, n, &t);

@@ -282,12 +282,38 @@ static void test_engine_systemd_fires_once_after_an_overrun(void **state)
 {
     (void)state;
     run_text("[scenario]\nduration = 10m\n[job]\napi = 150s\ndb = 0\n[node]\nexec_latency = 0\n"
-             "[schedule]\nkind = systemd-timer\ncron = * * * * *\n",
+             "[schedule]\nkind = systemd-timer\ncron = * * * * *\naccuracy = 1us\n",
              "none");
     assert_int_equal(m.runs, 4);
     assert_int_equal(m.coalesced, 4);
     assert_int_equal(m.max_concurrency, 1);
     assert_true(m.lateness.max == 120 * SIM_S);
+}
+
+/* AccuracySec=1min (the default): every start of an every-minute timer is at
+ * the same spot within its minute window, this host's perturbation. */
+static void test_engine_systemd_accuracy_fixed_spot(void **state)
+{
+    (void)state;
+    run_text("[scenario]\nduration = 10m\n[job]\napi = 1s\ndb = 0\n[node]\nexec_latency = 0\n"
+             "[schedule]\nkind = systemd-timer\ncron = * * * * *\n",
+             "none");
+    assert_int_equal(m.runs, 9);
+    assert_true(m.lateness.min == m.lateness.max);
+    assert_true(m.lateness.max > 0 && m.lateness.max < SIM_MIN);
+}
+
+/* RandomizedDelaySec=30s, AccuracySec=1us: a fresh delay in [0, 30 s) each time. */
+static void test_engine_systemd_randomized_delay(void **state)
+{
+    (void)state;
+    run_text("[scenario]\nduration = 1h\n[job]\napi = 1s\ndb = 0\n[node]\nexec_latency = 0\n"
+             "[schedule]\nkind = systemd-timer\ncron = * * * * *\naccuracy = 1us\n"
+             "randomized_delay = 30s\n",
+             "none");
+    assert_int_equal(m.runs, 59);
+    assert_true(m.lateness.max < 30 * SIM_S);
+    assert_true(m.lateness.max - m.lateness.min > 20 * SIM_S);
 }
 
 int main(void)
@@ -310,6 +336,8 @@ int main(void)
         cmocka_unit_test(test_engine_k8s_forbid_runs_the_latest_missed_slot),
         cmocka_unit_test(test_engine_k8s_replace_overlaps_for_the_grace_period),
         cmocka_unit_test(test_engine_systemd_fires_once_after_an_overrun),
+        cmocka_unit_test(test_engine_systemd_accuracy_fixed_spot),
+        cmocka_unit_test(test_engine_systemd_randomized_delay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -467,24 +467,28 @@ static void test_guard_shedlock_client_clock_skew(void **state)
 static void test_guard_shedlock_owner_is_the_host(void **state)
 {
     (void)state;
-    /* two services on one host share locked_by: a's late unlock (it overran
-     * lockAtMostFor) releases b's lock, and c gets in while b runs */
-    struct harness h;
-    struct run a = {.hold = 3 * SIM_MIN}, b = {.hold = 3 * SIM_MIN}, c = {0};
-    struct script sa, sb, sc;
-    struct model *m = model(3, "shedlock");
-    harness_set(m, "guard.lock_at_most_for", "2m");
-    snprintf(m->node[0].cfg.host, sizeof(m->node[0].cfg.host), "box");
-    snprintf(m->node[1].cfg.host, sizeof(m->node[1].cfg.host), "box");
-    harness_start(&h, m);
-    svc_at(&h, 0, &a, &sa, 0);
-    svc_at(&h, 1, &b, &sb, 2 * SIM_MIN + 10 * SIM_S);
-    svc_at(&h, 2, &c, &sc, 3 * SIM_MIN + 10 * SIM_S);
-    harness_run(&h, 10 * SIM_MIN);
-    assert_int_equal(h.s->nhosts, 2);
-    assert_int_equal(b.rc, 1);
-    assert_int_equal(c.rc, 1);
-    harness_end(&h);
+    /* two services on one host share locked_by = host: a's late unlock (it
+     * overran lockAtMostFor) releases b's lock, and c gets in while b runs;
+     * with locked_by = host-pid (issue 317's fix) a's unlock matches nothing */
+    for (int pid = 0; pid < 2; pid++) {
+        struct harness h;
+        struct run a = {.hold = 3 * SIM_MIN}, b = {.hold = 3 * SIM_MIN}, c = {0};
+        struct script sa, sb, sc;
+        struct model *m = model(3, "shedlock");
+        harness_set(m, "guard.lock_at_most_for", "2m");
+        harness_set(m, "guard.locked_by", pid ? "host-pid" : "host");
+        snprintf(m->node[0].cfg.host, sizeof(m->node[0].cfg.host), "box");
+        snprintf(m->node[1].cfg.host, sizeof(m->node[1].cfg.host), "box");
+        harness_start(&h, m);
+        svc_at(&h, 0, &a, &sa, 0);
+        svc_at(&h, 1, &b, &sb, 2 * SIM_MIN + 10 * SIM_S);
+        svc_at(&h, 2, &c, &sc, 3 * SIM_MIN + 10 * SIM_S);
+        harness_run(&h, 10 * SIM_MIN);
+        assert_int_equal(h.s->nhosts, 2);
+        assert_int_equal(b.rc, 1);
+        assert_int_equal(c.rc, pid ? 0 : 1);
+        harness_end(&h);
+    }
 }
 
 /* --- advisory --- */

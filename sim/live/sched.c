@@ -331,6 +331,10 @@ static int node_start(struct live *lv, int i, sim_time now)
                   "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
         return -ENOTSUP;
     }
+    if (c->misfire != MISFIRE_DEFAULT || c->persistent) { /* the real ones catch up their way */
+        live_fail(lv, -ENOTSUP, "schedule.misfire and schedule.persistent are simulated only");
+        return -ENOTSUP;
+    }
     if (c->sched == SCHED_CRON) {
         /* at time 0 cron has been up a while: minute 0's firing is still to come */
         tk->next = live_cron_next(lv, i, now - 1);
