@@ -27,6 +27,7 @@
 #include "../mem.h"
 #include "events.h"
 #include "live.h"
+#include "pgenv.h"
 #include "proc.h"
 
 #define CTL 3
@@ -46,6 +47,7 @@ struct wk {
     const struct live_worker_args *a;
     struct env_live env; /* the template each run copies */
     struct guard *guard;
+    struct pgenv *db; /* database guards: the pool behind env.db */
     struct wk_run *pending;
     int npending, pending_cap;
     struct wk_kid *kids;
@@ -240,6 +242,12 @@ static int on_ctl(struct wk *k, char *msg)
         char reply[64];
         int n = snprintf(reply, sizeof(reply), "clock %" PRId64, env_clock_now(&k->env.env));
         send(CTL, reply, (size_t)n, MSG_NOSIGNAL);
+    } else if (strncmp(msg, "db ", 3) == 0) {
+        char reply[512];
+        int rc = pgenv_worker_ctl(&k->db, &k->env, k->a, msg + 3, reply, sizeof(reply));
+        if (rc > 0)
+            send(CTL, reply, strlen(reply), MSG_NOSIGNAL);
+        return rc < 0 ? rc : 1;
     } else if (strcmp(msg, "quit") == 0) {
         return 0;
     } else {
@@ -311,6 +319,7 @@ int live_worker_serve(const struct live_worker_args *a)
         }
     }
     guard_destroy(k.guard);
+    pgenv_free(k.db);
     mem_free(k.pending);
     mem_free(k.kids);
     if (sfd >= 0)
