@@ -105,8 +105,8 @@ int pg_terminate(PGconn *admin, int pid);
 
 /*
  * Ends every other session whose application_name is app (prefix: begins
- * with app), waiting up to a second for them to be gone on PostgreSQL 14
- * and later. Returns how many were ended, or negative errno.
+ * with app), and waits (a second at most) until their backends are gone,
+ * and their locks with them. Returns how many were ended, or negative errno.
  */
 int pg_terminate_app(PGconn *admin, const char *app, bool prefix);
 

@@ -33,6 +33,7 @@
 struct pgenv_conn {
     PGconn *c;       /* NULL: broken (the server ended it, or we gave up on it) */
     bool busy;       /* checked out */
+    bool opened;     /* used once: named as the node's (a spare is not, see checkout) */
     int64_t skew_us; /* app.skew as set on this session */
 };
 
@@ -46,7 +47,8 @@ struct pgenv {
     struct env_live_db base; /* first */
     struct pgenv_config cfg;
     char conninfo[PATH_MAX + 64];
-    char app[80];
+    char app[80];   /* SCHEMA:NODE, what a disconnect fault looks for */
+    char spare[96]; /* SCHEMA-spare:NODE */
     char events[PATH_MAX + 16];
     pthread_mutex_t mu; /* everything below */
     pthread_cond_t freed;
@@ -111,9 +113,10 @@ static void note(struct pgenv *p, unsigned flags)
 
 /* --- the pool --- */
 
-static PGconn *connect_one(struct pgenv *p, char *err, size_t errlen)
+static PGconn *connect_one(struct pgenv *p, const char *app, int64_t skew_us, char *err,
+                           size_t errlen)
 {
-    return pg_session_as(p->conninfo, p->cfg.schema, p->app, p->skew_us, err, errlen);
+    return pg_session_as(p->conninfo, p->cfg.schema, app, skew_us, err, errlen);
 }
 
 static const struct env_live_db pgenv_ops;
@@ -131,16 +134,22 @@ int pgenv_new(const struct pgenv_config *c, const char *conninfo, const char *ev
     p->cfg = *c;
     snprintf(p->conninfo, sizeof(p->conninfo), "%s", conninfo);
     snprintf(p->app, sizeof(p->app), "%s:%d", c->schema, c->node);
+    snprintf(p->spare, sizeof(p->spare), "%s-spare:%d", c->schema, c->node);
     snprintf(p->events, sizeof(p->events), "%s", events ? events : "");
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->freed, NULL);
     prng_seed(&p->rng, c->seed, 0x200 + (uint64_t)c->node);
     p->skew_us = c->skew_us;
     p->nconn = c->pool < PGENV_POOL_MAX ? c->pool : PGENV_POOL_MAX;
-    /* the pool fills at set-up, before time 0: a statement never pays for a connection */
+    /*
+     * The simulator's pool opens a connection when all open ones are busy,
+     * at no cost; ours are all connected at set-up, before time 0, as spares
+     * that take the node's name when first used. A disconnect ends the
+     * sessions the node has opened, not spares the simulator has no session for.
+     */
     for (int i = 0; i < p->nconn; i++) {
         char why[256];
-        p->conn[i].c = connect_one(p, why, sizeof(why));
+        p->conn[i].c = connect_one(p, p->spare, p->skew_us, why, sizeof(why));
         if (!p->conn[i].c) {
             snprintf(err, errlen, "cannot connect to the database: %s", why);
             pgenv_free(p);
@@ -185,6 +194,13 @@ static void sleep_real(int64_t ns)
         env_live_sleep_until(env_live_mono() + ns);
 }
 
+/* Gives up on a connection: the next checkout connects anew. */
+static void conn_drop(struct pgenv_conn *c)
+{
+    PQfinish(c->c);
+    c->c = NULL;
+}
+
 static void checkin(struct pgenv *p, int slot)
 {
     pthread_mutex_lock(&p->mu);
@@ -208,7 +224,18 @@ static int checkout(struct pgenv *p, struct env_live *e)
     }
     p->conn[slot].busy = true;
     pthread_mutex_unlock(&p->mu);
-    if (p->conn[slot].c)
+    struct pgenv_conn *pc = &p->conn[slot];
+    if (pc->c && !pc->opened) { /* a spare becomes the node's */
+        const char *v[] = {p->app};
+        PGresult *r =
+            PQexecParams(pc->c, "SELECT set_config('application_name', $1, false)", 1, NULL, v,
+                         NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            conn_drop(pc); /* connect anew, below */
+        PQclear(r);
+        pc->opened = true;
+    }
+    if (pc->c)
         return slot;
     /* reconnect: a round trip, or the client's timeout in an outage */
     if (in_outage(p)) {
@@ -222,7 +249,7 @@ static int checkout(struct pgenv *p, struct env_live *e)
     pthread_mutex_lock(&p->mu);
     int64_t skew = p->skew_us;
     pthread_mutex_unlock(&p->mu);
-    PGconn *c = connect_one(p, why, sizeof(why));
+    PGconn *c = connect_one(p, p->app, skew, why, sizeof(why));
     if (!c) {
         note(p, PGENV_NOTE_ERROR);
         checkin(p, slot);
@@ -244,13 +271,6 @@ static void pool_session_close(struct env_live_db *db, struct env_live *e, int s
     (void)e;
     if (session >= 0 && session < p->nconn)
         checkin(p, session);
-}
-
-/* Gives up on a connection: the next checkout connects anew. */
-static void conn_drop(struct pgenv_conn *c)
-{
-    PQfinish(c->c);
-    c->c = NULL;
 }
 
 /* --- the statements --- */

@@ -264,21 +264,38 @@ int pg_contend_begin(PGconn *c, const char *task)
 
 int pg_terminate_app(PGconn *admin, const char *app, bool prefix)
 {
-    /* PostgreSQL 14 on can wait for the backends to be gone: their locks with them */
-    const char *wait = PQserverVersion(admin) >= 140000 ? ", 1000" : "";
     char sql[320];
     snprintf(sql, sizeof(sql),
-             "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid%s)) FROM pg_stat_activity "
-             "WHERE pid <> pg_backend_pid() AND %s",
-             wait, prefix ? "left(application_name, length($1)) = $1" : "application_name = $1");
+             "SELECT count(*) FILTER (WHERE t), coalesce(string_agg(pid::text, ',') FILTER "
+             "(WHERE t), '') FROM (SELECT pid, pg_terminate_backend(pid) AS t "
+             "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND %s) AS s",
+             prefix ? "left(application_name, length($1)) = $1" : "application_name = $1");
     const char *p[] = {app};
     int rc = 0;
     PGresult *r = exec(admin, sql, 1, p, &rc);
     if (!r)
         return rc;
-    rc = (int)col_i64(r, 0, 0);
+    int n = (int)col_i64(r, 0, 0);
+    char pids[1024];
+    snprintf(pids, sizeof(pids), "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
-    return rc;
+    /* the backends exit within a millisecond or so: until then they hold their locks
+     * (pg_terminate_backend's own wait polls every 100 ms, too coarse here) */
+    const char *q[] = {pids};
+    for (int i = 0; n > 0 && i < 5000; i++) {
+        r = exec(admin,
+                 "SELECT count(*) FROM pg_stat_activity "
+                 "WHERE pid = ANY(string_to_array($1, ',')::int4[])",
+                 1, q, &rc);
+        if (!r)
+            return rc;
+        bool gone = col_i64(r, 0, 0) == 0;
+        PQclear(r);
+        if (gone)
+            break;
+        usleep(200);
+    }
+    return n;
 }
 
 int pg_contend_end(PGconn *c)
