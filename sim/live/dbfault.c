@@ -299,9 +299,17 @@ void live_db_fault_begin(struct live *lv, const struct fault_spec *f)
     char msg[320];
     if (!db_kind(f))
         return;
-    if (!d || !d->workers) { /* no database client runs: nothing to hit, as in the simulator */
+    if (!d || !d->workers) { /* no database client runs: nothing to act on */
         snprintf(msg, sizeof(msg), "%s (no database guard runs)", fault_kind_name(f->kind));
         live_trace(lv, -1, 0, "fault", msg);
+        /* the simulator counts these on the nodes they hit all the same */
+        pthread_mutex_lock(&lv->rec);
+        if (f->kind == FAULT_CLOCK_STEP)
+            hit_locked(lv, -1);
+        for (int i = 0; f->kind == FAULT_DB_DISCONNECT && i < lv->model->nnodes; i++)
+            if (f->node_idx < 0 || f->node_idx == i)
+                hit_locked(lv, i);
+        pthread_mutex_unlock(&lv->rec);
         return;
     }
     switch (f->kind) {
