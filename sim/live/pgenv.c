@@ -24,10 +24,11 @@
 #include "../mem.h"
 #include "../model.h"
 #include "../prng.h"
+#include "../world.h"
 #include "events.h"
 #include "pgdb.h"
 
-#define PGENV_POOL_MAX 64
+#define PGENV_POOL_MAX WORLD_POOL_MAX /* the simulator's cap on a process's pool */
 #define DRAIN_NS 2000000000LL /* after a cancel, how long the connection may take to settle */
 
 struct pgenv_conn {
