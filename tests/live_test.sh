@@ -22,13 +22,13 @@ X=scenarios/live/exec-race.ini
 
 # xval NAME WANT ARGS... : `run` and `live` of ARGS agree with each other and with WANT
 # (violates or holds); live runs at --speed 50 (a simulated second is 20 ms: racing
-# starts collide with margin on a loaded machine) unless LIVE_SPEED says otherwise.
+# starts collide with margin on a loaded machine) unless $speed or LIVE_SPEED says otherwise.
 xval() {
     name=$1 want=$2
     shift 2
     "$bin" run "$@" --format json >"$tmp/sim.json" 2>"$tmp/sim.err"
     src=$?
-    "$bin" live "$@" --speed "${LIVE_SPEED:-50}" --format json >"$tmp/live.json" 2>"$tmp/live.err"
+    "$bin" live "$@" --speed "${speed:-${LIVE_SPEED:-50}}" --format json >"$tmp/live.json" 2>"$tmp/live.err"
     lrc=$?
     sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
     lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
@@ -47,6 +47,32 @@ xval "atomic" holds $R --guard atomic
 xval "mutex" holds $R --guard mutex
 xval "semaphore" holds $R --guard semaphore
 xval "none" violates $R --guard none
+
+# cron: every firing a process of its own; real PID files and flocks in the host's directory
+# same FIELD...: the last xval's simulated and live runs agree on these counts
+same() {
+    for f in "$@"; do
+        check "  ... and on $f" "jq -n -e --slurpfile s '$tmp/sim.json' --slurpfile l '$tmp/live.json' \
+            '\$s[0].$f == \$l[0].$f' >/dev/null" ||
+            echo "     simulator $(jq .$f "$tmp/sim.json"), live $(jq .$f "$tmp/live.json")"
+    done
+}
+CR=scenarios/live/cron-race.ini
+CK=scenarios/live/cron-crash.ini
+speed=200 # minutes of cron: a simulated second is 5 ms, the racers start from one gate
+xval "pidfile-check, racing starts under cron" violates $CR --guard pidfile-check
+xval "pidfile, racing starts under cron" holds $CR --guard pidfile
+same skipped
+xval "flock, racing starts under cron" holds $CR --guard flock
+same skipped
+xval "atomic under cron: a new process per firing, it protects nothing" violates $CR --guard atomic
+xval "pidfile after kill -9: the stale PID is dead, the next firing takes over" holds $CK --guard pidfile
+same runs skipped runs_killed faults_hit_holder
+xval "pidfile-check after kill -9" holds $CK --guard pidfile-check
+same runs skipped
+xval "flock after kill -9: the lock went with the process" holds $CK --guard flock
+same runs skipped runs_killed faults_hit_holder
+speed=
 # Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
 xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \
     --set scenario.duration=5m --set job.api=70s
@@ -111,6 +137,9 @@ env -u OVERLAPSIM_EVENTS "$bin" probe --for 1s >/dev/null 2>"$tmp/err"
 err1 "probe outside live" "not started under" $?
 "$bin" worker --events x --dir x --speed 1 --cmd true >/dev/null 2>"$tmp/err" 3>&-
 err1 "worker by hand" "not started by" $?
+TMPDIR="$tmp/t" "$bin" live scenarios/cron-pidfile.ini --variant pid-reuse-same --guard pidfile \
+    >/dev/null 2>"$tmp/err"
+err1 "a fault live mode cannot do" "fault .* simulated only" $?
 
 # --- Ctrl-C mid-run leaves nothing: processes, run directory, /dev/shm, postmaster ---
 mkdir -p "$tmp/int"

@@ -210,6 +210,41 @@ static void test_live_worker_skew_crash_restart_pause(void **state)
     assert_false(shm_exists(shared));
 }
 
+/* A node whose clock steps: libfaketime re-reads the offset file at every call. */
+static void test_live_worker_clock_step(void **state)
+{
+    struct fixture *fx = *state;
+    struct scenario *sc = helper_parse("[scenario]\nduration = 1h\n"
+                                       "[schedule]\ninterval = 1h\ndispatch = spawn\n"
+                                       "[fault]\nkind = clock-step\nat = 50m\nby = 45s\n",
+                                       NULL, 0);
+    assert_non_null(sc);
+    struct model *m = malloc(sizeof(*m));
+    struct metrics *met = malloc(sizeof(*met));
+    fx->sc = sc, fx->m = m, fx->met = met;
+    char err[600];
+    assert_int_equal(scenario_model(sc, -1, m, err, sizeof(err)), 0);
+    struct live_opts o = {.speed = SPEED, .seed = 1, .guard = guard_lookup("atomic"), .self = self};
+    struct live_result res;
+    struct live *lv;
+    int rc = live_open(m, &o, met, &res, &lv);
+    fx->lv = lv;
+    if (rc)
+        fail_msg("live_open: %s", res.detail);
+    assert_true(lv->remote); /* a fault that moves a clock needs a process */
+    struct live_worker *w = &lv->workers[0];
+    assert_true(w->faked);
+    sim_time wc;
+    assert_int_equal(live_worker_clock(w, &wc), 0);
+    assert_true(llabs(wc - live_now(lv)) < 2 * SIM_S);
+    assert_int_equal(live_worker_clock_step(w, 45 * SIM_S), 0);
+    assert_int_equal(live_worker_clock(w, &wc), 0);
+    assert_true(llabs(wc - live_now(lv) - 45 * SIM_S) < 2 * SIM_S);
+    assert_int_equal(live_worker_clock_step(w, -90 * SIM_S), 0); /* and back, past true time */
+    assert_int_equal(live_worker_clock(w, &wc), 0);
+    assert_true(llabs(wc - live_now(lv) + 45 * SIM_S) < 2 * SIM_S);
+}
+
 static void test_live_worker_refuses_without_harness(void **state)
 {
     (void)state;
@@ -226,6 +261,8 @@ int main(void)
     strcpy(strrchr(self, '/'), "/../overlapsim"); /* build/tests/x -> build/overlapsim */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_live_worker_skew_crash_restart_pause, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_live_worker_clock_step, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test(test_live_worker_refuses_without_harness),
     };

@@ -88,6 +88,11 @@ struct live_worker_args {
     const char *dir;   /* the run directory */
     const char *cmd;   /* exec: the user's command */
     const char *guard; /* otherwise: the guard to run */
+    bool fork_runs;    /* every run a process of its own (cron): `worker --once` each */
+    /* --once: one run in this process */
+    const char *params; /* the guard's parameters (struct guard_params in hex) */
+    const char *run;    /* "ID AT JOB API DB MANUAL", as the harness sends it */
+    int64_t epoch;      /* CLOCK_REALTIME (real ns) at simulated time 0 */
 };
 
 /*
@@ -96,6 +101,12 @@ struct live_worker_args {
  * harness, i.e. not started by live mode).
  */
 int live_worker_serve(const struct live_worker_args *a);
+
+/* One run in a process of its own (`overlapsim worker --once`): 0 or a negative errno. */
+int live_worker_once(const struct live_worker_args *a);
+
+/* Decodes the guard's parameters as the harness sends them (hex bytes): 0 or -EPROTO. */
+int live_params_decode(const char *hex, struct guard_params *gp);
 
 /*
  * The probe: reports a run of trigger to the event socket at events, lasts

@@ -27,7 +27,8 @@
 #include "live.h"
 #include "pgdb.h"
 
-#define LIVE_MAX_THREADS 512 /* job threads alive at once */
+#define LIVE_MAX_THREADS 512                 /* job threads alive at once */
+#define LIVE_MAX_LOOPS (4 * MODEL_MAX_NODES) /* scheduler loop threads, restarts included */
 
 struct live;
 
@@ -56,11 +57,18 @@ struct live_flight {
     int starts;
 };
 
-/* Go's ticker channel for inline dispatch: one slot. Guarded by mu. */
+/*
+ * A node's scheduler: its next firing, and Go's ticker channel for inline
+ * dispatch (one slot, guarded by mu). epoch counts the node's crashes
+ * (guarded by mu): timers and loops of an earlier life are stale.
+ */
 struct live_ticker {
     struct live *lv;
     int node;
-    sim_time next;
+    sim_time next, manual_next;
+    sim_time up_at; /* when this life began (0, or the restart) */
+    uint64_t epoch;
+    bool down;
     bool full;
     struct live_trigger slot;
 };
@@ -69,12 +77,13 @@ struct live_ticker {
 struct live_worker {
     struct live *lv;
     int node;
-    pid_t pid;            /* also its process group; 0: not running */
-    int ctl;              /* our end of its control socket */
-    pthread_mutex_t send; /* one sender at a time */
-    sim_time skew;        /* its clock's offset (libfaketime) */
-    bool faked;           /* libfaketime is loaded in it */
-    char shm[128];        /* its libfaketime shared objects (FAKETIME_SHARED) */
+    pid_t pid;                      /* also its process group; 0: not running */
+    int ctl;                        /* our end of its control socket */
+    pthread_mutex_t send;           /* one sender at a time */
+    sim_time skew;                  /* its clock's offset (libfaketime) */
+    char clock_file[PATH_MAX + 32]; /* FAKETIME_TIMESTAMP_FILE, when its clock steps */
+    bool faked;                     /* libfaketime is loaded in it */
+    char shm[128];                  /* its libfaketime shared objects (FAKETIME_SHARED) */
     bool paused;
     atomic_bool batch; /* runs sent since the last go (loops and the dispatcher send) */
 };
@@ -119,7 +128,7 @@ struct live {
     pthread_t receiver, dispatcher;
     bool have_receiver, have_dispatcher;
     int nloops;
-    pthread_t loops[MODEL_MAX_NODES];
+    pthread_t loops[LIVE_MAX_LOOPS];
     struct evq q; /* the dispatcher's, only it touches it */
     struct pg_cluster pg;
     struct pg_db db;
@@ -191,6 +200,16 @@ void live_events_stop(struct live *lv);
 
 int live_sched_start(struct live *lv);
 void live_sched_join(struct live *lv);
+/* A node crashed: its timers and loop stop. It restarted: they begin anew from now. */
+void live_sched_node_down(struct live *lv, int node);
+void live_sched_node_up(struct live *lv, int node);
+
+/* --- the world's faults on nodes (nodefault.c) --- */
+
+/* Refuses, with a one-line reason and -ENOTSUP, faults live mode cannot do. */
+int live_faults_check(struct live *lv);
+/* A pause, crash or clock step begins now on the nodes it targets. */
+void live_node_fault(struct live *lv, const struct fault_spec *f);
 
 /* --- jobs (job.c) --- */
 
@@ -215,6 +234,8 @@ int live_worker_crash(struct live_worker *w);
 int live_worker_restart(struct live_worker *w);
 int live_worker_pause(struct live_worker *w);
 int live_worker_resume(struct live_worker *w);
+/* Moves the worker's clock by `by` from now on (its libfaketime offset file). */
+int live_worker_clock_step(struct live_worker *w, sim_time by);
 /* Tells the worker the run's epoch (CLOCK_REALTIME at simulated 0). */
 int live_worker_epoch(struct live_worker *w);
 /* Asks the worker its clock (simulated time of its node): 0 or negative errno. */

@@ -175,14 +175,17 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
         break;
     case LIVE_EV_CRASH: /* trigger is the node: everything it ran is over */
         node = (int)m->trigger;
+        for (int i = 0; i < lv->nruns;)
+            if (lv->runs[i].node == node) {
+                if (!lv->closed) /* kill -9: the run ends where it was */
+                    lv->m->runs_killed++;
+                run_close(lv, i, now);
+            } else {
+                i++;
+            }
         for (int i = 0; i < lv->nflight;)
             if (lv->flight[i].node == node)
                 flight_close(lv, &lv->flight[i], now);
-            else
-                i++;
-        for (int i = 0; i < lv->nruns;)
-            if (lv->runs[i].node == node)
-                run_close(lv, i, now);
             else
                 i++;
         break;
@@ -197,8 +200,11 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
     pthread_mutex_unlock(&lv->rec);
     if (cmd_failed) {
         int st = WEXITSTATUS((int)m->value);
-        live_fail(lv, -LIVE_ECMD, "--cmd '%s' cannot start: %s (exit status %d)", lv->opt->cmd,
-                  st == 126 ? "not executable" : "command not found", st);
+        if (lv->opt->cmd)
+            live_fail(lv, -LIVE_ECMD, "--cmd '%s' cannot start: %s (exit status %d)", lv->opt->cmd,
+                      st == 126 ? "not executable" : "command not found", st);
+        else
+            live_fail(lv, -LIVE_EWORKER, "a job process cannot start (exit status %d)", st);
     }
     if (node >= 0)
         completed(lv);

@@ -177,6 +177,23 @@ static int setup_db(struct live *lv)
     return 0;
 }
 
+/*
+ * Must the runs happen in worker processes even for an in-process guard?
+ * When the scheduler starts a process per run (cron), or a fault kills,
+ * pauses or re-clocks a node: only a process can take that for real.
+ */
+static bool needs_processes(const struct model *m)
+{
+    for (int i = 0; i < m->nnodes; i++)
+        if (config_sched_forks(m->node[i].cfg.sched))
+            return true;
+    for (int i = 0; i < m->nfaults; i++)
+        if (m->fault[i].kind == FAULT_PAUSE || m->fault[i].kind == FAULT_CRASH ||
+            m->fault[i].kind == FAULT_CLOCK_STEP)
+            return true;
+    return false;
+}
+
 static int setup(struct live *lv)
 {
     const struct live_opts *o = lv->opt;
@@ -193,7 +210,8 @@ static int setup(struct live *lv)
         if (rc)
             return rc;
     }
-    lv->remote = o->cmd || o->in_worker || g->scope >= GUARD_SCOPE_HOST;
+    lv->remote =
+        o->cmd || o->in_worker || g->scope >= GUARD_SCOPE_HOST || needs_processes(lv->model);
     if (lv->remote) {
         rc = live_events_open(lv);
         if (!rc)

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../cron.h"
+#include "../node_clock.h"
 #include "live_impl.h"
 
 static sim_time first_due(const struct config *c)
@@ -31,6 +33,22 @@ static void push(struct live *lv, sim_time at, evq_fn fn, void *arg)
         live_fail(lv, -ENOMEM, "out of memory");
 }
 
+/* A node's timer, tagged with the node's life: a crash makes it stale. */
+static void push_node(struct live *lv, sim_time at, evq_fn fn, struct live_ticker *tk)
+{
+    if (evq_push(&lv->q, at, fn, tk, tk->epoch) != 0)
+        live_fail(lv, -ENOMEM, "out of memory");
+}
+
+/* Is this timer or loop from a life of the node before its last crash? */
+static bool stale(struct live *lv, struct live_ticker *tk, uint64_t epoch)
+{
+    pthread_mutex_lock(&lv->mu);
+    bool gone = tk->epoch != epoch || tk->down;
+    pthread_mutex_unlock(&lv->mu);
+    return gone;
+}
+
 static const struct config *node_cfg(struct live *lv, int node)
 {
     return &lv->model->node[node].cfg;
@@ -39,33 +57,36 @@ static const struct config *node_cfg(struct live *lv, int node)
 /* A tick or due time with spawn dispatch: each starts a run. */
 static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
+    if (stale(lv, tk, tag))
+        return;
     struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
     tk->next += node_cfg(lv, tk->node)->interval;
-    push(lv, tk->next, periodic_spawn, tk);
+    push_node(lv, tk->next, periodic_spawn, tk);
     live_dispatch(lv, &t, false);
 }
 
 static void spawn_start(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    struct live_trigger t = live_trigger_new(lv, tk->node, 0, false);
+    if (stale(lv, tk, tag))
+        return;
+    struct live_trigger t = live_trigger_new(lv, tk->node, tk->up_at, false);
     live_dispatch(lv, &t, false);
 }
 
 /* A tick of Go's ticker with inline dispatch: into the slot, or dropped. */
 static void ticker_fire(void *ctx, void *arg, uint64_t tag)
 {
-    (void)tag;
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
+    if (stale(lv, tk, tag))
+        return;
     struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
     tk->next += node_cfg(lv, tk->node)->interval;
-    push(lv, tk->next, ticker_fire, tk);
+    push_node(lv, tk->next, ticker_fire, tk);
     pthread_mutex_lock(&lv->mu);
     bool dropped = tk->full;
     if (!dropped) {
@@ -78,13 +99,14 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
         live_record_coalesce(lv, tk->node);
 }
 
-/* <-ticker.C: false when the run is over. */
-static bool ticker_receive(struct live *lv, struct live_ticker *tk, struct live_trigger *t)
+/* <-ticker.C: false when the run or the node's life is over. */
+static bool ticker_receive(struct live *lv, struct live_ticker *tk, uint64_t epoch,
+                           struct live_trigger *t)
 {
     pthread_mutex_lock(&lv->mu);
-    while (!tk->full && !lv->stop)
+    while (!tk->full && !lv->stop && tk->epoch == epoch)
         pthread_cond_wait(&lv->cond, &lv->mu);
-    bool ok = tk->full && !lv->stop;
+    bool ok = tk->full && !lv->stop && tk->epoch == epoch;
     if (ok) {
         *t = tk->slot;
         tk->full = false;
@@ -97,12 +119,13 @@ static void *ticker_loop(void *arg)
 {
     struct live_ticker *tk = arg;
     struct live *lv = tk->lv;
+    uint64_t epoch = tk->epoch; /* read before the thread is reported started */
     struct live_trigger t;
-    if (node_cfg(lv, tk->node)->run_at_start && live_wait_until(lv, 0)) {
-        t = live_trigger_new(lv, tk->node, 0, false);
+    if (node_cfg(lv, tk->node)->run_at_start && live_wait_until(lv, tk->up_at)) {
+        t = live_trigger_new(lv, tk->node, tk->up_at, false);
         live_dispatch(lv, &t, true);
     }
-    while (ticker_receive(lv, tk, &t))
+    while (ticker_receive(lv, tk, epoch, &t))
         live_dispatch(lv, &t, true);
     return NULL;
 }
@@ -113,8 +136,9 @@ static void *spring_loop(void *arg)
     struct live_ticker *tk = arg;
     struct live *lv = tk->lv;
     const struct config *c = node_cfg(lv, tk->node);
-    sim_time due = first_due(c);
-    while (due < lv->end && live_wait_until(lv, due)) {
+    uint64_t epoch = tk->epoch;
+    sim_time due = tk->up_at + first_due(c);
+    while (due < lv->end && live_wait_until(lv, due) && !stale(lv, tk, epoch)) {
         struct live_trigger t = live_trigger_new(lv, tk->node, due, false);
         live_dispatch(lv, &t, true);
         sim_time now = live_now(lv);
@@ -123,22 +147,52 @@ static void *spring_loop(void *arg)
     return NULL;
 }
 
+/*
+ * cron: one second past each matching minute of the node's wall clock
+ * (cronie wakes at second 1), every firing a process of its own (the
+ * node's worker forks it). The simulator's catch-up after a late wake-up
+ * or a clock jump (sched_cron.c) has no counterpart here: live, cron is
+ * never late and the node's clock does not jump.
+ */
+static sim_time live_cron_next(struct live *lv, int node, sim_time after)
+{
+    const struct config *c = node_cfg(lv, node);
+    sim_time skew = lv->opt->skew;
+    int64_t m = node_clock_minute(after + skew - SIM_S);
+    for (int i = 0; i < 8 * 366 * 24 * 60; i++) /* cron_parse guarantees a match within years */
+        if (cron_matches(&c->cron, ++m) && m * SIM_MIN + SIM_S - skew > after)
+            return m * SIM_MIN + SIM_S - skew;
+    return lv->end;
+}
+
+static void cron_fire(void *ctx, void *arg, uint64_t tag)
+{
+    struct live *lv = ctx;
+    struct live_ticker *tk = arg;
+    if (stale(lv, tk, tag))
+        return;
+    struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
+    tk->next = live_cron_next(lv, tk->node, tk->next);
+    push_node(lv, tk->next, cron_fire, tk);
+    live_dispatch(lv, &t, false);
+}
+
 static void manual_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    sim_time now = (sim_time)tag;
+    if (stale(lv, tk, tag))
+        return;
+    sim_time now = tk->manual_next;
     struct live_trigger t = live_trigger_new(lv, tk->node, now, true);
-    sim_time next = now + dist_sample(&node_cfg(lv, tk->node)->manual, &lv->rng_manual);
-    if (evq_push(&lv->q, next, manual_fire, tk, (uint64_t)next) != 0)
-        live_fail(lv, -ENOMEM, "out of memory");
+    tk->manual_next = now + dist_sample(&node_cfg(lv, tk->node)->manual, &lv->rng_manual);
+    push_node(lv, tk->manual_next, manual_fire, tk);
     live_dispatch(lv, &t, false);
 }
 
 /*
- * The fault timeline. The world's faults (pause, crash, clock-step, the
- * database's) map onto live_worker_pause/resume, live_worker_crash and
- * restart, libfaketime and pg_* here when the simulator gains them.
+ * The fault timeline: manual runs and slow APIs here, the node faults in
+ * nodefault.c (pause, crash and restart, clock steps).
  */
 static void fault_begin(void *ctx, void *arg, uint64_t tag)
 {
@@ -154,6 +208,10 @@ static void fault_begin(void *ctx, void *arg, uint64_t tag)
     case FAULT_API_SLOW:
         live_trace(lv, -1, 0, "fault", "api-slow begins");
         break;
+    case FAULT_PAUSE:
+    case FAULT_CRASH:
+        live_node_fault(lv, f);
+        break;
     case FAULT_DB_CONTENTION:
     case FAULT_DB_OUTAGE:
     case FAULT_DB_DISCONNECT:
@@ -161,7 +219,9 @@ static void fault_begin(void *ctx, void *arg, uint64_t tag)
         live_db_fault_begin(lv, f);
         break;
     case FAULT_CLOCK_STEP:
-        if (f->target == FT_DATABASE) /* a node's clock is another matter */
+        if (f->target != FT_DATABASE)
+            live_node_fault(lv, f);
+        else
             live_db_fault_begin(lv, f);
         break;
     default:
@@ -201,11 +261,22 @@ static void *dispatcher_main(void *arg)
             ev.fn(lv, ev.arg, ev.tag);
         live_gate_release(lv);
     }
+    /*
+     * Outlive the run: a worker this thread restarted dies with it
+     * (PR_SET_PDEATHSIG follows the thread that forked, not the process).
+     */
+    while (live_wait(lv, env_live_mono() + 1000000000))
+        ;
     return NULL;
 }
 
 static int start_loop(struct live *lv, void *(*fn)(void *), struct live_ticker *tk)
 {
+    if (lv->nloops == LIVE_MAX_LOOPS) {
+        live_fail(lv, -EAGAIN, "more than %d scheduler loops (restarts) in one run",
+                  LIVE_MAX_LOOPS);
+        return -EAGAIN;
+    }
     int rc = pthread_create(&lv->loops[lv->nloops], NULL, fn, tk);
     if (rc) {
         live_fail(lv, -rc, "cannot start a thread: %s", strerror(rc));
@@ -215,36 +286,68 @@ static int start_loop(struct live *lv, void *(*fn)(void *), struct live_ticker *
     return 0;
 }
 
+/* Starts node i's scheduler at now, as the simulator's sched_start: a fresh phase. */
+static int node_start(struct live *lv, int i, sim_time now)
+{
+    const struct config *c = node_cfg(lv, i);
+    struct live_ticker *tk = &lv->tickers[i];
+    tk->up_at = now;
+    tk->next = now + first_due(c);
+    int rc = 0;
+    if (c->sched == SCHED_QUARTZ || c->sched == SCHED_K8S || c->sched == SCHED_SYSTEMD) {
+        live_fail(lv, -ENOTSUP,
+                  "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
+        return -ENOTSUP;
+    }
+    if (c->sched == SCHED_CRON) {
+        /* at time 0 cron has been up a while: minute 0's firing is still to come */
+        tk->next = live_cron_next(lv, i, now - 1);
+        push_node(lv, tk->next, cron_fire, tk);
+    } else if (c->dispatch == DISPATCH_SPAWN) {
+        if (c->sched == SCHED_TICKER && c->run_at_start)
+            push_node(lv, now, spawn_start, tk);
+        push_node(lv, tk->next, periodic_spawn, tk);
+    } else if (c->sched == SCHED_TICKER) {
+        push_node(lv, tk->next, ticker_fire, tk);
+        rc = start_loop(lv, ticker_loop, tk);
+    } else {
+        rc = start_loop(lv, spring_loop, tk);
+    }
+    if (!rc && c->manual.kind != DIST_NONE) {
+        tk->manual_next = now + dist_sample(&c->manual, &lv->rng_manual);
+        push_node(lv, tk->manual_next, manual_fire, tk);
+    }
+    return rc;
+}
+
+void live_sched_node_down(struct live *lv, int node)
+{
+    pthread_mutex_lock(&lv->mu);
+    lv->tickers[node].down = true;
+    lv->tickers[node].epoch++;
+    pthread_cond_broadcast(&lv->cond); /* its loop, if any, winds up */
+    pthread_mutex_unlock(&lv->mu);
+}
+
+void live_sched_node_up(struct live *lv, int node)
+{
+    pthread_mutex_lock(&lv->mu);
+    lv->tickers[node].down = false;
+    lv->tickers[node].full = false; /* Go's channel is new with the process */
+    pthread_mutex_unlock(&lv->mu);
+    node_start(lv, node, live_now(lv));
+}
+
 int live_sched_start(struct live *lv)
 {
     const struct model *m = lv->model;
+    if (live_faults_check(lv) != 0)
+        return -ENOTSUP;
     for (int i = 0; i < m->nnodes; i++) {
-        const struct config *c = node_cfg(lv, i);
-        struct live_ticker *tk = &lv->tickers[i];
-        *tk = (struct live_ticker){.lv = lv, .node = i, .next = first_due(c)};
-        int rc = 0;
-        if (c->sched == SCHED_QUARTZ || c->sched == SCHED_K8S || c->sched == SCHED_SYSTEMD) {
-            live_fail(lv, -ENOTSUP,
-                      "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
-            return -ENOTSUP;
-        }
-        if (c->dispatch == DISPATCH_SPAWN) {
-            if (c->sched == SCHED_TICKER && c->run_at_start)
-                push(lv, 0, spawn_start, tk);
-            push(lv, tk->next, periodic_spawn, tk);
-        } else if (c->sched == SCHED_TICKER) {
-            push(lv, tk->next, ticker_fire, tk);
-            rc = start_loop(lv, ticker_loop, tk);
-        } else {
-            rc = start_loop(lv, spring_loop, tk);
-        }
+        lv->tickers[i] = (struct live_ticker){.lv = lv, .node = i};
+        int rc = node_start(lv, i, 0);
         if (rc)
             return rc;
-        if (c->manual.kind != DIST_NONE) {
-            sim_time at = dist_sample(&c->manual, &lv->rng_manual);
-            if (evq_push(&lv->q, at, manual_fire, tk, (uint64_t)at) != 0)
-                live_fail(lv, -ENOMEM, "out of memory");
-        }
     }
     for (int i = 0; i < m->ntriggers; i++) /* explicit manual requests ([trigger N]) */
         if (m->triggers[i].manual &&

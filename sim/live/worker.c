@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,8 +157,8 @@ static char **worker_env(struct live_worker *w)
 {
     struct live *lv = w->lv;
     const struct live_opts *o = lv->opt;
-    char v[12][PATH_MAX + 128];
-    const char *set[12];
+    char v[14][PATH_MAX + 128];
+    const char *set[14];
     int n = 0;
     const char *path = getenv("PATH");
     int dirlen = (int)(strrchr(o->self, '/') - o->self);
@@ -171,13 +172,18 @@ static char **worker_env(struct live_worker *w)
         snprintf(v[n++], sizeof(v[0]), LIVE_ENV_DSN "=%s", lv->dsn);
         snprintf(v[n++], sizeof(v[0]), "PGOPTIONS=-c search_path=%s", lv->db.schema);
     }
-    if (w->skew) {
+    if (w->skew || w->clock_file[0]) {
         const char *pre = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");
         char off[48];
         faketime_offset(w->skew, lv->speed, off, sizeof(off));
         snprintf(v[n++], sizeof(v[0]), "LD_PRELOAD=%s%s%s", live_faketime_lib(), pre ? ":" : "",
                  pre ? pre : "");
-        snprintf(v[n++], sizeof(v[0]), "FAKETIME=%s", off);
+        if (w->clock_file[0]) { /* a clock that steps: re-read at every call */
+            snprintf(v[n++], sizeof(v[0]), "FAKETIME_TIMESTAMP_FILE=%s", w->clock_file);
+            snprintf(v[n++], sizeof(v[0]), "FAKETIME_NO_CACHE=1");
+        } else {
+            snprintf(v[n++], sizeof(v[0]), "FAKETIME=%s", off);
+        }
         snprintf(v[n++], sizeof(v[0]), "FAKETIME_DONT_FAKE_MONOTONIC=1");
         /* a sanitizer build refuses a preload placed before its runtime */
         snprintf(v[n++], sizeof(v[0]), "ASAN_OPTIONS=%s%sverify_asan_link_order=0",
@@ -188,12 +194,39 @@ static char **worker_env(struct live_worker *w)
     return proc_env_new(set, n);
 }
 
+/*
+ * The directory of the node's host, its working directory: nodes naming one
+ * host share it (and so their lock and PID files), other hosts have their
+ * own, as in the simulated world.
+ */
+static int host_dir(struct live_worker *w, char *buf, size_t len)
+{
+    const struct node_spec *n = &w->lv->model->node[w->node];
+    snprintf(buf, len, "%s/host-%s", w->lv->dir, n->cfg.host[0] ? n->cfg.host : n->name);
+    return mkdir(buf, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+/* The guard's parameters, byte for byte (plain data, same binary), its file in the host's
+ * directory. */
+static void params_message(struct live_worker *w, char *msg, size_t len)
+{
+    struct guard_params gp = w->lv->model->node[w->node].cfg.gp;
+    const char *base = strrchr(gp.path, '/');
+    if (base)
+        memmove(gp.path, base + 1, strlen(base));
+    const unsigned char *p = (const unsigned char *)&gp;
+    int k = snprintf(msg, len, "params ");
+    for (size_t i = 0; i < sizeof(gp) && k + 3 < (int)len; i++)
+        k += snprintf(msg + k, len - (size_t)k, "%02x", p[i]);
+}
+
 static int worker_spawn(struct live_worker *w)
 {
     struct live *lv = w->lv;
     const struct live_opts *o = lv->opt;
-    char node[16], speed[32], log[PATH_MAX + 32], msg[1024];
-    if (w->skew && access(live_faketime_lib(), R_OK) != 0)
+    char node[16], speed[32], log[PATH_MAX + 32], msg[1024], cwd[PATH_MAX + 48];
+    bool fake = w->skew || w->clock_file[0];
+    if (fake && access(live_faketime_lib(), R_OK) != 0)
         return worker_fail(w, -LIVE_EFAKETIME, "is missing");
     snprintf(node, sizeof(node), "%d", w->node);
     snprintf(speed, sizeof(speed), "%.17g", lv->speed);
@@ -205,7 +238,12 @@ static int worker_spawn(struct live_worker *w)
         argv[n++] = "--cmd", argv[n++] = o->cmd;
     else
         argv[n++] = "--guard", argv[n++] = o->guard->name;
+    if (!o->cmd && config_sched_forks(lv->model->node[w->node].cfg.sched))
+        argv[n++] = "--fork";
     argv[n] = NULL;
+    int hrc = host_dir(w, cwd, sizeof(cwd));
+    if (hrc)
+        return worker_fail(w, hrc, "has no host directory");
 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
@@ -223,7 +261,8 @@ static int worker_spawn(struct live_worker *w)
                           .fd3 = sv[1],
                           .output = log,
                           .devnull_in = true,
-                          .own_group = true};
+                          .own_group = true,
+                          .cwd = o->cmd ? NULL : cwd}; /* a command runs where live was started */
     pid_t pid = proc_start(&s);
     proc_env_free(env);
     close(sv[1]);
@@ -245,16 +284,13 @@ static int worker_spawn(struct live_worker *w)
     /* the rest of the line: FAKETIME_SHARED's two names, or "-" */
     snprintf(w->shm, sizeof(w->shm), "%s", strcmp(msg + off, "-") ? msg + off : "");
     w->faked = faked;
-    if (w->skew && !faked) {
+    if (fake && !faked) {
         kill_locked(w);
         return worker_fail(w, -LIVE_EFAKETIME, "did not load");
     }
     _Static_assert(7 + 2 * sizeof(struct guard_params) < sizeof(msg), "params message too long");
-    if (!o->cmd) { /* the guard's parameters, byte for byte: plain data, same binary */
-        const unsigned char *p = (const unsigned char *)&lv->model->node[w->node].cfg.gp;
-        int k = snprintf(msg, sizeof(msg), "params ");
-        for (size_t i = 0; i < sizeof(struct guard_params) && k + 3 < (int)sizeof(msg); i++)
-            k += snprintf(msg + k, sizeof(msg) - (size_t)k, "%02x", p[i]);
+    if (!o->cmd) {
+        params_message(w, msg, sizeof(msg));
         if (ctl_send(w, msg) != 0) {
             kill_locked(w);
             return worker_fail(w, -LIVE_EWORKER, "stopped talking");
@@ -285,6 +321,43 @@ int live_worker_ask(struct live_worker *w, const char *msg, char *reply, size_t 
     return rc;
 }
 
+/* Writes the worker's clock offset where libfaketime reads it: whole, by a rename. */
+static int clock_file_write(struct live_worker *w)
+{
+    char tmp[sizeof(w->clock_file) + 8], off[48];
+    faketime_offset(w->skew, w->lv->speed, off, sizeof(off));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", w->clock_file);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -errno;
+    bool ok = fprintf(f, "%s\n", off) > 0;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, w->clock_file) != 0)
+        return -EIO;
+    return 0;
+}
+
+int live_worker_clock_step(struct live_worker *w, sim_time by)
+{
+    if (!w->clock_file[0])
+        return -EINVAL;
+    w->skew += by;
+    char d[64], t[TIME_FMT_LEN];
+    snprintf(d, sizeof(d), "clock-step by %s", time_format(by, t));
+    live_trace(w->lv, w->node, 0, "fault", d);
+    return clock_file_write(w);
+}
+
+/* Does a clock-step fault move node i's clock? */
+static bool clock_steps(const struct model *m, int i)
+{
+    for (int k = 0; k < m->nfaults; k++)
+        if (m->fault[k].kind == FAULT_CLOCK_STEP && m->fault[k].target != FT_DATABASE &&
+            (m->fault[k].node_idx < 0 || m->fault[k].node_idx == i))
+            return true;
+    return false;
+}
+
 int live_worker_epoch(struct live_worker *w)
 {
     char msg[64];
@@ -309,6 +382,16 @@ int live_workers_start(struct live *lv)
         w->skew = lv->opt->skew + lv->model->node[i].cfg.clock_offset;
         atomic_init(&w->batch, false);
         pthread_mutex_init(&w->send, NULL);
+    }
+    for (int i = 0; i < n; i++) {
+        struct live_worker *w = &lv->workers[i];
+        if (!clock_steps(lv->model, i))
+            continue;
+        snprintf(w->clock_file, sizeof(w->clock_file), "%s/clock-%d", lv->dir, i);
+        if (clock_file_write(w) != 0) {
+            live_fail(lv, -EIO, "cannot write %s", w->clock_file);
+            return -EIO;
+        }
     }
     for (int i = 0; i < n; i++) {
         int rc = worker_spawn(&lv->workers[i]);

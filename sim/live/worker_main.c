@@ -55,6 +55,7 @@ struct wk {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     uint64_t batch, released;
+    char params[1024]; /* the guard's, as received, for `worker --once` */
 };
 
 struct wk_job {
@@ -141,23 +142,34 @@ static void launch_threads(struct wk *k)
     pthread_mutex_unlock(&k->mu);
 }
 
-/* --- the user's command, as processes --- */
+/* --- a process per run: the user's command, or `worker --once` (cron) --- */
 
-static void launch_commands(struct wk *k)
+static void launch_processes(struct wk *k)
 {
     int g[2];
     if (pipe2(g, O_CLOEXEC) != 0)
         g[0] = g[1] = -1;
-    const char *argv[] = {"sh", "-c", k->a->cmd, NULL};
+    const char *self = getenv(LIVE_ENV_BIN);
+    char speed[32], epoch[32], node[16], run[160];
+    snprintf(speed, sizeof(speed), "%.17g", k->a->speed);
+    snprintf(epoch, sizeof(epoch), "%" PRId64, k->env.epoch);
+    snprintf(node, sizeof(node), "%d", k->a->node);
+    const char *sh[] = {"sh", "-c", k->a->cmd, NULL};
+    const char *once[] = {self,       "worker",     "--once",    "--node",   node,
+                          "--events", k->a->events, "--speed",   speed,      "--dir",
+                          k->a->dir,  "--guard",    k->a->guard, "--params", k->params,
+                          "--epoch",  epoch,        "--run",     run,        NULL};
     for (int i = 0; i < k->npending; i++) {
         const struct wk_run *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
         snprintf(trig, sizeof(trig), LIVE_ENV_TRIGGER "=%" PRIu64, r->id);
         snprintf(job, sizeof(job), LIVE_ENV_JOB "=%s", time_format(r->job, t));
+        snprintf(run, sizeof(run), "%" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d",
+                 r->id, r->at, r->job, r->api, r->db, r->manual);
         const char *set[] = {trig, job};
         char **env = proc_env_new(set, 2);
-        struct proc_spec s = {.path = "/bin/sh",
-                              .argv = argv,
+        struct proc_spec s = {.path = k->a->cmd ? "/bin/sh" : self,
+                              .argv = k->a->cmd ? sh : once,
                               .envp = env,
                               .gate = g[0],
                               .gate_w = g[1],
@@ -197,18 +209,12 @@ static void reap(struct wk *k)
 static int on_params(struct wk *k, const char *hex)
 {
     struct guard_params gp;
-    unsigned char *p = (unsigned char *)&gp;
-    if (strlen(hex) != 2 * sizeof(gp))
+    if (live_params_decode(hex, &gp) != 0 || strlen(hex) >= sizeof(k->params))
         return -EPROTO;
-    for (size_t i = 0; i < sizeof(gp); i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-            return -EPROTO;
-        p[i] = (unsigned char)v;
-    }
     const struct guard_ops *ops = guard_lookup(k->a->guard);
     if (!ops)
         return -ENOENT;
+    snprintf(k->params, sizeof(k->params), "%s", hex); /* for the runs it forks */
     guard_destroy(k->guard);
     k->guard = guard_new(ops, &gp);
     return k->guard ? 0 : -ENOMEM;
@@ -227,8 +233,8 @@ static int on_ctl(struct wk *k, char *msg)
             return -ENOMEM;
         k->pending[k->npending++] = r;
     } else if (strcmp(msg, "go") == 0) {
-        if (k->a->cmd)
-            launch_commands(k);
+        if (k->a->cmd || (k->a->fork_runs && k->guard && getenv(LIVE_ENV_BIN)))
+            launch_processes(k);
         else if (k->guard)
             launch_threads(k);
         else

@@ -1,0 +1,72 @@
+/*
+ * `overlapsim worker --once`: one trigger's run as a process of its own, as
+ * cron starts every firing (cron keeps no record of its children, so a
+ * guard inside the process protects nothing across firings: only files,
+ * locks and the database do). The node's worker forks one per trigger,
+ * in its process group, so a kill -9 of the node takes them too. The
+ * process asks a fresh guard, runs the job as scaled sleeps and releases on
+ * the way out, as a wrapper's exit trap would; a kill -9 skips all of that
+ * and leaves what it held behind.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../guards/env_live.h"
+#include "../../guards/guard.h"
+#include "events.h"
+#include "live.h"
+
+int live_params_decode(const char *hex, struct guard_params *gp)
+{
+    unsigned char *p = (unsigned char *)gp;
+    if (!hex || strlen(hex) != 2 * sizeof(*gp))
+        return -EPROTO;
+    for (size_t i = 0; i < sizeof(*gp); i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return -EPROTO;
+        p[i] = (unsigned char)v;
+    }
+    return 0;
+}
+
+static void report(const char *events, enum live_ev kind, uint64_t trigger, long value)
+{
+    struct live_msg m = {.kind = kind, .trigger = trigger, .pid = (int)getpid(), .value = value};
+    live_msg_send(events, &m);
+}
+
+int live_worker_once(const struct live_worker_args *a)
+{
+    struct guard_params gp;
+    uint64_t id;
+    sim_time at, job, api, db;
+    int manual;
+    const struct guard_ops *ops = guard_lookup(a->guard);
+    if (!ops || live_params_decode(a->params, &gp) != 0 || !a->run ||
+        sscanf(a->run, "%" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %d", &id, &at,
+               &job, &api, &db, &manual) != 6)
+        return -EPROTO;
+    struct guard *g = guard_new(ops, &gp);
+    if (!g)
+        return -ENOMEM;
+    struct env_live e;
+    env_live_init(&e, a->speed, a->epoch);
+    struct guard_hold hold = {0, -1, 0, 0, false};
+    int rc = guard_try_acquire(g, &e.env, &hold);
+    if (rc != 1) {
+        report(a->events, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, id, rc);
+    } else {
+        report(a->events, LIVE_EV_START, id, 0);
+        env_sleep(&e.env, job - db); /* the API phase, slowed or not */
+        env_sleep(&e.env, db);
+        report(a->events, LIVE_EV_END, id, 0); /* before the release: no false overlap */
+        guard_release(g, &e.env, &hold);
+    }
+    report(a->events, LIVE_EV_DONE, id, 0);
+    guard_destroy(g);
+    return 0;
+}
