@@ -85,6 +85,10 @@ xval "shedlock (database clock), 3 nodes racing" holds "runs skipped" $RE --guar
 xval "lease-rw mutant: all read 'expired', all write" violates $RE --guard lease-rw
 xval "advisory-xact mutant: the lock ends with its statement" violates $RE --guard advisory-xact
 
+# --- under cron every firing is a process of its own, with a database client of its own ---
+LIVE_SPEED=200 xval "lease under cron, a process per firing" holds "runs skipped" \
+    scenarios/live/cron-race.ini --guard lease
+
 # --- one node's clock 30 s ahead: libfaketime in its worker ---
 xval "lease-local, node-2's clock ahead" violates "runs skipped overlaps" $SK --guard lease-local
 DSN= # this one starts a cluster of its own
@@ -131,6 +135,9 @@ err1 "db-contention under an advisory lock" "db-contention holds the lock rows" 
 TMPDIR="$tmp/t" "$bin" live $FA --variant outage --guard exec --cmd "overlapsim probe" \
     --dsn "$dsn" >/dev/null 2>"$tmp/err"
 err1 "database faults under --guard exec" "not with --guard exec" $?
+printf '[fault]\nkind = db-outage\nat = 30s\nfor = 10s\n' | cat scenarios/live/cron-race.ini - >"$tmp/cron-outage.ini"
+TMPDIR="$tmp/t" "$bin" live "$tmp/cron-outage.ini" --guard lease --dsn "$dsn" >/dev/null 2>"$tmp/err"
+err1 "db-outage under cron" "db-outage under cron .* is simulated only" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

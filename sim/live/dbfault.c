@@ -75,6 +75,9 @@ int live_db_check(struct live *lv)
     const struct live_opts *o = lv->opt;
     const char *g = o->guard->name;
     bool rows = strcmp(g, "advisory") != 0 && strcmp(g, "advisory-xact") != 0;
+    bool forks = false; /* a process per run (cron): clients that live for one run */
+    for (int i = 0; i < m->nnodes; i++)
+        forks |= config_sched_forks(m->node[i].cfg.sched);
     if (o->guard->scope == GUARD_SCOPE_GLOBAL && !o->cmd && m->cfg.db_drift_ppm != 0) {
         live_fail(lv, -ENOTSUP, "db.clock_drift_ppm is simulated only (live: clock_offset and "
                                 "clock-step of the database)");
@@ -92,6 +95,10 @@ int live_db_check(struct live *lv)
         if (o->cmd)
             return refuse(lv, f, "acts on overlapsim's own database client and lock rows: "
                                  "not with --guard exec");
+        /* a run's own process learns the database's state when it starts, not later */
+        if (forks && (f->kind == FAULT_DB_OUTAGE || f->kind == FAULT_DB_SLOW_REPLY ||
+                      f->kind == FAULT_CLOCK_STEP))
+            return refuse(lv, f, "under cron (a process per run) is simulated only");
         if (f->kind == FAULT_DB_CONTENTION && !rows)
             return refuse(lv, f,
                           "holds the lock rows, which guard %s never waits for (simulated only)", g);

@@ -35,6 +35,7 @@ struct pgenv_conn {
     PGconn *c;       /* NULL: broken (the server ended it, or we gave up on it) */
     bool busy;       /* checked out */
     bool opened;     /* used once: named as the node's (a spare is not, see checkout) */
+    bool never;      /* never connected (a lazy pool): the first connection costs no round trip */
     int64_t skew_us; /* app.skew as set on this session */
 };
 
@@ -150,6 +151,10 @@ int pgenv_new(const struct pgenv_config *c, const char *conninfo, const char *ev
      */
     for (int i = 0; i < p->nconn; i++) {
         char why[256];
+        if (c->lazy) {
+            p->conn[i] = (struct pgenv_conn){.opened = true, .never = true};
+            continue;
+        }
         p->conn[i].c = connect_one(p, p->spare, p->skew_us, why, sizeof(why));
         if (!p->conn[i].c) {
             snprintf(err, errlen, "cannot connect to the database: %s", why);
@@ -238,6 +243,8 @@ static int checkout(struct pgenv *p, struct env_live *e)
     }
     if (pc->c)
         return slot;
+    if (pc->never) /* a lazy pool's first connection: the simulator's costs nothing */
+        goto connect;
     /* reconnect: a round trip, or the client's timeout in an outage */
     if (in_outage(p)) {
         note(p, PGENV_NOTE_FAULT | PGENV_NOTE_ERROR);
@@ -246,6 +253,7 @@ static int checkout(struct pgenv *p, struct env_live *e)
         return -ETIMEDOUT;
     }
     sleep_real(env_live_real(draw(p, &p->cfg.latency, &p->rng), e->speed));
+connect:;
     char why[256];
     pthread_mutex_lock(&p->mu);
     int64_t skew = p->skew_us;
@@ -258,6 +266,7 @@ static int checkout(struct pgenv *p, struct env_live *e)
     }
     p->conn[slot].c = c;
     p->conn[slot].skew_us = skew;
+    p->conn[slot].never = false;
     return slot;
 }
 
@@ -580,6 +589,15 @@ out:
     return rc;
 }
 
+int pgenv_config_now(struct pgenv *p, char *buf, size_t len)
+{
+    struct pgenv_config c = p->cfg;
+    pthread_mutex_lock(&p->mu);
+    c.skew_us = p->skew_us;
+    pthread_mutex_unlock(&p->mu);
+    return pgenv_config_format(&c, buf, len);
+}
+
 struct env_live_db *pgenv_db(struct pgenv *p)
 {
     return &p->base;
@@ -635,6 +653,7 @@ int pgenv_worker_ctl(struct pgenv **p, struct env_live *env, const struct live_w
     char err[400];
     if (pgenv_config_parse(msg + 6, &c) != 0)
         return -EPROTO;
+    c.lazy = a->fork_runs;
     if (*p) { /* set up once: a second setup is a harness bug */
         snprintf(reply, len, "db error set up twice");
         return 1;

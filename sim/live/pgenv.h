@@ -19,6 +19,7 @@
 #ifndef SIM_LIVE_PGENV_H
 #define SIM_LIVE_PGENV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,7 @@ struct pgenv_config {
     int64_t skew_us;     /* app.skew: the database clock minus true time, less db.tx_age (real us) */
     struct dist latency; /* db.latency: one round trip, simulated */
     char schema[64];
+    bool lazy; /* connect when first needed, not at set-up (not in the message) */
 };
 
 struct pgenv;
@@ -46,12 +48,20 @@ int pgenv_config_parse(const char *text, struct pgenv_config *c);
 
 /*
  * Connects the pool (c->pool sessions of schema c->schema on conninfo, each
- * named "SCHEMA:NODE" in pg_stat_activity) and returns the backend in *out;
+ * named "SCHEMA:NODE" in pg_stat_activity, or none yet if c->lazy: each
+ * connects when first needed) and returns the backend in *out;
  * database errors and fault hits are reported to the event socket at events
  * (NULL: nowhere). 0, or -LIVE_EDB with a one-line reason in err.
  */
 int pgenv_new(const struct pgenv_config *c, const char *conninfo, const char *events,
               struct pgenv **out, char *err, size_t errlen);
+
+/*
+ * The configuration of p with its database clock as it is now, formatted as
+ * pgenv_config_format does: what a process of its own (cron's `worker
+ * --once`) needs to set up a client like p's. Its length, or -ENOSPC.
+ */
+int pgenv_config_now(struct pgenv *p, char *buf, size_t len);
 
 /* Disconnects and frees p (NULL is fine). No statement may be running. */
 void pgenv_free(struct pgenv *p);
@@ -68,8 +78,9 @@ int pgenv_control(struct pgenv *p, const char *msg);
 
 /*
  * The worker's side of a "db ..." control message (worker_main.c): "setup
- * ..." creates the backend in *p, plugs it into env and writes "db ok" or
- * "db error REASON" into reply; anything else goes to pgenv_control. 1 when
+ * ..." creates the backend in *p (lazy when the worker forks a process per
+ * run: the runs have clients of their own), plugs it into env and writes "db
+ * ok" or "db error REASON" into reply; anything else goes to pgenv_control. 1 when
  * reply is to be sent back, 0 when not, -EPROTO for a bad message.
  */
 int pgenv_worker_ctl(struct pgenv **p, struct env_live *env, const struct live_worker_args *a,

@@ -155,10 +155,14 @@ static void launch_processes(struct wk *k)
     snprintf(epoch, sizeof(epoch), "%" PRId64, k->env.epoch);
     snprintf(node, sizeof(node), "%d", k->a->node);
     const char *sh[] = {"sh", "-c", k->a->cmd, NULL};
+    char db[600] = ""; /* a database guard's client, its clock as it is now */
+    if (k->db && pgenv_config_now(k->db, db, sizeof(db)) < 0)
+        db[0] = 0;
     const char *once[] = {self,       "worker",     "--once",    "--node",   node,
                           "--events", k->a->events, "--speed",   speed,      "--dir",
                           k->a->dir,  "--guard",    k->a->guard, "--params", k->params,
-                          "--epoch",  epoch,        "--run",     run,        NULL};
+                          "--epoch",  epoch,        "--run",     run,        db[0] ? "--db" : NULL,
+                          db,         NULL};
     for (int i = 0; i < k->npending; i++) {
         const struct wk_run *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
