@@ -47,7 +47,7 @@ struct env_live {
      */
     bool (*wait)(void *ctx, int64_t deadline);
     void *wait_ctx;
-    bool stopped; /* a wait returned false */
+    bool stopped;           /* a wait returned false */
     struct env_live_db *db; /* the database, NULL: none (borrowed) */
 };
 

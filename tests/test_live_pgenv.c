@@ -232,7 +232,10 @@ static void test_live_pgenv_database_clock_steps(void **state)
 static void test_live_pgenv_config_round_trip(void **state)
 {
     (void)state;
-    struct pgenv_config c = {.node = 3, .seed = 9, .pool = 4, .timeout = 30 * SIM_S,
+    struct pgenv_config c = {.node = 3,
+                             .seed = 9,
+                             .pool = 4,
+                             .timeout = 30 * SIM_S,
                              .skew_us = -1500},
                         back;
     char buf[512], err[64];

@@ -63,9 +63,9 @@ static int refuse(struct live *lv, const struct fault_spec *f, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    live_fail(lv, -ENOTSUP, "[fault] at line %d: %s %s", f->line,
+    live_fail(lv, -ENOTSUP, "fault %s (line %d): %s",
               f->kind == FAULT_CLOCK_STEP ? "clock-step of the database" : fault_kind_name(f->kind),
-              why);
+              f->line, why);
     return -ENOTSUP;
 }
 
@@ -79,8 +79,9 @@ int live_db_check(struct live *lv)
     for (int i = 0; i < m->nnodes; i++)
         forks |= config_sched_forks(m->node[i].cfg.sched);
     if (o->guard->scope == GUARD_SCOPE_GLOBAL && !o->cmd && m->cfg.db_drift_ppm != 0) {
-        live_fail(lv, -ENOTSUP, "db.clock_drift_ppm is simulated only (live: clock_offset and "
-                                "clock-step of the database)");
+        live_fail(lv, -ENOTSUP,
+                  "db.clock_drift_ppm is simulated only (live: clock_offset and "
+                  "clock-step of the database)");
         return -ENOTSUP;
     }
     for (int i = 0; i < m->nfaults; i++) {
@@ -91,17 +92,19 @@ int live_db_check(struct live *lv)
             return refuse(lv, f, "%s is simulated only (live places faults at times)",
                           fault_point_name(f->point));
         if (f->every.kind != DIST_NONE)
-            return refuse(lv, f, "with every = is simulated only (live: one occurrence at `at`)");
+            return refuse(lv, f, "every = is simulated only (live: one occurrence at `at`)");
         if (o->cmd)
-            return refuse(lv, f, "acts on overlapsim's own database client and lock rows: "
-                                 "not with --guard exec");
+            return refuse(lv, f,
+                          "it acts on overlapsim's own database client and lock rows: "
+                          "not with --guard exec");
         /* a run's own process learns the database's state when it starts, not later */
         if (forks && (f->kind == FAULT_DB_OUTAGE || f->kind == FAULT_DB_SLOW_REPLY ||
                       f->kind == FAULT_CLOCK_STEP))
-            return refuse(lv, f, "under cron (a process per run) is simulated only");
+            return refuse(lv, f, "simulated only under cron (a process per run)");
         if (f->kind == FAULT_DB_CONTENTION && !rows)
             return refuse(lv, f,
-                          "holds the lock rows, which guard %s never waits for (simulated only)", g);
+                          "it holds the lock rows, which guard %s never waits for (simulated only)",
+                          g);
     }
     return 0;
 }

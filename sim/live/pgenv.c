@@ -40,7 +40,7 @@ struct pgenv_conn {
 };
 
 struct pgenv_slow {
-    bool on;
+    bool on, seeded;
     struct dist latency;
     struct prng rng; /* the fault's own stream, as in the simulator */
 };
@@ -52,7 +52,7 @@ struct pgenv {
     char app[80];   /* SCHEMA:NODE, what a disconnect fault looks for */
     char spare[96]; /* SCHEMA-spare:NODE */
     char events[PATH_MAX + 16];
-    pthread_mutex_t mu; /* everything below */
+    pthread_mutex_t mu; /* what follows; a checked-out connection is its holder's alone */
     pthread_cond_t freed;
     struct prng rng; /* db.latency */
     int64_t skew_us; /* what app.skew should be */
@@ -233,9 +233,8 @@ static int checkout(struct pgenv *p, struct env_live *e)
     struct pgenv_conn *pc = &p->conn[slot];
     if (pc->c && !pc->opened) { /* a spare becomes the node's */
         const char *v[] = {p->app};
-        PGresult *r =
-            PQexecParams(pc->c, "SELECT set_config('application_name', $1, false)", 1, NULL, v,
-                         NULL, NULL, 0);
+        PGresult *r = PQexecParams(pc->c, "SELECT set_config('application_name', $1, false)", 1,
+                                   NULL, v, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_TUPLES_OK)
             conn_drop(pc); /* connect anew, below */
         PQclear(r);
@@ -285,6 +284,9 @@ static void pool_session_close(struct env_live_db *db, struct env_live *e, int s
 
 /* --- the statements --- */
 
+/* The statements' SQL, laid out as SQL rather than by clang-format. */
+/* clang-format off */
+
 /* The database clock: the transaction's start plus this session's skew. */
 #define DBNOW "(now() + current_setting('app.skew')::interval)"
 #define US(n) "($" #n "::int8 * interval '1 microsecond')"
@@ -329,6 +331,7 @@ static void pool_session_close(struct env_live_db *db, struct env_live *e, int s
     " THEN locked_at + " US(4) " ELSE " DBNOW " END WHERE name = $1 AND " OWNER
 #define SHED_UNLOCK_CLIENT                                                                         \
     "UPDATE shedlock SET lock_until = " TS(4) " WHERE name = $1 AND " OWNER
+/* clang-format on */
 
 enum shape { ROWS_RETURNED, ROWS_AFFECTED, BOOL };
 
@@ -355,8 +358,7 @@ static const struct stmt_sql sqls[] = {
 
 /* The statement's SQL and its parameters as text (vals point into buf). */
 static const struct stmt_sql *stmt_bind(const struct env_stmt *st, const struct env_live *e,
-                                        const char **sql, const char **vals, int *n,
-                                        char buf[][32])
+                                        const char **sql, const char **vals, int *n, char buf[][32])
 {
     if ((unsigned)st->kind >= sizeof(sqls) / sizeof(sqls[0]) || !sqls[st->kind].db)
         return NULL;
@@ -624,9 +626,9 @@ int pgenv_control(struct pgenv *p, const char *msg)
         if (strcmp(msg + off, "-") == 0) {
             s->on = false;
         } else if (dist_parse(msg + off, &s->latency, text, sizeof(text)) == 0) {
-            if (!s->on) /* the fault's stream, as the simulator's (seed, 0x100 + index) */
+            if (!s->seeded) /* the fault's stream, as the simulator's (seed, 0x100 + index) */
                 prng_seed(&s->rng, p->cfg.seed, 0x100 + (uint64_t)idx);
-            s->on = true;
+            s->on = s->seeded = true;
         } else {
             rc = -EPROTO;
         }

@@ -30,10 +30,10 @@
 /* What a worker's database client needs to know (the harness sends it). */
 struct pgenv_config {
     int node;
-    uint64_t seed;       /* draws of db.latency and slow replies */
-    int pool;            /* db.pool */
-    sim_time timeout;    /* db.timeout, simulated */
-    int64_t skew_us;     /* app.skew: the database clock minus true time, less db.tx_age (real us) */
+    uint64_t seed;    /* draws of db.latency and slow replies */
+    int pool;         /* db.pool */
+    sim_time timeout; /* db.timeout, simulated */
+    int64_t skew_us;  /* app.skew: the database clock minus true time, less db.tx_age (real us) */
     struct dist latency; /* db.latency: one round trip, simulated */
     char schema[64];
     bool lazy; /* connect when first needed, not at set-up (not in the message) */
