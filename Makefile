@@ -93,7 +93,7 @@ endif
 # simulator's fibers switch stacks in ways TSan is not told about.
 test-tsan: deps-live
 	@$(MAKE) --no-print-directory TSAN=1 build/tsan/overlapsim build/tsan/tests/test_live_pg \
-		build/tsan/tests/test_live_worker
+		build/tsan/tests/test_live_worker build/tsan/tests/test_live_pgenv
 	@sh tests/tsan_live.sh build/tsan
 
 # libFuzzer on the scenario and value parsers (clang); make test runs it briefly.

@@ -176,24 +176,25 @@ static int live_proc_lookup(struct env *env, int pid, struct env_proc *out)
     return pid > 0 ? proc_read(pid, out) : -ESRCH;
 }
 
-/* --- the database: not through this port yet (sim/live/pglease.c runs the
- * task_lock statements itself); a guard that asks gets an error, not a crash --- */
+/* --- the database: the plugged-in backend, if any --- */
 
 static int live_session_open(struct env *env)
 {
-    (void)env;
-    return -ENOSYS;
+    struct env_live *e = (struct env_live *)env;
+    return e->db ? e->db->session_open(e->db, e) : -ENOSYS;
 }
 
 static void live_session_close(struct env *env, int session)
 {
-    (void)env, (void)session;
+    struct env_live *e = (struct env_live *)env;
+    if (e->db)
+        e->db->session_close(e->db, e, session);
 }
 
 static int live_db_exec(struct env *env, const struct env_stmt *st, struct env_row *out)
 {
-    (void)env, (void)st, (void)out;
-    return -ENOSYS;
+    struct env_live *e = (struct env_live *)env;
+    return e->db ? e->db->exec(e->db, e, st, out) : -ENOSYS;
 }
 
 static int live_sink_write(struct env *env, uint64_t token)

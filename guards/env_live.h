@@ -5,6 +5,11 @@
  * nanoseconds at the port: at speed 100, env_sleep(1 s) sleeps 10 ms and
  * env_clock_now advances 100 simulated seconds per real second, so a guard
  * runs unchanged in both worlds.
+ *
+ * The database is a backend of its own (struct env_live_db), plugged in by
+ * whoever has one: live mode's worker processes plug in PostgreSQL
+ * (sim/live/pgenv.c), so guards/ needs no libpq. Without one, a guard's
+ * statements fail with -ENOSYS.
  */
 #ifndef GUARDS_ENV_LIVE_H
 #define GUARDS_ENV_LIVE_H
@@ -13,6 +18,22 @@
 #include <stdint.h>
 
 #include "env.h"
+
+struct env_live;
+
+/*
+ * A database behind the port, shared by every copy of the env_live it is
+ * plugged into (a process's threads share one pool). Each function has the
+ * contract of the env_ops member of the same name; e is the caller's
+ * environment (its speed and epoch convert simulated time to real time).
+ * Thread-safe; every call may block.
+ */
+struct env_live_db {
+    int (*session_open)(struct env_live_db *db, struct env_live *e);
+    void (*session_close)(struct env_live_db *db, struct env_live *e, int session);
+    int (*exec)(struct env_live_db *db, struct env_live *e, const struct env_stmt *st,
+                struct env_row *out);
+};
 
 struct env_live {
     struct env env; /* first: an env pointer is its env_live */
@@ -26,12 +47,13 @@ struct env_live {
      */
     bool (*wait)(void *ctx, int64_t deadline);
     void *wait_ctx;
-    bool stopped; /* a wait returned false */
+    bool stopped;           /* a wait returned false */
+    struct env_live_db *db; /* the database, NULL: none (borrowed) */
 };
 
 extern const struct env_ops env_live_ops;
 
-/* Sets up e (wait hook NULL, skew 0). */
+/* Sets up e (wait hook NULL, skew 0, no database). */
 void env_live_init(struct env_live *e, double speed, int64_t epoch);
 
 /* CLOCK_MONOTONIC in ns, read with a raw system call: libfaketime never fakes it. */

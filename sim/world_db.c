@@ -8,6 +8,7 @@
  * on the server's clock, which a lock wait makes stale.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,31 +20,45 @@ void world_db_init(struct world_db *db)
     node_clock_init(&db->clock, 0, 0);
 }
 
+/*
+ * A session's handle is its slot and the slot's generation: a slot is
+ * reused once its session has ended, and a client that still holds the old
+ * handle (it has not yet learned that its session ended) must find it dead,
+ * not alive under a new owner.
+ */
+#define GEN_MAX (INT_MAX / WORLD_MAX_SESSIONS)
+
+static int handle(const struct world_db *db, int slot)
+{
+    return (int)(db->sess[slot].gen % GEN_MAX) * WORLD_MAX_SESSIONS + slot;
+}
+
 int world_db_session_new(struct world_db *db)
 {
     for (int i = 0; i < db->nsess; i++) {
         if (!db->sess[i].alive) {
             db->sess[i].alive = true;
             db->sess[i].gen++;
-            return i;
+            return handle(db, i);
         }
     }
     if (db->nsess == WORLD_MAX_SESSIONS)
         return -EAGAIN;
     db->sess[db->nsess].alive = true;
-    return db->nsess++;
+    return handle(db, db->nsess++);
 }
 
 bool world_db_session_alive(const struct world_db *db, int sid)
 {
-    return sid >= 0 && sid < db->nsess && db->sess[sid].alive;
+    int slot = sid % WORLD_MAX_SESSIONS;
+    return sid >= 0 && slot < db->nsess && db->sess[slot].alive && handle(db, slot) == sid;
 }
 
 void world_db_session_end(struct world_db *db, int sid)
 {
     if (!world_db_session_alive(db, sid))
         return;
-    db->sess[sid].alive = false;
+    db->sess[sid % WORLD_MAX_SESSIONS].alive = false;
     /* session-level advisory locks end with the session */
     for (int i = 0; i < db->nadv;) {
         if (db->adv[i].session == sid)

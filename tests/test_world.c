@@ -275,9 +275,14 @@ static void test_world_db_advisory(void **state)
     world_db_session_end(db, s1);
     assert_int_equal(world_db_advisory_holder(db, 42), -1);
     assert_int_equal(world_db_apply(db, &lk, s2, 0, NULL), 1);
-    /* a new session may take the dead one's slot */
+    /* a new session takes the dead one's slot, but not its handle: a client
+     * still holding s1 finds its session ended, not someone else's alive */
     int s3 = world_db_session_new(db);
-    assert_int_equal(s3, s1);
+    assert_int_equal(s3 % WORLD_MAX_SESSIONS, s1 % WORLD_MAX_SESSIONS);
+    assert_int_not_equal(s3, s1);
+    assert_true(world_db_session_alive(db, s3));
+    assert_false(world_db_session_alive(db, s1));
+    world_db_session_end(db, s1); /* a stale handle ends nothing */
     assert_true(world_db_session_alive(db, s3));
     free(db);
 }

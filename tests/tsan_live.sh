@@ -26,7 +26,7 @@ clean() {
     fi
 }
 
-for t in test_live_pg test_live_worker; do
+for t in test_live_pg test_live_worker test_live_pgenv; do
     "$build/tests/$t" >"$tmp/out" 2>&1
     rc=$?
     [ $rc -eq 0 ] && ok "$t passes" || { bad "$t passes (exit $rc)"; tail -20 "$tmp/out"; }
@@ -44,6 +44,13 @@ clean "live inline ticker loop with manual runs: no data race" "$tmp/out"
 mkdir -p "$tmp/w"
 TMPDIR="$tmp/w" "$bin" live $R --guard flag --in-worker --keep >"$tmp/out" 2>&1
 clean "live flag in a worker process: no data race" "$tmp/out" "$tmp"/w/*/worker-0.log
+# a database guard: two workers, each with a pool its job threads share, and a fault
+mkdir -p "$tmp/d"
+chmod 711 "$tmp" "$tmp/d" # the kept cluster stays inside, and goes with $tmp
+TMPDIR="$tmp/d" "$bin" live scenarios/live/db-session-killed.ini --guard advisory --speed 50 \
+    --keep >"$tmp/out" 2>&1
+clean "live advisory in worker processes, a session terminated: no data race" "$tmp/out" \
+    "$tmp"/d/*/worker-*.log
 
 # a crash and restart: the dispatcher kills the node, starts a new worker and a new scheduler life
 mkdir -p "$tmp/c"

@@ -14,6 +14,7 @@ static const char usage[] =
     "                         (--guard G [--fork] | --cmd CMD)\n"
     "       overlapsim worker --once --events PATH --speed S --dir DIR --guard G\n"
     "                         --params HEX --epoch NS --run 'ID AT JOB API DB MANUAL'\n"
+    "                         [--db 'setup ...']\n"
     "\n"
     "A worker process of `overlapsim live`: one node's service process. It runs\n"
     "the guard and the job, or the user's command, for the triggers the harness\n"
@@ -55,6 +56,8 @@ int cmd_worker(int argc, char **argv)
             a.run = val;
         else if (strcmp(opt, "--epoch") == 0)
             a.epoch = strtoll(val, NULL, 10);
+        else if (strcmp(opt, "--db") == 0)
+            a.db = val;
         else
             return cli_error("worker: unknown option '%s' (see --help)", opt);
     }

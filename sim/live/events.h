@@ -22,6 +22,7 @@ enum live_ev {
     LIVE_EV_EXIT,  /* the trigger's command exited with VALUE (wait status) */
     LIVE_EV_CRASH, /* node TRIGGER was killed: close its runs (harness to itself) */
     LIVE_EV_QUIT,  /* stop receiving (harness to itself) */
+    LIVE_EV_DB,    /* a database statement met an error or a fault: VALUE is PGENV_NOTE_* */
     LIVE_EV_COUNT,
 };
 

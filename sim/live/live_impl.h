@@ -135,6 +135,7 @@ struct live {
     struct pg_db db;
     bool have_db;
     char dsn[PATH_MAX + 64];
+    struct live_dbf *dbf; /* the database's faults and clients (dbfault.c) */
 };
 
 /* --- the run (run.c) --- */
@@ -242,5 +243,24 @@ int live_worker_epoch(struct live_worker *w);
 int live_worker_clock(struct live_worker *w, sim_time *out);
 /* Removes a dead process's libfaketime objects named in FAKETIME_SHARED. */
 void live_faketime_cleanup(const char *shared);
+/* Sends the worker a control message: 0 or negative errno (-ESRCH: it is down). */
+int live_worker_ctl(struct live_worker *w, const char *msg);
+/* Sends msg and waits (10 s at most) for the worker's one-message reply into reply. */
+int live_worker_ask(struct live_worker *w, const char *msg, char *reply, size_t len);
+
+/* --- the database: worker clients and faults (dbfault.c) --- */
+
+/* Refuses, with one line (-ENOTSUP), the database faults that have no live meaning. */
+int live_db_check(struct live *lv);
+/* After the database is set up: the sessions faults need. 0 or -LIVE_EDB (reported). */
+int live_db_start(struct live *lv);
+void live_db_stop(struct live *lv);
+/* Sets up a (re)started worker's database client, if its guard needs one. 0 or negative (reported). */
+int live_db_worker_setup(struct live_worker *w);
+/* A database fault (db-*, clock-step of the database) begins or its window ends; others are ignored. */
+void live_db_fault_begin(struct live *lv, const struct fault_spec *f);
+void live_db_fault_end(struct live *lv, const struct fault_spec *f);
+/* A worker's report of a statement (PGENV_NOTE_* flags). Under rec. */
+void live__db_note_locked(struct live *lv, long flags);
 
 #endif

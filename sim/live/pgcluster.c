@@ -152,7 +152,8 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
     }
     snprintf(opts, sizeof(opts),
              "-c listen_addresses='' -k %s -p " PG_PORT " -c fsync=off -c synchronous_commit=off "
-             "-c full_page_writes=off -c dynamic_shared_memory_type=mmap",
+             "-c full_page_writes=off -c dynamic_shared_memory_type=mmap "
+             "-c max_connections=300", /* every worker keeps its pool: up to 16 x 16 */
              c->dir);
     const char *start[] = {"-D", data, "-l", slog, "-w", "-t", "30", "-o", opts, "start", NULL};
     c->running = true; /* from here on, stop must try pg_ctl stop */

@@ -41,7 +41,8 @@ void pg_cluster_stop(struct pg_cluster *c);
 
 /*
  * The harness's own session and what it created: a schema of its own, so a
- * server given with --dsn is touched nowhere else, holding task_lock.
+ * server given with --dsn is touched nowhere else, holding task_lock (with
+ * the sequence task_lock_token for fencing tokens) and ShedLock's shedlock.
  * Every session of the run puts that schema first in its search_path.
  */
 struct pg_db {
@@ -66,6 +67,9 @@ void pg_db_close(struct pg_db *db);
  */
 PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, char *err,
                    size_t errlen);
+/* pg_session whose application_name is app (pg_stat_activity shows it; a fault finds it). */
+PGconn *pg_session_as(const char *conninfo, const char *schema, const char *app, int64_t skew_us,
+                      char *err, size_t errlen);
 /* Sets the session's database clock skew. 0 or negative errno. */
 int pg_set_skew(PGconn *c, int64_t skew_us);
 /* The database clock as this session sees it, in microseconds since 1970: 0 or negative errno. */
@@ -100,9 +104,17 @@ int pg_advisory_unlock(PGconn *c, int64_t key);
 int pg_terminate(PGconn *admin, int pid);
 
 /*
- * Row-lock contention from a second session: locks task's row (creating it
- * expired if missing) in an open transaction until pg_contend_end. Acquires
- * on that row wait meanwhile. 0 or negative errno.
+ * Ends every other session whose application_name is app (prefix: begins
+ * with app), and waits (a second at most) until their backends are gone,
+ * and their locks with them. Returns how many were ended, or negative errno.
+ */
+int pg_terminate_app(PGconn *admin, const char *app, bool prefix);
+
+/*
+ * Row-lock contention from a second session: locks the rows named task in
+ * task_lock and shedlock (creating them expired if missing) in an open
+ * transaction until pg_contend_end. Statements that write those rows wait
+ * meanwhile (a plain SELECT does not). 0 or negative errno.
  */
 int pg_contend_begin(PGconn *c, const char *task);
 int pg_contend_end(PGconn *c);

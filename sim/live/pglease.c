@@ -52,11 +52,12 @@ static void quiet(void *arg, const char *message)
     (void)arg, (void)message;
 }
 
-static PGconn *connect_to(const char *conninfo, const char *schema, char *err, size_t errlen)
+static PGconn *connect_to(const char *conninfo, const char *schema, const char *app, char *err,
+                          size_t errlen)
 {
     char opts[128];
     const char *keys[] = {"dbname", "options", "application_name", NULL};
-    const char *vals[] = {conninfo, opts, "overlapsim", NULL};
+    const char *vals[] = {conninfo, opts, app, NULL};
     snprintf(opts, sizeof(opts), "-c search_path=%s", schema && *schema ? schema : "public");
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (c)
@@ -78,10 +79,10 @@ int pg_set_skew(PGconn *c, int64_t skew_us)
     return exec_cmd(c, "SELECT set_config('app.skew', $1, false)", 1, p);
 }
 
-PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, char *err,
-                   size_t errlen)
+PGconn *pg_session_as(const char *conninfo, const char *schema, const char *app, int64_t skew_us,
+                      char *err, size_t errlen)
 {
-    PGconn *c = connect_to(conninfo, schema, err, errlen);
+    PGconn *c = connect_to(conninfo, schema, app, err, errlen);
     if (c && pg_set_skew(c, skew_us) != 0) {
         char why[256];
         snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));
@@ -89,6 +90,12 @@ PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, ch
         return NULL;
     }
     return c;
+}
+
+PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, char *err,
+                   size_t errlen)
+{
+    return pg_session_as(conninfo, schema, "overlapsim", skew_us, err, errlen);
 }
 
 int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
@@ -99,23 +106,28 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
     /* unique enough: one run per process at a time, and the time breaks pid reuse */
     snprintf(db->schema, sizeof(db->schema), "overlapsim_%d_%llx", (int)getpid(),
              (unsigned long long)(env_live_mono() / 1000) & 0xffffffffull);
-    db->admin = connect_to(conninfo, db->schema, why, sizeof(why));
+    db->admin = connect_to(conninfo, db->schema, "overlapsim", why, sizeof(why));
     if (!db->admin) {
         snprintf(err, errlen, "cannot connect to the database: %s", why);
         db->schema[0] = 0;
         return -LIVE_EDB;
     }
-    char sql[512];
+    /* shedlock as ShedLock's PostgreSQL DDL, but timestamptz: no session time zone in play */
+    char sql[1024];
     snprintf(sql, sizeof(sql),
              "CREATE SCHEMA %s; CREATE TABLE %s.task_lock (task_name text PRIMARY KEY, "
              "started_at timestamptz NOT NULL, locked_until timestamptz NOT NULL, "
-             "locked_by text NOT NULL DEFAULT '', token bigint NOT NULL DEFAULT 0)",
-             db->schema, db->schema);
+             "locked_by text NOT NULL DEFAULT '', token bigint NOT NULL DEFAULT 0); "
+             "CREATE SEQUENCE %s.task_lock_token; "
+             "CREATE TABLE %s.shedlock (name varchar(64) PRIMARY KEY, "
+             "lock_until timestamptz NOT NULL, locked_at timestamptz NOT NULL, "
+             "locked_by varchar(255) NOT NULL)",
+             db->schema, db->schema, db->schema, db->schema);
     PGresult *r = PQexec(db->admin, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok || pg_set_skew(db->admin, 0) != 0) {
-        snprintf(err, errlen, "cannot create the task_lock table: %s",
+        snprintf(err, errlen, "cannot create the lock tables: %s",
                  pg_error(db->admin, why, sizeof(why)));
         pg_db_close(db);
         return -LIVE_EDB;
@@ -235,10 +247,55 @@ int pg_contend_begin(PGconn *c, const char *task)
                       "VALUES ($1, 'epoch', 'epoch') ON CONFLICT (task_name) DO NOTHING",
                       1, p);
     if (!rc)
+        rc = exec_cmd(c,
+                      "INSERT INTO shedlock (name, lock_until, locked_at, locked_by) "
+                      "VALUES ($1, 'epoch', 'epoch', '') ON CONFLICT (name) DO NOTHING",
+                      1, p);
+    if (!rc)
         rc = exec_cmd(c, "BEGIN", 0, NULL);
     if (!rc)
         rc = exec_cmd(c, "SELECT 1 FROM task_lock WHERE task_name = $1 FOR UPDATE", 1, p);
+    if (!rc)
+        rc = exec_cmd(c, "SELECT 1 FROM shedlock WHERE name = $1 FOR UPDATE", 1, p);
+    if (rc && PQtransactionStatus(c) != PQTRANS_IDLE)
+        exec_cmd(c, "ROLLBACK", 0, NULL);
     return rc;
+}
+
+int pg_terminate_app(PGconn *admin, const char *app, bool prefix)
+{
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FILTER (WHERE t), coalesce(string_agg(pid::text, ',') FILTER "
+             "(WHERE t), '') FROM (SELECT pid, pg_terminate_backend(pid) AS t "
+             "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND %s) AS s",
+             prefix ? "left(application_name, length($1)) = $1" : "application_name = $1");
+    const char *p[] = {app};
+    int rc = 0;
+    PGresult *r = exec(admin, sql, 1, p, &rc);
+    if (!r)
+        return rc;
+    int n = (int)col_i64(r, 0, 0);
+    char pids[1024];
+    snprintf(pids, sizeof(pids), "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    /* the backends exit within a millisecond or so: until then they hold their locks
+     * (pg_terminate_backend's own wait polls every 100 ms, too coarse here) */
+    const char *q[] = {pids};
+    for (int i = 0; n > 0 && i < 5000; i++) {
+        r = exec(admin,
+                 "SELECT count(*) FROM pg_stat_activity "
+                 "WHERE pid = ANY(string_to_array($1, ',')::int4[])",
+                 1, q, &rc);
+        if (!r)
+            return rc;
+        bool gone = col_i64(r, 0, 0) == 0;
+        PQclear(r);
+        if (gone)
+            break;
+        usleep(200);
+    }
+    return n;
 }
 
 int pg_contend_end(PGconn *c)

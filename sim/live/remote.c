@@ -189,6 +189,9 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
             else
                 i++;
         break;
+    case LIVE_EV_DB:
+        live__db_note_locked(lv, m->value);
+        break;
     case LIVE_EV_QUIT:
     case LIVE_EV_COUNT:
         pthread_mutex_unlock(&lv->rec);

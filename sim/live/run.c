@@ -198,11 +198,15 @@ static int setup(struct live *lv)
 {
     const struct live_opts *o = lv->opt;
     const struct guard_ops *g = o->guard;
-    int rc = setup_dir(lv);
+    int rc = live_db_check(lv);
+    if (!rc)
+        rc = setup_dir(lv);
     if (rc)
         return rc;
     if (o->db || o->dsn || g->scope == GUARD_SCOPE_GLOBAL) {
         rc = setup_db(lv);
+        if (!rc)
+            rc = live_db_start(lv);
         if (rc)
             return rc;
     }
@@ -240,6 +244,7 @@ static void teardown(struct live *lv)
     live_events_stop(lv);
     guard_destroy(lv->guard);
     lv->guard = NULL;
+    live_db_stop(lv);
     if (lv->have_db)
         pg_db_close(&lv->db);
     pg_cluster_stop(&lv->pg);

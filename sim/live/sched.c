@@ -253,9 +253,17 @@ static void fault_begin(void *ctx, void *arg, uint64_t tag)
     case FAULT_CRASH:
         live_node_fault(lv, f);
         break;
+    case FAULT_DB_CONTENTION:
+    case FAULT_DB_OUTAGE:
+    case FAULT_DB_DISCONNECT:
+    case FAULT_DB_SLOW_REPLY:
+        live_db_fault_begin(lv, f);
+        break;
     case FAULT_CLOCK_STEP:
         if (f->target != FT_DATABASE)
             live_node_fault(lv, f);
+        else
+            live_db_fault_begin(lv, f);
         break;
     default:
         break;
@@ -267,6 +275,7 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
     (void)tag;
     const struct fault_spec *f = arg;
     char d[64];
+    live_db_fault_end(ctx, f); /* database windows; it ignores other kinds */
     snprintf(d, sizeof(d), "%s ends", fault_kind_name(f->kind));
     live_trace(ctx, -1, 0, "fault", d);
 }

@@ -295,8 +295,30 @@ static int worker_spawn(struct live_worker *w)
             kill_locked(w);
             return worker_fail(w, -LIVE_EWORKER, "stopped talking");
         }
+        int rc_db = live_db_worker_setup(w); /* database guards: its client, connected */
+        if (rc_db) {
+            kill_locked(w);
+            return rc_db == -LIVE_EDB ? rc_db : worker_fail(w, -LIVE_EWORKER, "stopped talking");
+        }
     }
     return lv->epoch ? live_worker_epoch(w) : 0;
+}
+
+int live_worker_ctl(struct live_worker *w, const char *msg)
+{
+    return ctl_send(w, msg);
+}
+
+int live_worker_ask(struct live_worker *w, const char *msg, char *reply, size_t len)
+{
+    pthread_mutex_lock(&w->send);
+    int rc = w->ctl < 0 ? -ESRCH : 0;
+    if (!rc && send(w->ctl, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+        rc = -errno;
+    if (!rc && (rc = ctl_recv(w->ctl, reply, len, HELLO_TIMEOUT_MS)) > 0)
+        rc = 0;
+    pthread_mutex_unlock(&w->send);
+    return rc;
 }
 
 /* Writes the worker's clock offset where libfaketime reads it: whole, by a rename. */
@@ -357,7 +379,7 @@ int live_workers_start(struct live *lv)
         w->lv = lv;
         w->node = i;
         w->ctl = -1;
-        w->skew = lv->opt->skew;
+        w->skew = lv->opt->skew + lv->model->node[i].cfg.clock_offset;
         atomic_init(&w->batch, false);
         pthread_mutex_init(&w->send, NULL);
     }

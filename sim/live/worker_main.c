@@ -27,6 +27,7 @@
 #include "../mem.h"
 #include "events.h"
 #include "live.h"
+#include "pgenv.h"
 #include "proc.h"
 
 #define CTL 3
@@ -46,6 +47,7 @@ struct wk {
     const struct live_worker_args *a;
     struct env_live env; /* the template each run copies */
     struct guard *guard;
+    struct pgenv *db; /* database guards: the pool behind env.db */
     struct wk_run *pending;
     int npending, pending_cap;
     struct wk_kid *kids;
@@ -153,10 +155,14 @@ static void launch_processes(struct wk *k)
     snprintf(epoch, sizeof(epoch), "%" PRId64, k->env.epoch);
     snprintf(node, sizeof(node), "%d", k->a->node);
     const char *sh[] = {"sh", "-c", k->a->cmd, NULL};
+    char db[600] = ""; /* a database guard's client, its clock as it is now */
+    if (k->db && pgenv_config_now(k->db, db, sizeof(db)) < 0)
+        db[0] = 0;
     const char *once[] = {self,       "worker",     "--once",    "--node",   node,
                           "--events", k->a->events, "--speed",   speed,      "--dir",
                           k->a->dir,  "--guard",    k->a->guard, "--params", k->params,
-                          "--epoch",  epoch,        "--run",     run,        NULL};
+                          "--epoch",  epoch,        "--run",     run,        db[0] ? "--db" : NULL,
+                          db,         NULL};
     for (int i = 0; i < k->npending; i++) {
         const struct wk_run *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
@@ -246,6 +252,12 @@ static int on_ctl(struct wk *k, char *msg)
         char reply[64];
         int n = snprintf(reply, sizeof(reply), "clock %" PRId64, env_clock_now(&k->env.env));
         send(CTL, reply, (size_t)n, MSG_NOSIGNAL);
+    } else if (strncmp(msg, "db ", 3) == 0) {
+        char reply[512];
+        int rc = pgenv_worker_ctl(&k->db, &k->env, k->a, msg + 3, reply, sizeof(reply));
+        if (rc > 0)
+            send(CTL, reply, strlen(reply), MSG_NOSIGNAL);
+        return rc < 0 ? rc : 1;
     } else if (strcmp(msg, "quit") == 0) {
         return 0;
     } else {
@@ -317,6 +329,7 @@ int live_worker_serve(const struct live_worker_args *a)
         }
     }
     guard_destroy(k.guard);
+    pgenv_free(k.db);
     mem_free(k.pending);
     mem_free(k.kids);
     if (sfd >= 0)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "../../guards/guard.h"
 #include "events.h"
 #include "live.h"
+#include "pgenv.h"
 
 int live_params_decode(const char *hex, struct guard_params *gp)
 {
@@ -55,8 +57,25 @@ int live_worker_once(const struct live_worker_args *a)
         return -ENOMEM;
     struct env_live e;
     env_live_init(&e, a->speed, a->epoch);
+    /* a database guard: a client of this process's own, connected when first used */
+    struct pgenv *pg = NULL;
+    struct pgenv_config pc;
+    char err[400];
+    int rc = 0;
+    if (a->db) {
+        if (strncmp(a->db, "setup ", 6) != 0 || pgenv_config_parse(a->db + 6, &pc) != 0) {
+            guard_destroy(g);
+            return -EPROTO;
+        }
+        pc.lazy = true;
+        const char *dsn = getenv(LIVE_ENV_DSN);
+        rc = pgenv_new(&pc, dsn ? dsn : "", a->events, &pg, err, sizeof(err));
+        if (!rc)
+            e.db = pgenv_db(pg);
+    }
     struct guard_hold hold = {0, -1, 0, 0, false};
-    int rc = guard_try_acquire(g, &e.env, &hold);
+    if (!rc)
+        rc = guard_try_acquire(g, &e.env, &hold);
     if (rc != 1) {
         report(a->events, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, id, rc);
     } else {
@@ -68,5 +87,6 @@ int live_worker_once(const struct live_worker_args *a)
     }
     report(a->events, LIVE_EV_DONE, id, 0);
     guard_destroy(g);
+    pgenv_free(pg); /* its sessions end with it, as a process's do */
     return 0;
 }

@@ -1,0 +1,145 @@
+#!/bin/sh
+# Database guards live: the simulator and live mode reach the same verdict
+# on the scenarios/live/db-*.ini files — racing replicas on a lease, the
+# mutants, a client clock skewed by libfaketime, a session terminated under
+# an advisory lock, and the database faults (clock step, outage, contention,
+# slow reply) — and, where the scenario leaves nothing to chance, the same
+# counts. Database faults without a live meaning stop with one line, exit 2.
+# One throwaway cluster serves every run (--dsn), which also shows that a
+# run leaves nothing in a server it is given; one run starts its own.
+#   usage: tests/live_db_test.sh path/to/overlapsim
+set -u
+bin=${1:-build/overlapsim}
+tmp=$(mktemp -d)
+pg=$(mktemp -d /tmp/overlapsim-dbtest-XXXXXX)
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; }
+
+# --- the cluster: initdb and pg_ctl, as postgres when we are root ---
+as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+stop_pg() { as_pg "$pgbin/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null 2>&1; }
+trap 'stop_pg; rm -rf "$tmp" "$pg"' EXIT
+[ "$(id -u)" -eq 0 ] && chown postgres "$pg"
+if ! as_pg "$pgbin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
+    >"$tmp/initdb.log" 2>&1 ||
+    ! as_pg "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 30 \
+        -o "-c listen_addresses='' -k $pg -p 5432 -c fsync=off -c synchronous_commit=off" \
+        start >"$tmp/pgctl.log" 2>&1; then
+    bad "a throwaway PostgreSQL cluster starts"
+    tail -3 "$tmp/initdb.log" "$tmp/pgctl.log" "$pg/server.log" 2>/dev/null
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+dsn="host=$pg port=5432 user=postgres dbname=postgres"
+sql() { psql "$dsn" -X -A -t -q -c "$1" 2>/dev/null; }
+
+RE=scenarios/live/db-replicas.ini
+SK=scenarios/live/db-clock-skew.ini
+KI=scenarios/live/db-session-killed.ini
+FA=scenarios/live/db-faults.ini
+
+# xval NAME WANT [SAME] ARGS... : `run` and `live` of ARGS agree with each other and with
+# WANT (violates or holds); SAME (e.g. "runs overlaps"), if given before the file: these
+# metrics are equal too. Live at --speed 50, or $SPEED (a simulated second is 20 ms; every
+# start in these files is a second or more from the faults and starts it must not meet,
+# room for a loaded machine and a sanitizer build), on the shared cluster unless DSN is set
+# and empty.
+xval() {
+    name=$1 want=$2 same=
+    shift 2
+    case "$1" in *.ini) ;; *) same=$1 && shift ;; esac
+    "$bin" run "$@" --format json >"$tmp/sim.json" 2>"$tmp/sim.err"
+    src=$?
+    set -- "$@" --speed "${SPEED:-${LIVE_SPEED:-50}}" --format json
+    [ -n "${DSN-$dsn}" ] && set -- "$@" --dsn "${DSN-$dsn}"
+    "$bin" live "$@" >"$tmp/live.json" 2>"$tmp/live.err"
+    lrc=$?
+    sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
+    lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
+    diffs=
+    for k in $same; do
+        a=$(jq ".$k" "$tmp/sim.json" 2>/dev/null) b=$(jq ".$k" "$tmp/live.json" 2>/dev/null)
+        [ "$a" = "$b" ] || diffs="$diffs $k: simulator $a, live $b;"
+    done
+    if [ "$sv" = "$want" ] && [ "$lv" = "$want" ] && [ "$src" = "$lrc" ] && [ -z "$diffs" ]; then
+        ok "$name: simulator and live both $want (exit $src)${same:+, same $same}"
+    else
+        bad "$name: want $want; simulator $sv (exit $src), live $lv (exit $lrc)$diffs"
+        sed 's/^/     /' "$tmp/live.err" | head -5
+        for f in sim live; do
+            jq -c '{max_concurrency, overlaps, runs, skipped, guard_errors, db_errors, faults_hit}' \
+                "$tmp/$f.json" 2>/dev/null | sed "s/^/     $f /"
+        done
+    fi
+}
+lj() { jq -e "$1" "$tmp/live.json" >/dev/null; }
+
+# --- three replicas racing for one lock, in three worker processes ---
+xval "lease, 3 nodes racing" holds "runs skipped" $RE --guard lease
+xval "lease-fenced, 3 nodes racing" holds "runs skipped" $RE --guard lease-fenced
+xval "shedlock (database clock), 3 nodes racing" holds "runs skipped" $RE --guard shedlock
+xval "lease-rw mutant: all read 'expired', all write" violates $RE --guard lease-rw
+xval "advisory-xact mutant: the lock ends with its statement" violates $RE --guard advisory-xact
+
+# --- under cron every firing is a process of its own, with a database client of its own ---
+SPEED=100 # 5.5 min of cron: 3.3 s
+xval "lease under cron, a process per firing" holds "runs skipped" \
+    scenarios/live/cron-race.ini --guard lease
+unset SPEED
+
+# --- one node's clock 30 s ahead: libfaketime in its worker ---
+xval "lease-local, node-2's clock ahead" violates "runs skipped overlaps" $SK --guard lease-local
+DSN= # this one starts a cluster of its own
+xval "lease under the same skew (its own cluster)" holds "runs skipped" $SK --guard lease
+unset DSN
+
+# --- the holder's session terminated (pg_terminate_backend) ---
+xval "advisory after its session is terminated" violates "runs skipped overlaps db_errors" \
+    $KI --guard advisory
+check "live: the disconnect hit the holder" "lj '.faults_hit_holder >= 1'"
+xval "lease after the same" holds "runs skipped db_errors" $KI --guard lease
+
+# --- database faults ---
+xval "clock-step of the database (app.skew)" violates "runs faults_hit" $FA --variant clock-step
+xval "db-outage: the acquire times out" holds "runs skipped db_errors" $FA --variant outage
+xval "db-contention: rows held FOR UPDATE" holds "runs skipped" $FA --variant contention
+check "live: contention made the acquire 4.5 s late" "lj '.lateness_max_s >= 4.4'"
+xval "db-slow-reply: granted after the client gave up" holds "runs skipped db_errors" \
+    $FA --variant slow-reply
+
+check "nothing of ours left in the server: no schema, no session" \
+    "[ \"\$(sql \"SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'overlapsim%'\")\" = 0 ] &&
+     [ \"\$(sql \"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'overlapsim%'\")\" = 0 ]"
+
+# --- no live meaning: one line, exit 2, before anything starts ---
+err1() { # NAME PATTERN RC
+    if [ "$3" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" &&
+        [ -z "$(ls -A "$tmp/t")" ]; then
+        ok "$1"
+    else
+        bad "$1 (exit $3): $(cat "$tmp/err")"
+    fi
+}
+mkdir -p "$tmp/t"
+TMPDIR="$tmp/t" "$bin" live scenarios/catalogue/advisory-session-killed.ini --guard advisory \
+    --dsn "$dsn" >/dev/null 2>"$tmp/err"
+err1 "db-disconnect after = acquire" "fault db-disconnect \(line [0-9]+\): after acquire is simulated only" $?
+TMPDIR="$tmp/t" "$bin" live $FA --variant clock-step --set db.clock_drift_ppm=20 \
+    --dsn "$dsn" >/dev/null 2>"$tmp/err"
+err1 "a drifting database clock" "db.clock_drift_ppm is simulated only" $?
+TMPDIR="$tmp/t" "$bin" live $FA --variant contention --guard advisory \
+    --dsn "$dsn" >/dev/null 2>"$tmp/err"
+err1 "db-contention under an advisory lock" "fault db-contention .*: it holds the lock rows" $?
+TMPDIR="$tmp/t" "$bin" live $FA --variant outage --guard exec --cmd "overlapsim probe" \
+    --dsn "$dsn" >/dev/null 2>"$tmp/err"
+err1 "database faults under --guard exec" "not with --guard exec" $?
+printf '[fault]\nkind = db-outage\nat = 30s\nfor = 10s\n' | cat scenarios/live/cron-race.ini - >"$tmp/cron-outage.ini"
+TMPDIR="$tmp/t" "$bin" live "$tmp/cron-outage.ini" --guard lease --dsn "$dsn" >/dev/null 2>"$tmp/err"
+err1 "db-outage under cron" "fault db-outage .*: simulated only under cron" $?
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
