@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
@@ -56,6 +57,14 @@ void env_live_init(struct env_live *e, double speed, int64_t epoch)
     *e = (struct env_live){.env = {&env_live_ops}, .speed = speed, .epoch = epoch};
 }
 
+void env_live_latencies(struct env_live *e)
+{
+    const char *v = getenv(ENV_LIVE_LATENCY);
+    long long fs, ps;
+    if (v && sscanf(v, "%lld %lld", &fs, &ps) == 2 && fs >= 0 && ps >= 0)
+        e->fs_latency = fs, e->ps_latency = ps;
+}
+
 static sim_time live_clock_now(struct env *env)
 {
     struct env_live *e = (struct env_live *)env;
@@ -85,29 +94,40 @@ static void live_mutex_unlock(struct env *env, pthread_mutex_t *m)
 
 /* --- files and processes: the real system calls --- */
 
-static int neg(int rc) { return rc < 0 ? -errno : rc; }
+static int neg(int rc)
+{
+    return rc < 0 ? -errno : rc;
+}
+
+/* A file call of the scenario's world takes fs_latency (see env_live.h). */
+static void fs_wait(struct env *env)
+{
+    struct env_live *e = (struct env_live *)env;
+    if (e->fs_latency > 0)
+        live_sleep(env, e->fs_latency);
+}
 
 static int live_open(struct env *env, const char *path, int flags)
 {
-    (void)env;
+    fs_wait(env);
     return neg(open(path, flags | O_CLOEXEC, 0644));
 }
 
 static int live_close(struct env *env, int fd)
 {
-    (void)env;
+    fs_wait(env);
     return neg(close(fd));
 }
 
 static int live_read(struct env *env, int fd, char *buf, size_t len)
 {
-    (void)env;
+    fs_wait(env);
     return neg((int)pread(fd, buf, len, 0));
 }
 
 static int live_write(struct env *env, int fd, const char *buf, size_t len)
 {
-    (void)env;
+    fs_wait(env);
     ssize_t n = pwrite(fd, buf, len, 0);
     if (n < 0 || ftruncate(fd, (off_t)len) != 0)
         return -errno;
@@ -116,19 +136,19 @@ static int live_write(struct env *env, int fd, const char *buf, size_t len)
 
 static int live_unlink(struct env *env, const char *path)
 {
-    (void)env;
+    fs_wait(env);
     return neg(unlink(path));
 }
 
 static int live_rename(struct env *env, const char *from, const char *to)
 {
-    (void)env;
+    fs_wait(env);
     return neg(rename(from, to));
 }
 
 static int live_flock(struct env *env, int fd, int op)
 {
-    (void)env;
+    fs_wait(env);
     return neg(flock(fd, op));
 }
 
@@ -147,8 +167,10 @@ static int proc_read(int pid, struct env_proc *out)
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
     unsigned long long start = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
-                            "%*d %*d %*d %llu", &start) != 1)
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+                     "%*d %*d %*d %llu",
+                     &start) != 1)
         return -ESRCH;
     out->start_ticks = (int64_t)start;
     snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
@@ -172,7 +194,9 @@ static int live_proc_self(struct env *env, struct env_proc *out)
 
 static int live_proc_lookup(struct env *env, int pid, struct env_proc *out)
 {
-    (void)env;
+    struct env_live *e = (struct env_live *)env;
+    if (e->ps_latency > 0) /* `ps -p PID` is a process of its own */
+        live_sleep(env, e->ps_latency);
     return pid > 0 ? proc_read(pid, out) : -ESRCH;
 }
 

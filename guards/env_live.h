@@ -49,12 +49,25 @@ struct env_live {
     void *wait_ctx;
     bool stopped;           /* a wait returned false */
     struct env_live_db *db; /* the database, NULL: none (borrowed) */
+    /*
+     * What a file call and `ps -p` take in the scenario's world
+     * (node.fs_latency, node.ps_latency): the real calls take microseconds,
+     * so each waits this long first, as the simulated world does. A check
+     * and a write of a PID file are then as far apart live as simulated.
+     */
+    sim_time fs_latency, ps_latency;
 };
+
+/* The environment variable a worker reads them from: "FS PS", simulated ns. */
+#define ENV_LIVE_LATENCY "OVERLAPSIM_LATENCY"
 
 extern const struct env_ops env_live_ops;
 
-/* Sets up e (wait hook NULL, skew 0, no database). */
+/* Sets up e (wait hook NULL, skew 0, no database, no latencies). */
 void env_live_init(struct env_live *e, double speed, int64_t epoch);
+
+/* Takes the latencies from $OVERLAPSIM_LATENCY, if set. */
+void env_live_latencies(struct env_live *e);
 
 /* CLOCK_MONOTONIC in ns, read with a raw system call: libfaketime never fakes it. */
 int64_t env_live_mono(void);

@@ -14,7 +14,7 @@ static const char usage[] =
     "                         (--guard G [--fork] | --cmd CMD)\n"
     "       overlapsim worker --once --events PATH --speed S --dir DIR --guard G\n"
     "                         --params HEX --epoch NS --run 'ID AT JOB API DB MANUAL'\n"
-    "                         [--db 'setup ...']\n"
+    "                         [--barrier] [--db 'setup ...']\n"
     "\n"
     "A worker process of `overlapsim live`: one node's service process. It runs\n"
     "the guard and the job, or the user's command, for the triggers the harness\n"
@@ -31,8 +31,9 @@ int cmd_worker(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        if (strcmp(opt, "--once") == 0 || strcmp(opt, "--fork") == 0) {
-            *(opt[2] == 'o' ? &once : &a.fork_runs) = true;
+        if (strcmp(opt, "--once") == 0 || strcmp(opt, "--fork") == 0 ||
+            strcmp(opt, "--barrier") == 0) {
+            *(opt[2] == 'o' ? &once : opt[2] == 'f' ? &a.fork_runs : &a.barrier) = true;
             continue;
         }
         if (!val)

@@ -93,6 +93,7 @@ struct live_worker_args {
     const char *params; /* the guard's parameters (struct guard_params in hex) */
     const char *run;    /* "ID AT JOB API DB MANUAL", as the harness sends it */
     int64_t epoch;      /* CLOCK_REALTIME (real ns) at simulated time 0 */
+    bool barrier;       /* wait on fd 3 until the batch's other runs are ready too */
     const char *db;     /* database guards: the worker's database client ("setup ...") */
 };
 

@@ -65,6 +65,7 @@ struct live_flight {
 struct live_ticker {
     struct live *lv;
     int node;
+    sim_time start; /* the grid: start + k x interval */
     sim_time next, manual_next;
     sim_time up_at; /* when this life began (0, or the restart) */
     uint64_t epoch;
@@ -86,7 +87,7 @@ struct live_worker {
     char shm[128];                  /* its libfaketime shared objects (FAKETIME_SHARED) */
     bool paused;
     sim_time paused_until; /* the end of its latest pause (the dispatcher's) */
-    atomic_bool batch; /* runs sent since the last go (loops and the dispatcher send) */
+    atomic_bool batch;     /* runs sent since the last go (loops and the dispatcher send) */
 };
 
 struct live {
@@ -201,9 +202,9 @@ void live_events_stop(struct live *lv);
 
 int live_sched_start(struct live *lv);
 void live_sched_join(struct live *lv);
-/* A node crashed: its timers and loop stop. It restarted: they begin anew from now. */
+/* A node crashed: its timers and loop stop. It restarted: they begin anew from at. */
 void live_sched_node_down(struct live *lv, int node);
-void live_sched_node_up(struct live *lv, int node);
+void live_sched_node_up(struct live *lv, int node, sim_time at);
 
 /* --- the world's faults on nodes (nodefault.c) --- */
 
@@ -255,9 +256,11 @@ int live_db_check(struct live *lv);
 /* After the database is set up: the sessions faults need. 0 or -LIVE_EDB (reported). */
 int live_db_start(struct live *lv);
 void live_db_stop(struct live *lv);
-/* Sets up a (re)started worker's database client, if its guard needs one. 0 or negative (reported). */
+/* Sets up a (re)started worker's database client, if its guard needs one. 0 or negative (reported).
+ */
 int live_db_worker_setup(struct live_worker *w);
-/* A database fault (db-*, clock-step of the database) begins or its window ends; others are ignored. */
+/* A database fault (db-*, clock-step of the database) begins or its window ends; others are
+ * ignored. */
 void live_db_fault_begin(struct live *lv, const struct fault_spec *f);
 void live_db_fault_end(struct live *lv, const struct fault_spec *f);
 /* A worker's report of a statement (PGENV_NOTE_* flags). Under rec. */

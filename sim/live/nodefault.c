@@ -39,8 +39,7 @@ static const char *unsupported(const struct live *lv, const struct fault_spec *f
         if (lv->opt->cmd)
             return "clock-step under --guard exec is simulated only";
         for (int i = 0; i < lv->model->nnodes; i++)
-            if ((f->node_idx < 0 || f->node_idx == i) &&
-                lv->model->node[i].cfg.sched == SCHED_CRON)
+            if ((f->node_idx < 0 || f->node_idx == i) && lv->model->node[i].cfg.sched == SCHED_CRON)
                 return "cron's catch-up after a clock jump is simulated only";
         return NULL;
     case FAULT_PID_REUSE:
@@ -95,15 +94,17 @@ static void resume(void *ctx, void *arg, uint64_t tag)
         live_worker_resume(w);
 }
 
+/* arg: the crash fault, whose restart is due now. */
 static void restart(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
+    const struct fault_spec *f = arg;
     int node = (int)tag;
-    (void)arg;
     if (lv->workers[node].pid > 0)
         return;
+    /* the scheduler's new life begins when the restart was due, however long the spawn took */
     if (live_worker_restart(&lv->workers[node]) == 0)
-        live_sched_node_up(lv, node);
+        live_sched_node_up(lv, node, f->at + f->restart_after);
 }
 
 void live_node_fault(struct live *lv, const struct fault_spec *f)
@@ -126,7 +127,7 @@ void live_node_fault(struct live *lv, const struct fault_spec *f)
             live_sched_node_down(lv, i);
             live_worker_crash(w);
             if (f->restart_after >= 0 &&
-                evq_push(&lv->q, f->at + f->restart_after, restart, NULL, (uint64_t)i) != 0)
+                evq_push(&lv->q, f->at + f->restart_after, restart, (void *)f, (uint64_t)i) != 0)
                 live_fail(lv, -ENOMEM, "out of memory");
             break;
         case FAULT_CLOCK_STEP:

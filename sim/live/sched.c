@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../cron.h"
+#include "../misfire.h"
 #include "../node_clock.h"
 #include "live_impl.h"
 
@@ -51,8 +52,7 @@ static const struct config *node_cfg(struct live *lv, int node)
  * it was put off (or is stale); else *now is when it fires: `due`, or the
  * pause's end if it was put off before.
  */
-static bool gated(struct live *lv, struct live_ticker *tk, sim_time due, evq_fn fn,
-                  uint64_t tag)
+static bool gated(struct live *lv, struct live_ticker *tk, sim_time due, evq_fn fn, uint64_t tag)
 {
     sim_time until = lv->remote ? lv->workers[tk->node].paused_until : 0;
     if (until > due && until > live_now(lv)) {
@@ -71,16 +71,24 @@ static sim_time fire_time(struct live *lv, struct live_ticker *tk, sim_time due)
 }
 
 /*
- * The next grid time after a tick at tk->next fired at `now`: Go's ticker
- * skips to the first grid point after now (a pause drops ticks); Spring's
- * fixed rate keeps every due time (sim/sched.c's grid_advance).
+ * The pending grid slot went off at `now` (late, after a pause): fire it,
+ * or catch up by the scheduler's misfire policy, counting the slots
+ * dropped, as sim/sched.c's grid_fire. Returns whether a run starts now.
  */
-static void grid_advance(struct live *lv, struct live_ticker *tk, sim_time now)
+static bool grid_fire(struct live *lv, struct live_ticker *tk, sim_time now)
 {
-    sim_time iv = node_cfg(lv, tk->node)->interval;
-    tk->next += iv;
-    if (node_cfg(lv, tk->node)->sched == SCHED_TICKER && tk->next <= now)
-        tk->next += (now - tk->next) / iv * iv + iv;
+    const struct config *c = node_cfg(lv, tk->node);
+    struct misfire_step st = misfire_step(c, misfire_policy(c), tk->start, tk->next, now);
+    for (int64_t i = 0; i < st.dropped; i++)
+        live_record_coalesce(lv, tk->node);
+    tk->next = st.next;
+    return st.fire;
+}
+
+/* When the pending slot's timer goes off: a slot already past goes now. */
+static sim_time pending_at(const struct live_ticker *tk, sim_time now)
+{
+    return tk->next > now ? tk->next : now;
 }
 
 /* Is this timer or loop from a life of the node before its last crash? */
@@ -100,9 +108,12 @@ static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
     if (stale(lv, tk, tag) || gated(lv, tk, tk->next, periodic_spawn, tag))
         return;
     sim_time now = fire_time(lv, tk, tk->next);
+    if (!grid_fire(lv, tk, now)) {
+        push_node(lv, pending_at(tk, now), periodic_spawn, tk);
+        return;
+    }
     struct live_trigger t = live_trigger_new(lv, tk->node, now, false);
-    grid_advance(lv, tk, now);
-    push_node(lv, tk->next, periodic_spawn, tk);
+    push_node(lv, pending_at(tk, now), periodic_spawn, tk);
     live_dispatch(lv, &t, false);
 }
 
@@ -124,9 +135,11 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
     if (stale(lv, tk, tag) || gated(lv, tk, tk->next, ticker_fire, tag))
         return;
     sim_time now = fire_time(lv, tk, tk->next);
+    bool fire = grid_fire(lv, tk, now);
+    push_node(lv, pending_at(tk, now), ticker_fire, tk);
+    if (!fire)
+        return;
     struct live_trigger t = live_trigger_new(lv, tk->node, now, false);
-    grid_advance(lv, tk, now);
-    push_node(lv, tk->next, ticker_fire, tk);
     pthread_mutex_lock(&lv->mu);
     bool dropped = tk->full;
     if (!dropped) {
@@ -333,7 +346,7 @@ static int node_start(struct live *lv, int i, sim_time now)
     const struct config *c = node_cfg(lv, i);
     struct live_ticker *tk = &lv->tickers[i];
     tk->up_at = now;
-    tk->next = now + first_due(c);
+    tk->next = tk->start = now + first_due(c);
     int rc = 0;
     if (c->sched == SCHED_QUARTZ || c->sched == SCHED_K8S || c->sched == SCHED_SYSTEMD) {
         live_fail(lv, -ENOTSUP,
@@ -374,13 +387,13 @@ void live_sched_node_down(struct live *lv, int node)
     pthread_mutex_unlock(&lv->mu);
 }
 
-void live_sched_node_up(struct live *lv, int node)
+void live_sched_node_up(struct live *lv, int node, sim_time at)
 {
     pthread_mutex_lock(&lv->mu);
     lv->tickers[node].down = false;
     lv->tickers[node].full = false; /* Go's channel is new with the process */
     pthread_mutex_unlock(&lv->mu);
-    node_start(lv, node, live_now(lv));
+    node_start(lv, node, at);
 }
 
 int live_sched_start(struct live *lv)

@@ -157,8 +157,8 @@ static char **worker_env(struct live_worker *w)
 {
     struct live *lv = w->lv;
     const struct live_opts *o = lv->opt;
-    char v[14][PATH_MAX + 128];
-    const char *set[14];
+    char v[16][PATH_MAX + 128];
+    const char *set[16];
     int n = 0;
     const char *path = getenv("PATH");
     int dirlen = (int)(strrchr(o->self, '/') - o->self);
@@ -166,6 +166,9 @@ static char **worker_env(struct live_worker *w)
     snprintf(v[n++], sizeof(v[0]), LIVE_ENV_SPEED "=%.17g", lv->speed);
     snprintf(v[n++], sizeof(v[0]), LIVE_ENV_DIR "=%s", lv->dir);
     snprintf(v[n++], sizeof(v[0]), LIVE_ENV_BIN "=%s", o->self);
+    const struct config *c = &lv->model->node[w->node].cfg;
+    snprintf(v[n++], sizeof(v[0]), ENV_LIVE_LATENCY "=%" PRId64 " %" PRId64, c->fs_latency,
+             c->ps_latency);
     /* `overlapsim probe` works in a user's command without a path */
     snprintf(v[n++], sizeof(v[0]), "PATH=%.*s:%s", dirlen, o->self, path ? path : "/usr/bin:/bin");
     if (lv->have_db) {

@@ -144,11 +144,36 @@ static void launch_threads(struct wk *k)
 
 /* --- a process per run: the user's command, or `worker --once` (cron) --- */
 
+/*
+ * Racing firings must meet at the guard, not in exec: a `worker --once`
+ * process says it is ready on the batch's socket (its fd 3) and waits for
+ * the worker to close its end, which it does once all are ready (or after
+ * BARRIER_MS, should one die on the way).
+ */
+#define BARRIER_MS 2000
+
+static void barrier_release(int fd, int n)
+{
+    char buf[64];
+    for (int got = 0; got < n;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, BARRIER_MS) <= 0)
+            break;
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r <= 0)
+            break;
+        got += (int)r;
+    }
+    close(fd); /* everyone goes now */
+}
+
 static void launch_processes(struct wk *k)
 {
-    int g[2];
+    int g[2], b[2] = {-1, -1};
     if (pipe2(g, O_CLOEXEC) != 0)
         g[0] = g[1] = -1;
+    if (!k->a->cmd && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b) != 0)
+        b[0] = b[1] = -1;
     const char *self = getenv(LIVE_ENV_BIN);
     char speed[32], epoch[32], node[16], run[160];
     snprintf(speed, sizeof(speed), "%.17g", k->a->speed);
@@ -158,11 +183,11 @@ static void launch_processes(struct wk *k)
     char db[600] = ""; /* a database guard's client, its clock as it is now */
     if (k->db && pgenv_config_now(k->db, db, sizeof(db)) < 0)
         db[0] = 0;
-    const char *once[] = {self,       "worker",     "--once",    "--node",   node,
-                          "--events", k->a->events, "--speed",   speed,      "--dir",
-                          k->a->dir,  "--guard",    k->a->guard, "--params", k->params,
-                          "--epoch",  epoch,        "--run",     run,        db[0] ? "--db" : NULL,
-                          db,         NULL};
+    const char *once[] = {
+        self,      "worker",  "--once", "--node",  node,      "--events",  k->a->events,
+        "--speed", speed,     "--dir",  k->a->dir, "--guard", k->a->guard, "--params",
+        k->params, "--epoch", epoch,    "--run",   run,       "--barrier", db[0] ? "--db" : NULL,
+        db,        NULL};
     for (int i = 0; i < k->npending; i++) {
         const struct wk_run *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
@@ -175,9 +200,9 @@ static void launch_processes(struct wk *k)
         struct proc_spec s = {.path = k->a->cmd ? "/bin/sh" : self,
                               .argv = k->a->cmd ? sh : once,
                               .envp = env,
-                              .gate = g[0],
-                              .gate_w = g[1],
-                              .fd3 = -1,
+                              .gate = k->a->cmd ? g[0] : -1,
+                              .gate_w = k->a->cmd ? g[1] : -1,
+                              .fd3 = b[1],
                               .devnull_in = true};
         pid_t pid = env ? proc_start(&s) : -ENOMEM;
         proc_env_free(env);
@@ -191,6 +216,10 @@ static void launch_processes(struct wk *k)
     }
     if (g[0] >= 0)
         close(g[0]), close(g[1]); /* the gate opens: all of them go now */
+    if (b[0] >= 0) {
+        close(b[1]);
+        barrier_release(b[0], k->npending);
+    }
 }
 
 static void reap(struct wk *k)
@@ -290,6 +319,7 @@ int live_worker_serve(const struct live_worker_args *a)
 
     struct wk k = {.a = a};
     env_live_init(&k.env, a->speed, 0);
+    env_live_latencies(&k.env);
     pthread_mutex_init(&k.mu, NULL);
     pthread_cond_init(&k.cond, NULL);
     sigset_t chld;

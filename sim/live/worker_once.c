@@ -41,6 +41,16 @@ static void report(const char *events, enum live_ev kind, uint64_t trigger, long
     live_msg_send(events, &m);
 }
 
+/* The batch's barrier on fd 3 (see worker_main.c): ready, then wait for the others. */
+static void barrier_wait(void)
+{
+    char c = 'r';
+    if (write(3, &c, 1) == 1)
+        while (read(3, &c, 1) > 0 || errno == EINTR)
+            ;
+    close(3);
+}
+
 int live_worker_once(const struct live_worker_args *a)
 {
     struct guard_params gp;
@@ -73,6 +83,9 @@ int live_worker_once(const struct live_worker_args *a)
         if (!rc)
             e.db = pgenv_db(pg);
     }
+    env_live_latencies(&e);
+    if (a->barrier)
+        barrier_wait();
     struct guard_hold hold = {0, -1, 0, 0, false};
     if (!rc)
         rc = guard_try_acquire(g, &e.env, &hold);
