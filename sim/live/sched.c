@@ -49,8 +49,7 @@ static const struct config *node_cfg(struct live *lv, int node)
 /*
  * A timer of a paused node waits for the pause to end, as the simulator's
  * sim_node_gate: the node's scheduler thread is stopped with it. True when
- * it was put off (or is stale); else *now is when it fires: `due`, or the
- * pause's end if it was put off before.
+ * it was put off to the pause's end (fire_time then says when it fired).
  */
 static bool gated(struct live *lv, struct live_ticker *tk, sim_time due, evq_fn fn, uint64_t tag)
 {
