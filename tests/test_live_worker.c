@@ -123,19 +123,25 @@ static int fixture_setup(void **state)
     return *state ? 0 : -1;
 }
 
+/* The model of the scenario text ini, owned by the fixture. */
+static struct model *fixture_model(struct fixture *fx, const char *ini)
+{
+    fx->sc = helper_parse(ini, NULL, 0);
+    assert_non_null(fx->sc);
+    fx->m = malloc(sizeof(*fx->m));
+    fx->met = malloc(sizeof(*fx->met));
+    char err[600];
+    assert_int_equal(scenario_model(fx->sc, -1, fx->m, err, sizeof(err)), 0);
+    return fx->m;
+}
+
 static void test_live_worker_skew_crash_restart_pause(void **state)
 {
     struct fixture *fx = *state;
-    struct scenario *sc = helper_parse("[scenario]\nduration = 1h\n"
-                                       "[schedule]\ninterval = 1h\ndispatch = spawn\n"
-                                       "[job]\napi = 4s\ndb = 1s\n",
-                                       NULL, 0);
-    assert_non_null(sc);
-    struct model *m = malloc(sizeof(*m));
-    struct metrics *met = malloc(sizeof(*met));
-    fx->sc = sc, fx->m = m, fx->met = met;
-    char err[600];
-    assert_int_equal(scenario_model(sc, -1, m, err, sizeof(err)), 0);
+    struct model *m = fixture_model(fx, "[scenario]\nduration = 1h\n"
+                                        "[schedule]\ninterval = 1h\ndispatch = spawn\n"
+                                        "[job]\napi = 4s\ndb = 1s\n");
+    struct metrics *met = fx->met;
     struct live_opts o = {
         .speed = SPEED,
         .seed = 1,
@@ -214,16 +220,10 @@ static void test_live_worker_skew_crash_restart_pause(void **state)
 static void test_live_worker_clock_step(void **state)
 {
     struct fixture *fx = *state;
-    struct scenario *sc = helper_parse("[scenario]\nduration = 1h\n"
-                                       "[schedule]\ninterval = 1h\ndispatch = spawn\n"
-                                       "[fault]\nkind = clock-step\nat = 50m\nby = 45s\n",
-                                       NULL, 0);
-    assert_non_null(sc);
-    struct model *m = malloc(sizeof(*m));
-    struct metrics *met = malloc(sizeof(*met));
-    fx->sc = sc, fx->m = m, fx->met = met;
-    char err[600];
-    assert_int_equal(scenario_model(sc, -1, m, err, sizeof(err)), 0);
+    struct model *m = fixture_model(fx, "[scenario]\nduration = 1h\n"
+                                        "[schedule]\ninterval = 1h\ndispatch = spawn\n"
+                                        "[fault]\nkind = clock-step\nat = 50m\nby = 45s\n");
+    struct metrics *met = fx->met;
     struct live_opts o = {.speed = SPEED, .seed = 1, .guard = guard_lookup("atomic"), .self = self};
     struct live_result res;
     struct live *lv;
