@@ -48,7 +48,6 @@ xval "mutex" holds $R --guard mutex
 xval "semaphore" holds $R --guard semaphore
 xval "none" violates $R --guard none
 
-# cron: every firing a process of its own; real PID files and flocks in the host's directory
 # same FIELD...: the last xval's simulated and live runs agree on these counts
 same() {
     for f in "$@"; do
@@ -57,6 +56,33 @@ same() {
             echo "     simulator $(jq .$f "$tmp/sim.json"), live $(jq .$f "$tmp/live.json")"
     done
 }
+# two nodes on threads: each is a process of its own, with a guard of its own; a manual
+# run goes to the node its fault names
+cat >"$tmp/two-nodes.ini" <<'EOF2'
+[scenario]
+duration = 40s
+[schedule]
+interval = 30s
+dispatch = spawn
+[job]
+api = 5s
+[node a]
+host = a
+[node b]
+host = b
+[fault]
+kind = manual-run
+at = 10s
+node = b
+[expect]
+runs = 3
+skipped = 0
+EOF2
+xval "two nodes, an atomic each: both run at 30s (an in-process guard spans one node)" \
+    violates "$tmp/two-nodes.ini" --guard atomic
+same runs
+
+# cron: every firing a process of its own; real PID files and flocks in the host's directory
 CR=scenarios/live/cron-race.ini
 CK=scenarios/live/cron-crash.ini
 speed=200 # minutes of cron: a simulated second is 5 ms, the racers start from one gate

@@ -30,7 +30,8 @@ static void actor_env(struct live *lv, struct env_live *e)
 static void job_run(struct live *lv, struct env_live *e, const struct live_trigger *t)
 {
     struct guard_hold hold = {0, -1, 0, 0, false};
-    int rc = guard_try_acquire(lv->guard, &e->env, &hold);
+    struct guard *g = lv->guards[t->node]; /* each node is a process: a guard of its own */
+    int rc = guard_try_acquire(g, &e->env, &hold);
     if (rc != 1) {
         live_record_skip(lv, t->node, t->id, rc < 0);
         return;
@@ -44,7 +45,7 @@ static void job_run(struct live *lv, struct env_live *e, const struct live_trigg
         if (!e->stopped)
             live_record_end(lv, t->node, run, started);
     }
-    guard_release(lv->guard, &e->env, &hold);
+    guard_release(g, &e->env, &hold);
 }
 
 static void *actor_main(void *arg)

@@ -122,7 +122,7 @@ struct live {
     struct live_remote_run *runs;
     int nruns, runs_cap;
 
-    struct guard *guard; /* the harness's instance, when guards run on threads here */
+    struct guard *guards[MODEL_MAX_NODES]; /* per node, when guards run on threads here */
     bool remote;         /* guards (or the user's command) run in workers */
     struct live_worker *workers;
     int nworkers;

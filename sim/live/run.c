@@ -222,10 +222,11 @@ static int setup(struct live *lv)
         }
         return live_workers_start(lv); /* reports its own failure */
     }
-    lv->guard = guard_new(g, &lv->model->cfg.gp);
-    if (!lv->guard) {
-        live_fail(lv, -ENOMEM, "out of memory");
-        return -ENOMEM;
+    for (int i = 0; i < lv->model->nnodes; i++) {
+        if (!(lv->guards[i] = guard_new(g, &lv->model->node[i].cfg.gp))) {
+            live_fail(lv, -ENOMEM, "out of memory");
+            return -ENOMEM;
+        }
     }
     return 0;
 }
@@ -242,8 +243,10 @@ static void teardown(struct live *lv)
     if (lv->remote)
         live_workers_stop(lv);
     live_events_stop(lv);
-    guard_destroy(lv->guard);
-    lv->guard = NULL;
+    for (int i = 0; i < MODEL_MAX_NODES; i++) {
+        guard_destroy(lv->guards[i]);
+        lv->guards[i] = NULL;
+    }
     live_db_stop(lv);
     if (lv->have_db)
         pg_db_close(&lv->db);

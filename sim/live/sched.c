@@ -253,7 +253,9 @@ static void fault_begin(void *ctx, void *arg, uint64_t tag)
     const struct fault_spec *f = arg;
     switch (f->kind) {
     case FAULT_MANUAL_RUN: {
-        struct live_trigger t = live_trigger_new(lv, 0, (sim_time)tag, true);
+        /* on the node it names, as the simulator's (default: the first) */
+        struct live_trigger t =
+            live_trigger_new(lv, f->node_idx >= 0 ? f->node_idx : 0, (sim_time)tag, true);
         live_trace(lv, -1, 0, "fault", "manual-run");
         live_dispatch(lv, &t, false);
         break;
