@@ -24,10 +24,14 @@ struct parse {
     int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
     int too_long;
+    int long_section; /* first header whose name libinih would cut */
     int rc;
     char err[512];
     struct fault_spec *fault; /* the [fault] being filled */
 };
+
+/* libinih's MAX_SECTION (ini.c, not in its header): longer section names are cut silently. */
+#define INIH_MAX_SECTION 50
 
 static char *reader(char *str, int num, void *stream)
 {
@@ -45,6 +49,8 @@ static char *reader(char *str, int num, void *stream)
     if (*t == '[') {
         p->sections++;
         p->section_line = p->line;
+        if (strcspn(t + 1, "]\n") >= INIH_MAX_SECTION && !p->long_section)
+            p->long_section = p->line;
     }
     return s;
 }
@@ -379,6 +385,11 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
     if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
         p.rc = -EIO;
+    }
+    if (!p.rc && p.long_section) {
+        snprintf(p.err, sizeof(p.err), "%s:%d: section header longer than %d characters",
+                 path, p.long_section, INIH_MAX_SECTION - 1);
+        p.rc = -EINVAL;
     }
     if (!p.rc && p.too_long) {
         snprintf(p.err, sizeof(p.err), "%s:%d: line too long", path, p.too_long);

@@ -25,6 +25,10 @@ static void test_scenario_errors_name_the_line(void **state)
     expect_error("[schedule]\nkind = hourly\n", 2, "unknown value 'hourly'");
     expect_error("[expect spinlock]\nruns >= 1\n", 2, "unknown guard 'spinlock'");
     expect_error("[expect]\nrunz >= 1\n", 2, "unknown metric 'runz'");
+    /* libinih would cut the name at 49 characters and drop the last variant silently */
+    expect_error("[variant abcdefghijabcdefghijabcdefghij]\n[variant klmnopqrstuvwxyzabc]\n"
+                 "[fault @abcdefghijabcdefghijabcdefghij @klmnopqrstuvwxyzabc]\nkind = pause\n",
+                 3, "section header longer than 49 characters");
     expect_error("[expect @nope]\nruns >= 1\n", 2, "unknown variant '@nope'");
     expect_error("[scenario]\nthis line has no equals sign\n", 2, "syntax error");
     expect_error("[variant a]\nschedule.interval = soon\n", 2, "bad duration 'soon'");
