@@ -215,6 +215,10 @@ int fault_check(const struct fault_spec *f, char *err, size_t errlen)
     default:
         break;
     }
+    if (db_kind && f->kind != FAULT_DB_DISCONNECT && f->node[0]) {
+        snprintf(err, errlen, "%s acts on every node's statements: 'node' would have no effect", k);
+        return -EINVAL;
+    }
     if (f->target == FT_DATABASE && !db_kind && f->kind != FAULT_CLOCK_STEP) {
         snprintf(err, errlen, "%s cannot target the database", k);
         return -EINVAL;

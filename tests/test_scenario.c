@@ -25,6 +25,8 @@ static void test_scenario_errors_name_the_line(void **state)
     expect_error("[schedule]\nkind = hourly\n", 2, "unknown value 'hourly'");
     expect_error("[expect spinlock]\nruns >= 1\n", 2, "unknown guard 'spinlock'");
     expect_error("[expect]\nrunz >= 1\n", 2, "unknown metric 'runz'");
+    expect_error("[node a]\n[fault]\nkind = db-outage\nnode = a\nat = 1m\nfor = 1m\n", 2,
+                 "acts on every node's statements");
     /* libinih would cut the name at 49 characters and drop the last variant silently */
     expect_error("[variant abcdefghijabcdefghijabcdefghij]\n[variant klmnopqrstuvwxyzabc]\n"
                  "[fault @abcdefghijabcdefghijabcdefghij @klmnopqrstuvwxyzabc]\nkind = pause\n",
