@@ -20,12 +20,10 @@
 #include "../sim/live/pgenv.h"
 #include "../sim/live/proc.h"
 #include "helpers.h"
+#include "pg_fixture.h"
 
 #define SPEED 100.0
 
-static struct pg_cluster cluster;
-static struct pg_db db;
-static char parent[64];
 
 struct fixture {
     struct pgenv *p;
@@ -249,34 +247,6 @@ static void test_live_pgenv_config_round_trip(void **state)
     assert_string_equal(back.schema, c.schema);
     assert_int_equal(back.latency.kind, DIST_MIX);
     assert_int_equal(pgenv_config_parse("1 2", &back), -EPROTO);
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    char err[600];
-    proc_subreaper(true); /* the postmaster outlives pg_ctl: reap it here */
-    snprintf(parent, sizeof(parent), "/tmp/overlapsim-pgtest-XXXXXX");
-    if (!mkdtemp(parent))
-        return -1;
-    if (pg_cluster_start(&cluster, parent, false, err, sizeof(err)) != 0 ||
-        pg_db_open(&db, cluster.conninfo, err, sizeof(err)) != 0) {
-        fprintf(stderr, "cannot start PostgreSQL: %s\n", err);
-        pg_cluster_stop(&cluster);
-        rmdir(parent);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    pg_db_close(&db);
-    pg_cluster_stop(&cluster);
-    proc_reap(2000);
-    rmdir(parent);
-    return 0;
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
