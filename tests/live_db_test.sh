@@ -12,11 +12,7 @@ set -u
 bin=${1:-build/overlapsim}
 tmp=$(mktemp -d)
 pg=$(mktemp -d /tmp/overlapsim-dbtest-XXXXXX)
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; }
+. tests/live/lib.sh
 
 # --- the cluster: initdb and pg_ctl, as postgres when we are root ---
 as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
@@ -42,40 +38,8 @@ SK=scenarios/live/db-clock-skew.ini
 KI=scenarios/live/db-session-killed.ini
 FA=scenarios/live/db-faults.ini
 
-# xval NAME WANT [SAME] ARGS... : `run` and `live` of ARGS agree with each other and with
-# WANT (violates or holds); SAME (e.g. "runs overlaps"), if given before the file: these
-# metrics are equal too. Live at --speed 50, or $SPEED (a simulated second is 20 ms; every
-# start in these files is a second or more from the faults and starts it must not meet,
-# room for a loaded machine and a sanitizer build), on the shared cluster unless DSN is set
-# and empty.
-xval() {
-    name=$1 want=$2 same=
-    shift 2
-    case "$1" in *.ini) ;; *) same=$1 && shift ;; esac
-    "$bin" run "$@" --format json >"$tmp/sim.json" 2>"$tmp/sim.err"
-    src=$?
-    set -- "$@" --speed "${SPEED:-${LIVE_SPEED:-50}}" --format json
-    [ -n "${DSN-$dsn}" ] && set -- "$@" --dsn "${DSN-$dsn}"
-    "$bin" live "$@" >"$tmp/live.json" 2>"$tmp/live.err"
-    lrc=$?
-    sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
-    lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
-    diffs=
-    for k in $same; do
-        a=$(jq ".$k" "$tmp/sim.json" 2>/dev/null) b=$(jq ".$k" "$tmp/live.json" 2>/dev/null)
-        [ "$a" = "$b" ] || diffs="$diffs $k: simulator $a, live $b;"
-    done
-    if [ "$sv" = "$want" ] && [ "$lv" = "$want" ] && [ "$src" = "$lrc" ] && [ -z "$diffs" ]; then
-        ok "$name: simulator and live both $want (exit $src)${same:+, same $same}"
-    else
-        bad "$name: want $want; simulator $sv (exit $src), live $lv (exit $lrc)$diffs"
-        sed 's/^/     /' "$tmp/live.err" | head -5
-        for f in sim live; do
-            jq -c '{max_concurrency, overlaps, runs, skipped, guard_errors, db_errors, faults_hit}' \
-                "$tmp/$f.json" 2>/dev/null | sed "s/^/     $f /"
-        done
-    fi
-}
+# xval (tests/live/lib.sh) runs live on the shared cluster; live_dsn= starts a cluster of its own
+live_dsn=$dsn
 lj() { jq -e "$1" "$tmp/live.json" >/dev/null; }
 
 # --- three replicas racing for one lock, in three worker processes ---
@@ -86,16 +50,16 @@ xval "lease-rw mutant: all read 'expired', all write" violates $RE --guard lease
 xval "advisory-xact mutant: the lock ends with its statement" violates $RE --guard advisory-xact
 
 # --- under cron every firing is a process of its own, with a database client of its own ---
-SPEED=100 # 5.5 min of cron: 3.3 s
+speed=100 # 5.5 min of cron: 3.3 s
 xval "lease under cron, a process per firing" holds "runs skipped" \
     scenarios/live/cron-race.ini --guard lease
-unset SPEED
+speed=
 
 # --- one node's clock 30 s ahead: libfaketime in its worker ---
 xval "lease-local, node-2's clock ahead" violates "runs skipped overlaps" $SK --guard lease-local
-DSN= # this one starts a cluster of its own
+live_dsn= # this one starts a cluster of its own
 xval "lease under the same skew (its own cluster)" holds "runs skipped" $SK --guard lease
-unset DSN
+live_dsn=$dsn
 
 # --- the holder's session terminated (pg_terminate_backend) ---
 xval "advisory after its session is terminated" violates "runs skipped overlaps db_errors" \
@@ -116,14 +80,6 @@ check "nothing of ours left in the server: no schema, no session" \
      [ \"\$(sql \"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'overlapsim%'\")\" = 0 ]"
 
 # --- no live meaning: one line, exit 2, before anything starts ---
-err1() { # NAME PATTERN RC
-    if [ "$3" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" &&
-        [ -z "$(ls -A "$tmp/t")" ]; then
-        ok "$1"
-    else
-        bad "$1 (exit $3): $(cat "$tmp/err")"
-    fi
-}
 mkdir -p "$tmp/t"
 TMPDIR="$tmp/t" "$bin" live scenarios/catalogue/advisory-session-killed.ini --guard advisory \
     --dsn "$dsn" >/dev/null 2>"$tmp/err"

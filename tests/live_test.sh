@@ -11,35 +11,10 @@ set -u
 bin=${1:-build/overlapsim}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; }
+. tests/live/lib.sh
 
 R=scenarios/live/race.ini
 X=scenarios/live/exec-race.ini
-
-# xval NAME WANT ARGS... : `run` and `live` of ARGS agree with each other and with WANT
-# (violates or holds); live runs at --speed 50 (a simulated second is 20 ms: racing
-# starts collide with margin on a loaded machine) unless $speed or LIVE_SPEED says otherwise.
-xval() {
-    name=$1 want=$2
-    shift 2
-    "$bin" run "$@" --format json >"$tmp/sim.json" 2>"$tmp/sim.err"
-    src=$?
-    "$bin" live "$@" --speed "${speed:-${LIVE_SPEED:-50}}" --format json >"$tmp/live.json" 2>"$tmp/live.err"
-    lrc=$?
-    sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
-    lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
-    if [ "$sv" = "$want" ] && [ "$lv" = "$want" ] && [ "$src" = "$lrc" ]; then
-        ok "$name: simulator and live both $want (exit $src)"
-    else
-        bad "$name: want $want; simulator $sv (exit $src), live $lv (exit $lrc)"
-        sed 's/^/     /' "$tmp/live.err" | head -5
-        jq -c '{max_concurrency, overlaps, runs, skipped, failed}' "$tmp/live.json" 2>/dev/null | sed 's/^/     /'
-    fi
-}
 
 # --- the simulator and live agree ---
 xval "flag racing" violates $R --guard flag
@@ -48,14 +23,6 @@ xval "mutex" holds $R --guard mutex
 xval "semaphore" holds $R --guard semaphore
 xval "none" violates $R --guard none
 
-# same FIELD...: the last xval's simulated and live runs agree on these counts
-same() {
-    for f in "$@"; do
-        check "  ... and on $f" "jq -n -e --slurpfile s '$tmp/sim.json' --slurpfile l '$tmp/live.json' \
-            '\$s[0].$f == \$l[0].$f' >/dev/null" ||
-            echo "     simulator $(jq .$f "$tmp/sim.json"), live $(jq .$f "$tmp/live.json")"
-    done
-}
 # two nodes on threads: each is a process of its own, with a guard of its own; a manual
 # run goes to the node its fault names
 cat >"$tmp/two-nodes.ini" <<'EOF2'
@@ -79,28 +46,23 @@ runs = 3
 skipped = 0
 EOF2
 xval "two nodes, an atomic each: both run at 30s (an in-process guard spans one node)" \
-    violates "$tmp/two-nodes.ini" --guard atomic
-same runs
+    violates "runs" "$tmp/two-nodes.ini" --guard atomic
 
 # cron: every firing a process of its own; real PID files and flocks in the host's directory
 CR=scenarios/live/cron-race.ini
 CK=scenarios/live/cron-crash.ini
 speed=200 # minutes of cron: a simulated second is 5 ms, the racers start from one gate
 xval "pidfile-check, racing starts under cron" violates $CR --guard pidfile-check
-xval "pidfile, racing starts under cron" holds $CR --guard pidfile
-same skipped
-xval "flock, racing starts under cron" holds $CR --guard flock
-same skipped
+xval "pidfile, racing starts under cron" holds "skipped" $CR --guard pidfile
+xval "flock, racing starts under cron" holds "skipped" $CR --guard flock
 xval "atomic under cron: a new process per firing, it protects nothing" violates $CR --guard atomic
-xval "pidfile after kill -9: the stale PID is dead, the next firing takes over" holds $CK --guard pidfile
-same runs skipped runs_killed faults_hit_holder
-xval "pidfile-check after kill -9" holds $CK --guard pidfile-check
-same runs skipped
-xval "flock after kill -9: the lock went with the process" holds $CK --guard flock
-same runs skipped runs_killed faults_hit_holder
+xval "pidfile after kill -9: the stale PID is dead, the next firing takes over" holds \
+    "runs skipped runs_killed faults_hit_holder" $CK --guard pidfile
+xval "pidfile-check after kill -9" holds "runs skipped" $CK --guard pidfile-check
+xval "flock after kill -9: the lock went with the process" holds \
+    "runs skipped runs_killed faults_hit_holder" $CK --guard flock
 xval "Go ticker, kill -9, restart and SIGSTOP: the overdue tick fires once" holds \
-    scenarios/live/ticker-pause-crash.ini --guard atomic
-same triggers runs coalesced faults_hit
+    "triggers runs coalesced faults_hit" scenarios/live/ticker-pause-crash.ini --guard atomic
 # Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
 speed=100
 xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \
@@ -148,14 +110,6 @@ check "in a worker under libfaketime, atomic still holds (exit 0)" "[ $rc -eq 0 
 check "no libfaketime objects left in /dev/shm" "[ -z \"\$(orphan_shm)\" ]"
 
 # --- errors: one line, exit 2 ---
-err1() { # NAME: exit 2, stderr one line matching PATTERN, nothing left in TMPDIR
-    if [ "$3" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" &&
-        [ -z "$(ls -A "$tmp/t")" ]; then
-        ok "$1"
-    else
-        bad "$1 (exit $3): $(cat "$tmp/err")"
-    fi
-}
 mkdir -p "$tmp/t"
 TMPDIR="$tmp/t" "$bin" live $R --guard atomic --dsn "host=$tmp/none port=1" >/dev/null 2>"$tmp/err"
 err1 "unreachable --dsn" "--dsn .*cannot connect" $?

@@ -1,0 +1,53 @@
+# Shared by the live test scripts (sourced): counting, checks, and the
+# cross-check of the simulator against live mode. Needs $bin (overlapsim)
+# and $tmp (a scratch directory); sets $passed and $failed.
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; }
+
+# xval NAME WANT [SAME] ARGS... : `run` and `live` of ARGS agree with each other and with
+# WANT (violates or holds); SAME (e.g. "runs skipped"), if given before the file: these
+# metrics are equal too. Live runs at --speed 50 (a simulated second is 20 ms: racing
+# starts collide with margin on a loaded machine and a sanitizer build) unless $speed or
+# $LIVE_SPEED says otherwise, and on the server $live_dsn names if set (else its own).
+xval() {
+    name=$1 want=$2 same=
+    shift 2
+    case "$1" in *.ini) ;; *) same=$1 && shift ;; esac
+    "$bin" run "$@" --format json >"$tmp/sim.json" 2>"$tmp/sim.err"
+    src=$?
+    set -- "$@" --speed "${speed:-${LIVE_SPEED:-50}}" --format json
+    [ -n "${live_dsn:-}" ] && set -- "$@" --dsn "$live_dsn"
+    "$bin" live "$@" >"$tmp/live.json" 2>"$tmp/live.err"
+    lrc=$?
+    sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
+    lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
+    diffs=
+    for k in $same; do
+        a=$(jq ".$k" "$tmp/sim.json" 2>/dev/null) b=$(jq ".$k" "$tmp/live.json" 2>/dev/null)
+        [ "$a" = "$b" ] || diffs="$diffs $k: simulator $a, live $b;"
+    done
+    if [ "$sv" = "$want" ] && [ "$lv" = "$want" ] && [ "$src" = "$lrc" ] && [ -z "$diffs" ]; then
+        ok "$name: simulator and live both $want (exit $src)${same:+, same $same}"
+    else
+        bad "$name: want $want; simulator $sv (exit $src), live $lv (exit $lrc)$diffs"
+        sed 's/^/     /' "$tmp/live.err" | head -5
+        for f in sim live; do
+            jq -c '{max_concurrency, overlaps, runs, skipped, guard_errors, db_errors, faults_hit,
+                    failed}' "$tmp/$f.json" 2>/dev/null | sed "s/^/     $f /"
+        done
+    fi
+}
+
+# err1 NAME PATTERN RC: exit 2, stderr ($tmp/err) one line matching PATTERN, nothing left
+# in $tmp/t (the TMPDIR of the run)
+err1() {
+    if [ "$3" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" &&
+        [ -z "$(ls -A "$tmp/t")" ]; then
+        ok "$1"
+    else
+        bad "$1 (exit $3): $(cat "$tmp/err")"
+    fi
+}
