@@ -76,19 +76,25 @@ static sim_time first_due(const struct config *c)
     return c->sched == SCHED_TICKER ? c->interval : 0;
 }
 
-/* The ticker or fixed rate found its pending slot due: fire it, or catch up
- * (counting the slots dropped). Returns whether a run starts now. */
-static bool grid_fire(struct sim *s, struct ticker *tk)
+/* The pending grid slot is due: fire it, or catch up by the misfire policy,
+ * counting the slots dropped and saying which it did (fire_msg, wait_msg). */
+static struct misfire_step grid_step(struct sim *s, struct ticker *tk, const char *fire_msg,
+                                     const char *wait_msg)
 {
     const struct config *c = tk->node->cfg;
     struct misfire_step st = misfire_step(c, misfire_policy(c), tk->start, tk->next, s->now);
     for (int64_t i = 0; i < st.dropped; i++)
         checker_coalesce(&s->chk);
     if (st.missed)
-        sim_trace(s, tk->node, 0, "coalesce", st.fire ? "missed ticks: fire once now"
-                                                      : "missed ticks: wait for the next");
+        sim_trace(s, tk->node, 0, "coalesce", st.fire ? fire_msg : wait_msg);
     tk->next = st.next;
-    return st.fire;
+    return st;
+}
+
+/* The ticker or fixed rate found its pending slot due. Returns whether a run starts now. */
+static bool grid_fire(struct sim *s, struct ticker *tk)
+{
+    return grid_step(s, tk, "missed ticks: fire once now", "missed ticks: wait for the next").fire;
 }
 
 /* When the event for the pending slot goes off: a burst's slots are all
@@ -180,21 +186,14 @@ static void ticker_loop(struct actor *a)
 static void grid_loop(struct actor *a)
 {
     struct sim *s = a->sim;
-    const struct config *c = a->node->cfg;
     struct ticker *tk = a->ctx;
-    enum misfire p = misfire_policy(c);
     while (!a->killed && !a->interrupted) {
         if (tk->next > s->now)
             sim_sleep(a, tk->next - s->now);
         if (a->killed)
             break;
-        struct misfire_step st = misfire_step(c, p, tk->start, tk->next, s->now);
-        for (int64_t i = 0; i < st.dropped; i++)
-            checker_coalesce(&s->chk);
-        if (st.missed)
-            sim_trace(s, a->node, 0, "coalesce", st.fire ? "misfire: fire once now"
-                                                         : "misfire: wait for the next slot");
-        tk->next = st.next;
+        struct misfire_step st =
+            grid_step(s, tk, "misfire: fire once now", "misfire: wait for the next slot");
         if (!st.fire)
             continue;
         struct trigger t = sim_trigger_new(s, a->node, st.slot, false);
