@@ -4,6 +4,7 @@
  */
 #include "metrics.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void metrics_init(struct metrics *m)
@@ -17,6 +18,38 @@ void metrics_init(struct metrics *m)
 }
 
 bool metrics_violates(const struct metrics *m, int limit) { return m->max_concurrency > limit; }
+
+bool metrics_safe(const struct metrics *m, int limit)
+{
+    if (metrics_violates(m, limit) || m->stale_writes > 0)
+        return false;
+    return !m->xp.on || (m->xp.duplicates == 0 && m->xp.lost == 0);
+}
+
+/* Appends one reason to buf, ", "-separated. */
+static void metrics_reason_add(char *buf, size_t len, const char *what, unsigned long long n)
+{
+    size_t used = strlen(buf);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s%llu %s", used ? ", " : "", n, what);
+}
+
+char *metrics_unsafe_reason(const struct metrics *m, int limit, char *buf, size_t len)
+{
+    char what[48];
+    buf[0] = '\0';
+    if (metrics_violates(m, limit)) {
+        snprintf(what, sizeof(what), "runs at once (limit %d)", limit);
+        metrics_reason_add(buf, len, what, (unsigned long long)m->max_concurrency);
+    }
+    if (m->xp.on && m->xp.duplicates)
+        metrics_reason_add(buf, len, "duplicates", (unsigned long long)m->xp.duplicates);
+    if (m->xp.on && m->xp.lost)
+        metrics_reason_add(buf, len, "lost", (unsigned long long)m->xp.lost);
+    if (m->stale_writes)
+        metrics_reason_add(buf, len, "stale writes accepted", (unsigned long long)m->stale_writes);
+    return buf;
+}
 
 void metrics_merge(struct metrics *a, const struct metrics *b)
 {

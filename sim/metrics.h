@@ -7,6 +7,7 @@
 #define SIM_METRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "export_metrics.h"
@@ -54,8 +55,17 @@ struct metrics {
 
 void metrics_init(struct metrics *m);
 
-/* Did this run break an invariant (more than limit runs at once)? */
+/* Did this run break the concurrency invariant (more than limit runs at once)? */
 bool metrics_violates(const struct metrics *m, int limit);
+
+/*
+ * Safety, from the invariants alone, whatever a scenario expects: at most
+ * limit runs at once; with exports modelled, no duplicate and no lost item;
+ * no stale write accepted. metrics_safe says whether m kept them all;
+ * metrics_unsafe_reason writes which it broke ("" when safe) into buf.
+ */
+bool metrics_safe(const struct metrics *m, int limit);
+char *metrics_unsafe_reason(const struct metrics *m, int limit, char *buf, size_t len);
 
 /* Folds one seed's metrics into an aggregate (counters add, maxima max). */
 void metrics_merge(struct metrics *into, const struct metrics *from);
