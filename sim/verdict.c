@@ -306,12 +306,14 @@ char *case_failures(const struct case_result *c, char *buf, size_t len)
     unsigned unexpected = c->broken & ~c->allowed;
     if (unexpected) {
         char names[80], d[400];
+        const char *example = unexpected & INV_CONCURRENCY ? "some.max_concurrency >= 2"
+                              : unexpected & INV_DUPLICATES ? "some.duplicates >= 1"
+                              : unexpected & INV_LOST       ? "some.lost >= 1"
+                                                            : "some.stale_writes >= 1";
         snprintf(d, sizeof(d),
-                 "UNSAFE on %" PRIu64 "/%" PRIu64 " seeds (seed %" PRIu64
-                 ": %s) and no expectation allows %s (a guard that must break says so, e.g. "
-                 "some.max_concurrency >= 2 under [expect %s])",
-                 c->unsafe_seeds, c->nseeds, c->first_unsafe_seed, c->first_unsafe,
-                 verdict_invariants(unexpected, names, sizeof(names)), c->guard->name);
+                 "UNSAFE (%s) and no expectation allows it: a guard that must break says so, "
+                 "e.g. %s under [expect %s]",
+                 verdict_invariants(unexpected, names, sizeof(names)), example, c->guard->name);
         append(buf, len, d);
     }
     return buf;
