@@ -39,11 +39,10 @@ struct parse {
     struct seen_key *keys;
 };
 
-/* A key of a section; [fault] sections are told apart by their header (each is one fault). */
+/* A key of one section (one header: a second [job] header may restate a key, as an appended override). */
 struct seen_key {
-    char section[64];
     char key[64];
-    int header; /* the header's ordinal for [fault], else 0: [job] twice is one section */
+    int header; /* the ordinal of its section header */
     int line;
 };
 
@@ -320,11 +319,12 @@ static int on_text(struct parse *p, char *dst, const char *value)
 /* A key given twice in one section overrides silently in INI: an error naming both lines. */
 static int check_key_once(struct parse *p, const char *section, const char *key)
 {
-    bool fault = strcmp(section, "fault") == 0 || strncmp(section, "fault ", 6) == 0;
-    int header = fault ? p->sections : 0;
+    int header = p->sections;
+    if (p->nkeys && p->keys[0].header != header)
+        p->nkeys = 0; /* a new section: only its own keys count */
     for (int i = 0; i < p->nkeys; i++) {
         const struct seen_key *k = &p->keys[i];
-        if (k->header == header && strcmp(k->section, section) == 0 && strcmp(k->key, key) == 0) {
+        if (k->header == header && strcmp(k->key, key) == 0) {
             size_t n = strlen(key);
             bool op = n && strchr("<>!", key[n - 1]); /* "runs >" of "runs >= 3" */
             return perr(p, -EINVAL, "'%s%s' given twice in [%s] (lines %d and %d)", key,
@@ -335,7 +335,6 @@ static int check_key_once(struct parse *p, const char *section, const char *key)
     if (grow((void **)&p->keys, p->nkeys, sizeof(p->keys[0])))
         return perr(p, -ENOMEM, "out of memory"), -ENOMEM;
     struct seen_key *k = &p->keys[p->nkeys++];
-    snprintf(k->section, sizeof(k->section), "%s", section);
     snprintf(k->key, sizeof(k->key), "%s", key);
     k->header = header;
     k->line = p->line;
@@ -471,13 +470,6 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
                  path, line);
         p.rc = -EINVAL;
     }
-    if (!p.rc && !p.job_or_schedule) {
-        snprintf(p.err, sizeof(p.err),
-                 "%s: no [job] or [schedule] section: nothing says what runs or when "
-                 "(see scenarios/README.md)",
-                 path);
-        p.rc = -EINVAL;
-    }
     if (sc->ntriggers)
         qsort(sc->triggers, (size_t)sc->ntriggers, sizeof(sc->triggers[0]), by_trigger);
     if (!p.rc)
@@ -493,6 +485,14 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
             p.rc = scenario_model(sc, v, m, p.err, sizeof(p.err));
         mem_free(m);
     }
+    if (!p.rc && !p.job_or_schedule) {
+        snprintf(p.err, sizeof(p.err),
+                 "%s: no [job] or [schedule] section: nothing says what runs or when "
+                 "(see scenarios/README.md)",
+                 path);
+        p.rc = -EINVAL;
+    }
+
     if (p.rc) {
         snprintf(err, errlen, "%s", p.err);
         scenario_free(sc);
