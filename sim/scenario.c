@@ -3,8 +3,8 @@
  * numbers or where a repeated section ([fault] twice) begins, so the reader
  * callback counts lines and section headers itself; the handler reads those
  * counts. The first error wins and is reported as "path:line: reason".
- * Nothing the user wrote is dropped: a [node NAME] with no keys (inih never
- * calls the handler for it) still adds the node, a key given twice in one
+ * Nothing the user wrote is dropped: a [node NAME] or [variant NAME] with no
+ * keys (inih never calls the handler for it) still adds the node or variant, a key given twice in one
  * section is an error naming both lines, and a file with neither [job] nor
  * [schedule] is an error rather than a default day.
  */
@@ -46,7 +46,7 @@ struct seen_key {
     int line;
 };
 
-static int node_add(struct parse *p, const char *name, int line);
+static void section_empty(struct parse *p);
 
 /* libinih's MAX_SECTION (ini.c, not in its header): longer section names are cut silently. */
 #define INIH_MAX_SECTION 50
@@ -66,10 +66,7 @@ static char *reader(char *str, int num, void *stream)
         t++;
     p->continued = t > s && *t && *t != ';' && *t != '#' && *t != '[';
     if (*t == '[') {
-        /* the section that ends here had no key: inih never told the handler */
-        if (p->sections && p->handled_section != p->sections &&
-            strncmp(p->section, "node ", 5) == 0)
-            node_add(p, p->section + 5, p->section_line);
+        section_empty(p); /* the section that ends here, if it had no key */
         p->sections++;
         p->section_line = p->line;
         size_t n = strcspn(t + 1, "]\n");
@@ -213,23 +210,46 @@ static int on_node(struct parse *p, const char *name, bool new_section, const ch
     return 1;
 }
 
+/* Adds variant name, declared by the section header on line; 0 or -1 after an error. */
+static int variant_add(struct parse *p, const char *name, int line)
+{
+    struct scenario *sc = p->sc;
+    int read = p->line;
+    p->line = line; /* errors point at the header */
+    if (!*name || strlen(name) >= sizeof(sc->variants[0].name) || strchr(name, ' '))
+        perr(p, -EINVAL, "bad variant name '%s'", name);
+    else if (scenario_variant_find(sc, name) >= 0)
+        perr(p, -EINVAL, "variant '%s' defined twice", name);
+    else if (grow((void **)&sc->variants, sc->nvariants, sizeof(sc->variants[0])))
+        perr(p, -ENOMEM, "out of memory");
+    p->line = read;
+    if (p->rc)
+        return -1;
+    struct variant *v = &sc->variants[sc->nvariants++];
+    memset(v, 0, sizeof(*v));
+    strcpy(v->name, name);
+    v->first = sc->noverrides;
+    v->line = line;
+    return 0;
+}
+
+/* A [node NAME] or [variant NAME] without keys (inih never calls the handler for it) still counts. */
+static void section_empty(struct parse *p)
+{
+    if (p->rc || !p->sections || p->handled_section == p->sections)
+        return;
+    if (strncmp(p->section, "node ", 5) == 0)
+        node_add(p, p->section + 5, p->section_line);
+    else if (strncmp(p->section, "variant ", 8) == 0)
+        variant_add(p, p->section + 8, p->section_line);
+}
+
 static int on_variant(struct parse *p, const char *name, bool new_section, const char *key,
                       const char *value)
 {
     struct scenario *sc = p->sc;
-    if (new_section) {
-        if (!*name || strlen(name) >= sizeof(sc->variants[0].name) || strchr(name, ' '))
-            return perr(p, -EINVAL, "bad variant name '%s'", name);
-        if (scenario_variant_find(sc, name) >= 0)
-            return perr(p, -EINVAL, "variant '%s' defined twice", name);
-        if (grow((void **)&sc->variants, sc->nvariants, sizeof(sc->variants[0])))
-            return perr(p, -ENOMEM, "out of memory");
-        struct variant *v = &sc->variants[sc->nvariants++];
-        memset(v, 0, sizeof(*v));
-        strcpy(v->name, name);
-        v->first = sc->noverrides;
-        v->line = p->section_line;
-    }
+    if (new_section && variant_add(p, name, p->section_line) != 0)
+        return 1;
     /* check the value now, against defaults, so the error points here */
     if (check_override(p, key, value) || add_override(p, key, value))
         return 1;
@@ -447,10 +467,8 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
 
     struct parse p = {.sc = sc, .f = f};
     int line = ini_parse_stream(reader, &p, handler, &p);
-    /* the last section, if it had no key */
-    if (!p.rc && line == 0 && p.sections && p.handled_section != p.sections &&
-        strncmp(p.section, "node ", 5) == 0)
-        node_add(&p, p.section + 5, p.section_line);
+    if (line == 0)
+        section_empty(&p); /* the last section, if it had no key */
     mem_free(p.keys);
     if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
