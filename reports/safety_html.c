@@ -26,12 +26,13 @@ void report_safety_html(FILE *f, FILE *md, const struct report *r)
     for (int k = 0; k < r->n; k++)
         if (r->s[k].nvariants > width)
             width = r->s[k].nvariants;
-    fputs("<h2 id=\"safety-matrix\">Safety, guard x variant</h2>\n"
-          "<p class=\"small muted\">Safety comes from the invariants alone (at most "
-          "<code>scenario.max_concurrency</code> runs at once, no duplicate or lost export, no stale "
-          "write accepted): SAFE, or UNSAFE on k of N seeds. <b>xfail</b>: the scenario says this "
-          "guard must break, and it did; <b>FAIL</b>: an expectation does not hold.</p>\n",
-          f);
+    fputs(
+        "<h2 id=\"safety-matrix\">Safety, guard x variant</h2>\n"
+        "<p class=\"small muted\">Safety comes from the invariants alone (at most "
+        "<code>scenario.max_concurrency</code> runs at once, no duplicate or lost export, no stale "
+        "write accepted): SAFE, or UNSAFE on k of N seeds. <b>xfail</b>: the scenario says this "
+        "guard must break, and it did; <b>FAIL</b>: an expectation does not hold.</p>\n",
+        f);
     fputs("## Safety, guard x variant\n\n"
           "SAFE, or UNSAFE on k of N seeds, from the invariants alone; xfail: the scenario says "
           "the guard must break, and it did; FAIL: an expectation does not hold.\n\n",

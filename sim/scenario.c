@@ -4,9 +4,9 @@
  * callback counts lines and section headers itself; the handler reads those
  * counts. The first error wins and is reported as "path:line: reason".
  * Nothing the user wrote is dropped: a [node NAME] or [variant NAME] with no
- * keys (inih never calls the handler for it) still adds the node or variant, a key given twice in one
- * section is an error naming both lines, and a file with neither [job] nor
- * [schedule] is an error rather than a default day.
+ * keys (inih never calls the handler for it) still adds the node or variant, a key given twice in
+ * one section is an error naming both lines, and a file with neither [job] nor [schedule] is an
+ * error rather than a default day.
  */
 #include "scenario.h"
 
@@ -32,14 +32,14 @@ struct parse {
     int rc;
     char err[512];
     struct fault_spec *fault; /* the [fault] being filled */
-    char section[64];  /* the last section header's name, as inih sees it */
-    bool continued;    /* the line last read is indented: a continued value */
-    bool job_or_schedule; /* a [job] or [schedule] header was seen */
-    int nkeys;         /* the keys seen, to find one given twice */
+    char section[64];         /* the last section header's name, as inih sees it */
+    bool continued;           /* the line last read is indented: a continued value */
+    bool job_or_schedule;     /* a [job] or [schedule] header was seen */
+    int nkeys;                /* the keys seen, to find one given twice */
     struct seen_key *keys;
 };
 
-/* A key of one section (one header: a second [job] header may restate a key, as an appended override). */
+/* A key of one section header (a second [job] header may restate a key: an appended override). */
 struct seen_key {
     char key[64];
     int header; /* the ordinal of its section header */
@@ -233,7 +233,7 @@ static int variant_add(struct parse *p, const char *name, int line)
     return 0;
 }
 
-/* A [node NAME] or [variant NAME] without keys (inih never calls the handler for it) still counts. */
+/* A [node NAME] or [variant NAME] with no keys (inih never calls the handler for it) counts. */
 static void section_empty(struct parse *p)
 {
     if (p->rc || !p->sections || p->handled_section == p->sections)

@@ -306,7 +306,7 @@ char *case_failures(const struct case_result *c, char *buf, size_t len)
     unsigned unexpected = c->broken & ~c->allowed;
     if (unexpected) {
         char names[80], d[400];
-        const char *example = unexpected & INV_CONCURRENCY ? "some.max_concurrency >= 2"
+        const char *example = unexpected & INV_CONCURRENCY  ? "some.max_concurrency >= 2"
                               : unexpected & INV_DUPLICATES ? "some.duplicates >= 1"
                               : unexpected & INV_LOST       ? "some.lost >= 1"
                                                             : "some.stale_writes >= 1";

@@ -50,9 +50,9 @@ struct seed_outcome {
     bool violation; /* broke the concurrency invariant (more runs at once than allowed) */
     bool safe;      /* metrics_safe: kept every invariant */
     enum case_verdict verdict; /* of this seed alone; some. lines never fail one seed */
-    bool pass;      /* verdict != VERDICT_FAIL */
-    char unsafe[160]; /* metrics_unsafe_reason, "" when safe */
-    char failed[512]; /* the expectations that did not hold, "; "-separated */
+    bool pass;                 /* verdict != VERDICT_FAIL */
+    char unsafe[160];          /* metrics_unsafe_reason, "" when safe */
+    char failed[512];          /* the expectations that did not hold, "; "-separated */
 };
 
 struct case_result {
@@ -64,13 +64,13 @@ struct case_result {
     uint64_t violating_seeds;
     uint64_t first_violating_seed;
     struct overlap_window first_window; /* of the first violating seed */
-    int limit;               /* scenario.max_concurrency of the model judged */
-    bool safe;               /* no seed broke an invariant */
-    uint64_t unsafe_seeds;   /* seeds that broke one (metrics_safe false) */
+    int limit;                          /* scenario.max_concurrency of the model judged */
+    bool safe;                          /* no seed broke an invariant */
+    uint64_t unsafe_seeds;              /* seeds that broke one (metrics_safe false) */
     uint64_t first_unsafe_seed;
-    char first_unsafe[160];  /* what that seed broke (metrics_unsafe_reason) */
-    unsigned broken;         /* INV_* broken on some seed */
-    unsigned allowed;        /* INV_* the expectations say this guard may break */
+    char first_unsafe[160]; /* what that seed broke (metrics_unsafe_reason) */
+    unsigned broken;        /* INV_* broken on some seed */
+    unsigned allowed;       /* INV_* the expectations say this guard may break */
     int nexpect;
     struct expect_status st[VERDICT_MAX_EXPECT];
     enum case_verdict verdict;

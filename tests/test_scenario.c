@@ -123,15 +123,16 @@ static void test_scenario_expectations_most_specific_wins(void **state)
 static void test_expect_compose_by_conflict(void **state)
 {
     (void)state;
-    struct scenario *sc = helper_parse("[schedule]\ninterval = 1m\n[job]\napi = 5s\n"
-                                       "[variant gc-pause]\n[variant spawn]\n"
-                                       "[expect]\nruns_per_period >= 0.98\nruns_per_period <= 1.01\n"
-                                       "duplicates = 0\nmax_concurrency = 1\n"
-                                       "[expect @gc-pause]\nruns_per_period >= 0.99\n"
-                                       "[expect none @spawn]\nduplicates >= 1000\n"
-                                       "[expect none]\nruns_per_period <= 0.5\n"
-                                       "max_concurrency != 1\n",
-                                       NULL, 0);
+    struct scenario *sc =
+        helper_parse("[schedule]\ninterval = 1m\n[job]\napi = 5s\n"
+                     "[variant gc-pause]\n[variant spawn]\n"
+                     "[expect]\nruns_per_period >= 0.98\nruns_per_period <= 1.01\n"
+                     "duplicates = 0\nmax_concurrency = 1\n"
+                     "[expect @gc-pause]\nruns_per_period >= 0.99\n"
+                     "[expect none @spawn]\nduplicates >= 1000\n"
+                     "[expect none]\nruns_per_period <= 0.5\n"
+                     "max_concurrency != 1\n",
+                     NULL, 0);
     assert_non_null(sc);
     const struct expectation *sel[16];
     char buf[64];

@@ -76,8 +76,8 @@ static void test_verdict_safety_xfail_and_fail(void **state)
     assert_string_equal(case_safety(&r, buf, sizeof(buf)), "UNSAFE 3/3");
     assert_int_equal(case_replay_seed(&r), 1);
     /* a guard that keeps the invariant passes */
-    assert_int_equal(case_run(sc, -1, guard_lookup("atomic"), (struct seed_range){1, 3}, NULL,
-                              NULL, NULL, &r, err, sizeof(err)),
+    assert_int_equal(case_run(sc, -1, guard_lookup("atomic"), (struct seed_range){1, 3}, NULL, NULL,
+                              NULL, &r, err, sizeof(err)),
                      0);
     assert_true(r.safe);
     assert_int_equal(r.verdict, VERDICT_PASS);
@@ -100,7 +100,9 @@ static void test_verdict_safety_xfail_and_fail(void **state)
 
     /* ... unless a stale_writes line says otherwise */
     snprintf(ini, sizeof(ini),
-             "%s[job]\napi = uniform(5s,80s)\n[expect none]\nsome.max_concurrency >= 2\nstale_writes = 0\n", first);
+             "%s[job]\napi = uniform(5s,80s)\n[expect none]\nsome.max_concurrency >= 2\n"
+             "stale_writes = 0\n",
+             first);
     sc = helper_parse(ini, NULL, 0);
     assert_non_null(sc);
     assert_int_equal(case_run(sc, -1, guard_lookup("none"), (struct seed_range){1, 2}, NULL, NULL,
@@ -108,7 +110,8 @@ static void test_verdict_safety_xfail_and_fail(void **state)
                      0);
     assert_true(r.agg.stale_writes > 0);
     assert_int_equal(r.verdict, VERDICT_FAIL);
-    assert_non_null(strstr(case_failures(&r, buf, sizeof(buf)), "stale_writes = 0 failed on seed 1"));
+    assert_non_null(
+        strstr(case_failures(&r, buf, sizeof(buf)), "stale_writes = 0 failed on seed 1"));
     scenario_free(sc);
 }
 

@@ -19,7 +19,7 @@
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
-/* Safety versus verdict and how expectation sections compose: in run, compare, check and live --help. */
+/* Safety versus verdict, and how expectation sections compose: for the commands' --help. */
 #define VERDICT_HELP                                                                               \
     "Safety comes from the invariants alone, whatever the scenario expects: at most\n"             \
     "scenario.max_concurrency runs at once, no duplicate or lost export, no stale\n"               \

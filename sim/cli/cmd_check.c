@@ -38,9 +38,7 @@ static const char usage[] =
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
     "GitHub Actions, GitLab or Jenkins (written whole, or not at all). Text opens\n"
     "with a guard x variant matrix of safety per scenario.\n"
-    "\n"
-    VERDICT_HELP
-    "\n"
+    "\n" VERDICT_HELP "\n"
     "Exit: 0 no case FAILs (each passes or is an xfail), 1 one FAILs, 2 bad input.\n";
 
 /* One test case: a variant and a guard of a loaded scenario. */
@@ -172,19 +170,18 @@ static int done(void *user, size_t i, size_t slot)
                                           (unsigned long long)st->first_failing_seed,
                                           st->first_failing_value);
                 else
-                    n += (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
-                                          "%s:%d: expected %s on some seed; it held on none of "
-                                          "%llu\n",
-                                          sc->path, st->e->line, t,
-                                          (unsigned long long)res->nseeds);
+                    n +=
+                        (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
+                                         "%s:%d: expected %s on some seed; it held on none of "
+                                         "%llu\n",
+                                         sc->path, st->e->line, t, (unsigned long long)res->nseeds);
             }
             if (res->broken & ~res->allowed && n < sizeof(jc.details)) {
                 char names[80];
-                n += (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
-                                      "%s: %s%s and no expectation allows %s\n", sc->path, safety,
-                                      unsafe,
-                                      verdict_invariants(res->broken & ~res->allowed, names,
-                                                         sizeof(names)));
+                n += (size_t)snprintf(
+                    jc.details + n, sizeof(jc.details) - n,
+                    "%s: %s%s and no expectation allows %s\n", sc->path, safety, unsafe,
+                    verdict_invariants(res->broken & ~res->allowed, names, sizeof(names)));
             }
             if (n < sizeof(jc.details))
                 snprintf(jc.details + n, sizeof(jc.details) - n, "replay: %s\n", replay);

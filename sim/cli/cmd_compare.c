@@ -25,9 +25,7 @@ static const char usage[] =
     "Text opens with a guard x variant matrix of safety (SAFE, UNSAFE k/N) and\n"
     "verdicts. JSON: one object per guard and variant, one per line; CSV: a header\n"
     "and one row per guard and variant.\n"
-    "\n"
-    VERDICT_HELP
-    "\n"
+    "\n" VERDICT_HELP "\n"
     "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input.\n";
 
 #define EXTRA_MAX 8
@@ -35,9 +33,9 @@ static const char usage[] =
 /* The metrics the scenario's expectations name that the table lacks: more columns. */
 static int extra_metrics(const struct scenario *sc, int *out)
 {
-    static const char *const shown[] = {"runs",          "skipped",        "coalesced",
-                                        "max_concurrency", "overlaps",     "longest_gap_s",
-                                        "lateness_p50_s", "lateness_p99_s"};
+    static const char *const shown[] = {
+        "runs",     "skipped",       "coalesced",      "max_concurrency",
+        "overlaps", "longest_gap_s", "lateness_p50_s", "lateness_p99_s"};
     int n = 0;
     for (int i = 0; i < sc->nexpect && n < EXTRA_MAX; i++) {
         int m = sc->expect[i].metric;
@@ -66,8 +64,8 @@ static void header(const struct scenario *sc, int v, struct seed_range s, const 
     printf("\n%s%s%s  seeds %" PRIu64 "..%" PRIu64 "  %s each\n", sc->base.name,
            *name ? "  variant " : "", name, s.from, s.to, time_format(sc->base.duration, t));
     printf("  %-14s %-13s %-7s %9s %9s %9s %4s %9s %9s %12s %10s %10s", "guard", "safety",
-           "verdict", "runs", "skipped", "coalesced", "max", "overlaps", "violating",
-           "longest gap", "late p50", "late p99");
+           "verdict", "runs", "skipped", "coalesced", "max", "overlaps", "violating", "longest gap",
+           "late p50", "late p99");
     for (int i = 0; i < nextra; i++)
         printf(" %*s", col_width(extra[i]), metric_defs[extra[i]].name);
     printf("\n");
@@ -135,9 +133,10 @@ int cmd_compare(int argc, char **argv)
         csv_case_header(stdout);
     for (int i = 0; i < nv && !rc; i++) {
         for (int j = 0; j < ng; j++) {
-            struct case_result *r = o.format == FORMAT_TEXT ? &res[(size_t)i * (size_t)ng + (size_t)j] : res;
-            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, tty ? progress : NULL, NULL, r,
-                               err, sizeof(err));
+            struct case_result *r =
+                o.format == FORMAT_TEXT ? &res[(size_t)i * (size_t)ng + (size_t)j] : res;
+            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, tty ? progress : NULL, NULL, r, err,
+                               sizeof(err));
             if (tty)
                 fputs("\r\033[K", stderr);
             if (crc != 0) {

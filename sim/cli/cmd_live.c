@@ -40,9 +40,7 @@ static const char usage[] =
     "  --skew D      shift the nodes' wall clocks by D (libfaketime in workers)\n"
     "  --in-worker   run an in-process guard in a worker process\n"
     "  --keep        leave the run directory and its logs\n"
-    "\n"
-    VERDICT_HELP
-    "\n"
+    "\n" VERDICT_HELP "\n"
     "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input or a setup\n"
     "failure, 130 interrupted. Nothing is left behind (without --keep).\n";
 

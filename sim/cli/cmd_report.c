@@ -28,9 +28,7 @@ static const char usage[] =
     "with its SVG, CSV data and gnuplot script beside it. DIR appears complete or not\n"
     "at all; an existing DIR is replaced only if overlapsim wrote it. The page opens\n"
     "with the guard x variant safety matrix (table id \"safety\").\n"
-    "\n"
-    VERDICT_HELP
-    "\n"
+    "\n" VERDICT_HELP "\n"
     "Exit: 0 no case FAILs, 1 one fails (the report is still written), 2 bad input\n"
     "or DIR cannot be written.\n";
 

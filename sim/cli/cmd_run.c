@@ -22,9 +22,7 @@ static const char usage[] =
     "(default: the first of scenario.seeds) and checks the scenario's expectations.\n"
     "With --trace, every event of every seed is written as CSV (one header line).\n"
     "JSON: one object per seed, one per line; CSV: a header and one row per seed.\n"
-    "\n"
-    VERDICT_HELP
-    "One seed cannot decide a some. line: on one seed they are not judged.\n"
+    "\n" VERDICT_HELP "One seed cannot decide a some. line: on one seed they are not judged.\n"
     "\n"
     "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input.\n";
 

@@ -17,9 +17,9 @@ static void text_cell_format(const struct text_cell *c, char *buf, size_t len)
         snprintf(buf, len, "-");
         return;
     }
-    int n = c->unsafe_seeds ? snprintf(buf, len, "UNSAFE %" PRIu64 "/%" PRIu64, c->unsafe_seeds,
-                                       c->nseeds)
-                            : snprintf(buf, len, "SAFE");
+    int n = c->unsafe_seeds
+                ? snprintf(buf, len, "UNSAFE %" PRIu64 "/%" PRIu64, c->unsafe_seeds, c->nseeds)
+                : snprintf(buf, len, "SAFE");
     if (c->verdict != VERDICT_PASS && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " %s", text_verdict(c->verdict));
 }
@@ -32,8 +32,9 @@ void text_matrix(FILE *f, const struct scenario *sc, const int *vs, int nv,
     for (int g = 0; g < ng; g++)
         if ((int)strlen(gs[g]->name) > gw)
             gw = (int)strlen(gs[g]->name);
-    fprintf(f, "%s: safety, guard x variant (xfail: the scenario expects it to break; FAIL: an "
-               "expectation does not hold)\n",
+    fprintf(f,
+            "%s: safety, guard x variant (xfail: the scenario expects it to break; FAIL: an "
+            "expectation does not hold)\n",
             sc->base.name);
     int *w = calloc((size_t)nv, sizeof(*w));
     if (!w)
