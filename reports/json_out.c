@@ -60,6 +60,14 @@ json_t *json_seed(const struct scenario *sc, const struct case_result *c,
     json_object_set_new(j, "unsafe", json_string(o->unsafe));
     json_object_set_new(j, "verdict", json_string(verdict_name(o->verdict)));
     json_object_set_new(j, "failed", failed_list(o->failed));
+    /* one seed cannot decide a some. line: a one-seed run says which it did not judge */
+    json_t *unjudged = json_array();
+    for (int i = 0; i < c->nexpect && c->seeds.from == c->seeds.to; i++) {
+        char t[128];
+        if (c->st[i].e->mode == EXPECT_SOME)
+            json_array_append_new(unjudged, json_string(expect_format(c->st[i].e, t, sizeof(t))));
+    }
+    json_object_set_new(j, "not_judged", unjudged);
     json_object_set_new(j, "first_overlap", o->m->nwindows ? window_json(sc, &o->m->window[0])
                                                            : json_null());
     json_object_set_new(j, "replay", json_string(case_replay(sc, c, o->m->seed, replay,

@@ -65,6 +65,8 @@ has "text table has the metrics the expectations name" "^  guard +safety +verdic
 # One seed cannot decide a some. line
 expect_exit 0 "replicas-lease gc-pause lease on seed 1 exits 0" "$bin" run scenarios/replicas-lease.ini --variant gc-pause --guard lease --seed 1
 has "some. lines are not judged on one seed" "^  not judged on one seed: some.max_concurrency >= 2; some.stale_writes >= 1$"
+expect_exit 0 "the same in JSON exits 0" "$bin" run scenarios/replicas-lease.ini --variant gc-pause --guard lease --seed 1 --format json
+jq -e '.verdict == "pass" and .safe == true and .failed == [] and .not_judged == ["some.max_concurrency >= 2", "some.stale_writes >= 1"]' "$tmp/out" >/dev/null && ok "JSON lists the some. lines not judged" || bad "JSON lists the some. lines not judged"
 expect_exit 0 "over seeds 1..5 it exits 0" "$bin" run scenarios/replicas-lease.ini --variant gc-pause --guard lease --seeds 1..5 --format json
 if jq -e -s 'length == 5 and all(.[]; .verdict != "fail") and (map(select(.safe == false)) | length) == (map(select(.verdict == "xfail")) | length)' "$tmp/out" >/dev/null; then
     ok "no seed fails on a some. line; unsafe seeds read xfail"
