@@ -50,7 +50,9 @@ void csv_seed_header(FILE *f)
 {
     fputs("scenario,variant,guard,seed,simulated_s,", f);
     csv_metric_columns(f);
-    fputs(",violation,verdict,failed,first_overlap_start_s,first_overlap_end_s,replay\n", f);
+    fputs(",violation,safe,unsafe_seeds,verdict,failed,first_overlap_start_s,first_overlap_end_s,"
+          "replay\n",
+          f);
 }
 
 static void window_cells(FILE *f, const struct overlap_window *w)
@@ -75,7 +77,8 @@ void csv_seed_row(FILE *f, const struct scenario *sc, const struct case_result *
     fprintf(f, ",%" PRIu64 ",", o->m->seed);
     csv_number(f, time_to_sec(o->m->duration));
     metric_cells(f, o->m);
-    fprintf(f, ",%s,%s,", o->violation ? "yes" : "no", o->pass ? "pass" : "fail");
+    fprintf(f, ",%s,%s,%d,%s,", o->violation ? "yes" : "no", o->safe ? "true" : "false", !o->safe,
+            verdict_name(o->verdict));
     csv_field(f, o->failed);
     window_cells(f, o->m->nwindows ? &o->m->window[0] : NULL);
     fputc(',', f);
@@ -87,8 +90,8 @@ void csv_case_header(FILE *f)
 {
     fputs("scenario,variant,guard,seeds,seed_from,seed_to,simulated_s,", f);
     csv_metric_columns(f);
-    fputs(",violating_seeds,verdict,failed,first_violating_seed,first_overlap_start_s,"
-          "first_overlap_end_s,replay\n",
+    fputs(",violating_seeds,safe,unsafe_seeds,first_unsafe_seed,verdict,failed,"
+          "first_violating_seed,first_overlap_start_s,first_overlap_end_s,replay\n",
           f);
 }
 
@@ -103,15 +106,19 @@ void csv_case_row(FILE *f, const struct scenario *sc, const struct case_result *
     fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", c->nseeds, c->seeds.from, c->seeds.to);
     csv_number(f, time_to_sec(c->agg.duration));
     metric_cells(f, &c->agg);
-    fprintf(f, ",%" PRIu64 ",%s,", c->violating_seeds, c->pass ? "pass" : "fail");
+    fprintf(f, ",%" PRIu64 ",%s,%" PRIu64 ",", c->violating_seeds, c->safe ? "true" : "false",
+            c->unsafe_seeds);
+    if (c->unsafe_seeds)
+        fprintf(f, "%" PRIu64, c->first_unsafe_seed);
+    fprintf(f, ",%s,", verdict_name(c->verdict));
     csv_field(f, case_failures(c, failed, sizeof(failed)));
     fputc(',', f);
     if (c->violating_seeds)
         fprintf(f, "%" PRIu64, c->first_violating_seed);
     window_cells(f, c->violating_seeds ? &c->first_window : NULL);
     fputc(',', f);
-    if (c->violating_seeds)
-        csv_field(f, case_replay(sc, c, c->first_violating_seed, replay, sizeof(replay)));
+    if (c->unsafe_seeds || !c->pass)
+        csv_field(f, case_replay(sc, c, case_replay_seed(c), replay, sizeof(replay)));
     fputc('\n', f);
 }
 

@@ -32,7 +32,7 @@ static json_t *window_json(const struct scenario *sc, const struct overlap_windo
 static json_t *failed_list(const char *failed)
 {
     json_t *a = json_array();
-    char buf[1024];
+    char buf[2048];
     snprintf(buf, sizeof(buf), "%s", failed);
     for (char *save, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
         while (*tok == ' ')
@@ -55,8 +55,19 @@ json_t *json_seed(const struct scenario *sc, const struct case_result *c,
     put_metrics(j, o->m);
     json_put_exports(j, o->m);
     json_object_set_new(j, "violation", json_boolean(o->violation));
-    json_object_set_new(j, "verdict", json_string(o->pass ? "pass" : "fail"));
+    json_object_set_new(j, "safe", json_boolean(o->safe));
+    json_object_set_new(j, "unsafe_seeds", json_integer(!o->safe));
+    json_object_set_new(j, "unsafe", json_string(o->unsafe));
+    json_object_set_new(j, "verdict", json_string(verdict_name(o->verdict)));
     json_object_set_new(j, "failed", failed_list(o->failed));
+    /* one seed cannot decide a some. line: a one-seed run says which it did not judge */
+    json_t *unjudged = json_array();
+    for (int i = 0; i < c->nexpect && c->seeds.from == c->seeds.to; i++) {
+        char t[128];
+        if (c->st[i].e->mode == EXPECT_SOME)
+            json_array_append_new(unjudged, json_string(expect_format(c->st[i].e, t, sizeof(t))));
+    }
+    json_object_set_new(j, "not_judged", unjudged);
     json_object_set_new(j, "first_overlap", o->m->nwindows ? window_json(sc, &o->m->window[0])
                                                            : json_null());
     json_object_set_new(j, "replay", json_string(case_replay(sc, c, o->m->seed, replay,
@@ -78,15 +89,23 @@ json_t *json_case(const struct scenario *sc, const struct case_result *c)
     put_metrics(j, &c->agg);
     json_put_exports(j, &c->agg);
     json_object_set_new(j, "violating_seeds", json_integer((json_int_t)c->violating_seeds));
-    json_object_set_new(j, "verdict", json_string(c->pass ? "pass" : "fail"));
+    json_object_set_new(j, "safe", json_boolean(c->safe));
+    json_object_set_new(j, "unsafe_seeds", json_integer((json_int_t)c->unsafe_seeds));
+    if (c->unsafe_seeds) {
+        json_object_set_new(j, "first_unsafe_seed", json_integer((json_int_t)c->first_unsafe_seed));
+        json_object_set_new(j, "unsafe", json_string(c->first_unsafe));
+    }
+    json_object_set_new(j, "verdict", json_string(verdict_name(c->verdict)));
     json_object_set_new(j, "failed", failed_list(case_failures(c, failed, sizeof(failed))));
+    json_object_set_new(j, "not_judged", failed_list(case_unjudged(c, failed, sizeof(failed))));
     if (c->violating_seeds) {
         json_object_set_new(j, "first_violating_seed",
                             json_integer((json_int_t)c->first_violating_seed));
         json_object_set_new(j, "first_overlap", window_json(sc, &c->first_window));
-        json_object_set_new(j, "replay", json_string(case_replay(sc, c, c->first_violating_seed,
-                                                                 replay, sizeof(replay))));
     }
+    if (c->unsafe_seeds || !c->pass)
+        json_object_set_new(j, "replay", json_string(case_replay(sc, c, case_replay_seed(c),
+                                                                 replay, sizeof(replay))));
     return j;
 }
 

@@ -103,6 +103,20 @@ int junit_write(const struct junit *j, const char *name, FILE *f)
             fprintf(f, "\" time=\"%.3f\" file=\"", c->time_s);
             junit_escape(f, c->file);
             fputs("\">\n", f);
+            if (c->safety[0] || c->verdict[0]) {
+                fputs("      <properties>\n", f);
+                if (c->safety[0]) {
+                    fputs("        <property name=\"safety\" value=\"", f);
+                    junit_escape(f, c->safety);
+                    fputs("\"/>\n", f);
+                }
+                if (c->verdict[0]) {
+                    fputs("        <property name=\"verdict\" value=\"", f);
+                    junit_escape(f, c->verdict);
+                    fputs("\"/>\n", f);
+                }
+                fputs("      </properties>\n", f);
+            }
             if (c->failed) {
                 fprintf(f, "      <%s message=\"", c->error ? "error" : "failure");
                 junit_escape(f, c->message);

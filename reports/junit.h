@@ -3,7 +3,8 @@
  * GitLab (artifacts:reports:junit) and Jenkins (junit step) read: one
  * <testsuite> per scenario, one <testcase> per variant and guard, with
  * classname "scenario.variant" so Jenkins groups cases by scenario, and a
- * <failure> carrying the failed expectations and the replay command.
+ * <failure> carrying the failed expectations and the replay command. An
+ * xfail case passes; its safety and verdict are <properties> and system-out.
  */
 #ifndef REPORTS_JUNIT_H
 #define REPORTS_JUNIT_H
@@ -22,7 +23,9 @@ struct junit_case {
     bool error;          /* could not run (an engine error) */
     char message[1024];  /* one line: what failed */
     char details[4096];  /* more lines: each expectation, the replay command */
-    char out[1024];      /* system-out: the case's metrics in brief */
+    char out[2048];      /* system-out: the case's safety and metrics in brief */
+    char safety[400];    /* "SAFE" or "UNSAFE 3/20 (seed 4: ...)"; "" for none */
+    char verdict[8];     /* "pass", "xfail" or "fail"; "" for none */
 };
 
 struct junit {

@@ -270,7 +270,9 @@ int report_draw(struct report *r, const char *dir, char *err, size_t errlen)
                 double hours = time_to_sec(c->agg.duration) / 3600;
                 bars[g] = (struct plot_bar){
                     .label = c->guard->name,
-                    .state = !c->pass ? PLOT_FAIL : c->violating_seeds ? PLOT_VIOLATING : PLOT_OK,
+                    .state = !c->pass                         ? PLOT_FAIL
+                             : c->verdict == VERDICT_XFAIL ? PLOT_VIOLATING
+                                                           : PLOT_OK,
                     .violating_seeds = (double)c->violating_seeds,
                     .seeds = (double)c->nseeds,
                     .runs_per_hour = hours > 0 ? (double)c->agg.runs / hours : 0,
@@ -282,7 +284,7 @@ int report_draw(struct report *r, const char *dir, char *err, size_t errlen)
             char title[400];
             snprintf(s->compare[v], sizeof(s->compare[v]), "compare%s%s", *vn ? "-" : "", vn);
             snprintf(title, sizeof(title), "%s%s%s: guards on the same seeds (%llu..%llu); red: "
-                     "fails its expectations, orange: violates as expected",
+                     "FAIL, orange: xfail (breaks as the scenario expects)",
                      s->sc->base.name, *vn ? "@" : "", vn, (unsigned long long)s->seeds.from,
                      (unsigned long long)s->seeds.to);
             int e = plot_compare(sub, s->compare[v], bars, s->nguards, title);

@@ -13,6 +13,7 @@
 #include "../sim/mem.h"
 #include "junit.h"
 #include "report.h"
+#include "safety_html.h"
 
 /* HTML text: the same escaping as JUnit's XML serves (one implementation). */
 static void esc(FILE *f, const char *s) { junit_escape(f, s); }
@@ -54,12 +55,12 @@ static const char css[] =
 
 static const char *verdict_class(const struct case_result *c)
 {
-    return !c->pass ? "fail" : c->violating_seeds ? "expected" : "pass";
+    return c->verdict == VERDICT_FAIL ? "fail" : c->verdict == VERDICT_XFAIL ? "expected" : "pass";
 }
 
 static const char *verdict_text(const struct case_result *c)
 {
-    return !c->pass ? "FAIL" : c->violating_seeds ? "pass: violates as expected" : "pass";
+    return c->verdict == VERDICT_FAIL ? "FAIL" : c->verdict == VERDICT_XFAIL ? "xfail" : "pass";
 }
 
 static char *ms(sim_time t, char *buf) { return time_format(t / SIM_MS * SIM_MS, buf); }
@@ -302,7 +303,7 @@ static void failures(FILE *f, FILE *md, const struct report_scenario *s, bool ex
     int n = 0;
     for (size_t i = 0; i < s->ncases; i++) {
         const struct report_case *c = &s->cases[i];
-        if (expected ? !(c->res.pass && c->res.violating_seeds) : c->res.pass)
+        if (expected ? c->res.verdict != VERDICT_XFAIL : c->res.pass)
             continue;
         if (!n++) {
             if (expected) {
@@ -428,8 +429,8 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
     }
     fprintf(f, "<p>Cases: <span class=\"badge %s\">%d passed, %d failed</span> "
                "(one case = one guard in one variant of a scenario, over all its seeds). "
-               "A guard whose expectations say it must fail shows "
-               "<span class=\"badge expected\">pass: violates as expected</span>.</p>\n",
+               "A guard whose expectations say it must break, and that did, shows "
+               "<span class=\"badge expected\">xfail</span>.</p>\n",
             r->failed ? "fail" : "pass", r->passed, r->failed);
     fprintf(md, "Cases: **%d passed, %d failed** (one case = one guard in one variant of a "
                 "scenario, over all its seeds).\n\n",
@@ -441,6 +442,7 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
               f);
         fputs("> gnuplot was not found: the plots' data and scripts are here, not the images.\n\n", md);
     }
+    report_safety_html(f, md, r); /* the first table: which guard is safe where */
     fputs("<table><tr><th>scenario</th><th>cases</th><th>failed</th><th>violating cases</th>"
           "<th>about</th></tr>\n",
           f);

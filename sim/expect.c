@@ -92,6 +92,24 @@ static int specificity(const struct expectation *e, const char *guard, const cha
     return (e->guard[0] ? 2 : 0) + (e->variant[0] ? 1 : 0);
 }
 
+/*
+ * Does the more specific line spec override the less specific gen on the
+ * same metric? When it bounds the same side (>= and >=, <= and <=; = bounds
+ * both sides, != is its own kind) or contradicts it (no value satisfies
+ * both). A compatible bound on the other side still applies: global
+ * `runs_per_period <= 1.01` stays beside `[expect @v] runs_per_period >= 0.99`.
+ */
+static bool expect_overrides(const struct expectation *spec, const struct expectation *gen)
+{
+    if (spec->op == EXPECT_NE || gen->op == EXPECT_NE)
+        return spec->op == gen->op || (spec->op == EXPECT_EQ && !expect_holds(gen, spec->value)) ||
+               (gen->op == EXPECT_EQ && !expect_holds(spec, gen->value));
+    if (spec->op == EXPECT_EQ || gen->op == EXPECT_EQ || spec->op == gen->op)
+        return true;
+    /* opposite sides, <= a and >= b: they contradict when b > a */
+    return !expect_holds(gen, spec->value);
+}
+
 int expect_select(const struct expectation *all, int n, const char *guard, const char *variant,
                   const struct expectation **out)
 {
@@ -103,7 +121,7 @@ int expect_select(const struct expectation *all, int n, const char *guard, const
         bool beaten = false;
         for (int j = 0; j < n && !beaten; j++)
             if (j != i && all[j].metric == all[i].metric &&
-                specificity(&all[j], guard, variant) > sp)
+                specificity(&all[j], guard, variant) > sp && expect_overrides(&all[j], &all[i]))
                 beaten = true;
         if (!beaten)
             out[count++] = &all[i];

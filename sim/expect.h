@@ -4,9 +4,14 @@
  * [expect GUARD @VARIANT] as `metric OP value`, where OP is =, <=, >= or !=
  * (INI splits at the '=', so "runs >= 100" arrives as key "runs >" and value
  * "100"). A plain metric must hold on every seed; `some.metric` on at least
- * one. A more specific section replaces every expectation on the same metric
- * from a less specific one: guard+variant, then guard, then variant, then
- * global.
+ * one. Sections rank guard+variant, then guard, then variant, then global; a
+ * line of a more specific section overrides the less specific lines on the
+ * same metric it conflicts with (the same side of a bound, or a bound it
+ * contradicts), and the compatible ones still apply: global
+ * `runs_per_period >= 0.98` and `<= 1.01` with [expect @v]
+ * `runs_per_period >= 0.99` give `>= 0.99` and `<= 1.01`; global
+ * `duplicates = 0` with [expect none @v] `duplicates >= 1000` gives
+ * `>= 1000` alone.
  */
 #ifndef SIM_EXPECT_H
 #define SIM_EXPECT_H
@@ -43,8 +48,8 @@ bool expect_holds(const struct expectation *e, double value);
 char *expect_format(const struct expectation *e, char *buf, size_t len);
 
 /*
- * Picks the expectations that apply to guard in variant out of all n, most
- * specific first per metric; writes pointers into out (room for n) and
+ * Picks the expectations that apply to guard in variant out of all n, by
+ * the rule above; writes pointers into out (room for n), in file order, and
  * returns how many.
  */
 int expect_select(const struct expectation *all, int n, const char *guard, const char *variant,

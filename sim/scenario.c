@@ -3,6 +3,10 @@
  * numbers or where a repeated section ([fault] twice) begins, so the reader
  * callback counts lines and section headers itself; the handler reads those
  * counts. The first error wins and is reported as "path:line: reason".
+ * Nothing the user wrote is dropped: a [node NAME] or [variant NAME] with no
+ * keys (inih never calls the handler for it) still adds the node or variant, a key given twice in
+ * one section is an error naming both lines, and a file with neither [job] nor [schedule] is an
+ * error rather than a default day.
  */
 #include "scenario.h"
 
@@ -28,7 +32,21 @@ struct parse {
     int rc;
     char err[512];
     struct fault_spec *fault; /* the [fault] being filled */
+    char section[64];         /* the last section header's name, as inih sees it */
+    bool continued;           /* the line last read is indented: a continued value */
+    bool job_or_schedule;     /* a [job] or [schedule] header was seen */
+    int nkeys;                /* the keys seen, to find one given twice */
+    struct seen_key *keys;
 };
+
+/* A key of one section header (a second [job] header may restate a key: an appended override). */
+struct seen_key {
+    char key[64];
+    int header; /* the ordinal of its section header */
+    int line;
+};
+
+static void section_empty(struct parse *p);
 
 /* libinih's MAX_SECTION (ini.c, not in its header): longer section names are cut silently. */
 #define INIH_MAX_SECTION 50
@@ -46,11 +64,16 @@ static char *reader(char *str, int num, void *stream)
     const char *t = s;
     while (isspace((unsigned char)*t))
         t++;
+    p->continued = t > s && *t && *t != ';' && *t != '#' && *t != '[';
     if (*t == '[') {
+        section_empty(p); /* the section that ends here, if it had no key */
         p->sections++;
         p->section_line = p->line;
-        if (strcspn(t + 1, "]\n") >= INIH_MAX_SECTION && !p->long_section)
+        size_t n = strcspn(t + 1, "]\n");
+        if (n >= INIH_MAX_SECTION && !p->long_section)
             p->long_section = p->line;
+        snprintf(p->section, sizeof(p->section), "%.*s", (int)n, t + 1);
+        p->job_or_schedule |= strcmp(p->section, "job") == 0 || strcmp(p->section, "schedule") == 0;
     }
     return s;
 }
@@ -145,26 +168,38 @@ static int find_node(const struct scenario *sc, const char *name, size_t len)
     return -1;
 }
 
+/* Adds node name, declared by the section header on line; 0 or -1 after an error. */
+static int node_add(struct parse *p, const char *name, int line)
+{
+    struct scenario *sc = p->sc;
+    int read = p->line;
+    p->line = line; /* errors point at the header */
+    if (!*name || strlen(name) >= sizeof(sc->nodes[0].name) || strpbrk(name, " /\t"))
+        perr(p, -EINVAL, "bad node name '%s'", name);
+    else if (find_node(sc, name, strlen(name)) >= 0)
+        perr(p, -EINVAL, "node '%s' defined twice", name);
+    else if (sc->nnodes == MODEL_MAX_NODES)
+        perr(p, -EINVAL, "more than %d nodes", MODEL_MAX_NODES);
+    else if (grow((void **)&sc->nodes, sc->nnodes, sizeof(sc->nodes[0])))
+        perr(p, -ENOMEM, "out of memory");
+    p->line = read;
+    if (p->rc)
+        return -1;
+    struct node_section *n = &sc->nodes[sc->nnodes++];
+    memset(n, 0, sizeof(*n));
+    strcpy(n->name, name);
+    n->first = sc->noverrides;
+    n->line = line;
+    return 0;
+}
+
 static int on_node(struct parse *p, const char *name, bool new_section, const char *key,
                    const char *value)
 {
-    struct scenario *sc = p->sc;
     char full[128];
-    if (new_section) {
-        if (!*name || strlen(name) >= sizeof(sc->nodes[0].name) || strpbrk(name, " /\t"))
-            return perr(p, -EINVAL, "bad node name '%s'", name);
-        if (find_node(sc, name, strlen(name)) >= 0)
-            return perr(p, -EINVAL, "node '%s' defined twice", name);
-        if (sc->nnodes == MODEL_MAX_NODES)
-            return perr(p, -EINVAL, "more than %d nodes", MODEL_MAX_NODES);
-        if (grow((void **)&sc->nodes, sc->nnodes, sizeof(sc->nodes[0])))
-            return perr(p, -ENOMEM, "out of memory");
-        struct node_section *n = &sc->nodes[sc->nnodes++];
-        memset(n, 0, sizeof(*n));
-        strcpy(n->name, name);
-        n->first = sc->noverrides;
-        n->line = p->section_line;
-    }
+    struct scenario *sc = p->sc;
+    if (new_section && node_add(p, name, p->section_line) != 0)
+        return 1;
     /* short keys are node keys: clock_offset means node.clock_offset */
     snprintf(full, sizeof(full), "%s%s", strchr(key, '.') ? "" : "node.", key);
     if (strncmp(full, "scenario.", 9) == 0)
@@ -175,23 +210,46 @@ static int on_node(struct parse *p, const char *name, bool new_section, const ch
     return 1;
 }
 
+/* Adds variant name, declared by the section header on line; 0 or -1 after an error. */
+static int variant_add(struct parse *p, const char *name, int line)
+{
+    struct scenario *sc = p->sc;
+    int read = p->line;
+    p->line = line; /* errors point at the header */
+    if (!*name || strlen(name) >= sizeof(sc->variants[0].name) || strchr(name, ' '))
+        perr(p, -EINVAL, "bad variant name '%s'", name);
+    else if (scenario_variant_find(sc, name) >= 0)
+        perr(p, -EINVAL, "variant '%s' defined twice", name);
+    else if (grow((void **)&sc->variants, sc->nvariants, sizeof(sc->variants[0])))
+        perr(p, -ENOMEM, "out of memory");
+    p->line = read;
+    if (p->rc)
+        return -1;
+    struct variant *v = &sc->variants[sc->nvariants++];
+    memset(v, 0, sizeof(*v));
+    strcpy(v->name, name);
+    v->first = sc->noverrides;
+    v->line = line;
+    return 0;
+}
+
+/* A [node NAME] or [variant NAME] with no keys (inih never calls the handler for it) counts. */
+static void section_empty(struct parse *p)
+{
+    if (p->rc || !p->sections || p->handled_section == p->sections)
+        return;
+    if (strncmp(p->section, "node ", 5) == 0)
+        node_add(p, p->section + 5, p->section_line);
+    else if (strncmp(p->section, "variant ", 8) == 0)
+        variant_add(p, p->section + 8, p->section_line);
+}
+
 static int on_variant(struct parse *p, const char *name, bool new_section, const char *key,
                       const char *value)
 {
     struct scenario *sc = p->sc;
-    if (new_section) {
-        if (!*name || strlen(name) >= sizeof(sc->variants[0].name) || strchr(name, ' '))
-            return perr(p, -EINVAL, "bad variant name '%s'", name);
-        if (scenario_variant_find(sc, name) >= 0)
-            return perr(p, -EINVAL, "variant '%s' defined twice", name);
-        if (grow((void **)&sc->variants, sc->nvariants, sizeof(sc->variants[0])))
-            return perr(p, -ENOMEM, "out of memory");
-        struct variant *v = &sc->variants[sc->nvariants++];
-        memset(v, 0, sizeof(*v));
-        strcpy(v->name, name);
-        v->first = sc->noverrides;
-        v->line = p->section_line;
-    }
+    if (new_section && variant_add(p, name, p->section_line) != 0)
+        return 1;
     /* check the value now, against defaults, so the error points here */
     if (check_override(p, key, value) || add_override(p, key, value))
         return 1;
@@ -278,6 +336,31 @@ static int on_text(struct parse *p, char *dst, const char *value)
     return 1;
 }
 
+/* A key given twice in one section overrides silently in INI: an error naming both lines. */
+static int check_key_once(struct parse *p, const char *section, const char *key)
+{
+    int header = p->sections;
+    if (p->nkeys && p->keys[0].header != header)
+        p->nkeys = 0; /* a new section: only its own keys count */
+    for (int i = 0; i < p->nkeys; i++) {
+        const struct seen_key *k = &p->keys[i];
+        if (k->header == header && strcmp(k->key, key) == 0) {
+            size_t n = strlen(key);
+            bool op = n && strchr("<>!", key[n - 1]); /* "runs >" of "runs >= 3" */
+            return perr(p, -EINVAL, "'%s%s' given twice in [%s] (lines %d and %d)", key,
+                        op ? "=" : "", section, k->line, p->line),
+                   -EINVAL;
+        }
+    }
+    if (grow((void **)&p->keys, p->nkeys, sizeof(p->keys[0])))
+        return perr(p, -ENOMEM, "out of memory"), -ENOMEM;
+    struct seen_key *k = &p->keys[p->nkeys++];
+    snprintf(k->key, sizeof(k->key), "%s", key);
+    k->header = header;
+    k->line = p->line;
+    return 0;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
     struct parse *p = user;
@@ -287,6 +370,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         return 1;
     bool new_section = p->sections != p->handled_section;
     p->handled_section = p->sections;
+    if (!p->continued && check_key_once(p, section, key) != 0)
+        return 1;
 
     if (strcmp(section, "expect") == 0 || strncmp(section, "expect ", 7) == 0)
         return on_expect(p, section, key, value);
@@ -382,6 +467,9 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
 
     struct parse p = {.sc = sc, .f = f};
     int line = ini_parse_stream(reader, &p, handler, &p);
+    if (line == 0)
+        section_empty(&p); /* the last section, if it had no key */
+    mem_free(p.keys);
     if (!p.rc && ferror(f)) {
         snprintf(p.err, sizeof(p.err), "cannot read '%s'", path);
         p.rc = -EIO;
@@ -415,6 +503,14 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
             p.rc = scenario_model(sc, v, m, p.err, sizeof(p.err));
         mem_free(m);
     }
+    if (!p.rc && !p.job_or_schedule) {
+        snprintf(p.err, sizeof(p.err),
+                 "%s: no [job] or [schedule] section: nothing says what runs or when "
+                 "(see scenarios/README.md)",
+                 path);
+        p.rc = -EINVAL;
+    }
+
     if (p.rc) {
         snprintf(err, errlen, "%s", p.err);
         scenario_free(sc);

@@ -66,7 +66,8 @@ expect_exit 0 "run --format json" "$bin" run $S --variant spawn --guard atomic -
 [ "$(wc -l <"$tmp/out")" -eq 3 ] && ok "one JSON line per seed" || bad "one JSON line per seed"
 if jq -e 'has("scenario") and has("guard") and has("seed") and has("triggers") and has("runs")
         and has("skipped") and has("max_concurrency") and has("overlaps") and has("longest_gap_s")
-        and (.verdict == "pass") and (.failed | type == "array")' "$tmp/out" >/dev/null; then
+        and (.verdict == "pass") and (.safe == true) and (.unsafe_seeds == 0)
+        and (.failed | type == "array")' "$tmp/out" >/dev/null; then
     ok "run JSON has the contract keys"
 else
     bad "run JSON has the contract keys"
@@ -97,7 +98,7 @@ cmp -s "$tmp/first" "$tmp/second" && ok "the replay command replays" || bad "the
 # check: an expected failure that does not happen fails the suite
 printf '[scenario]\nduration = 1h\nseeds = 1..2\nguards = atomic\n[schedule]\ninterval = 10s\ndispatch = spawn\n[job]\napi = 25s\n[expect atomic]\nsome.max_concurrency >= 2\n' >"$tmp/vacuous.ini"
 expect_exit 1 "check fails a checker that did not fire" "$bin" check "$tmp/vacuous.ini"
-grep -q "^FAIL vacuous/atomic: some.max_concurrency >= 2 held on no seed" "$tmp/out" && ok "check names the failing expectation" || bad "check names the failing expectation"
+grep -q "^FAIL  vacuous/atomic  SAFE: some.max_concurrency >= 2 held on none of 2 seeds" "$tmp/out" && ok "check names the failing expectation" || bad "check names the failing expectation"
 tail -n 1 "$tmp/out" | grep -qx "0 passed, 1 failed" && ok "check ends with the totals" || bad "check ends with the totals"
 expect_exit 2 "check on a missing path" "$bin" check "$tmp/none"
 

@@ -96,6 +96,8 @@ check "report exits 1 when a case fails, and still writes the report" test $? -e
 check "report lists the failures" grep -q "<h3>Failures</h3>" "$T/report/index.html"
 check "report writes index.html" test -s "$T/report/index.html"
 check "report writes index.md" test -s "$T/report/index.md"
+check "the report's first table is the guard x variant safety matrix" sh -c "grep -o '<table[^>]*>' '$T/report/index.html' | head -n 1 | grep -qx '<table id=\"safety\">'"
+check "the safety matrix marks the expected failures xfail" grep -q '<span class="badge expected">UNSAFE 2/2 xfail</span>' "$T/report/index.html"
 check "report shows the failures' replay commands" grep -q "overlapsim run scenarios/etl-ticker.ini" "$T/report/index.html"
 check "report images exist" sh -c "grep -o 'src=\"[^\"]*\"' '$T/report/index.html' | sed 's/src=\"//; s/\"//' |
     while read -r f; do test -s '$T/report/'\"\$f\" || exit 1; done"

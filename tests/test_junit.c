@@ -67,6 +67,34 @@ static void test_junit_document_parses(void **state)
     junit_release(&j);
 }
 
+/* An xfail case passes: no <failure>, its safety and verdict as properties and in system-out. */
+static void test_junit_xfail_passes_with_its_safety(void **state)
+{
+    (void)state;
+    struct junit j = {0};
+    struct junit_case c = {.time_s = 0.5};
+    snprintf(c.suite, sizeof(c.suite), "etl-ticker");
+    snprintf(c.file, sizeof(c.file), "scenarios/etl-ticker.ini");
+    snprintf(c.classname, sizeof(c.classname), "etl-ticker.spawn");
+    snprintf(c.name, sizeof(c.name), "none");
+    snprintf(c.safety, sizeof(c.safety), "UNSAFE 20/20 (seed 1: 3 runs at once (limit 1))");
+    snprintf(c.verdict, sizeof(c.verdict), "xfail");
+    snprintf(c.out, sizeof(c.out), "safety %s, verdict xfail", c.safety);
+    assert_int_equal(junit_add(&j, &c), 0);
+    char *doc = render(&j);
+    struct xml_check x;
+    if (xml_check_junit(doc, &x))
+        fail_msg("%s\n%s", x.why, doc);
+    assert_int_equal(x.testcase, 1);
+    assert_int_equal(x.failure, 0);
+    assert_non_null(strstr(doc, "<property name=\"safety\" value=\"UNSAFE 20/20 (seed 1: 3 runs "
+                                "at once (limit 1))\"/>"));
+    assert_non_null(strstr(doc, "<property name=\"verdict\" value=\"xfail\"/>"));
+    assert_non_null(strstr(doc, "<system-out>safety UNSAFE 20/20"));
+    free(doc);
+    junit_release(&j);
+}
+
 static void test_junit_empty_suite_parses(void **state)
 {
     (void)state;
@@ -122,6 +150,7 @@ int main(int argc, char **argv)
         return check_file(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_junit_document_parses),
+        cmocka_unit_test(test_junit_xfail_passes_with_its_safety),
         cmocka_unit_test(test_junit_empty_suite_parses),
         cmocka_unit_test(test_junit_checker_rejects_broken_xml),
     };

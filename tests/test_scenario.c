@@ -119,6 +119,85 @@ static void test_scenario_expectations_most_specific_wins(void **state)
     scenario_free(sc);
 }
 
+/* The composition rule of issue 12, with its two examples (scenarios/README.md). */
+static void test_expect_compose_by_conflict(void **state)
+{
+    (void)state;
+    struct scenario *sc =
+        helper_parse("[schedule]\ninterval = 1m\n[job]\napi = 5s\n"
+                     "[variant gc-pause]\n[variant spawn]\n"
+                     "[expect]\nruns_per_period >= 0.98\nruns_per_period <= 1.01\n"
+                     "duplicates = 0\nmax_concurrency = 1\n"
+                     "[expect @gc-pause]\nruns_per_period >= 0.99\n"
+                     "[expect none @spawn]\nduplicates >= 1000\n"
+                     "[expect none]\nruns_per_period <= 0.5\n"
+                     "max_concurrency != 1\n",
+                     NULL, 0);
+    assert_non_null(sc);
+    const struct expectation *sel[16];
+    char buf[64];
+    /* a more specific bound replaces the same side, the other side still applies */
+    int n = expect_select(sc->expect, sc->nexpect, "lease", "gc-pause", sel);
+    assert_int_equal(n, 4);
+    assert_string_equal(expect_format(sel[0], buf, sizeof(buf)), "runs_per_period <= 1.01");
+    assert_string_equal(expect_format(sel[1], buf, sizeof(buf)), "duplicates = 0");
+    assert_string_equal(expect_format(sel[2], buf, sizeof(buf)), "max_concurrency = 1");
+    assert_string_equal(expect_format(sel[3], buf, sizeof(buf)), "runs_per_period >= 0.99");
+    /* `= 0` bounds both sides: `>= 1000` replaces it alone */
+    n = expect_select(sc->expect, sc->nexpect, "atomic", "spawn", sel);
+    assert_int_equal(n, 4); /* no guard-specific line: the global ones */
+    n = expect_select(sc->expect, sc->nexpect, "none", "spawn", sel);
+    int dup = 0;
+    for (int i = 0; i < n; i++)
+        if (strstr(expect_format(sel[i], buf, sizeof(buf)), "duplicates")) {
+            assert_string_equal(buf, "duplicates >= 1000");
+            dup++;
+        }
+    assert_int_equal(dup, 1);
+    /* a bound it contradicts goes (<= 0.5 against >= 0.98), != replaces = on its value */
+    n = expect_select(sc->expect, sc->nexpect, "none", "", sel);
+    assert_int_equal(n, 3);
+    assert_string_equal(expect_format(sel[0], buf, sizeof(buf)), "duplicates = 0");
+    assert_string_equal(expect_format(sel[1], buf, sizeof(buf)), "runs_per_period <= 0.5");
+    assert_string_equal(expect_format(sel[2], buf, sizeof(buf)), "max_concurrency != 1");
+    scenario_free(sc);
+}
+
+/* Nothing the user wrote is dropped or silently changed (issue 12). */
+static void test_scenario_keeps_what_was_written(void **state)
+{
+    (void)state;
+    struct scenario *sc = helper_parse("[schedule]\ninterval = 1m\n[node a]\n[job]\napi = 5s\n"
+                                       "[node b]\n; a comment\n[node c]\n",
+                                       NULL, 0);
+    assert_non_null(sc);
+    assert_int_equal(sc->nnodes, 3);
+    assert_string_equal(sc->nodes[0].name, "a");
+    assert_string_equal(sc->nodes[2].name, "c");
+    struct model *m = malloc(sizeof(*m));
+    char err[600];
+    assert_int_equal(scenario_model(sc, -1, m, err, sizeof(err)), 0);
+    assert_int_equal(m->nnodes, 3);
+    free(m);
+    scenario_free(sc);
+    expect_error("[schedule]\ninterval = 30s\n\ninterval = 45s\n[job]\napi = 5s\n", 4,
+                 "'interval' given twice in [schedule] (lines 2 and 4)");
+    expect_error("[job]\napi = 5s\n[expect]\nruns >= 3\nruns <= 9\nruns >= 4\n", 6,
+                 "'runs >=' given twice in [expect] (lines 4 and 6)");
+    expect_error("[job]\napi = 5s\n[node a]\n[node a]\n", 4, "node 'a' defined twice");
+    /* a continued value is not a repeat; a second [job] header may restate a key */
+    sc = helper_parse("[scenario]\ndescription = one\n  two\n[job]\napi = 5s\n[job]\napi = 6s\n",
+                      NULL, 0);
+    assert_non_null(sc);
+    assert_string_equal(sc->description, "one two");
+    scenario_free(sc);
+    char e[600] = "";
+    assert_null(helper_parse("", e, sizeof(e)));
+    assert_non_null(strstr(e, "no [job] or [schedule] section"));
+    assert_null(helper_parse("[scenario]\nduration = 1h\n[node a]\n", e, sizeof(e)));
+    assert_non_null(strstr(e, "no [job] or [schedule] section"));
+}
+
 static void test_expect_parse_ops_and_durations(void **state)
 {
     (void)state;
@@ -141,6 +220,8 @@ int main(void)
         cmocka_unit_test(test_scenario_missing_file),
         cmocka_unit_test(test_scenario_variants_and_set),
         cmocka_unit_test(test_scenario_expectations_most_specific_wins),
+        cmocka_unit_test(test_expect_compose_by_conflict),
+        cmocka_unit_test(test_scenario_keeps_what_was_written),
         cmocka_unit_test(test_expect_parse_ops_and_durations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,7 +110,8 @@ static int xml_element(struct xml_check *x, const char *parent)
         const char *child, *parent;
     } shape[] = {{"testsuites", ""}, {"testsuite", "testsuites"}, {"testcase", "testsuite"},
                  {"failure", "testcase"}, {"error", "testcase"}, {"system-out", "testcase"},
-                 {"skipped", "testcase"}};
+                 {"skipped", "testcase"}, {"properties", "testcase"},
+                 {"property", "properties"}};
     int known = 0;
     for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++)
         if (strcmp(shape[i].child, name) == 0) {

@@ -19,6 +19,20 @@
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
+/* Safety versus verdict, and how expectation sections compose: for the commands' --help. */
+#define VERDICT_HELP                                                                               \
+    "Safety comes from the invariants alone, whatever the scenario expects: at most\n"             \
+    "scenario.max_concurrency runs at once, no duplicate or lost export, no stale\n"               \
+    "write accepted; a case is SAFE, or UNSAFE on k of N seeds (first seed, replay).\n"            \
+    "The verdict comes from the expectations: pass, xfail (the scenario says this\n"               \
+    "guard must break, e.g. some.max_concurrency >= 2, and it did) or FAIL.\n"                     \
+    "An UNSAFE case FAILs unless an expectation allows each invariant it broke, and\n"             \
+    "only FAIL makes the exit code 1.\n"                                                           \
+    "Expectations compose: a line of a more specific section ([expect GUARD @VARIANT],\n"          \
+    "[expect GUARD], [expect @VARIANT], [expect]) overrides the less specific lines\n"             \
+    "on the same metric that bound the same side or that it contradicts; the others\n"            \
+    "still apply.\n"
+
 struct cli_opts {
     const char *file;
     const char *guard;      /* --guard */

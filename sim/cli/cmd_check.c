@@ -1,10 +1,12 @@
 /*
  * overlapsim check: the CI suite. Every scenario file (a directory is
  * searched for *.ini, recursively, in name order) x variant x guard is one
- * test case; prints PASS or FAIL per case, the failing expectations and the
- * replay command, and `N passed, N failed` alone on the last line. Cases run
- * in parallel (--jobs) but are printed in their fixed order; --junit writes
- * JUnit XML for CI servers, --format csv|json one row per case.
+ * test case. Text opens with each scenario's guard x variant safety matrix,
+ * then prints PASS, XFAIL or FAIL per case with its safety, the failing
+ * expectations and the replay command, and `N passed, N failed` alone on the
+ * last line (an xfail case passed). Cases run in parallel (--jobs) but are
+ * printed in their fixed order; --junit writes JUnit XML for CI servers,
+ * --format csv|json one row per case.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +24,7 @@
 #include "../../reports/par.h"
 #include "../verdict.h"
 #include "cli.h"
+#include "text_out.h"
 
 static const char usage[] =
     "usage: overlapsim check [DIR|FILE]... [--seeds A..B] [--set KEY=VALUE]... [--jobs N]\n"
@@ -33,8 +36,10 @@ static const char usage[] =
     "threads (default: all cores) and print in a fixed order. Text ends with\n"
     "'N passed, N failed' alone on the last line; with --format csv or json the\n"
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
-    "GitHub Actions, GitLab or Jenkins (written whole, or not at all).\n"
-    "Exit: 0 every case passes, 1 one fails, 2 bad input.\n";
+    "GitHub Actions, GitLab or Jenkins (written whole, or not at all). Text opens\n"
+    "with a guard x variant matrix of safety per scenario.\n"
+    "\n" VERDICT_HELP "\n"
+    "Exit: 0 no case FAILs (each passes or is an xfail), 1 one FAILs, 2 bad input.\n";
 
 /* One test case: a variant and a guard of a loaded scenario. */
 struct check_case {
@@ -58,7 +63,9 @@ struct check {
     size_t ncases;
     struct check_slot *ring;
     struct junit junit;
-    int passed, failed;
+    int passed, failed, xfail;
+    struct text_cell *cells; /* [case]: the matrices */
+    FILE *lines;             /* text: the case lines, printed after the matrices */
 };
 
 static double wall(void)
@@ -86,16 +93,6 @@ static int work(void *user, size_t i, size_t slot, int worker)
     return s->rc;
 }
 
-/* The seed a failing case is best replayed with. */
-static uint64_t replay_seed(const struct case_result *res, struct seed_range seeds)
-{
-    uint64_t seed = res->violating_seeds ? res->first_violating_seed : seeds.from;
-    for (int k = 0; k < res->nexpect; k++)
-        if (!res->st[k].held && res->st[k].e->mode == EXPECT_EVERY)
-            return res->st[k].first_failing_seed;
-    return seed;
-}
-
 static int done(void *user, size_t i, size_t slot)
 {
     struct check *ck = user;
@@ -104,20 +101,28 @@ static int done(void *user, size_t i, size_t slot)
     const struct case_result *res = &s->res;
     const struct scenario *sc = ck->sc[cc->file];
     const char *v = scenario_variant_name(sc, cc->variant);
-    char why[2048], replay[1024];
-    uint64_t seed = replay_seed(res, case_seeds(ck, cc));
-    if (!res->pass) {
+    char why[2048], replay[1024], safety[64], unsafe[300] = "";
+    uint64_t seed = case_replay_seed(res);
+    if (!res->pass)
         case_failures(res, why, sizeof(why));
+    if (!res->pass || res->unsafe_seeds)
         case_replay(sc, res, seed, replay, sizeof(replay));
-    }
+    case_safety(res, safety, sizeof(safety));
+    if (res->unsafe_seeds)
+        snprintf(unsafe, sizeof(unsafe), " (seed %" PRIu64 ": %s)", res->first_unsafe_seed,
+                 res->first_unsafe);
+    ck->cells[i] = (struct text_cell){true, res->verdict, res->unsafe_seeds, res->nseeds};
     switch (ck->o->format) {
     case FORMAT_TEXT:
-        printf("%s %s%s%s/%s", res->pass ? "PASS" : "FAIL", sc->base.name, *v ? "@" : "", v,
-               cc->guard->name);
+        fprintf(ck->lines, "%s %s%s%s/%s  %s%s",
+                res->verdict == VERDICT_FAIL    ? "FAIL "
+                : res->verdict == VERDICT_XFAIL ? "XFAIL"
+                                                : "PASS ",
+                sc->base.name, *v ? "@" : "", v, cc->guard->name, safety, unsafe);
         if (res->pass)
-            printf("\n");
+            fprintf(ck->lines, "\n");
         else
-            printf(": %s\n    replay: %s\n", why, replay);
+            fprintf(ck->lines, ": %s\n    replay: %s\n", why, replay);
         break;
     case FORMAT_CSV:
         csv_case_row(stdout, sc, res);
@@ -128,19 +133,27 @@ static int done(void *user, size_t i, size_t slot)
     }
     fflush(stdout);
     res->pass ? ck->passed++ : ck->failed++;
+    ck->xfail += res->verdict == VERDICT_XFAIL;
     if (ck->o->junit) {
         struct junit_case jc = {.time_s = s->time_s, .failed = !res->pass};
         snprintf(jc.suite, sizeof(jc.suite), "%s", sc->base.name);
         snprintf(jc.file, sizeof(jc.file), "%s", sc->path);
         snprintf(jc.classname, sizeof(jc.classname), "%s%s%s", sc->base.name, *v ? "." : "", v);
         snprintf(jc.name, sizeof(jc.name), "%s", cc->guard->name);
+        snprintf(jc.verdict, sizeof(jc.verdict), "%s", verdict_name(res->verdict));
+        snprintf(jc.safety, sizeof(jc.safety), "%s%s", safety, unsafe);
         const struct metrics *m = &res->agg;
         snprintf(jc.out, sizeof(jc.out),
-                 "seeds %llu..%llu: runs %llu, skipped %llu, max concurrency %d, overlaps %llu, "
-                 "violating seeds %llu",
-                 (unsigned long long)res->seeds.from, (unsigned long long)res->seeds.to,
-                 (unsigned long long)m->runs, (unsigned long long)m->skipped, m->max_concurrency,
+                 "safety %s%s, verdict %s\nseeds %llu..%llu: runs %llu, skipped %llu, max "
+                 "concurrency %d, overlaps %llu, violating seeds %llu",
+                 safety, unsafe, verdict_name(res->verdict), (unsigned long long)res->seeds.from,
+                 (unsigned long long)res->seeds.to, (unsigned long long)m->runs,
+                 (unsigned long long)m->skipped, m->max_concurrency,
                  (unsigned long long)m->overlaps, (unsigned long long)res->violating_seeds);
+        if (res->unsafe_seeds) {
+            size_t n = strlen(jc.out);
+            snprintf(jc.out + n, sizeof(jc.out) - n, "\nreplay: %s", replay);
+        }
         if (!res->pass) {
             snprintf(jc.message, sizeof(jc.message), "%.1000s", why);
             size_t n = 0;
@@ -157,9 +170,18 @@ static int done(void *user, size_t i, size_t slot)
                                           (unsigned long long)st->first_failing_seed,
                                           st->first_failing_value);
                 else
-                    n += (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
-                                          "%s:%d: expected %s on some seed; it held on none\n",
-                                          sc->path, st->e->line, t);
+                    n +=
+                        (size_t)snprintf(jc.details + n, sizeof(jc.details) - n,
+                                         "%s:%d: expected %s on some seed; it held on none of "
+                                         "%llu\n",
+                                         sc->path, st->e->line, t, (unsigned long long)res->nseeds);
+            }
+            if (res->broken & ~res->allowed && n < sizeof(jc.details)) {
+                char names[80];
+                n += (size_t)snprintf(
+                    jc.details + n, sizeof(jc.details) - n,
+                    "%s: %s%s and no expectation allows %s\n", sc->path, safety, unsafe,
+                    verdict_invariants(res->broken & ~res->allowed, names, sizeof(names)));
             }
             if (n < sizeof(jc.details))
                 snprintf(jc.details + n, sizeof(jc.details) - n, "replay: %s\n", replay);
@@ -168,6 +190,33 @@ static int done(void *user, size_t i, size_t slot)
             return -ENOMEM;
     }
     return 0;
+}
+
+/* Text: each scenario's matrix, then the case lines kept in ck->lines. */
+static void check_print_text(struct check *ck, char *lines, size_t len)
+{
+    size_t first = 0;
+    struct seed_range run = ck->o->seeds;
+    if (ck->o->have_seeds)
+        text_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
+    while (first < ck->ncases) {
+        int file = ck->cases[first].file;
+        size_t end = first;
+        int vs[64], nv = 0;
+        const struct guard_ops *gs[CONFIG_MAX_GUARDS];
+        int ng = 0;
+        for (; end < ck->ncases && ck->cases[end].file == file; end++) {
+            const struct check_case *cc = &ck->cases[end];
+            if (!nv || vs[nv - 1] != cc->variant)
+                vs[nv++] = cc->variant;
+            if (nv == 1)
+                gs[ng++] = cc->guard;
+        }
+        text_matrix(stdout, ck->sc[file], vs, nv, gs, ng, &ck->cells[first]);
+        printf("\n");
+        first = end;
+    }
+    fwrite(lines, 1, len, stdout);
 }
 
 /* Writes the JUnit file whole: a temporary file renamed into place. */
@@ -240,7 +289,11 @@ int cmd_check(int argc, char **argv)
         rc = cli_error("out of memory");
     int jobs = cli_jobs(&o);
     size_t window = par_window(jobs);
-    if (!rc && !(ck.ring = calloc(window, sizeof(*ck.ring))))
+    char *lines = NULL;
+    size_t lines_len = 0;
+    if (!rc && (!(ck.ring = calloc(window, sizeof(*ck.ring))) ||
+                !(ck.cells = calloc(ck.ncases + 1, sizeof(*ck.cells))) ||
+                !(ck.lines = open_memstream(&lines, &lines_len))))
         rc = cli_error("out of memory");
     if (!rc) {
         if (o.format == FORMAT_CSV)
@@ -259,11 +312,22 @@ int cmd_check(int argc, char **argv)
     }
     if (!rc && o.junit)
         rc = write_junit(&ck, o.junit);
+    if (ck.lines && fclose(ck.lines) != 0 && !rc)
+        rc = cli_error("out of memory");
+    if (!rc && o.format == FORMAT_TEXT)
+        check_print_text(&ck, lines, lines_len);
+    else if (!rc && o.have_seeds)
+        text_seeds_note(stderr, &o.seeds, (const struct scenario *const *)ck.sc, ck.nsc);
     if (!rc) {
         FILE *sum = o.format == FORMAT_TEXT ? stdout : stderr;
+        if (ck.xfail)
+            fprintf(sum, "%d xfail: UNSAFE where the scenario says the guard must break\n",
+                    ck.xfail);
         fprintf(sum, "%d passed, %d failed\n", ck.passed, ck.failed);
         rc = ck.failed ? EXIT_VIOLATED : 0;
     }
+    free(lines);
+    free(ck.cells);
     for (int i = 0; i < ck.nsc; i++)
         scenario_free(ck.sc[i]);
     free(ck.sc);

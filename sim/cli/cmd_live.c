@@ -27,7 +27,9 @@ static const char usage[] =
     "second lasts 10 ms. In-process guards run on real threads; --guard exec runs\n"
     "--cmd (through /bin/sh) for every trigger in a worker process, and the job it\n"
     "wraps must be `overlapsim probe [--for D]`, which reports its start and end.\n"
-    "The same checkers and expectations as `run` judge the result.\n"
+    "The same checkers and expectations as `run` judge the result: its safety\n"
+    "(SAFE or UNSAFE) and its verdict (pass, xfail or FAIL); some. lines are not\n"
+    "judged on one run.\n"
     "\n"
     "  --speed N     simulated time per real time (keep a simulated second >= 5 ms)\n"
     "  --seed N      the workload drawn, as in `run` (default: the first seed)\n"
@@ -38,7 +40,8 @@ static const char usage[] =
     "  --skew D      shift the nodes' wall clocks by D (libfaketime in workers)\n"
     "  --in-worker   run an in-process guard in a worker process\n"
     "  --keep        leave the run directory and its logs\n"
-    "Exit: 0 all expectations hold, 1 one is violated, 2 bad input or a setup\n"
+    "\n" VERDICT_HELP "\n"
+    "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input or a setup\n"
     "failure, 130 interrupted. Nothing is left behind (without --keep).\n";
 
 /* The options that replay this run, beyond those case_replay writes. */
@@ -72,11 +75,15 @@ static void print_text(const struct scenario *sc, const struct case_result *c,
     printf("%s%s%s  guard %s  seed %" PRIu64 "  live at speed %g  %s simulated\n", sc->base.name,
            *v ? "  variant " : "", v, c->guard->name, m->seed, speed,
            time_format(m->duration / SIM_MS * SIM_MS, t));
-    printf("  verdict %s%s%s\n", so->pass ? "pass" : "FAIL", so->pass ? "" : ": ", so->failed);
+    char unj[1024];
+    printf("  safety %s%s%s\n", so->safe ? "SAFE" : "UNSAFE", so->safe ? "" : ": ", so->unsafe);
+    printf("  verdict %s%s%s\n", text_verdict(so->verdict), so->pass ? "" : ": ", so->failed);
+    if (*case_unjudged(c, unj, sizeof(unj)))
+        printf("  not judged on one seed: %s\n", unj);
     text_metrics(stdout, sc, m);
     if (m->unfinished)
         printf("  unfinished at the end %" PRIu64 "\n", m->unfinished);
-    if (!so->pass || so->violation)
+    if (!so->pass || !so->safe)
         printf("  replay: %s\n", case_replay(sc, c, m->seed, replay, sizeof(replay)));
 }
 

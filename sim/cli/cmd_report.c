@@ -26,8 +26,10 @@ static const char usage[] =
     "that violate or fail (and of the scenario's own guard), and each failure with its\n"
     "seed, first overlap window and the command that replays it. Each plot is a PNG\n"
     "with its SVG, CSV data and gnuplot script beside it. DIR appears complete or not\n"
-    "at all; an existing DIR is replaced only if overlapsim wrote it.\n"
-    "Exit: 0 every case passes, 1 one fails (the report is still written), 2 bad input\n"
+    "at all; an existing DIR is replaced only if overlapsim wrote it. The page opens\n"
+    "with the guard x variant safety matrix (table id \"safety\").\n"
+    "\n" VERDICT_HELP "\n"
+    "Exit: 0 no case FAILs, 1 one fails (the report is still written), 2 bad input\n"
     "or DIR cannot be written.\n";
 
 static void progress(void *user, uint64_t done, uint64_t total)

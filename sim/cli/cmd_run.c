@@ -1,6 +1,7 @@
 /*
- * overlapsim run: one guard over one seed or a range, with the verdict, the
- * metrics, the first overlap window and the command that replays a failure.
+ * overlapsim run: one guard over one seed or a range, with its safety and
+ * verdict, the metrics, the first overlap window and the command that
+ * replays an unsafe or failing seed.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,7 +22,9 @@ static const char usage[] =
     "(default: the first of scenario.seeds) and checks the scenario's expectations.\n"
     "With --trace, every event of every seed is written as CSV (one header line).\n"
     "JSON: one object per seed, one per line; CSV: a header and one row per seed.\n"
-    "Exit: 0 all expectations hold, 1 one is violated, 2 bad input.\n";
+    "\n" VERDICT_HELP "One seed cannot decide a some. line: on one seed they are not judged.\n"
+    "\n"
+    "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input.\n";
 
 struct run_ctx {
     const struct scenario *sc;
@@ -46,22 +49,29 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
     }
     if (r->single) {
         const char *v = scenario_variant_name(r->sc, c->variant);
+        char unj[1024];
         printf("%s%s%s  guard %s  seed %" PRIu64 "  %s simulated\n", r->sc->base.name,
                *v ? "  variant " : "", v, c->guard->name, m->seed, time_format(m->duration, t));
-        printf("  verdict %s%s%s\n", so->pass ? "pass" : "FAIL", so->pass ? "" : ": ",
-               so->failed);
+        printf("  safety %s%s%s\n", so->safe ? "SAFE" : "UNSAFE", so->safe ? "" : ": ",
+               so->unsafe);
+        printf("  verdict %s%s%s\n", text_verdict(so->verdict), so->pass ? "" : ": ", so->failed);
+        text_some_unjudged(c, unj, sizeof(unj));
+        if (*unj)
+            printf("  not judged on one seed: %s\n", unj);
         text_metrics(stdout, r->sc, m);
-        if (!so->pass || so->violation)
+        if (!so->pass || !so->safe)
             printf("  replay: %s\n", case_replay(r->sc, c, m->seed, replay, sizeof(replay)));
         return;
     }
-    printf("seed %-6" PRIu64 " %s  runs %-7" PRIu64 " skipped %-7" PRIu64 " max %-2d overlaps %-6" PRIu64
-           " longest gap %s",
-           m->seed, so->pass ? "pass" : "FAIL", m->runs, m->skipped, m->max_concurrency,
-           m->overlaps, time_format(m->longest_gap / SIM_MS * SIM_MS, t));
+    printf("seed %-6" PRIu64 " %-5s %-6s runs %-7" PRIu64 " skipped %-7" PRIu64
+           " max %-2d overlaps %-6" PRIu64 " longest gap %s",
+           m->seed, text_verdict(so->verdict), so->safe ? "SAFE" : "UNSAFE", m->runs, m->skipped,
+           m->max_concurrency, m->overlaps, time_format(m->longest_gap / SIM_MS * SIM_MS, t));
     if (m->xp.on)
         printf("  dup %" PRIu64 " lost %" PRIu64 " deadlocks %" PRIu64, m->xp.duplicates,
                m->xp.lost, m->xp.deadlocks);
+    if (m->stale_writes)
+        printf("  stale writes %" PRIu64, m->stale_writes);
     printf("%s%s\n", so->pass ? "" : "  ", so->failed);
 }
 
@@ -127,14 +137,18 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     if (!ctx.single && o.format == FORMAT_TEXT) {
-        char failed[2048], replay[1024];
-        printf("%s: %s over %" PRIu64 " seeds, %" PRIu64 " violating\n", res->guard->name,
-               res->pass ? "pass" : "FAIL", res->nseeds, res->violating_seeds);
+        char failed[2048], replay[1024], safety[64];
+        printf("%s: %s, verdict %s over %" PRIu64 " seeds", res->guard->name,
+               case_safety(res, safety, sizeof(safety)), text_verdict(res->verdict), res->nseeds);
+        if (res->unsafe_seeds)
+            printf(" (first unsafe seed %" PRIu64 ": %s)", res->first_unsafe_seed,
+                   res->first_unsafe);
+        printf("\n");
         if (!res->pass)
             printf("  failed: %s\n", case_failures(res, failed, sizeof(failed)));
-        if (res->violating_seeds)
+        if (res->unsafe_seeds || !res->pass)
             printf("  replay: %s\n",
-                   case_replay(sc, res, res->first_violating_seed, replay, sizeof(replay)));
+                   case_replay(sc, res, case_replay_seed(res), replay, sizeof(replay)));
     }
     rc = res->pass ? 0 : EXIT_VIOLATED;
 out:

@@ -2,6 +2,7 @@
 #include "text_out.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf,
                   size_t len)
@@ -44,4 +45,22 @@ void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m)
             m->long_cycles,
             100.0 * metric_value(m, metric_find("long_cycle_ratio")));
     text_exports(f, m);
+}
+
+const char *text_verdict(enum case_verdict v)
+{
+    return v == VERDICT_FAIL ? "FAIL" : v == VERDICT_XFAIL ? "xfail" : "pass";
+}
+
+char *text_some_unjudged(const struct case_result *c, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < c->nexpect; i++) {
+        if (c->st[i].e->mode != EXPECT_SOME)
+            continue;
+        char t[128];
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%s%s", n ? "; " : "", expect_format(c->st[i].e, t, sizeof(t)));
+    }
+    return buf;
 }

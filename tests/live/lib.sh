@@ -7,8 +7,8 @@ ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; return 1; fi; }
 
-# xval NAME WANT [SAME] ARGS... : `run` and `live` of ARGS agree with each other and with
-# WANT (violates or holds); SAME (e.g. "runs skipped"), if given before the file: these
+# xval NAME WANT [SAME] ARGS... : `run` and `live` of ARGS agree with each other (exit code,
+# safety and verdict) and with WANT (violates or holds); SAME (e.g. "runs skipped"), if given before the file: these
 # metrics are equal too. Live runs at --speed 50 (a simulated second is 20 ms: racing
 # starts collide with margin on a loaded machine and a sanitizer build) unless $speed or
 # $LIVE_SPEED says otherwise, and on the server $live_dsn names if set (else its own).
@@ -25,7 +25,7 @@ xval() {
     sv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/sim.json" 2>/dev/null)
     lv=$(jq -r 'if .violation then "violates" else "holds" end' "$tmp/live.json" 2>/dev/null)
     diffs=
-    for k in $same; do
+    for k in safe verdict $same; do
         a=$(jq ".$k" "$tmp/sim.json" 2>/dev/null) b=$(jq ".$k" "$tmp/live.json" 2>/dev/null)
         [ "$a" = "$b" ] || diffs="$diffs $k: simulator $a, live $b;"
     done
