@@ -27,6 +27,18 @@ static void note(struct caseplot *out, int rc, const char *name)
         snprintf(out->failed, sizeof(out->failed), "%s", name);
 }
 
+/* The longest a time-based guard holds its lock: a lease's max_factor x
+ * interval, ShedLock's lockAtMostFor; 0 for guards without one. */
+static sim_time lock_max(const struct model *m, const struct guard_ops *g)
+{
+    const struct guard_params *p = &m->cfg.gp;
+    if (strcmp(g->name, "shedlock") == 0)
+        return p->at_most;
+    if (strncmp(g->name, "lease", 5) == 0)
+        return (sim_time)(p->max_factor * (double)p->interval);
+    return 0;
+}
+
 int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, uint64_t seed,
                   const struct hist *cycles, const char *dir, const char *prefix,
                   struct caseplot *out, char *err, size_t errlen)
@@ -124,7 +136,7 @@ int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, u
     }
 
     snprintf(title, sizeof(title), "%s: runs going at once (true time, all nodes)", base);
-    rc = plot_concurrency(dir, names[CP_CONCURRENCY], pd, title);
+    rc = plot_concurrency(dir, names[CP_CONCURRENCY], pd, out->zoom_from, out->zoom_to, title);
     if (rc && rc != -ENOENT && rc != -EIO)
         goto out_write;
     note(out, rc, names[CP_CONCURRENCY]);
@@ -135,7 +147,8 @@ int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, u
                  *v_name ? "@" : "", v_name, g->name);
     else
         snprintf(title, sizeof(title), "%s: run durations", base);
-    rc = plot_cycle_hist(dir, names[CP_CYCLES], cycles ? cycles : &met->cycle, iv, title);
+    rc = plot_cycle_hist(dir, names[CP_CYCLES], cycles ? cycles : &met->cycle, iv, lock_max(m, g),
+                         title);
     if (rc && rc != -ENOENT && rc != -EIO)
         goto out_write;
     note(out, rc, names[CP_CYCLES]);

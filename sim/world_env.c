@@ -293,21 +293,37 @@ static int db_apply(struct sim *s, struct node *n, uint64_t run, const struct en
     default:
         return rc;
     }
+    /* a release without an owner check may end another holder's lease: the
+     * row is then about that holder (found by the host its owner names) */
+    struct node *about = n;
+    char who[96] = "";
+    if (!grant && before.owner[0] && strcmp(before.owner, st->owner ? st->owner : "") != 0) {
+        size_t hl = strcspn(before.owner, ":");
+        for (int i = 0; i < s->nnodes; i++)
+            if (strlen(s->node[i].host->name) == hl &&
+                strncmp(s->node[i].host->name, before.owner, hl) == 0) {
+                about = &s->node[i];
+                break;
+            }
+        snprintf(who, sizeof(who), " (by %s, run %llu: the holder is %s)", n->name,
+                 (unsigned long long)run, before.owner);
+        run = 0;
+    }
     const struct node_clock *clk = st->client_time ? &n->clock : &s->db.clock;
     sim_time until = node_clock_true(clk, after.until);
-    char d[160], u[TIME_FMT_LEN], l[TIME_FMT_LEN];
+    char d[320], u[TIME_FMT_LEN], l[TIME_FMT_LEN];
+    char by[80];
     if (st->client_time)
-        snprintf(d, sizeof(d), "%s %s lease_until=%s (%s by %s's clock)", what, st->name ? st->name : "",
-                 time_format(until > 0 ? until : 0, u), time_format_clock(after.until, l), n->name);
+        snprintf(by, sizeof(by), "by %s's clock", n->name);
     else
-        snprintf(d, sizeof(d), "%s %s lease_until=%s (%s by the database clock)", what,
-                 st->name ? st->name : "", time_format(until > 0 ? until : 0, u),
-                 time_format_clock(after.until, l));
-    sim_trace(s, n, grant ? 0 : run, "lease", d);
+        snprintf(by, sizeof(by), "by the database clock");
+    snprintf(d, sizeof(d), "%s %s lease_until=%s (%s %s)%s", what, st->name ? st->name : "",
+             time_format(until > 0 ? until : 0, u), time_format_clock(after.until, l), by, who);
+    sim_trace(s, about, grant ? 0 : run, "lease", d);
     if (until > s->now) {
         snprintf(d, sizeof(d), "expire %s lease_until=%s", st->name ? st->name : "",
                  time_format(until, u));
-        sim_trace_due(s, until, n, grant ? 0 : run, "lease", d, after.row);
+        sim_trace_due(s, until, about, grant ? 0 : run, "lease", d, after.row);
     } else {
         sim_trace_due_cancel(s, after.row);
     }

@@ -172,7 +172,7 @@ static void test_plot_concurrency(void **state)
         skip();
     struct plotdata pd;
     sample(&pd, false);
-    assert_int_equal(plot_concurrency(dir, "concurrency", &pd, "runs at once"), 0);
+    assert_int_equal(plot_concurrency(dir, "concurrency", &pd, 0, -1 < 0 ? SIM_TIME_MAX : 0, "runs at once"), 0);
     check_plot("concurrency", 1400, 360);
     check_deterministic("concurrency");
     plotdata_release(&pd);
@@ -187,7 +187,7 @@ static void test_plot_cycle_hist(void **state)
     hist_init(&h);
     for (int i = 0; i < 500; i++)
         hist_add(&h, S(10) + (sim_time)i * 97 * SIM_MS);
-    assert_int_equal(plot_cycle_hist(dir, "cycles", &h, S(30), "durations"), 0);
+    assert_int_equal(plot_cycle_hist(dir, "cycles", &h, S(30), 0, "durations"), 0);
     check_plot("cycles", 900, 420);
     check_deterministic("cycles");
 }
