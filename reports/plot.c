@@ -58,6 +58,11 @@ void plot_quote_lines(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Set once before drawing (the report turns SVG off: PNG only, to stay small). */
+static bool plot_svg = true;
+
+void plot_set_svg(bool on) { plot_svg = on; }
+
 void plot_script_begin(FILE *f, const char *name, int width, int height)
 {
     fprintf(f,
@@ -65,14 +70,15 @@ void plot_script_begin(FILE *f, const char *name, int width, int height)
             "# directory to redraw %s.png and %s.svg.\n"
             "set datafile separator comma\n"
             "set encoding utf8\n"
-            "do for [fmt in \"png svg\"] {\n"
+            "do for [fmt in \"%s\"] {\n"
             "if (fmt eq \"png\") {\n"
             "    set terminal pngcairo size %d,%d font \"DejaVu Sans,10\" noenhanced\n"
             "} else {\n"
             "    set terminal svg size %d,%d font \"DejaVu Sans,10\" noenhanced background rgb 'white'\n"
             "}\n"
             "set output '%s.'.fmt\n",
-            name, name, name, name, name, width, height, width, height, name);
+            name, name, name, name, name, plot_svg ? "png svg" : "png", width, height, width, height,
+            name);
 }
 
 void plot_script_end(FILE *f) { fputs("unset output\n}\n", f); }

@@ -24,6 +24,9 @@
 #define PLOT_PURPLE "#9467bd"
 #define PLOT_GREY "#888888"
 
+/* Whether scripts draw NAME.svg besides NAME.png (default on). Set it before drawing, not during. */
+void plot_set_svg(bool on);
+
 /* Runs gnuplot on dir/name.gp with dir as working directory. */
 int plot_render(const char *dir, const char *name);
 

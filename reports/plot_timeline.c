@@ -16,6 +16,8 @@
 #include "csv_out.h"
 #include "plot.h"
 
+#define MARKS_MAX 1500 /* ticks of one kind drawn in a window, about one per pixel */
+
 struct lanes {
     int base[PD_MAX_NODES];  /* first lane of each node */
     int slots[PD_MAX_NODES]; /* lanes of each node in the window */
@@ -168,9 +170,17 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
             have[2] = true;
         }
     }
+    /* thousands of ticks are a grey smear and most of the CSV: past a few
+     * per pixel, triggers are left out, then skips (the title says so) */
+    size_t nmarks[4] = {0};
+    for (size_t i = 0; i < pd->marks.n; i++)
+        if (pd->marks.v[i].at >= from && pd->marks.v[i].at <= to)
+            nmarks[pd->marks.v[i].kind]++;
+    bool drop[4] = {false, false, false, nmarks[PD_TRIGGER] > MARKS_MAX};
+    drop[PD_SKIP] = drop[PD_COALESCE] = nmarks[PD_SKIP] + nmarks[PD_COALESCE] > MARKS_MAX;
     for (size_t i = 0; i < pd->marks.n; i++) {
         const struct pd_mark *m = &pd->marks.v[i];
-        if (m->at < from || m->at > to)
+        if (m->at < from || m->at > to || drop[m->kind])
             continue;
         static const char *const types[] = {"skip", "coalesce", "manual", "trigger"};
         row(d, types[m->kind], lane_of(&l, m->node, 0), m->at, m->at, 0, "");
@@ -189,8 +199,11 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
     plot_script_begin(f, name, 1400, height);
     plot_time_axis(f, from, to);
     char full[700];
-    snprintf(full, sizeof(full), "%s%s", title,
-             pd->runs.truncated ? " (truncated: too many runs to keep)" : "");
+    snprintf(full, sizeof(full), "%s%s%s", title,
+             pd->runs.truncated ? " (truncated: too many runs to keep)" : "",
+             drop[PD_SKIP]      ? " (too many to draw: trigger and skip ticks left out)"
+             : drop[PD_TRIGGER] ? " (too many to draw: trigger ticks left out)"
+                                : "");
     fputs("set title ", f);
     plot_quote(f, full);
     fprintf(f, "\nset yrange [%.2f:-0.5]\nset ytics (", l.nlanes - 0.5);

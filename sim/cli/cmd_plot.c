@@ -58,7 +58,7 @@ int cmd_plot(int argc, char **argv)
         return cli_error("%s", err);
     }
     struct caseplot cp;
-    rc = caseplot_draw(sc, v, g, seed, NULL, od.tmp, "", &cp, err, sizeof(err));
+    rc = caseplot_draw(sc, v, g, seed, NULL, CP_ALL, od.tmp, "", &cp, err, sizeof(err));
     if (rc) {
         outdir_abort(&od);
         scenario_free(sc);
