@@ -317,7 +317,8 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
                     sim_time lock_max, const char *title)
 {
     double iv = time_to_sec(interval), lk = time_to_sec(lock_max);
-    double p99 = time_to_sec(hist_quantile(h, 0.999)), mx = time_to_sec(h->count ? h->max : 0);
+    /* the body: the runs but the longest 1 %, the interval and the lock time */
+    double p99 = time_to_sec(hist_quantile(h, 0.99)), mx = time_to_sec(h->count ? h->max : 0);
     double body = p99 > iv ? p99 : iv;
     if (lk > body)
         body = lk; /* the lock's end belongs on the axis: runs past it are the story */

@@ -86,6 +86,14 @@ bool verdict_same_run(const struct metrics *a, uint64_t hash_a, const struct met
 /* The failing expectations of a finished case, "; "-separated. */
 char *case_failures(const struct case_result *c, char *buf, size_t len);
 
+/*
+ * The program replay commands start with: the binary as invoked (argv[0],
+ * e.g. build/overlapsim), so they can be pasted. Set once at start-up;
+ * "overlapsim" until then.
+ */
+void case_replay_program(const char *argv0);
+const char *case_replay_program_name(void);
+
 /* The command that replays seed of this case, quoting as a shell needs. */
 char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,
                   size_t len);

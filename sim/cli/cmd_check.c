@@ -25,7 +25,7 @@
 
 static const char usage[] =
     "usage: overlapsim check [DIR|FILE]... [--seeds A..B] [--set KEY=VALUE]... [--jobs N]\n"
-    "                        [--junit FILE.xml] [--format text|csv|json]\n"
+    "                        [--junit FILE.xml] [--format text|csv|json] [--quiet]\n"
     "\n"
     "Runs every scenario (default: scenarios/; directories are searched for *.ini)\n"
     "with its expectations: one case per scenario, variant and guard of\n"
@@ -33,7 +33,8 @@ static const char usage[] =
     "threads (default: all cores) and print in a fixed order. Text ends with\n"
     "'N passed, N failed' alone on the last line; with --format csv or json the\n"
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
-    "GitHub Actions, GitLab or Jenkins (written whole, or not at all).\n"
+    "GitHub Actions, GitLab or Jenkins (written whole, or not at all). --quiet\n"
+    "prints only the failing cases (text) and the total.\n"
     "Exit: 0 every case passes, 1 one fails, 2 bad input.\n";
 
 /* One test case: a variant and a guard of a loaded scenario. */
@@ -112,6 +113,8 @@ static int done(void *user, size_t i, size_t slot)
     }
     switch (ck->o->format) {
     case FORMAT_TEXT:
+        if (res->pass && ck->o->quiet)
+            break;
         printf("%s %s%s%s/%s", res->pass ? "PASS" : "FAIL", sc->base.name, *v ? "@" : "", v,
                cc->guard->name);
         if (res->pass)
@@ -194,7 +197,7 @@ static int write_junit(const struct check *ck, const char *path)
 int cmd_check(int argc, char **argv)
 {
     struct cli_opts o;
-    int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv", usage, &o);
+    int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv,quiet", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
     /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */

@@ -50,7 +50,7 @@ int cmd_plot(int argc, char **argv)
     free(m);
     if (o.guard && !(g = guard_lookup(o.guard))) {
         scenario_free(sc);
-        return cli_error("--guard %s: unknown guard (see `overlapsim guards`)", o.guard);
+        return cli_unknown_guard("--guard", o.guard);
     }
     struct outdir od;
     if (outdir_begin(&od, o.out, err, sizeof(err)) != 0) {
