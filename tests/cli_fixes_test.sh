@@ -66,5 +66,17 @@ cut=$(grep -E '^  none ' "$T/s.txt" | sed 's/.*  \(overlaps .*\)…$/\1/')
 check "sweep: a cut failure ends with an ellipsis" sh -c "grep -E '^  none ' '$T/s.txt' | grep -q '…\$'"
 check "sweep: the cut falls at a word's end ('$cut')" sh -c "grep -qF '$cut; ' '$T/s2.csv' || grep -qF '$cut ' '$T/s2.csv'"
 
+# the README: every shipped scenario in its table, no link out of the repository
+missing=""
+for f in $(find scenarios -name '*.ini' | sort); do
+    grep -qF "]($f)" README.md || missing="$missing $f"
+done
+check "README's scenario table lists every shipped file${missing:+ (missing:$missing)}" test -z "$missing"
+check "no Markdown link points outside the repository" sh -c \
+    "! grep -rn --include='*.md' -E '\]\((\.\./|/)' . | grep -v '^./build/'"
+check "the README's picture is in the repository" sh -c \
+    "for p in \$(grep -o '](docs/[^)]*)' README.md | tr -d '()]'); do test -s \"\$p\" || exit 1; done"
+check "reports/README.md is no note to merge" sh -c "! grep -qi 'to be merged' reports/README.md"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
