@@ -75,12 +75,14 @@ char *node_clock_describe(const struct node_clock *c, sim_time t, char *buf)
                      time_format(d, off));
     if (c->drift_ppb && n > 0 && n < NODE_CLOCK_DESC_LEN) {
         int64_t a = c->drift_ppb < 0 ? -c->drift_ppb : c->drift_ppb;
-        snprintf(buf + n, NODE_CLOCK_DESC_LEN - (size_t)n, " drift=%c%lld.%03lldppm",
-                 c->drift_ppb < 0 ? '-' : '+', (long long)(a / 1000), (long long)(a % 1000));
-        /* "50.000ppm" reads as noise: drop a zero fraction */
-        char *dot = strstr(buf + n, ".000ppm");
-        if (dot)
-            memmove(dot, dot + 4, strlen(dot + 4) + 1);
+        char frac[8] = "";
+        if (a % 1000) { /* "12.5", not "12.500"; "50", not "50.000" */
+            snprintf(frac, sizeof(frac), ".%03lld", (long long)(a % 1000));
+            for (size_t k = strlen(frac); frac[k - 1] == '0'; k--)
+                frac[k - 1] = 0;
+        }
+        snprintf(buf + n, NODE_CLOCK_DESC_LEN - (size_t)n, " drift=%c%lld%sppm",
+                 c->drift_ppb < 0 ? '-' : '+', (long long)(a / 1000), frac);
     }
     return buf;
 }
