@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -300,6 +301,16 @@ static int expectation_metrics(const struct scenario *sc, int *idx)
     return n;
 }
 
+/* A count as a whole number (56380, not 5.638e+04), a ratio to 4 digits. */
+static char *metric_text(double v, char *buf)
+{
+    if (v == (double)(long long)v && fabs(v) < 1e15)
+        snprintf(buf, 48, "%lld", (long long)v);
+    else
+        snprintf(buf, 48, "%.4g", v);
+    return buf;
+}
+
 static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, int v)
 {
     int extra[EXTRA_MAX], nextra = expectation_metrics(s->sc, extra);
@@ -338,8 +349,10 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
                 "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
                 c->violating_seeds, c->nseeds, m->runs, m->skipped, m->coalesced,
                 m->max_concurrency, m->overlaps, gap, late);
-        for (int i = 0; i < nextra; i++)
-            fprintf(f, "<td class=\"num\">%.4g</td>", metric_value(m, extra[i]));
+        for (int i = 0; i < nextra; i++) {
+            char num[48];
+            fprintf(f, "<td class=\"num\">%s</td>", metric_text(metric_value(m, extra[i]), num));
+        }
         fputs("<td class=\"small\">", f);
         esc(f, why);
         fputs("</td></tr>\n", f);
@@ -348,8 +361,10 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
                 " | %d | %" PRIu64 " | %s | %s | ",
                 c->guard->name, verdict_text(c), c->violating_seeds, c->nseeds, m->runs,
                 m->skipped, m->coalesced, m->max_concurrency, m->overlaps, gap, late);
-        for (int i = 0; i < nextra; i++)
-            fprintf(md, "%.4g | ", metric_value(m, extra[i]));
+        for (int i = 0; i < nextra; i++) {
+            char num[48];
+            fprintf(md, "%s | ", metric_text(metric_value(m, extra[i]), num));
+        }
         mdc(md, why);
         fputs(" |\n", md);
     }
