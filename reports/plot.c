@@ -61,7 +61,10 @@ void plot_quote_lines(FILE *f, const char *s)
 /* Set once before drawing (the report turns SVG off: PNG only, to stay small). */
 static bool plot_svg = true;
 
-void plot_set_svg(bool on) { plot_svg = on; }
+void plot_set_svg(bool on)
+{
+    plot_svg = on;
+}
 
 void plot_script_begin(FILE *f, const char *name, int width, int height)
 {
@@ -74,11 +77,12 @@ void plot_script_begin(FILE *f, const char *name, int width, int height)
             "if (fmt eq \"png\") {\n"
             "    set terminal pngcairo size %d,%d font \"DejaVu Sans,10\" noenhanced\n"
             "} else {\n"
-            "    set terminal svg size %d,%d font \"DejaVu Sans,10\" noenhanced background rgb 'white'\n"
+            "    set terminal svg size %d,%d font \"DejaVu Sans,10\" noenhanced background rgb "
+            "'white'\n"
             "}\n"
             "set output '%s.'.fmt\n",
-            name, name, name, name, name, plot_svg ? "png svg" : "png", width, height, width, height,
-            name);
+            name, name, name, name, name, plot_svg ? "png svg" : "png", width, height, width,
+            height, name);
 }
 
 void plot_script_end(FILE *f) { fputs("unset output\n}\n", f); }
@@ -261,8 +265,9 @@ int plot_concurrency(const char *dir, const char *name, const struct plotdata *p
     plot_script_begin(f, name, 1400, 80 + 250 * panels);
     fprintf(f, "set multiplot layout %d,1 title ", panels);
     plot_quote(f, title);
-    fprintf(f, "\nset ylabel 'runs at once'\nset yrange [0:%d]\nset ytics 1\nset grid ytics\n"
-               "set key top right opaque\nover(v) = v > %d ? v : NaN\n",
+    fprintf(f,
+            "\nset ylabel 'runs at once'\nset yrange [0:%d]\nset ytics 1\nset grid ytics\n"
+            "set key top right opaque\nover(v) = v > %d ? v : NaN\n",
             (top > pd->limit ? top : pd->limit) + 1, pd->limit);
     char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     plot_time_axis(f, from, to);
@@ -274,24 +279,27 @@ int plot_concurrency(const char *dir, const char *name, const struct plotdata *p
     fprintf(f,
             "\nplot '%s.csv' skip 1 using (strcol(1) eq 'window' ? $2/xs : NaN):3 with fillsteps "
             "fs transparent solid 0.25 noborder lc rgb '" PLOT_BLUE "' notitle, \\\n"
-            "     '' skip 1 using (strcol(1) eq 'window' ? $2/xs : NaN):3 with steps lw 1.2 lc rgb '" PLOT_BLUE
-            "' title 'runs at once', \\\n"
-            "     '' skip 1 using (strcol(1) eq 'over' ? ($2+$4)/2/xs : NaN):(($3+%d)/2.0):(($4-$2)/2/xs):"
+            "     '' skip 1 using (strcol(1) eq 'window' ? $2/xs : NaN):3 with steps lw 1.2 lc rgb "
+            "'" PLOT_BLUE "' title 'runs at once', \\\n"
+            "     '' skip 1 using (strcol(1) eq 'over' ? ($2+$4)/2/xs : "
+            "NaN):(($3+%d)/2.0):(($4-$2)/2/xs):"
             "(($3-%d)/2.0) with boxxyerror fs solid 1.0 noborder lc rgb '" PLOT_RED "' "
             "title 'over the limit', \\\n"
             "     %d with lines dt 2 lw 2 lc rgb '" PLOT_RED "' title 'limit %d'\n",
             name, pd->limit, pd->limit, pd->limit, pd->limit);
     if (panels == 2) {
         plot_time_axis(f, pd->lo, end);
-        snprintf(sub, sizeof(sub), "the whole run: most runs at once per %s (%d bin%s over the limit)",
-                 time_format(span / CONC_BINS / SIM_MS * SIM_MS, t1), over_bins, over_bins == 1 ? "" : "s");
+        snprintf(sub, sizeof(sub),
+                 "the whole run: most runs at once per %s (%d bin%s over the limit)",
+                 time_format(span / CONC_BINS / SIM_MS * SIM_MS, t1), over_bins,
+                 over_bins == 1 ? "" : "s");
         fputs("set title ", f);
         plot_quote(f, sub);
         fprintf(f,
                 "\nplot '%s.csv' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):3 with fillsteps "
                 "fs transparent solid 0.25 noborder lc rgb '" PLOT_BLUE "' notitle, \\\n"
-                "     '' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):3 with steps lw 1.2 lc rgb '" PLOT_BLUE
-                "' title 'most at once in the bin', \\\n"
+                "     '' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):3 with steps lw 1.2 lc "
+                "rgb '" PLOT_BLUE "' title 'most at once in the bin', \\\n"
                 "     '' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):(over($3)) with impulses "
                 "lw 4 lc rgb '" PLOT_RED "' title 'over the limit', \\\n"
                 "     %d with lines dt 2 lw 2 lc rgb '" PLOT_RED "' title 'limit %d'\n",
@@ -379,7 +387,8 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
     for (int i = 0; i < HIST_BUCKETS; i++)
         if (hist_bucket_low(i) >= interval)
             longer += h->bucket[i];
-    snprintf(sub, sizeof(sub), "%" PRIu64 " runs   p50 %s   p99 %s   max %s   %.1f%% longer than the interval",
+    snprintf(sub, sizeof(sub),
+             "%" PRIu64 " runs   p50 %s   p99 %s   max %s   %.1f%% longer than the interval",
              h->count, time_format(hist_quantile(h, 0.5) / SIM_MS * SIM_MS, t1),
              time_format(hist_quantile(h, 0.99) / SIM_MS * SIM_MS, t2),
              time_format((h->count ? h->max : 0) / SIM_MS * SIM_MS, t3),
@@ -399,14 +408,16 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
             "' front\n"
             "set label 1 ' interval %s' at %.6g, graph 0.95 left tc rgb '" PLOT_RED "' front\n",
             xmax,
-            logy ? "set logscale y\nset yrange [0.7:*]\nset ylabel 'runs (log scale)'" : "set yrange [0:*]",
+            logy ? "set logscale y\nset yrange [0.7:*]\nset ylabel 'runs (log scale)'"
+                 : "set yrange [0:*]",
             iv, iv, time_format(interval, t1), iv);
     if (lock_max > 0)
-        fprintf(f,
-                "set arrow 2 from %.6g, graph 0 to %.6g, graph 1 nohead lw 2 dt 4 lc rgb '" PLOT_PURPLE
-                "' front\nset label 2 ' longest lock %s' at %.6g, graph 0.87 left tc rgb '" PLOT_PURPLE
-                "' front\n",
-                lk, lk, time_format(lock_max, t1), lk);
+        fprintf(
+            f,
+            "set arrow 2 from %.6g, graph 0 to %.6g, graph 1 nohead lw 2 dt 4 lc rgb '" PLOT_PURPLE
+            "' front\nset label 2 ' longest lock %s' at %.6g, graph 0.87 left tc rgb '" PLOT_PURPLE
+            "' front\n",
+            lk, lk, time_format(lock_max, t1), lk);
     if (beyond) {
         /* the axis breaks at edge: the overflow bin stands apart, labelled with what it holds */
         char lab[160];
@@ -415,19 +426,22 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
                  time_format((h->max) / SIM_MS * SIM_MS, t2));
         fputs("set label 3 ", f);
         plot_quote_lines(f, lab);
-        fprintf(f, " at %.6g, graph 0.75 right tc rgb '" PLOT_RED "' front\n"
-                   "set arrow 3 from %.6g, graph 0 to %.6g, graph 1 nohead lw 1 lc rgb '#999999' back\n",
-                edge - 0.3 * w, edge + 0.1 * w, edge + 0.1 * w);
+        fprintf(
+            f,
+            " at %.6g, graph 0.75 right tc rgb '" PLOT_RED "' front\n"
+            "set arrow 3 from %.6g, graph 0 to %.6g, graph 1 nohead lw 1 lc rgb '#999999' back\n",
+            edge - 0.3 * w, edge + 0.1 * w, edge + 0.1 * w);
     }
     fprintf(f, "w_over = %.6g\n", w);
-    fprintf(f,
-            "plot '%s.csv' skip 1 using ($5 > 0 ? $1 + w_over : ($1+$2)/2):3:($5 > 0 ? %.6g : $2-$1):"
-            "($4 > 0 ? 0xd62728 : 0x4477aa) with boxes lc rgb variable notitle, \\\n"
-            "     NaN with boxes lc rgb '" PLOT_BLUE "' title 'within the interval', \\\n"
-            "     NaN with boxes lc rgb '" PLOT_RED "' title 'longer than the interval'\n"
-            "unset arrow 1\nunset label 1\nunset arrow 2\nunset label 2\nunset arrow 3\nunset label 3\n"
-            "unset logscale y\n",
-            name, w);
+    fprintf(
+        f,
+        "plot '%s.csv' skip 1 using ($5 > 0 ? $1 + w_over : ($1+$2)/2):3:($5 > 0 ? %.6g : $2-$1):"
+        "($4 > 0 ? 0xd62728 : 0x4477aa) with boxes lc rgb variable notitle, \\\n"
+        "     NaN with boxes lc rgb '" PLOT_BLUE "' title 'within the interval', \\\n"
+        "     NaN with boxes lc rgb '" PLOT_RED "' title 'longer than the interval'\n"
+        "unset arrow 1\nunset label 1\nunset arrow 2\nunset label 2\nunset arrow 3\nunset label 3\n"
+        "unset logscale y\n",
+        name, w);
     plot_script_end(f);
     rc = plot_close(f);
     return rc ? rc : plot_render(dir, name);
@@ -508,11 +522,12 @@ int plot_clock(const char *dir, const char *name, const struct plotdata *pd, con
               "plot NaN notitle\nunset label 1\n",
               f);
     }
-    static const char *const colors[] = {PLOT_BLUE, PLOT_ORANGE, PLOT_GREEN, PLOT_RED,
-                                         PLOT_PURPLE, "#8c564b", "#e377c2", "#17becf"};
+    static const char *const colors[] = {PLOT_BLUE,   PLOT_ORANGE, PLOT_GREEN, PLOT_RED,
+                                         PLOT_PURPLE, "#8c564b",   "#e377c2",  "#17becf"};
     for (int s = 0; s < pd->nseries; s++) {
         char label[240], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN], d1[TIME_FMT_LEN];
-        sim_time a = (sim_time)llround(lo[s] * 1e3) * SIM_MS, b = (sim_time)llround(hi[s] * 1e3) * SIM_MS;
+        sim_time a = (sim_time)llround(lo[s] * 1e3) * SIM_MS,
+                 b = (sim_time)llround(hi[s] * 1e3) * SIM_MS;
         int n = snprintf(label, sizeof(label), "%s: offset ", pd->series[s]);
         if (a == b)
             n += snprintf(label + n, sizeof(label) - (size_t)n, "%s%s throughout", a > 0 ? "+" : "",

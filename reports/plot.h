@@ -24,7 +24,8 @@
 #define PLOT_PURPLE "#9467bd"
 #define PLOT_GREY "#888888"
 
-/* Whether scripts draw NAME.svg besides NAME.png (default on). Set it before drawing, not during. */
+/* Whether scripts draw NAME.svg besides NAME.png (default on). Set it before drawing, not during.
+ */
 void plot_set_svg(bool on);
 
 /* Runs gnuplot on dir/name.gp with dir as working directory. */

@@ -127,7 +127,8 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
     FILE *d = plot_open(dir, name, "csv");
     if (!d)
         return -errno;
-    bool have[10] = {0}; /* run, overlap, lease, skip, coalesce, manual, fault, instant, trigger, label */
+    bool have[10] = {
+        0}; /* run, overlap, lease, skip, coalesce, manual, fault, instant, trigger, label */
     /* lane: the lane's centre; faults: the middle of the lanes they span, and
      * their half height in run (the CSV stays one shape for every row) */
     fputs("type,lane,start_s,end_s,run,label\n", d);
@@ -142,8 +143,8 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
                  f->node >= 0 ? pd->node[f->node] : "");
         /* half height in hundredths of a lane, in the run column */
         uint64_t half = (uint64_t)llround((bottom - top) / 2 * 100);
-        row(d, f->to > f->from ? "fault" : "fault_instant", (top + bottom) / 2, f->from, f->to, half,
-            label);
+        row(d, f->to > f->from ? "fault" : "fault_instant", (top + bottom) / 2, f->from, f->to,
+            half, label);
         have[f->to > f->from ? 6 : 7] = true;
         sim_time at = f->from > from ? f->from : from;
         row(d, "fault_label", top + 0.12, at, at, 0, label);
@@ -226,8 +227,9 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
           "set key outside right top vertical\nset style fill solid 1.0 noborder\n",
           f);
     for (int k = 1; k < l.nlanes; k++) /* lane separators */
-        fprintf(f, "set arrow %d from graph 0, first %.2f to graph 1, first %.2f nohead lc rgb "
-                   "'#cccccc' back\n",
+        fprintf(f,
+                "set arrow %d from graph 0, first %.2f to graph 1, first %.2f nohead lc rgb "
+                "'#cccccc' back\n",
                 k, k - 0.5, k - 0.5);
 
     /* an overlap is at least a few pixels wide, also in a day-long window */
@@ -243,44 +245,58 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
     } while (0)
 #define SEL(t) "(strcol(1) eq '" t "' ? "
     /* a border on each run, so back-to-back runs stay apart; too many to see one: none */
-    const char *border = shown <= 400 ? "fs solid 1.0 border lc rgb '#1d3557'" : "fs solid 1.0 noborder";
+    const char *border =
+        shown <= 400 ? "fs solid 1.0 border lc rgb '#1d3557'" : "fs solid 1.0 noborder";
     if (have[6])
-        ELEM("'%s.csv' skip 1 using " SEL("fault") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):($5/100.0) "
-             "with boxxyerror fs transparent solid 0.16 noborder lc rgb '" PLOT_PURPLE "' "
-             "title 'fault (window)'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "fault") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):($5/100.0) "
+                          "with boxxyerror fs transparent solid 0.16 noborder lc rgb '" PLOT_PURPLE
+                          "' "
+                          "title 'fault (window)'",
              name);
     if (have[7])
-        ELEM("'%s.csv' skip 1 using " SEL("fault_instant") "$3/xs : NaN):($2-$5/100.0):(0):(2*$5/100.0) "
-             "with vectors nohead lw 2 dt 3 lc rgb '" PLOT_PURPLE "' title 'fault (instant)'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "fault_instant") "$3/xs : NaN):($2-$5/100.0):(0):(2*$5/100.0) "
+                                  "with vectors nohead lw 2 dt 3 lc rgb '" PLOT_PURPLE
+                                  "' title 'fault (instant)'",
              name);
     if (have[0])
         ELEM("'%s.csv' skip 1 using " SEL("run") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.2) "
-             "with boxxyerror %s lc rgb '" PLOT_BLUE "' title 'run'",
+                                                 "with boxxyerror %s lc rgb '" PLOT_BLUE
+                                                 "' title 'run'",
              name, border);
     if (have[1])
-        ELEM("'%s.csv' skip 1 using " SEL("overlap") "($3+$4)/2/xs : NaN):2:(ow($4-$3)):(0.2) "
-             "with boxxyerror fs solid 1.0 border lc rgb '#7f1416' lc rgb '" PLOT_RED "' "
-             "title 'overlapping'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "overlap") "($3+$4)/2/xs : NaN):2:(ow($4-$3)):(0.2) "
+                            "with boxxyerror fs solid 1.0 border lc rgb '#7f1416' lc rgb '" PLOT_RED
+                            "' "
+                            "title 'overlapping'",
              name);
     if (have[2])
-        ELEM("'%s.csv' skip 1 using " SEL("lease") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.045) "
-             "with boxxyerror fs solid 1.0 noborder lc rgb '" PLOT_GREEN "' title 'lease valid (true time)'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "lease") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.045) "
+                          "with boxxyerror fs solid 1.0 noborder lc rgb '" PLOT_GREEN
+                          "' title 'lease valid (true time)'",
              name);
     if (have[8])
-        ELEM("'%s.csv' skip 1 using " SEL("trigger") "$3/xs : NaN):($2-0.42):(0):(0.16) with "
-             "vectors nohead lw 1 lc rgb '#777777' title 'trigger'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "trigger") "$3/xs : NaN):($2-0.42):(0):(0.16) with "
+                            "vectors nohead lw 1 lc rgb '#777777' title 'trigger'",
              name);
     if (have[3])
         ELEM("'%s.csv' skip 1 using " SEL("skip") "$3/xs : NaN):($2-0.42):(0):(0.16) with vectors "
-             "nohead lw 2.5 lc rgb '" PLOT_ORANGE "' title 'skipped'",
+                                                  "nohead lw 2.5 lc rgb '" PLOT_ORANGE
+                                                  "' title 'skipped'",
              name);
     if (have[4])
         ELEM("'%s.csv' skip 1 using " SEL("coalesce") "$3/xs : NaN):($2-0.42):(0):(0.16) with "
-             "vectors nohead lw 2.5 lc rgb '" PLOT_GREY "' title 'coalesced'",
+                                                      "vectors nohead lw 2.5 lc rgb '" PLOT_GREY
+                                                      "' title 'coalesced'",
              name);
     if (have[5])
-        ELEM("'%s.csv' skip 1 using " SEL("manual") "$3/xs : NaN):($2-0.34) with points pt 11 ps 1.1 "
-             "lc rgb '#555555' title 'manual trigger'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "manual") "$3/xs : NaN):($2-0.34) with points pt 11 ps 1.1 "
+                           "lc rgb '#555555' title 'manual trigger'",
              name);
     if (have[0] && shown <= 40) /* few enough to number: overlap windows name runs */
         ELEM("'%s.csv' skip 1 using " SEL("run") "($3+$4)/2/xs : NaN):2:(sprintf('%%d', $5)) with "
@@ -288,7 +304,8 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
              name);
     if (have[9])
         ELEM("'%s.csv' skip 1 using " SEL("fault_label") "$3/xs : NaN):2:6 with labels left offset "
-             "0.4,0 font ',8' tc rgb '" PLOT_PURPLE "' notitle",
+                                                         "0.4,0 font ',8' tc rgb '" PLOT_PURPLE
+                                                         "' notitle",
              name);
     if (!have[0] && !have[6] && !have[7])
         ELEM("NaN notitle");

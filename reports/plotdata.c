@@ -220,7 +220,8 @@ static void fault_row(struct plotdata *pd, sim_time at, int node, const char *de
                 break;
         }
         for (size_t i = 0; best && i < pd->faults.n; i++) {
-            struct pd_fault *f = &pd->faults.v[i]; /* every row of the same start (a point and its pause) */
+            struct pd_fault *f =
+                &pd->faults.v[i]; /* every row of the same start (a point and its pause) */
             if (f->open && f->kind == k && f->node == best->node && f->from == best->from) {
                 f->to = at;
                 f->open = false;
@@ -326,8 +327,8 @@ int plotdata_row(struct plotdata *pd, const char *line)
         if (at <= pd->hi)
             PD_PUSH(pd, pd->clock, ((struct pd_clock){at, time_to_sec(t), drift, (short)s}));
     }
-    bool grant = strcmp(kind, "lease") == 0 && (strncmp(detail, "grant", 5) == 0 ||
-                                                strncmp(detail, "renew", 5) == 0);
+    bool grant = strcmp(kind, "lease") == 0 &&
+                 (strncmp(detail, "grant", 5) == 0 || strncmp(detail, "renew", 5) == 0);
     if ((v = token(detail, "lease_until_ns")) && token_time(v, true, false, &t))
         lease_row(pd, at, node, run, t, grant);
     else if ((v = token(detail, "lease_until")) && token_time(v, false, false, &t))

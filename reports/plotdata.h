@@ -58,7 +58,7 @@ struct pd_fault {
     sim_time from, to; /* to == from: an instant */
     short kind;
     short node; /* -1: the world */
-    bool open;   /* a later fault-end row may still close it */
+    bool open;  /* a later fault-end row may still close it */
     bool window; /* it has (or had, when it began) an end */
 };
 

@@ -187,8 +187,8 @@ static int plot_work(void *user, size_t j, size_t slot, int worker)
     snprintf(sub, sizeof(sub), "%s/%s", x->dir, s->dir);
     x->err[slot][0] = 0;
     return caseplot_draw(s->sc, c->variant, c->guard, c->plot_seed, &c->res.agg.cycle,
-                         c->full ? CP_ALL : 1u << CP_TIMELINE, sub, c->prefix, &c->cp,
-                         x->err[slot], sizeof(x->err[slot]));
+                         c->full ? CP_ALL : 1u << CP_TIMELINE, sub, c->prefix, &c->cp, x->err[slot],
+                         sizeof(x->err[slot]));
 }
 
 static void note_render(struct report *r, int rc, const char *dir, const char *stem)

@@ -140,7 +140,9 @@ static void clocks_html(FILE *f, FILE *md, const struct report_scenario *s)
         const char *name = i < m->nnodes ? m->node[i].name : "database";
         fputs("<tr><td>", f);
         esc(f, name);
-        fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"num\">%s</td></tr>\n",
+        fprintf(f,
+                "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td "
+                "class=\"num\">%s</td></tr>\n",
                 o, j, d);
         fprintf(md, "| %s | %s | %s | %s |\n", name, o, j, d);
     }
@@ -285,8 +287,8 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
  */
 static int expectation_metrics(const struct scenario *sc, int *idx)
 {
-    static const char *const shown[] = {"max_concurrency", "overlaps", "runs", "skipped",
-                                        "coalesced", NULL};
+    static const char *const shown[] = {"max_concurrency", "overlaps",  "runs",
+                                        "skipped",         "coalesced", NULL};
     int n = 0;
     for (int i = 0; i < sc->nexpect && n < EXTRA_MAX; i++) {
         int k = sc->expect[i].metric;
@@ -374,8 +376,9 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
 
 static void links(FILE *f, const char *dir, const char *stem)
 {
-    fprintf(f, "<div class=\"links\"><a href=\"%s/%s.csv\">data (CSV)</a> · <a "
-               "href=\"%s/%s.gp\">gnuplot script</a> (add svg to its formats for an SVG)</div>\n",
+    fprintf(f,
+            "<div class=\"links\"><a href=\"%s/%s.csv\">data (CSV)</a> · <a "
+            "href=\"%s/%s.gp\">gnuplot script</a> (add svg to its formats for an SVG)</div>\n",
             dir, stem, dir, stem);
 }
 
@@ -436,8 +439,9 @@ static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
         if (!cp->name[k][0] || k == CP_TIMELINE_FULL)
             continue;
         if (k == CP_CLOCK && !cp->clock_data) {
-            fprintf(f, "<p class=\"muted small\">Clock offsets: this trace has no clock rows "
-                       "(<a href=\"%s/%s.png\">empty plot</a>).</p>\n",
+            fprintf(f,
+                    "<p class=\"muted small\">Clock offsets: this trace has no clock rows "
+                    "(<a href=\"%s/%s.png\">empty plot</a>).</p>\n",
                     s->dir, cp->name[k]);
             fprintf(md, "Clock offsets: no clock rows in this trace ([empty plot](%s/%s.png)).\n\n",
                     s->dir, cp->name[k]);

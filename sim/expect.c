@@ -114,8 +114,8 @@ int expect_select(const struct expectation *all, int n, const char *guard, const
 
 bool expect_describes_workload(const struct expectation *e)
 {
-    static const char *const workload[] = {"long_cycles", "long_cycle_ratio", "duration_p50_s",
-                                           "duration_p99_s", "duration_max_s", NULL};
+    static const char *const workload[] = {"long_cycles",    "long_cycle_ratio", "duration_p50_s",
+                                           "duration_p99_s", "duration_max_s",   NULL};
     if (e->metric < 0)
         return false;
     for (int i = 0; workload[i]; i++)

@@ -71,8 +71,8 @@ char *node_clock_describe(const struct node_clock *c, sim_time t, char *buf)
 {
     char off[TIME_FMT_LEN];
     sim_time d = node_clock_local(c, t) - t;
-    int n = snprintf(buf, NODE_CLOCK_DESC_LEN, "offset=%s%s", d >= 0 ? "+" : "",
-                     time_format(d, off));
+    int n =
+        snprintf(buf, NODE_CLOCK_DESC_LEN, "offset=%s%s", d >= 0 ? "+" : "", time_format(d, off));
     if (c->drift_ppb && n > 0 && n < NODE_CLOCK_DESC_LEN) {
         int64_t a = c->drift_ppb < 0 ? -c->drift_ppb : c->drift_ppb;
         char frac[8] = "";

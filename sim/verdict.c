@@ -225,7 +225,10 @@ void case_replay_program(const char *argv0)
         replay_program = argv0;
 }
 
-const char *case_replay_program_name(void) { return replay_program; }
+const char *case_replay_program_name(void)
+{
+    return replay_program;
+}
 
 char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,
                   size_t len)

@@ -235,17 +235,24 @@ static struct lease_seen lease_seen(const struct world_db *db, const struct env_
     struct lease_seen v = {NULL, 0, ""};
     const char *name = st->name ? st->name : "";
     switch (st->kind) {
-    case ENV_LEASE_UPSERT: case ENV_LEASE_SHORTEN: case ENV_LEASE_DELETE: case ENV_LEASE_WRITE: {
+    case ENV_LEASE_UPSERT:
+    case ENV_LEASE_SHORTEN:
+    case ENV_LEASE_DELETE:
+    case ENV_LEASE_WRITE: {
         const struct db_lease_row *r = world_db_lease_row(db, name);
         if (r)
-            v = (struct lease_seen){r, r->locked_until, ""}, world_strcpy(v.owner, sizeof(v.owner), r->owner);
+            v = (struct lease_seen){r, r->locked_until, ""},
+            world_strcpy(v.owner, sizeof(v.owner), r->owner);
         break;
     }
-    case ENV_SHEDLOCK_INSERT: case ENV_SHEDLOCK_UPDATE: case ENV_SHEDLOCK_UPSERT:
+    case ENV_SHEDLOCK_INSERT:
+    case ENV_SHEDLOCK_UPDATE:
+    case ENV_SHEDLOCK_UPSERT:
     case ENV_SHEDLOCK_UNLOCK: {
         const struct db_shed_row *r = world_db_shed_row(db, name);
         if (r)
-            v = (struct lease_seen){r, r->lock_until, ""}, world_strcpy(v.owner, sizeof(v.owner), r->locked_by);
+            v = (struct lease_seen){r, r->lock_until, ""},
+            world_strcpy(v.owner, sizeof(v.owner), r->locked_by);
         break;
     }
     default:
@@ -262,8 +269,8 @@ static struct lease_seen lease_seen(const struct world_db *db, const struct env_
  * when that time comes. A grant names no run: it is for the run about to
  * start (plotdata ties it to the node's next run).
  */
-static int db_apply(struct sim *s, struct node *n, uint64_t run, const struct env_stmt *st,
-                    int sid, sim_time now, struct env_row *out)
+static int db_apply(struct sim *s, struct node *n, uint64_t run, const struct env_stmt *st, int sid,
+                    sim_time now, struct env_row *out)
 {
     if (!s->trace)
         return world_db_apply(&s->db, st, sid, now, out);
@@ -276,13 +283,17 @@ static int db_apply(struct sim *s, struct node *n, uint64_t run, const struct en
     bool grant = false;
     sim_time t = st->client_time ? st->client_now : now;
     switch (st->kind) {
-    case ENV_LEASE_UPSERT: case ENV_LEASE_WRITE: case ENV_SHEDLOCK_INSERT:
-    case ENV_SHEDLOCK_UPDATE: case ENV_SHEDLOCK_UPSERT:
+    case ENV_LEASE_UPSERT:
+    case ENV_LEASE_WRITE:
+    case ENV_SHEDLOCK_INSERT:
+    case ENV_SHEDLOCK_UPDATE:
+    case ENV_SHEDLOCK_UPSERT:
         grant = true;
         what = before.row && before.until > t && strcmp(before.owner, after.owner) == 0 ? "renew"
-                                                                                      : "grant";
+                                                                                        : "grant";
         break;
-    case ENV_LEASE_SHORTEN: case ENV_SHEDLOCK_UNLOCK:
+    case ENV_LEASE_SHORTEN:
+    case ENV_SHEDLOCK_UNLOCK:
         what = "release";
         break;
     case ENV_LEASE_DELETE:

@@ -98,7 +98,8 @@ static void test_plotdata_simulator_rows(void **state)
         "0,00:00:00.000,r-3,,clock,offset=-44.5s drift=+50ppm",
         "0,00:00:00.000,,,clock,database offset=+0s",
         "1000000000,00:00:01.000,r-3,,trigger,#1",
-        "1000000000,00:00:01.000,r-3,,lease,grant t lease_until=5m1s (00:05:01.000 by the database clock)",
+        "1000000000,00:00:01.000,r-3,,lease,grant t lease_until=5m1s (00:05:01.000 by the database "
+        "clock)",
         "1000000000,00:00:01.000,r-3,1,start,#1",
         "2000000000,00:00:02.000,r-1,,lease,grant t lease_until=9m (a reply that came too late)",
         "2000000000,00:00:02.000,r-1,,skip,#2",
@@ -106,7 +107,8 @@ static void test_plotdata_simulator_rows(void **state)
         "3000000000,00:00:03.000,r-3,,fault,pause pid 1000 for 6m",
         "4000000000,00:00:04.000,,,fault,db-slow-reply begins",
         "5000000000,00:00:05.000,,,fault-end,db-slow-reply after 1s",
-        "7000000000,00:00:07.000,r-2,,lease,\"release t lease_until=50s (by r-1, run 9: the holder is r-2:1:0)\"",
+        "7000000000,00:00:07.000,r-2,,lease,\"release t lease_until=50s (by r-1, run 9: the holder "
+        "is r-2:1:0)\"",
         "10000000000,00:00:10.000,r-1,,trigger,#3",
         "10000000000,00:00:10.000,r-1,2,start,#3",
         "20000000000,00:00:20.000,r-1,2,end,",

@@ -114,8 +114,8 @@ int cmd_explore(int argc, char **argv)
            res->m.max_concurrency);
     printf("  interleaving %s\n", res->interleaving);
     printf("  replay: %s run %s%s%s --guard %s --seed %" PRIu64 " --set scenario.interleaving=%s\n",
-           case_replay_program_name(), sc->path, v >= 0 ? " --variant " : "", v >= 0 ? sc->variants[v].name : "",
-           m->cfg.guard->name, eo.seed, res->interleaving);
+           case_replay_program_name(), sc->path, v >= 0 ? " --variant " : "",
+           v >= 0 ? sc->variants[v].name : "", m->cfg.guard->name, eo.seed, res->interleaving);
     snprintf(m->cfg.interleaving, sizeof(m->cfg.interleaving), "%s", res->interleaving);
     if (o.out) {
         m->cfg.seeds = (struct seed_range){eo.seed, eo.seed};

@@ -16,7 +16,8 @@
 #include "sweep_cli.h"
 
 static const char usage[] =
-    "usage: overlapsim sweep FILE --vary KEY=FROM..TO/STEP [--vary ...] [--guard G | --guards a,b]\n"
+    "usage: overlapsim sweep FILE --vary KEY=FROM..TO/STEP [--vary ...] [--guard G | --guards "
+    "a,b]\n"
     "                        [--variant V] [--seeds A..B] [--jobs N] [--shard K/N]\n"
     "                        [--set KEY=VALUE]... [--format text|csv|json] [--out DIR]\n"
     "\n"

@@ -37,7 +37,8 @@ static void usage(FILE *f)
     fputs("usage: overlapsim COMMAND [ARGS]\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n'overlapsim COMMAND --help' tells more; 'overlapsim --version' the version. Exit codes: 0 expectations hold,\n"
+    fputs("\n'overlapsim COMMAND --help' tells more; 'overlapsim --version' the version. Exit "
+          "codes: 0 expectations hold,\n"
           "1 an expectation is violated, 2 bad input or usage.\n",
           f);
 }
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
     names[sizeof(commands) / sizeof(commands[0])] = NULL;
     const char *s = cli_suggest(argv[1], names);
     if (s)
-        return cli_error("unknown command '%s' (did you mean '%s'? see overlapsim --help)", argv[1], s);
+        return cli_error("unknown command '%s' (did you mean '%s'? see overlapsim --help)", argv[1],
+                         s);
     return cli_error("unknown command '%s' (see overlapsim --help)", argv[1]);
 }

@@ -174,7 +174,8 @@ bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *
                        sim_time *started, sim_time *api);
 void live_record_end(struct live *lv, int node, uint64_t run, sim_time started);
 void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const char *detail);
-/* A `clock` row: node's clock (node -1: the database's) is offset from true time, as the simulator writes it. */
+/* A `clock` row: node's clock (node -1: the database's) is offset from true time, as the simulator
+ * writes it. */
 void live_trace_clock(struct live *lv, int node, sim_time offset);
 /* The job length of a trigger run elsewhere: api (slowed if a fault says so at t->at) + db. */
 sim_time live_job_length(struct live *lv, const struct live_trigger *t);
