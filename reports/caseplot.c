@@ -27,8 +27,20 @@ static void note(struct caseplot *out, int rc, const char *name)
         snprintf(out->failed, sizeof(out->failed), "%s", name);
 }
 
+/* The longest a time-based guard holds its lock: a lease's max_factor x
+ * interval, ShedLock's lockAtMostFor; 0 for guards without one. */
+static sim_time lock_max(const struct model *m, const struct guard_ops *g)
+{
+    const struct guard_params *p = &m->cfg.gp;
+    if (strcmp(g->name, "shedlock") == 0)
+        return p->at_most;
+    if (strncmp(g->name, "lease", 5) == 0)
+        return (sim_time)(p->max_factor * (double)p->interval);
+    return 0;
+}
+
 int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, uint64_t seed,
-                  const struct hist *cycles, const char *dir, const char *prefix,
+                  const struct hist *cycles, unsigned kinds, const char *dir, const char *prefix,
                   struct caseplot *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
@@ -114,7 +126,7 @@ int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, u
     note(out, rc, names[CP_TIMELINE]);
     snprintf(out->name[CP_TIMELINE], sizeof(out->name[0]), "%s", names[CP_TIMELINE]);
 
-    if (out->zoomed) {
+    if (out->zoomed && (kinds & 1u << CP_TIMELINE_FULL)) {
         snprintf(title, sizeof(title), "%s: the whole run (%s)", base, time_format(dur, t1));
         rc = plot_timeline(dir, names[CP_TIMELINE_FULL], pd, 0, dur, title);
         if (rc && rc != -ENOENT && rc != -EIO)
@@ -123,30 +135,38 @@ int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, u
         snprintf(out->name[CP_TIMELINE_FULL], sizeof(out->name[0]), "%s", names[CP_TIMELINE_FULL]);
     }
 
+    if (!(kinds & 1u << CP_CONCURRENCY))
+        goto done;
     snprintf(title, sizeof(title), "%s: runs going at once (true time, all nodes)", base);
-    rc = plot_concurrency(dir, names[CP_CONCURRENCY], pd, title);
+    rc = plot_concurrency(dir, names[CP_CONCURRENCY], pd, out->zoom_from, out->zoom_to, title);
     if (rc && rc != -ENOENT && rc != -EIO)
         goto out_write;
     note(out, rc, names[CP_CONCURRENCY]);
     snprintf(out->name[CP_CONCURRENCY], sizeof(out->name[0]), "%s", names[CP_CONCURRENCY]);
 
+    if (!(kinds & 1u << CP_CYCLES))
+        goto done;
     if (cycles)
         snprintf(title, sizeof(title), "%s%s%s / %s: run durations, all seeds", sc->base.name,
                  *v_name ? "@" : "", v_name, g->name);
     else
         snprintf(title, sizeof(title), "%s: run durations", base);
-    rc = plot_cycle_hist(dir, names[CP_CYCLES], cycles ? cycles : &met->cycle, iv, title);
+    rc = plot_cycle_hist(dir, names[CP_CYCLES], cycles ? cycles : &met->cycle, iv, lock_max(m, g),
+                         title);
     if (rc && rc != -ENOENT && rc != -EIO)
         goto out_write;
     note(out, rc, names[CP_CYCLES]);
     snprintf(out->name[CP_CYCLES], sizeof(out->name[0]), "%s", names[CP_CYCLES]);
 
-    snprintf(title, sizeof(title), "%s: clock offsets", base);
+    if (!(kinds & 1u << CP_CLOCK))
+        goto done;
+    snprintf(title, sizeof(title), "%s: clock offsets (each clock minus true time)", base);
     rc = plot_clock(dir, names[CP_CLOCK], pd, title);
     if (rc && rc != -ENOENT && rc != -EIO)
         goto out_write;
     note(out, rc, names[CP_CLOCK]);
     snprintf(out->name[CP_CLOCK], sizeof(out->name[0]), "%s", names[CP_CLOCK]);
+done:
     rc = 0;
     goto out_pd;
 

@@ -28,6 +28,8 @@ struct caseplot {
     char failed[128];            /* the plot gnuplot failed on (its NAME.err says why) */
 };
 
+#define CP_ALL ((1u << CP_COUNT) - 1)
+
 /* Plot names for each kind ("timeline", "timeline-full", ...). */
 extern const char *const caseplot_names[CP_COUNT];
 
@@ -35,11 +37,12 @@ extern const char *const caseplot_names[CP_COUNT];
  * Draws the plots of guard g in variant v of sc at seed into dir, file stems
  * prefixed with prefix ("" for none). cycles, when not NULL, is the
  * histogram to draw instead of this seed's (e.g. all seeds of the case).
+ * kinds is a mask of the plots to draw (1u << CP_TIMELINE | ..., or CP_ALL).
  * Returns 0 (render problems are only noted in out->render_error) or a
  * negative errno with err filled.
  */
 int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, uint64_t seed,
-                  const struct hist *cycles, const char *dir, const char *prefix,
+                  const struct hist *cycles, unsigned kinds, const char *dir, const char *prefix,
                   struct caseplot *out, char *err, size_t errlen);
 
 #endif

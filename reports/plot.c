@@ -58,6 +58,14 @@ void plot_quote_lines(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* Set once before drawing (the report turns SVG off: PNG only, to stay small). */
+static bool plot_svg = true;
+
+void plot_set_svg(bool on)
+{
+    plot_svg = on;
+}
+
 void plot_script_begin(FILE *f, const char *name, int width, int height)
 {
     fprintf(f,
@@ -65,14 +73,16 @@ void plot_script_begin(FILE *f, const char *name, int width, int height)
             "# directory to redraw %s.png and %s.svg.\n"
             "set datafile separator comma\n"
             "set encoding utf8\n"
-            "do for [fmt in \"png svg\"] {\n"
+            "do for [fmt in \"%s\"] {\n"
             "if (fmt eq \"png\") {\n"
             "    set terminal pngcairo size %d,%d font \"DejaVu Sans,10\" noenhanced\n"
             "} else {\n"
-            "    set terminal svg size %d,%d font \"DejaVu Sans,10\" noenhanced background rgb 'white'\n"
+            "    set terminal svg size %d,%d font \"DejaVu Sans,10\" noenhanced background rgb "
+            "'white'\n"
             "}\n"
             "set output '%s.'.fmt\n",
-            name, name, name, name, name, width, height, width, height, name);
+            name, name, name, name, name, plot_svg ? "png svg" : "png", width, height, width,
+            height, name);
 }
 
 void plot_script_end(FILE *f) { fputs("unset output\n}\n", f); }
@@ -166,8 +176,19 @@ int plot_render(const char *dir, const char *name)
 
 /* --- concurrency --- */
 
-int plot_concurrency(const char *dir, const char *name, const struct plotdata *pd,
-                     const char *title)
+#define CONC_BINS 700 /* the whole-run panel: about two pixels a bin */
+
+/* The level just before time t (steps are in time order). */
+static int level_before(const struct plotdata *pd, sim_time t)
+{
+    int level = pd->level_lo;
+    for (size_t i = 0; i < pd->steps.n && pd->steps.v[i].at < t; i++)
+        level = pd->steps.v[i].level;
+    return level;
+}
+
+int plot_concurrency(const char *dir, const char *name, const struct plotdata *pd, sim_time from,
+                     sim_time to, const char *title)
 {
     FILE *d = plot_open(dir, name, "csv");
     if (!d)
@@ -175,17 +196,64 @@ int plot_concurrency(const char *dir, const char *name, const struct plotdata *p
     sim_time end = pd->end >= 0 ? pd->end : pd->hi;
     if (end > pd->hi)
         end = pd->hi;
-    fputs("time_s,concurrency\n", d);
-    fprintf(d, "%.9g,%d\n", time_to_sec(pd->lo), pd->level_lo);
-    int level = pd->level_lo, top = pd->level_lo;
+    if (to > end)
+        to = end;
+    if (from < pd->lo)
+        from = pd->lo;
+    /* panel "window": every step in the timeline's window; panel "run": the
+     * most runs at once in each of CONC_BINS bins of the whole run, so one
+     * overlap in a day is a bar, not a hairline that rendering drops */
+    bool whole = from <= pd->lo && to >= end;
+    fputs("panel,time_s,concurrency,until_s\n", d);
+    int level = level_before(pd, from), top = level;
+    fprintf(d, "window,%.9g,%d,\n", time_to_sec(from), level);
     for (size_t i = 0; i < pd->steps.n; i++) {
         const struct pd_step *s = &pd->steps.v[i];
-        fprintf(d, "%.9g,%d\n", time_to_sec(s->at), s->level);
+        if (s->at < from || s->at > to)
+            continue;
+        fprintf(d, "window,%.9g,%d,\n", time_to_sec(s->at), s->level);
         level = s->level;
         if (level > top)
             top = level;
     }
-    fprintf(d, "%.9g,%d\n", time_to_sec(end), level);
+    fprintf(d, "window,%.9g,%d,\n", time_to_sec(to), level);
+    /* over the limit: one row per stretch, from its start to the next change */
+    int prev = level_before(pd, from);
+    sim_time prev_at = from;
+    for (size_t i = 0; i <= pd->steps.n; i++) {
+        const struct pd_step *s = i < pd->steps.n ? &pd->steps.v[i] : NULL;
+        if (s && s->at < from)
+            continue;
+        sim_time at = s && s->at < to ? s->at : to;
+        if (prev > pd->limit && at > prev_at)
+            fprintf(d, "over,%.9g,%d,%.9g\n", time_to_sec(prev_at), prev, time_to_sec(at));
+        if (!s || s->at >= to)
+            break;
+        prev = s->level;
+        prev_at = s->at;
+    }
+    sim_time span = end - pd->lo;
+    bool binned = !whole || pd->steps.n > 4 * CONC_BINS;
+    int over_bins = 0;
+    if (binned && span > 0) {
+        size_t i = 0;
+        int cur = pd->level_lo;
+        for (int b = 0; b < CONC_BINS; b++) {
+            sim_time b0 = pd->lo + span * b / CONC_BINS, b1 = pd->lo + span * (b + 1) / CONC_BINS;
+            int mx = cur;
+            for (; i < pd->steps.n && pd->steps.v[i].at < b1; i++) {
+                cur = pd->steps.v[i].level;
+                if (cur > mx)
+                    mx = cur;
+            }
+            if (mx > top)
+                top = mx;
+            if (mx > pd->limit)
+                over_bins++;
+            fprintf(d, "run,%.9g,%d,\n", time_to_sec(b0), mx);
+        }
+        fprintf(d, "run,%.9g,%d,\n", time_to_sec(end), cur);
+    }
     int rc = plot_close(d);
     if (rc)
         return rc;
@@ -193,22 +261,51 @@ int plot_concurrency(const char *dir, const char *name, const struct plotdata *p
     FILE *f = plot_open(dir, name, "gp");
     if (!f)
         return -errno;
-    plot_script_begin(f, name, 1400, 360);
-    plot_time_axis(f, pd->lo, end);
-    fputs("set title ", f);
+    int panels = binned && span > 0 ? 2 : 1;
+    plot_script_begin(f, name, 1400, 80 + 250 * panels);
+    fprintf(f, "set multiplot layout %d,1 title ", panels);
     plot_quote(f, title);
-    fprintf(f, "\nset ylabel 'runs at once'\nset yrange [0:%d]\nset ytics 1\nset grid ytics\n"
-               "set key top right opaque\n",
-            (top > pd->limit ? top : pd->limit) + 1);
     fprintf(f,
-            "plot '%s.csv' skip 1 using ($1/xs):2 with fillsteps fs transparent solid 0.25 "
-            "noborder lc rgb '" PLOT_BLUE "' notitle, \\\n"
-            "     '' skip 1 using ($1/xs):2 with steps lw 1.2 lc rgb '" PLOT_BLUE
-            "' title 'runs at once', \\\n"
-            "     '' skip 1 using ($1/xs):2 with fillsteps above y=%d fs solid 1 noborder "
-            "lc rgb '" PLOT_RED "' title 'over the limit', \\\n"
+            "\nset ylabel 'runs at once'\nset yrange [0:%d]\nset ytics 1\nset grid ytics\n"
+            "set key top right opaque\nover(v) = v > %d ? v : NaN\n",
+            (top > pd->limit ? top : pd->limit) + 1, pd->limit);
+    char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
+    plot_time_axis(f, from, to);
+    fputs("set title ", f);
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s .. %s%s", time_format_clock(from, t1), time_format_clock(to, t2),
+             whole ? " (the whole run)" : " (the timeline's window)");
+    plot_quote(f, sub);
+    fprintf(f,
+            "\nplot '%s.csv' skip 1 using (strcol(1) eq 'window' ? $2/xs : NaN):3 with fillsteps "
+            "fs transparent solid 0.25 noborder lc rgb '" PLOT_BLUE "' notitle, \\\n"
+            "     '' skip 1 using (strcol(1) eq 'window' ? $2/xs : NaN):3 with steps lw 1.2 lc rgb "
+            "'" PLOT_BLUE "' title 'runs at once', \\\n"
+            "     '' skip 1 using (strcol(1) eq 'over' ? ($2+$4)/2/xs : "
+            "NaN):(($3+%d)/2.0):(($4-$2)/2/xs):"
+            "(($3-%d)/2.0) with boxxyerror fs solid 1.0 noborder lc rgb '" PLOT_RED "' "
+            "title 'over the limit', \\\n"
             "     %d with lines dt 2 lw 2 lc rgb '" PLOT_RED "' title 'limit %d'\n",
-            name, pd->limit, pd->limit, pd->limit);
+            name, pd->limit, pd->limit, pd->limit, pd->limit);
+    if (panels == 2) {
+        plot_time_axis(f, pd->lo, end);
+        snprintf(sub, sizeof(sub),
+                 "the whole run: most runs at once per %s (%d bin%s over the limit)",
+                 time_format(span / CONC_BINS / SIM_MS * SIM_MS, t1), over_bins,
+                 over_bins == 1 ? "" : "s");
+        fputs("set title ", f);
+        plot_quote(f, sub);
+        fprintf(f,
+                "\nplot '%s.csv' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):3 with fillsteps "
+                "fs transparent solid 0.25 noborder lc rgb '" PLOT_BLUE "' notitle, \\\n"
+                "     '' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):3 with steps lw 1.2 lc "
+                "rgb '" PLOT_BLUE "' title 'most at once in the bin', \\\n"
+                "     '' skip 1 using (strcol(1) eq 'run' ? $2/xs : NaN):(over($3)) with impulses "
+                "lw 4 lc rgb '" PLOT_RED "' title 'over the limit', \\\n"
+                "     %d with lines dt 2 lw 2 lc rgb '" PLOT_RED "' title 'limit %d'\n",
+                name, pd->limit, pd->limit);
+    }
+    fputs("unset multiplot\n", f);
     plot_script_end(f);
     rc = plot_close(f);
     return rc ? rc : plot_render(dir, name);
@@ -225,13 +322,17 @@ static double nice_width(double span, int n)
 }
 
 int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim_time interval,
-                    const char *title)
+                    sim_time lock_max, const char *title)
 {
-    double iv = time_to_sec(interval);
-    double p99 = time_to_sec(hist_quantile(h, 0.999)), mx = time_to_sec(h->count ? h->max : 0);
+    double iv = time_to_sec(interval), lk = time_to_sec(lock_max);
+    /* the body: the runs but the longest 1 %, the interval and the lock time */
+    double p99 = time_to_sec(hist_quantile(h, 0.99)), mx = time_to_sec(h->count ? h->max : 0);
+    double body = p99 > iv ? p99 : iv;
+    if (lk > body)
+        body = lk; /* the lock's end belongs on the axis: runs past it are the story */
     double top = mx;
-    if (top > 1.5 * (p99 > iv ? p99 : iv))
-        top = 1.5 * (p99 > iv ? p99 : iv); /* a far tail would squash the body */
+    if (top > 1.2 * body)
+        top = 1.2 * body; /* a far tail would squash the body: it goes to the overflow bin */
     if (top < iv * 1.2)
         top = iv * 1.2;
     if (top <= 0)
@@ -255,14 +356,24 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
         }
         cnt[b] += (double)h->bucket[i];
     }
+    /* a few long runs next to hundreds of short ones: a log axis keeps one run visible */
+    double cmax = (double)beyond, cmin = beyond ? (double)beyond : INFINITY;
+    for (int b = 0; b < nbins; b++)
+        if (cnt[b] > 0)
+            cmax = fmax(cmax, cnt[b]), cmin = fmin(cmin, cnt[b]);
+    bool logy = cmax >= 20 * cmin;
     FILE *d = plot_open(dir, name, "csv");
     if (!d) {
         free(cnt);
         return -errno;
     }
-    fputs("from_s,to_s,runs,longer_than_interval\n", d);
+    /* the overflow bin: every run past the axis, drawn one bin wide at its right */
+    double edge = nbins * w;
+    fputs("from_s,to_s,runs,longer_than_interval,overflow\n", d);
     for (int b = 0; b < nbins; b++)
-        fprintf(d, "%.9g,%.9g,%.0f,%d\n", b * w, (b + 1) * w, cnt[b], b * w >= iv ? 1 : 0);
+        fprintf(d, "%.9g,%.9g,%.0f,%d,0\n", b * w, (b + 1) * w, cnt[b], b * w >= iv ? 1 : 0);
+    if (beyond)
+        fprintf(d, "%.9g,%.9g,%" PRIu64 ",%d,1\n", edge, mx, beyond, edge >= iv ? 1 : 0);
     free(cnt);
     int rc = plot_close(d);
     if (rc)
@@ -276,37 +387,73 @@ int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim
     for (int i = 0; i < HIST_BUCKETS; i++)
         if (hist_bucket_low(i) >= interval)
             longer += h->bucket[i];
-    snprintf(sub, sizeof(sub), "%" PRIu64 " runs   p50 %s   p99 %s   max %s   %.1f%% longer than the interval%s",
+    snprintf(sub, sizeof(sub),
+             "%" PRIu64 " runs   p50 %s   p99 %s   max %s   %.1f%% longer than the interval",
              h->count, time_format(hist_quantile(h, 0.5) / SIM_MS * SIM_MS, t1),
              time_format(hist_quantile(h, 0.99) / SIM_MS * SIM_MS, t2),
              time_format((h->count ? h->max : 0) / SIM_MS * SIM_MS, t3),
-             h->count ? 100.0 * (double)longer / (double)h->count : 0.0,
-             beyond ? "   (longest runs beyond the right edge)" : "");
+             h->count ? 100.0 * (double)longer / (double)h->count : 0.0);
     plot_script_begin(f, name, 900, 420);
     fputs("set title ", f);
     char full[800];
     snprintf(full, sizeof(full), "%s\n%s", title, sub);
     plot_quote_lines(f, full);
     fputc('\n', f);
+    double xmax = beyond ? edge + 2 * w : edge;
     fprintf(f,
             "set xlabel 'run duration (s)'\nset ylabel 'runs'\nset xrange [0:%.6g]\n"
-            "set yrange [0:*]\nset grid ytics\nset style fill solid 0.85 noborder\n"
+            "%s\nset grid ytics\nset style fill solid 0.85 noborder\n"
             "set key outside bottom center horizontal\nset bmargin 5\nset xlabel offset 0,0.3\n"
             "set arrow 1 from %.6g, graph 0 to %.6g, graph 1 nohead lw 2 dt 2 lc rgb '" PLOT_RED
             "' front\n"
-            "set label 1 ' interval %s' at %.6g, graph 0.95 left tc rgb '" PLOT_RED "' front\n"
-            "plot '%s.csv' skip 1 using (($1+$2)/2):3:($2-$1):($4 > 0 ? 0xd62728 : 0x4477aa) "
-            "with boxes lc rgb variable notitle, \\\n"
-            "     NaN with boxes lc rgb '" PLOT_BLUE "' title 'within the interval', \\\n"
-            "     NaN with boxes lc rgb '" PLOT_RED "' title 'longer than the interval'\n"
-            "unset arrow 1\nunset label 1\n",
-            nbins * w, iv, iv, time_format(interval, t1), iv, name);
+            "set label 1 ' interval %s' at %.6g, graph 0.95 left tc rgb '" PLOT_RED "' front\n",
+            xmax,
+            logy ? "set logscale y\nset yrange [0.7:*]\nset ylabel 'runs (log scale)'"
+                 : "set yrange [0:*]",
+            iv, iv, time_format(interval, t1), iv);
+    if (lock_max > 0)
+        fprintf(
+            f,
+            "set arrow 2 from %.6g, graph 0 to %.6g, graph 1 nohead lw 2 dt 4 lc rgb '" PLOT_PURPLE
+            "' front\nset label 2 ' longest lock %s' at %.6g, graph 0.87 left tc rgb '" PLOT_PURPLE
+            "' front\n",
+            lk, lk, time_format(lock_max, t1), lk);
+    if (beyond) {
+        /* the axis breaks at edge: the overflow bin stands apart, labelled with what it holds */
+        char lab[160];
+        snprintf(lab, sizeof(lab), "> %s:\n%" PRIu64 " run%s,\nlongest %s",
+                 time_format((sim_time)(edge * 1e3) * SIM_MS, t1), beyond, beyond == 1 ? "" : "s",
+                 time_format((h->max) / SIM_MS * SIM_MS, t2));
+        fputs("set label 3 ", f);
+        plot_quote_lines(f, lab);
+        fprintf(
+            f,
+            " at %.6g, graph 0.75 right tc rgb '" PLOT_RED "' front\n"
+            "set arrow 3 from %.6g, graph 0 to %.6g, graph 1 nohead lw 1 lc rgb '#999999' back\n",
+            edge - 0.3 * w, edge + 0.1 * w, edge + 0.1 * w);
+    }
+    fprintf(f, "w_over = %.6g\n", w);
+    fprintf(
+        f,
+        "plot '%s.csv' skip 1 using ($5 > 0 ? $1 + w_over : ($1+$2)/2):3:($5 > 0 ? %.6g : $2-$1):"
+        "($4 > 0 ? 0xd62728 : 0x4477aa) with boxes lc rgb variable notitle, \\\n"
+        "     NaN with boxes lc rgb '" PLOT_BLUE "' title 'within the interval', \\\n"
+        "     NaN with boxes lc rgb '" PLOT_RED "' title 'longer than the interval'\n"
+        "unset arrow 1\nunset label 1\nunset arrow 2\nunset label 2\nunset arrow 3\nunset label 3\n"
+        "unset logscale y\n",
+        name, w);
     plot_script_end(f);
     rc = plot_close(f);
     return rc ? rc : plot_render(dir, name);
 }
 
 /* --- clock offsets --- */
+
+/* The offset of clock row c at time t, carried on by its drift. */
+static double clock_at(const struct pd_clock *c, sim_time t)
+{
+    return c->offset_s + c->drift_ppm * 1e-6 * time_to_sec(t - c->at);
+}
 
 int plot_clock(const char *dir, const char *name, const struct plotdata *pd, const char *title)
 {
@@ -316,25 +463,38 @@ int plot_clock(const char *dir, const char *name, const struct plotdata *pd, con
     fputs("time_s,clock,offset_s\n", d);
     /*
      * One clock after the other (gnuplot joins a series' consecutive rows
-     * only), each kept at its last offset to the end, so a step is not where
-     * its line stops.
+     * only). Between its rows a clock drifts on, so each row's line runs to
+     * the next row's time (a step is then a vertical jump) and the last to
+     * the end.
      */
     sim_time last_at = pd->end >= 0 ? pd->end : pd->hi;
+    double lo[PD_MAX_SERIES], hi[PD_MAX_SERIES], drift[PD_MAX_SERIES];
+    int steps[PD_MAX_SERIES];
     for (int s = 0; s < pd->nseries; s++) {
-        const struct pd_clock *last = NULL;
-        for (size_t i = 0; i < pd->clock.n; i++) {
-            const struct pd_clock *c = &pd->clock.v[i];
-            if (c->series != s)
+        const struct pd_clock *prev = NULL;
+        lo[s] = INFINITY, hi[s] = -INFINITY, drift[s] = 0, steps[s] = -1;
+        for (size_t i = 0; i <= pd->clock.n; i++) {
+            const struct pd_clock *c = i < pd->clock.n ? &pd->clock.v[i] : NULL;
+            if (c && c->series != s)
                 continue;
+            sim_time at = c ? c->at : last_at;
+            if (prev && at > prev->at) { /* where the previous row's line ends */
+                double v = clock_at(prev, at);
+                fprintf(d, "%.9g,", time_to_sec(at));
+                csv_field(d, pd->series[s]);
+                fprintf(d, ",%.9g\n", v);
+                lo[s] = fmin(lo[s], v), hi[s] = fmax(hi[s], v);
+            }
+            if (!c)
+                break;
             fprintf(d, "%.9g,", time_to_sec(c->at));
             csv_field(d, pd->series[s]);
             fprintf(d, ",%.9g\n", c->offset_s);
-            last = c;
-        }
-        if (last && last->at < last_at) {
-            fprintf(d, "%.9g,", time_to_sec(last_at));
-            csv_field(d, pd->series[s]);
-            fprintf(d, ",%.9g\n", last->offset_s);
+            lo[s] = fmin(lo[s], c->offset_s), hi[s] = fmax(hi[s], c->offset_s);
+            if (c->drift_ppm != 0)
+                drift[s] = c->drift_ppm;
+            steps[s]++;
+            prev = c;
         }
     }
     int rc = plot_close(d);
@@ -344,35 +504,58 @@ int plot_clock(const char *dir, const char *name, const struct plotdata *pd, con
     FILE *f = plot_open(dir, name, "gp");
     if (!f)
         return -errno;
-    plot_script_begin(f, name, 1400, 380);
-    plot_time_axis(f, pd->lo, end);
-    fputs("set title ", f);
+    /* one panel per clock, each on its own scale: a drift of seconds next to
+     * an offset of minutes would be a flat line on a shared axis */
+    int panels = pd->nseries ? pd->nseries : 1;
+    plot_script_begin(f, name, 1400, 70 + 130 * panels);
+    fprintf(f, "set multiplot layout %d,1 title ", panels);
     plot_quote(f, title);
-    fputs("\nset ylabel 'clock offset from true time (s)'\nset grid ytics\nset key top right opaque\n"
-          "set offsets 0, 0, graph 0.1, graph 0.1\n",
+    fputs("\n", f);
+    plot_time_axis(f, pd->lo, end);
+    fputs("set grid ytics\nset key off\nset lmargin 12\nset rmargin 4\nset tmargin 1.2\n"
+          "set bmargin 1.6\nset ylabel 'offset (s)'\nset format y '%g'\nunset xlabel\n",
           f);
     if (pd->clock.n == 0) {
         fputs("set yrange [-1:1]\n"
-              "set label 1 'no clock offsets in this trace: every clock shows true time' at graph "
-              "0.5, graph 0.65 center tc rgb '" PLOT_GREY "'\n"
-              "plot 0 with lines lw 2 lc rgb '" PLOT_GREY "' title 'all clocks'\nunset label 1\n",
+              "set label 1 'no clock rows in this trace (it predates them): offsets unknown' at "
+              "graph 0.5, graph 0.6 center tc rgb '" PLOT_GREY "'\n"
+              "plot NaN notitle\nunset label 1\n",
               f);
-    } else {
-        static const char *const colors[] = {PLOT_BLUE, PLOT_ORANGE, PLOT_GREEN, PLOT_RED,
-                                             PLOT_PURPLE, "#8c564b", "#e377c2", "#17becf"};
-        fputs("plot ", f);
-        for (int s = 0; s < pd->nseries; s++) {
-            if (s)
-                fputs(", \\\n     '' skip 1 using (strcol(2) eq ", f);
-            else
-                fprintf(f, "'%s.csv' skip 1 using (strcol(2) eq ", name);
-            plot_quote(f, pd->series[s]);
-            fprintf(f, " ? $1/xs : NaN):3 with linespoints pt 7 ps 0.4 lw 2 lc rgb '%s' title ",
-                    colors[s % 8]);
-            plot_quote(f, pd->series[s]);
-        }
-        fputs("\n", f);
     }
+    static const char *const colors[] = {PLOT_BLUE,   PLOT_ORANGE, PLOT_GREEN, PLOT_RED,
+                                         PLOT_PURPLE, "#8c564b",   "#e377c2",  "#17becf"};
+    for (int s = 0; s < pd->nseries; s++) {
+        char label[240], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN], d1[TIME_FMT_LEN];
+        sim_time a = (sim_time)llround(lo[s] * 1e3) * SIM_MS,
+                 b = (sim_time)llround(hi[s] * 1e3) * SIM_MS;
+        int n = snprintf(label, sizeof(label), "%s: offset ", pd->series[s]);
+        if (a == b)
+            n += snprintf(label + n, sizeof(label) - (size_t)n, "%s%s throughout", a > 0 ? "+" : "",
+                          time_format(a, t1));
+        else
+            n += snprintf(label + n, sizeof(label) - (size_t)n, "%s%s .. %s%s", a > 0 ? "+" : "",
+                          time_format(a, t1), b > 0 ? "+" : "", time_format(b, t2));
+        if (drift[s] != 0)
+            n += snprintf(label + n, sizeof(label) - (size_t)n, ", drift %+g ppm", drift[s]);
+        if (steps[s] > 0)
+            snprintf(label + n, sizeof(label) - (size_t)n, ", %d step%s", steps[s],
+                     steps[s] == 1 ? "" : "s");
+        (void)d1;
+        double pad = (hi[s] - lo[s]) * 0.15;
+        if (pad < 0.5)
+            pad = hi[s] - lo[s] > 0 ? (hi[s] - lo[s]) * 0.15 + 1e-3 : 0.5;
+        fprintf(f, "set yrange [%.9g:%.9g]\n", lo[s] - pad, hi[s] + pad);
+        if (s == pd->nseries - 1)
+            fputs("set xlabel 'simulated true time from the start'\n", f);
+        fputs("set label 1 ", f);
+        plot_quote(f, label);
+        fprintf(f, " at graph 0.01, graph 0.88 left front tc rgb '%s'\n", colors[s % 8]);
+        fprintf(f, "plot '%s.csv' skip 1 using (strcol(2) eq ", name);
+        plot_quote(f, pd->series[s]);
+        fprintf(f, " ? $1/xs : NaN):3 with lines lw 2 lc rgb '%s' notitle\nunset label 1\n",
+                colors[s % 8]);
+    }
+    fputs("unset multiplot\n", f);
     plot_script_end(f);
     rc = plot_close(f);
     return rc ? rc : plot_render(dir, name);

@@ -24,6 +24,10 @@
 #define PLOT_PURPLE "#9467bd"
 #define PLOT_GREY "#888888"
 
+/* Whether scripts draw NAME.svg besides NAME.png (default on). Set it before drawing, not during.
+ */
+void plot_set_svg(bool on);
+
 /* Runs gnuplot on dir/name.gp with dir as working directory. */
 int plot_render(const char *dir, const char *name);
 
@@ -34,21 +38,32 @@ char *plot_error_message(const char *dir, const char *name, char *buf, size_t le
 bool plot_available(void);
 
 /*
- * Timeline: one lane per node (and per concurrent run on it), runs as bars,
- * overlapping stretches in red, lease validity as a thin bar above each run,
- * skipped and coalesced triggers as ticks, faults as translucent bands in
- * one lane per kind. Shows [from, to] of pd.
+ * Timeline: one lane per node in node order (and per concurrent run on it),
+ * labelled with the node's clock offset; runs as bordered bars, overlapping
+ * stretches in red, lease validity (true time) as a thin bar under each run,
+ * triggers and skips as ticks at the top of their lane, faults as
+ * translucent labelled bands over the lanes they hit. Shows [from, to] of pd.
  */
 int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, sim_time from,
                   sim_time to, const char *title);
 
-/* Concurrency over time as steps, with the limit line and overlaps shaded. */
-int plot_concurrency(const char *dir, const char *name, const struct plotdata *pd,
-                     const char *title);
+/*
+ * Runs at once as steps over [from, to] (the timeline's window), with the
+ * limit and what is over it in red; when that window is not the whole run
+ * (or the run has too many steps to draw), a second panel shows the whole
+ * run as the most runs at once per time bin, so a single overlap stays
+ * visible and the SVG small.
+ */
+int plot_concurrency(const char *dir, const char *name, const struct plotdata *pd, sim_time from,
+                     sim_time to, const char *title);
 
-/* Histogram of run durations with the interval marked. */
+/*
+ * Histogram of run durations with the interval and the longest a lock is
+ * held (lock_max, 0: none) as lines; runs far past the body of the histogram
+ * go to one labelled overflow bin at the right (its CSV row has overflow 1).
+ */
 int plot_cycle_hist(const char *dir, const char *name, const struct hist *h, sim_time interval,
-                    const char *title);
+                    sim_time lock_max, const char *title);
 
 /* Clock offset of each node and of the database over time; a flat, labelled plot without data. */
 int plot_clock(const char *dir, const char *name, const struct plotdata *pd, const char *title);

@@ -1,27 +1,33 @@
 /*
  * The timeline plot (see plot.h): a Gantt chart of runs per lane in true
  * simulated time, in the manner of Jepsen's timeline plots. Lanes are the
- * nodes (a node with runs going at once gets one lane per concurrent run),
- * then one lane per fault kind.
+ * nodes in their order, labelled with each node's clock offset (a node with
+ * runs going at once gets one lane per concurrent run); each run a bordered
+ * bar, its lease's validity a thin bar under it, trigger and skip ticks at
+ * the top of the lane, faults translucent labelled bands over the lanes
+ * they hit, overlapping stretches red.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csv_out.h"
 #include "plot.h"
 
+#define MARKS_MAX 1500 /* ticks of one kind drawn in a window, about one per pixel */
+
 struct lanes {
     int base[PD_MAX_NODES];  /* first lane of each node */
     int slots[PD_MAX_NODES]; /* lanes of each node in the window */
-    int nrun_lanes;
     int nlanes;
 };
 
 static bool hits(sim_time a, sim_time b, sim_time from, sim_time to) { return b >= from && a <= to; }
 
-/* Lanes for what the window shows: a node gets as many as it has runs at once there. */
+/* Lanes for what the window shows, in node order (the trace's clock rows
+ * name every node first): a node gets as many as it has runs at once there. */
 static void lanes_layout(const struct plotdata *pd, sim_time from, sim_time to, struct lanes *l)
 {
     memset(l, 0, sizeof(*l));
@@ -37,18 +43,13 @@ static void lanes_layout(const struct plotdata *pd, sim_time from, sim_time to, 
             l->slots[n] = 1;
         y += l->slots[n];
     }
-    if (y == 0)
-        y = 1; /* an empty run: one lane to draw on */
-    l->nrun_lanes = y;
-    l->nlanes = y + pd->nfault_kinds;
+    l->nlanes = y ? y : 1; /* an empty run: one lane to draw on */
 }
 
 static double lane_of(const struct lanes *l, int node, int slot)
 {
     return node >= 0 ? l->base[node] + slot : 0;
 }
-
-static double fault_lane(const struct lanes *l, int kind) { return l->nrun_lanes + 0.4 + kind; }
 
 static void row(FILE *d, const char *type, double lane, sim_time a, sim_time b, uint64_t run,
                 const char *label)
@@ -82,6 +83,41 @@ static void overlap_rows(FILE *d, const struct plotdata *pd, const struct pd_run
     }
 }
 
+/* "replica-2  clock +5m29.7s, +50 ppm": the offset that explains a lane. */
+static void lane_label(const struct plotdata *pd, int n, int slot, char *buf, size_t len)
+{
+    char name[80];
+    plotdata_lane_name(pd, n, slot, name, sizeof(name));
+    if (slot || !pd->node_clock[n]) {
+        snprintf(buf, len, "%s", name);
+        return;
+    }
+    double o = pd->node_offset_s[n];
+    char off[48], t[TIME_FMT_LEN];
+    sim_time ot = (sim_time)llround(fabs(o) * 10) * (SIM_S / 10); /* to a tenth of a second */
+    if (fabs(o) < 0.1)
+        snprintf(off, sizeof(off), "%+.0fms", o * 1e3);
+    else
+        snprintf(off, sizeof(off), "%c%s", o < 0 ? '-' : '+', time_format(ot, t));
+    if (pd->node_drift_ppm[n] != 0)
+        snprintf(buf, len, "%s  clock %s, %+g ppm", name, off, pd->node_drift_ppm[n]);
+    else
+        snprintf(buf, len, "%s  clock %s", name, off);
+}
+
+/* Lanes a fault hits: its node's, or all of them for the world and the database. */
+static void fault_lanes(const struct lanes *l, const struct plotdata *pd, const struct pd_fault *f,
+                        double *top, double *bottom)
+{
+    if (f->node >= 0 && f->node < pd->nnodes) {
+        *top = l->base[f->node] - 0.5;
+        *bottom = l->base[f->node] + l->slots[f->node] - 0.5;
+    } else {
+        *top = -0.5;
+        *bottom = l->nlanes - 0.5;
+    }
+}
+
 int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, sim_time from,
                   sim_time to, const char *title)
 {
@@ -91,20 +127,28 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
     FILE *d = plot_open(dir, name, "csv");
     if (!d)
         return -errno;
-    bool have[9] = {0}; /* run, overlap, lease, skip, coalesce, manual, fault, instant, trigger */
+    bool have[10] = {
+        0}; /* run, overlap, lease, skip, coalesce, manual, fault, instant, trigger, label */
+    /* lane: the lane's centre; faults: the middle of the lanes they span, and
+     * their half height in run (the CSV stays one shape for every row) */
     fputs("type,lane,start_s,end_s,run,label\n", d);
     for (size_t i = 0; i < pd->faults.n; i++) {
         const struct pd_fault *f = &pd->faults.v[i];
         if (!hits(f->from, f->to, from, to))
             continue;
-        const char *label = f->node >= 0 ? pd->node[f->node] : "";
-        if (f->to > f->from) {
-            row(d, "fault", fault_lane(&l, f->kind), f->from, f->to, 0, label);
-            have[6] = true;
-        } else {
-            row(d, "fault_instant", fault_lane(&l, f->kind), f->from, f->to, 0, label);
-            have[7] = true;
-        }
+        double top, bottom;
+        fault_lanes(&l, pd, f, &top, &bottom);
+        char label[96];
+        snprintf(label, sizeof(label), "%s%s%s", pd->fault_kind[f->kind], f->node >= 0 ? " " : "",
+                 f->node >= 0 ? pd->node[f->node] : "");
+        /* half height in hundredths of a lane, in the run column */
+        uint64_t half = (uint64_t)llround((bottom - top) / 2 * 100);
+        row(d, f->to > f->from ? "fault" : "fault_instant", (top + bottom) / 2, f->from, f->to,
+            half, label);
+        have[f->to > f->from ? 6 : 7] = true;
+        sim_time at = f->from > from ? f->from : from;
+        row(d, "fault_label", top + 0.12, at, at, 0, label);
+        have[9] = true;
     }
     for (size_t i = 0; i < pd->runs.n; i++) {
         const struct pd_run *r = &pd->runs.v[i];
@@ -121,15 +165,23 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
         overlap_rows(d, pd, r, lane, &first);
         if (first < pd->overlaps.n && pd->overlaps.v[first].from < r->end)
             have[1] = true;
-        if (r->lease_until >= 0) {
-            row(d, "lease", lane - 0.36, r->lease_from >= 0 ? r->lease_from : r->start,
+        if (r->lease_until >= 0) { /* under the run: where it outlives the run, or not, shows */
+            row(d, "lease", lane + 0.30, r->lease_from >= 0 ? r->lease_from : r->start,
                 r->lease_until, r->run, "");
             have[2] = true;
         }
     }
+    /* thousands of ticks are a grey smear and most of the CSV: past a few
+     * per pixel, triggers are left out, then skips (the title says so) */
+    size_t nmarks[4] = {0};
+    for (size_t i = 0; i < pd->marks.n; i++)
+        if (pd->marks.v[i].at >= from && pd->marks.v[i].at <= to)
+            nmarks[pd->marks.v[i].kind]++;
+    bool drop[4] = {false, false, false, nmarks[PD_TRIGGER] > MARKS_MAX};
+    drop[PD_SKIP] = drop[PD_COALESCE] = nmarks[PD_SKIP] + nmarks[PD_COALESCE] > MARKS_MAX;
     for (size_t i = 0; i < pd->marks.n; i++) {
         const struct pd_mark *m = &pd->marks.v[i];
-        if (m->at < from || m->at > to)
+        if (m->at < from || m->at > to || drop[m->kind])
             continue;
         static const char *const types[] = {"skip", "coalesce", "manual", "trigger"};
         row(d, types[m->kind], lane_of(&l, m->node, 0), m->at, m->at, 0, "");
@@ -142,23 +194,26 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
     FILE *f = plot_open(dir, name, "gp");
     if (!f)
         return -errno;
-    int height = 170 + 46 * l.nlanes;
-    if (height < 340)
-        height = 340;
+    int height = 150 + 70 * l.nlanes;
+    if (height < 300)
+        height = 300;
     plot_script_begin(f, name, 1400, height);
     plot_time_axis(f, from, to);
     char full[700];
-    snprintf(full, sizeof(full), "%s%s", title,
-             pd->runs.truncated ? " (truncated: too many runs to keep)" : "");
+    snprintf(full, sizeof(full), "%s%s%s", title,
+             pd->runs.truncated ? " (truncated: too many runs to keep)" : "",
+             drop[PD_SKIP]      ? " (too many to draw: trigger and skip ticks left out)"
+             : drop[PD_TRIGGER] ? " (too many to draw: trigger ticks left out)"
+                                : "");
     fputs("set title ", f);
     plot_quote(f, full);
-    fprintf(f, "\nset yrange [%.2f:-0.8]\nset ytics (", l.nlanes - 0.4);
+    fprintf(f, "\nset yrange [%.2f:-0.5]\nset ytics (", l.nlanes - 0.5);
     for (int n = 0, k = 0; n < pd->nnodes || (n == 0 && k == 0); n++) {
         int slots = pd->nnodes ? l.slots[n] : 1;
         for (int s = 0; s < slots; s++, k++) {
-            char lane[80];
+            char lane[160];
             if (pd->nnodes)
-                plotdata_lane_name(pd, n, s, lane, sizeof(lane));
+                lane_label(pd, n, s, lane, sizeof(lane));
             else
                 snprintf(lane, sizeof(lane), "(no runs)");
             fputs(k ? ", " : "", f);
@@ -168,21 +223,18 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
         if (!pd->nnodes)
             break;
     }
-    for (int k = 0; k < pd->nfault_kinds; k++) {
-        char lane[80];
-        snprintf(lane, sizeof(lane), "fault: %s", pd->fault_kind[k]);
-        fputs(", ", f);
-        plot_quote(f, lane);
-        fprintf(f, " %.2f", fault_lane(&l, k));
-    }
     fputs(")\nset ytics nomirror scale 0\nset grid xtics lc rgb '#dddddd'\n"
           "set key outside right top vertical\nset style fill solid 1.0 noborder\n",
           f);
-    if (pd->nfault_kinds)
-        fprintf(f, "set arrow 1 from graph 0, first %.2f to graph 1, first %.2f nohead lc rgb "
-                   "'#bbbbbb'\n",
-                l.nrun_lanes - 0.3, l.nrun_lanes - 0.3);
+    for (int k = 1; k < l.nlanes; k++) /* lane separators */
+        fprintf(f,
+                "set arrow %d from graph 0, first %.2f to graph 1, first %.2f nohead lc rgb "
+                "'#cccccc' back\n",
+                k, k - 0.5, k - 0.5);
 
+    /* an overlap is at least a few pixels wide, also in a day-long window */
+    fprintf(f, "ow(d) = d/2/xs > %.6g ? d/2/xs : %.6g\n", time_to_sec(to - from) * 0.0012,
+            time_to_sec(to - from) * 0.0012);
     /* one plot element per kind of mark present, so the key lists only what is drawn */
     const char *sep = "plot ";
 #define ELEM(...)                                                                                  \
@@ -192,58 +244,76 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
         sep = ", \\\n     ";                                                                       \
     } while (0)
 #define SEL(t) "(strcol(1) eq '" t "' ? "
-    double mid = (l.nlanes - 1) / 2.0, half = (l.nlanes + 0.6) / 2.0;
-    if (have[6]) {
-        ELEM("'%s.csv' skip 1 using " SEL("fault") "($3+$4)/2/xs : NaN):(%.2f):(($4-$3)/2/xs):(%.2f) "
-             "with boxxyerror fs transparent solid 0.08 noborder lc rgb '" PLOT_PURPLE "' notitle",
-             name, mid, half);
-        ELEM("'%s.csv' skip 1 using " SEL("fault") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.3) "
-             "with boxxyerror fs transparent solid 0.45 noborder lc rgb '" PLOT_PURPLE "' title 'fault'",
+    /* a border on each run, so back-to-back runs stay apart; too many to see one: none */
+    const char *border =
+        shown <= 400 ? "fs solid 1.0 border lc rgb '#1d3557'" : "fs solid 1.0 noborder";
+    if (have[6])
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "fault") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):($5/100.0) "
+                          "with boxxyerror fs transparent solid 0.16 noborder lc rgb '" PLOT_PURPLE
+                          "' "
+                          "title 'fault (window)'",
              name);
-    }
     if (have[7])
-        ELEM("'%s.csv' skip 1 using " SEL("fault_instant") "$3/xs : NaN):2 with points pt 9 ps 1.6 "
-             "lc rgb '" PLOT_PURPLE "' title 'fault (instant)'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "fault_instant") "$3/xs : NaN):($2-$5/100.0):(0):(2*$5/100.0) "
+                                  "with vectors nohead lw 2 dt 3 lc rgb '" PLOT_PURPLE
+                                  "' title 'fault (instant)'",
              name);
     if (have[0])
-        ELEM("'%s.csv' skip 1 using " SEL("run") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.28) "
-             "with boxxyerror lc rgb '" PLOT_BLUE "' title 'run'",
-             name);
+        ELEM("'%s.csv' skip 1 using " SEL("run") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.2) "
+                                                 "with boxxyerror %s lc rgb '" PLOT_BLUE
+                                                 "' title 'run'",
+             name, border);
     if (have[1])
-        ELEM("'%s.csv' skip 1 using " SEL("overlap") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.28) "
-             "with boxxyerror lc rgb '" PLOT_RED "' title 'overlap'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "overlap") "($3+$4)/2/xs : NaN):2:(ow($4-$3)):(0.2) "
+                            "with boxxyerror fs solid 1.0 border lc rgb '#7f1416' lc rgb '" PLOT_RED
+                            "' "
+                            "title 'overlapping'",
              name);
     if (have[2])
-        ELEM("'%s.csv' skip 1 using " SEL("lease") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.05) "
-             "with boxxyerror lc rgb '" PLOT_GREEN "' title 'lease valid'",
-             name);
-    if (have[3])
-        ELEM("'%s.csv' skip 1 using " SEL("skip") "$3/xs : NaN):($2+0.32):(0):(0.22) with vectors "
-             "nohead lw 2 lc rgb '" PLOT_ORANGE "' title 'skipped'",
-             name);
-    if (have[4])
-        ELEM("'%s.csv' skip 1 using " SEL("coalesce") "$3/xs : NaN):($2+0.32):(0):(0.22) with "
-             "vectors nohead lw 2 lc rgb '" PLOT_GREY "' title 'coalesced'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "lease") "($3+$4)/2/xs : NaN):2:(($4-$3)/2/xs):(0.045) "
+                          "with boxxyerror fs solid 1.0 noborder lc rgb '" PLOT_GREEN
+                          "' title 'lease valid (true time)'",
              name);
     if (have[8])
-        ELEM("'%s.csv' skip 1 using " SEL("trigger") "$3/xs : NaN):($2-0.30):(0):(-0.14) with "
-             "vectors nohead lw 1 lc rgb '#999999' title 'trigger'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "trigger") "$3/xs : NaN):($2-0.42):(0):(0.16) with "
+                            "vectors nohead lw 1 lc rgb '#777777' title 'trigger'",
+             name);
+    if (have[3])
+        ELEM("'%s.csv' skip 1 using " SEL("skip") "$3/xs : NaN):($2-0.42):(0):(0.16) with vectors "
+                                                  "nohead lw 2.5 lc rgb '" PLOT_ORANGE
+                                                  "' title 'skipped'",
+             name);
+    if (have[4])
+        ELEM("'%s.csv' skip 1 using " SEL("coalesce") "$3/xs : NaN):($2-0.42):(0):(0.16) with "
+                                                      "vectors nohead lw 2.5 lc rgb '" PLOT_GREY
+                                                      "' title 'coalesced'",
              name);
     if (have[5])
-        ELEM("'%s.csv' skip 1 using " SEL("manual") "$3/xs : NaN):($2-0.32) with points pt 11 ps 1.1 "
-             "lc rgb '#555555' title 'manual trigger'",
+        ELEM("'%s.csv' skip 1 using " SEL(
+                 "manual") "$3/xs : NaN):($2-0.34) with points pt 11 ps 1.1 "
+                           "lc rgb '#555555' title 'manual trigger'",
              name);
     if (have[0] && shown <= 40) /* few enough to number: overlap windows name runs */
         ELEM("'%s.csv' skip 1 using " SEL("run") "($3+$4)/2/xs : NaN):2:(sprintf('%%d', $5)) with "
              "labels font ',8' tc rgb 'white' notitle",
+             name);
+    if (have[9])
+        ELEM("'%s.csv' skip 1 using " SEL("fault_label") "$3/xs : NaN):2:6 with labels left offset "
+                                                         "0.4,0 font ',8' tc rgb '" PLOT_PURPLE
+                                                         "' notitle",
              name);
     if (!have[0] && !have[6] && !have[7])
         ELEM("NaN notitle");
     fputs("\n", f);
 #undef SEL
 #undef ELEM
-    if (pd->nfault_kinds)
-        fputs("unset arrow 1\n", f);
+    for (int k = 1; k < l.nlanes; k++)
+        fprintf(f, "unset arrow %d\n", k);
     plot_script_end(f);
     rc = plot_close(f);
     return rc ? rc : plot_render(dir, name);

@@ -198,41 +198,68 @@ static void run_end(struct plotdata *pd, sim_time at, uint64_t run)
     }
 }
 
-static void fault_row(struct plotdata *pd, sim_time at, int node, const char *detail)
+static void fault_row(struct plotdata *pd, sim_time at, int node, const char *detail, bool end)
 {
     char kind[PD_NAME_LEN];
-    size_t n = strcspn(detail, " ");
+    size_t n = strcspn(detail, " :(");
     snprintf(kind, sizeof(kind), "%.*s", (int)(n < sizeof(kind) ? n : sizeof(kind) - 1), detail);
     if (!kind[0])
         snprintf(kind, sizeof(kind), "fault");
     const char *last = strrchr(detail, ' ');
     last = last ? last + 1 : "";
     int k = intern(pd->fault_kind, &pd->nfault_kinds, PD_MAX_FAULT_KINDS, kind);
-    if (strcmp(last, "ends") == 0) {
-        for (size_t i = 0; i < pd->faults.n; i++) {
+    if (end || strcmp(last, "ends") == 0) {
+        /* the latest of its kind still open on this node (a window on the world
+         * may be ended by a row without node, and the other way round) */
+        struct pd_fault *best = NULL;
+        for (size_t i = pd->faults.n; i-- > 0;) {
             struct pd_fault *f = &pd->faults.v[i];
-            if (f->open && f->kind == k && f->node == node) {
+            if (f->open && f->kind == k && (f->node == node || !best))
+                best = f;
+            if (best && best->node == node)
+                break;
+        }
+        for (size_t i = 0; best && i < pd->faults.n; i++) {
+            struct pd_fault *f =
+                &pd->faults.v[i]; /* every row of the same start (a point and its pause) */
+            if (f->open && f->kind == k && f->node == best->node && f->from == best->from) {
                 f->to = at;
                 f->open = false;
-                return;
+                f->window = true;
             }
         }
         return;
     }
     bool begins = strcmp(last, "begins") == 0;
-    PD_PUSH(pd, pd->faults, ((struct pd_fault){at, begins ? -1 : at, (short)k, (short)node, begins}));
+    for (size_t i = pd->faults.n; i-- > 0 && pd->faults.v[i].from == at;) {
+        struct pd_fault *f = &pd->faults.v[i];
+        if (f->kind == k && f->node == node && f->open)
+            return; /* the same fault told twice (where and how): one band */
+    }
+    if (at <= pd->hi)
+        PD_PUSH(pd, pd->faults, ((struct pd_fault){at, at, (short)k, (short)node, true, begins}));
 }
 
-static void lease_row(struct plotdata *pd, sim_time at, int node, uint64_t run, sim_time until)
+static struct pd_run *node_run(struct plotdata *pd, int node, sim_time at)
+{
+    for (size_t i = pd->active.n; i-- > 0;)
+        if (pd->active.v[i].node == node)
+            return &pd->active.v[i];
+    for (size_t i = pd->runs.n, k = 0; i-- > 0 && k < 16; k++) {
+        struct pd_run *r = &pd->runs.v[i];
+        if (r->node == node && (r->end == at || r->lease_until >= at))
+            return r; /* a release right at its end, or a lease that outlives its run */
+    }
+    return NULL;
+}
+
+static void lease_row(struct plotdata *pd, sim_time at, int node, uint64_t run, sim_time until,
+                      bool grant)
 {
     bool active = false;
     struct pd_run *r = run ? find_run(pd, run, &active) : NULL;
-    if (!r && node >= 0) {
-        /* no run named: a release right at a run's end, or an acquire for the next run */
-        for (size_t i = pd->runs.n, k = 0; i-- > 0 && k < 8; k++)
-            if (pd->runs.v[i].node == node && pd->runs.v[i].end == at)
-                r = &pd->runs.v[i];
-    }
+    if (!r && node >= 0 && !grant)
+        r = node_run(pd, node, at);
     if (r) {
         if (r->lease_from < 0)
             r->lease_from = at;
@@ -273,6 +300,8 @@ int plotdata_row(struct plotdata *pd, const char *line)
     else if (strcmp(kind, "end") == 0)
         run_end(pd, at, run);
     else if (strcmp(kind, "skip") == 0 || strcmp(kind, "coalesce") == 0) {
+        if (node >= 0 && kind[0] == 's') /* a grant the client never learned of runs nothing */
+            pd->pending_lease[node] = pd->pending_lease_at[node] = -1;
         if (at >= pd->lo && at <= pd->hi)
             PD_PUSH(pd, pd->marks,
                     ((struct pd_mark){at, (short)node, kind[0] == 's' ? PD_SKIP : PD_COALESCE}));
@@ -280,21 +309,30 @@ int plotdata_row(struct plotdata *pd, const char *line)
         if (at >= pd->lo && at <= pd->hi)
             PD_PUSH(pd, pd->marks,
                     ((struct pd_mark){at, (short)node, strstr(detail, "manual") ? PD_MANUAL : PD_TRIGGER}));
-    } else if (strcmp(kind, "fault") == 0) {
-        fault_row(pd, at, node, detail);
+    } else if (strcmp(kind, "fault") == 0 || strcmp(kind, "fault-end") == 0) {
+        fault_row(pd, at, node, detail, kind[5] == '-');
     }
 
     const char *v;
     sim_time t;
     if ((v = token(detail, "offset")) && token_time(v, false, true, &t)) {
         int s = intern(pd->series, &pd->nseries, PD_MAX_SERIES, node >= 0 ? f[2] : "database");
+        const char *dv = token(detail, "drift");
+        double drift = dv ? strtod(dv, NULL) : 0;
+        if (node >= 0 && !pd->node_clock[node]) {
+            pd->node_clock[node] = true;
+            pd->node_offset_s[node] = time_to_sec(t);
+            pd->node_drift_ppm[node] = drift;
+        }
         if (at <= pd->hi)
-            PD_PUSH(pd, pd->clock, ((struct pd_clock){at, time_to_sec(t), (short)s}));
+            PD_PUSH(pd, pd->clock, ((struct pd_clock){at, time_to_sec(t), drift, (short)s}));
     }
+    bool grant = strcmp(kind, "lease") == 0 &&
+                 (strncmp(detail, "grant", 5) == 0 || strncmp(detail, "renew", 5) == 0);
     if ((v = token(detail, "lease_until_ns")) && token_time(v, true, false, &t))
-        lease_row(pd, at, node, run, t);
+        lease_row(pd, at, node, run, t, grant);
     else if ((v = token(detail, "lease_until")) && token_time(v, false, false, &t))
-        lease_row(pd, at, node, run, t);
+        lease_row(pd, at, node, run, t, grant);
     return pd->error;
 }
 
@@ -307,8 +345,9 @@ void plotdata_finish(struct plotdata *pd, sim_time end)
     }
     close_overlap(pd, end);
     for (size_t i = 0; i < pd->faults.n; i++)
-        if (pd->faults.v[i].open) {
-            pd->faults.v[i].to = end;
+        if (pd->faults.v[i].open) { /* a window still going runs to the end; a point stays one */
+            if (pd->faults.v[i].window)
+                pd->faults.v[i].to = end;
             pd->faults.v[i].open = false;
         }
 }

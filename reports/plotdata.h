@@ -7,13 +7,19 @@
  * `run --trace` can be plotted the same way, and rows other branches add
  * are picked up by their conventions:
  *
- *   fault rows     kind `fault`, detail `KIND begins` / `KIND ends` / `KIND`
+ *   fault rows     kind `fault`, detail `KIND ...` (the first word, up to a
+ *                  space, colon or parenthesis, is the fault's kind): an
+ *                  instant, or the start of a window that the next
+ *                  `fault-end` row of that kind and node closes (older
+ *                  traces: detail `KIND begins` / `KIND ends`)
  *   clock rows     kind `clock` (or any row) with `offset=<signed duration>`
- *                  in the detail; node empty means the database
+ *                  and optionally `drift=<signed ppm>ppm` in the detail;
+ *                  node empty means the database
  *   lease rows     any row with `lease_until=<duration since the start>` (or
  *                  `lease_until_ns=<ns>`): the run's lease is valid until
  *                  then, from the first such row; an empty run column means
- *                  the next run to start on that node
+ *                  the run going on that node, else (a grant) the next run
+ *                  to start there; a skip on the node drops such a grant
  *
  * Memory is bounded: only what falls inside [lo, hi] is kept, and each list
  * stops at a cap (the plot says it was truncated).
@@ -52,12 +58,14 @@ struct pd_fault {
     sim_time from, to; /* to == from: an instant */
     short kind;
     short node; /* -1: the world */
-    bool open;
+    bool open;  /* a later fault-end row may still close it */
+    bool window; /* it has (or had, when it began) an end */
 };
 
 struct pd_clock {
     sim_time at;
     double offset_s;
+    double drift_ppm; /* from at on */
     short series;
 };
 
@@ -88,6 +96,8 @@ struct plotdata {
     char fault_kind[PD_MAX_FAULT_KINDS][PD_NAME_LEN];
     int nseries;
     char series[PD_MAX_SERIES][PD_NAME_LEN];
+    bool node_clock[PD_MAX_NODES]; /* the node's first clock row was seen: */
+    double node_offset_s[PD_MAX_NODES], node_drift_ppm[PD_MAX_NODES]; /* its offset and drift */
     PD_LIST(struct pd_run, runs);     /* finished (or cut at the end) runs in the window */
     PD_LIST(struct pd_run, active);   /* going now; not capped beyond memory */
     PD_LIST(struct pd_mark, marks);

@@ -138,26 +138,42 @@ static size_t total_cases(const struct report *r)
     return n;
 }
 
-/* Which cases get plots: those that violate or fail, then the scenario's own guard. */
+/*
+ * Which cases get plots, so that the report of every shipped scenario stays
+ * small: a timeline for every case that fails or is unsafe, and one for each
+ * guard (in the first variant it is not plotted yet, the scenario's own guard
+ * first). One case per scenario (the first unsafe or failing one, else the
+ * scenario's own guard) gets every plot kind; the others only the timeline.
+ */
 static void choose_plots(struct report_scenario *s)
 {
-    for (int v = 0; v < s->nvariants; v++) {
-        int chosen = 0;
-        struct report_case *row = &s->cases[v * s->nguards];
-        for (int g = 0; g < s->nguards && chosen < REPORT_PLOTS_PER_VARIANT - 1; g++)
-            if (row[g].res.violating_seeds || !row[g].res.pass)
-                row[g].plot = true, chosen++;
-        for (int g = 0; g < s->nguards; g++)
-            if (row[g].guard == s->sc->base.guard && !row[g].plot)
-                row[g].plot = true, chosen++;
-        if (!chosen) /* the scenario's guard is not compared: show the first */
-            row[0].plot = true;
-        for (int g = 0; g < s->nguards; g++) {
-            struct report_case *c = &row[g];
-            const char *vn = scenario_variant_name(s->sc, c->variant);
-            c->plot_seed = report_case_seed(&c->res);
-            snprintf(c->prefix, sizeof(c->prefix), "%s%s%s-", vn, *vn ? "-" : "", c->guard->name);
+    struct report_case *full = NULL, *own = NULL;
+    for (size_t i = 0; i < s->ncases; i++) {
+        struct report_case *c = &s->cases[i];
+        if (c->res.violating_seeds || !c->res.pass) {
+            c->plot = true;
+            if (!full)
+                full = c;
         }
+    }
+    for (int g = 0; g < s->nguards; g++) {
+        bool shown = false;
+        for (int v = 0; v < s->nvariants; v++)
+            shown |= s->cases[v * s->nguards + g].plot;
+        if (!shown)
+            s->cases[g].plot = true; /* the first variant */
+        if (s->guard[g] == s->sc->base.guard && !own)
+            own = &s->cases[g];
+    }
+    if (!full)
+        full = own ? own : &s->cases[0];
+    if (s->ncases)
+        full->plot = full->full = true;
+    for (size_t i = 0; i < s->ncases; i++) {
+        struct report_case *c = &s->cases[i];
+        const char *vn = scenario_variant_name(s->sc, c->variant);
+        c->plot_seed = report_case_seed(&c->res);
+        snprintf(c->prefix, sizeof(c->prefix), "%s%s%s-", vn, *vn ? "-" : "", c->guard->name);
     }
 }
 
@@ -170,8 +186,9 @@ static int plot_work(void *user, size_t j, size_t slot, int worker)
     char sub[1400];
     snprintf(sub, sizeof(sub), "%s/%s", x->dir, s->dir);
     x->err[slot][0] = 0;
-    return caseplot_draw(s->sc, c->variant, c->guard, c->plot_seed, &c->res.agg.cycle, sub,
-                         c->prefix, &c->cp, x->err[slot], sizeof(x->err[slot]));
+    return caseplot_draw(s->sc, c->variant, c->guard, c->plot_seed, &c->res.agg.cycle,
+                         c->full ? CP_ALL : 1u << CP_TIMELINE, sub, c->prefix, &c->cp, x->err[slot],
+                         sizeof(x->err[slot]));
 }
 
 static void note_render(struct report *r, int rc, const char *dir, const char *stem)
@@ -235,6 +252,7 @@ int report_run(struct report *r, char *err, size_t errlen)
 
 int report_draw(struct report *r, const char *dir, char *err, size_t errlen)
 {
+    plot_set_svg(false); /* PNG in the page, CSV and scripts linked: SVG would be most of it */
     size_t n = total_cases(r), np = 0;
     size_t *idx = mem_calloc(n ? n : 1, sizeof(*idx));
     if (!idx) {

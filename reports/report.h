@@ -2,7 +2,8 @@
  * The report: every case of every scenario (variant x guard over the
  * scenario's seeds), the plots that show them, and a static HTML page plus a
  * Markdown twin that open from disk with no server. Images are files beside
- * the page (PNG shown, SVG, CSV and gnuplot script linked), so the directory
+ * the page (PNG shown, CSV and gnuplot script linked; the script draws an SVG
+ * too when `svg` is added to its format list), so the directory
  * is self-contained and can be zipped, attached to a CI run or served as is.
  * The page holds no date or host name: the same inputs give the same bytes.
  */
@@ -17,14 +18,14 @@
 #include "caseplot.h"
 
 #define REPORT_MAX_VARIANTS 64
-#define REPORT_PLOTS_PER_VARIANT 6
 
 struct report_case {
     int variant;
     const struct guard_ops *guard;
     struct case_result res;
     uint64_t plot_seed;   /* the seed the plots show */
-    bool plot;            /* draw the case's plots */
+    bool plot;            /* draw the case's timeline */
+    bool full;            /* and every other plot kind (one case per scenario) */
     struct caseplot cp;
     char prefix[200];     /* file stem prefix of its plots, inside the scenario's directory */
 };

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,108 @@ static char *window_text(const struct report_scenario *s, int variant,
     return buf;
 }
 
+/*
+ * scenario.guards as run: when --guards chose others than the file lists,
+ * v becomes the guards that ran and doc says so. True when it changed v.
+ */
+static bool guards_run(const struct report_scenario *s, char *v, char *doc, size_t doclen)
+{
+    char ran[600] = "";
+    size_t n = 0;
+    for (int g = 0; g < s->nguards && n < sizeof(ran); g++)
+        n += (size_t)snprintf(ran + n, sizeof(ran) - n, "%s%s", g ? ", " : "", s->guard[g]->name);
+    if (strcmp(ran, v) == 0)
+        return false;
+    snprintf(doc, doclen, "the guards that ran (--guards); the file lists %s", v);
+    snprintf(v, 600, "%s", ran);
+    return true;
+}
+
+/* Each node's clock (and the database's): what explains a lease or a cron run. */
+static void clocks_html(FILE *f, FILE *md, const struct report_scenario *s)
+{
+    struct model *m = mem_alloc(sizeof(*m));
+    char err[300];
+    if (!m || scenario_model(s->sc, s->nvariants ? s->variant[0] : 0, m, err, sizeof(err)) != 0) {
+        mem_free(m);
+        return;
+    }
+    fputs("<p><b>Clocks</b> (offset from true time at the start, per node; a variant may change "
+          "them):</p>\n<table><tr><th>clock</th><th>offset</th><th>jitter (per seed)</th>"
+          "<th>drift</th></tr>\n",
+          f);
+    fputs("Clocks (offset from true time at the start):\n\n| clock | offset | jitter | drift |\n"
+          "|---|---:|---:|---:|\n",
+          md);
+    for (int i = 0; i <= m->nnodes; i++) {
+        const struct config *c = i < m->nnodes ? &m->node[i].cfg : &m->cfg;
+        sim_time off = i < m->nnodes ? c->clock_offset : c->db_clock_offset;
+        double drift = i < m->nnodes ? c->drift_ppm : c->db_drift_ppm;
+        sim_time jit = i < m->nnodes ? c->clock_jitter : 0;
+        char o[TIME_FMT_LEN + 1], j[TIME_FMT_LEN + 4], d[48];
+        o[0] = off > 0 ? '+' : 0;
+        o[1] = 0;
+        time_format(off, o + (off > 0));
+        if (jit > 0) {
+            j[0] = 0;
+            snprintf(j, sizeof(j), "±");
+            time_format(jit, j + strlen(j));
+        } else {
+            snprintf(j, sizeof(j), "-");
+        }
+        snprintf(d, sizeof(d), drift != 0 ? "%+g ppm" : "-", drift);
+        const char *name = i < m->nnodes ? m->node[i].name : "database";
+        fputs("<tr><td>", f);
+        esc(f, name);
+        fprintf(f,
+                "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td "
+                "class=\"num\">%s</td></tr>\n",
+                o, j, d);
+        fprintf(md, "| %s | %s | %s | %s |\n", name, o, j, d);
+    }
+    fputs("</table>\n", f);
+    fputs("\n", md);
+    mem_free(m);
+}
+
+/* "pause on replica-1 after acquire, 3 times, in @gc-pause" */
+static void fault_text(const struct fault_spec *fs, char *line, size_t len)
+{
+    char a[TIME_FMT_LEN], b[TIME_FMT_LEN], lat[200] = "", where[80], when[120] = "", in[160] = "";
+    if (fs->latency.kind != DIST_NONE) {
+        char d[180];
+        dist_format(&fs->latency, d, sizeof(d));
+        snprintf(lat, sizeof(lat), ", latency %s", d);
+    }
+    if (fs->node[0])
+        snprintf(where, sizeof(where), "on %s%s", fs->node,
+                 fs->target == FT_PROCESS ? " (its job's process)" : "");
+    else if (fs->target == FT_DATABASE || fs->kind == FAULT_DB_OUTAGE ||
+             fs->kind == FAULT_DB_CONTENTION || fs->kind == FAULT_DB_SLOW_REPLY)
+        snprintf(where, sizeof(where), "on the database");
+    else
+        snprintf(where, sizeof(where), "on every node%s",
+                 fs->target == FT_PROCESS ? " (the job's process)" : "");
+    if (fs->point != POINT_NONE)
+        snprintf(when, sizeof(when), " %s, from %s, %s", fault_point_name(fs->point),
+                 time_format_clock(fs->at, a), fs->count ? "" : "every run that gets there");
+    else
+        snprintf(when, sizeof(when), " at %s", time_format_clock(fs->at, a));
+    if (fs->point != POINT_NONE && fs->count)
+        snprintf(when + strlen(when), sizeof(when) - strlen(when), "%d run%s", fs->count,
+                 fs->count == 1 ? "" : "s");
+    if (fs->point != POINT_NONE && fs->probability < 1)
+        snprintf(when + strlen(when), sizeof(when) - strlen(when), " (each with probability %g)",
+                 fs->probability);
+    size_t n = 0;
+    for (int v = 0; v < fs->nvariants && n < sizeof(in); v++)
+        n += (size_t)snprintf(in + n, sizeof(in) - n, "%s@%s", v ? ", " : "; in ", fs->variants[v]);
+    if (!fs->nvariants)
+        snprintf(in, sizeof(in), "; in every variant");
+    snprintf(line, len, "%s %s%s%s%s%s%s", fault_kind_name(fs->kind), where, when,
+             fs->dur > 0 ? " for " : "", fs->dur > 0 ? time_format(fs->dur, b) : "", lat, in);
+}
+
 /* The keys whose values differ from the defaults: what this scenario is about. */
 static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
 {
@@ -95,7 +198,7 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
     fputs("<table><tr><th>setting</th><th>value</th><th>meaning</th></tr>\n", f);
     fputs("| setting | value |\n|---|---|\n", md);
     for (const struct config_key *k = config_keys; k->name; k++) {
-        char v[300], d[300], doc[700];
+        char v[600], d[600], doc[900];
         config_get(&s->sc->base, k, v, sizeof(v));
         config_get(&def, k, d, sizeof(d));
         snprintf(doc, sizeof(doc), "%s", k->doc);
@@ -107,8 +210,10 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
             snprintf(doc, sizeof(doc), "set on the command line (the file says %s); %s", v, k->doc);
             snprintf(v, sizeof(v), "%s", cli->value);
         }
-        if (!cli && strcmp(v, d) == 0 && strcmp(k->name, "schedule.interval") != 0 &&
-            strcmp(k->name, "scenario.duration") != 0)
+        if (strcmp(k->name, "scenario.guards") == 0 && guards_run(s, v, doc, sizeof(doc)))
+            cli = NULL; /* the guards that ran, whatever the file lists */
+        else if (!cli && strcmp(v, d) == 0 && strcmp(k->name, "schedule.interval") != 0 &&
+                 strcmp(k->name, "scenario.duration") != 0)
             continue;
         if (strcmp(k->name, "scenario.seeds") == 0)
             snprintf(v, sizeof(v), "%" PRIu64 "..%" PRIu64 "%s", s->seeds.from, s->seeds.to,
@@ -157,21 +262,13 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
         fputs("</ul>\n", f);
         fputs("\n", md);
     }
+    clocks_html(f, md, s);
     if (s->sc->nfaults) {
         fputs("<p><b>Faults</b> on the timeline:</p><ul>\n", f);
         fputs("Faults:\n\n", md);
         for (int i = 0; i < s->sc->nfaults; i++) {
-            const struct fault_spec *fs = &s->sc->fault[i];
-            char a[TIME_FMT_LEN], b[TIME_FMT_LEN], lat[200] = "";
-            if (fs->latency.kind != DIST_NONE) {
-                char d[180];
-                dist_format(&fs->latency, d, sizeof(d));
-                snprintf(lat, sizeof(lat), ", latency %s", d);
-            }
-            char line[400];
-            snprintf(line, sizeof(line), "%s at %s%s%s%s", fault_kind_name(fs->kind),
-                     time_format_clock(fs->at, a), fs->dur > 0 ? " for " : "",
-                     fs->dur > 0 ? time_format(fs->dur, b) : "", lat);
+            char line[600];
+            fault_text(&s->sc->fault[i], line, sizeof(line));
             fputs("<li>", f);
             esc(f, line);
             fputs("</li>\n", f);
@@ -182,16 +279,61 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
     }
 }
 
+#define EXTRA_MAX 8
+
+/*
+ * The metrics the scenario's expectations name (duplicates, lost items,
+ * stale writes ...) beyond the table's fixed columns: the story of the
+ * scenario is in them. Fills idx, returns how many.
+ */
+static int expectation_metrics(const struct scenario *sc, int *idx)
+{
+    static const char *const shown[] = {"max_concurrency", "overlaps",  "runs",
+                                        "skipped",         "coalesced", NULL};
+    int n = 0;
+    for (int i = 0; i < sc->nexpect && n < EXTRA_MAX; i++) {
+        int k = sc->expect[i].metric;
+        bool dup = false;
+        for (int j = 0; j < n; j++)
+            dup |= idx[j] == k;
+        for (int j = 0; shown[j]; j++)
+            dup |= strcmp(metric_defs[k].name, shown[j]) == 0;
+        if (!dup)
+            idx[n++] = k;
+    }
+    return n;
+}
+
+/* A count as a whole number (56380, not 5.638e+04), a ratio to 4 digits. */
+static char *metric_text(double v, char *buf)
+{
+    if (v == (double)(long long)v && fabs(v) < 1e15)
+        snprintf(buf, 48, "%lld", (long long)v);
+    else
+        snprintf(buf, 48, "%.4g", v);
+    return buf;
+}
+
 static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, int v)
 {
+    int extra[EXTRA_MAX], nextra = expectation_metrics(s->sc, extra);
     fputs("<table><tr><th>guard</th><th>verdict</th><th>violating seeds</th><th>runs</th>"
           "<th>skipped</th><th>coalesced</th><th>most at once</th><th>overlaps</th>"
-          "<th>longest gap</th><th>lateness p99</th><th>expectations not met</th></tr>\n",
+          "<th>longest gap</th><th>lateness p99</th>",
           f);
+    for (int i = 0; i < nextra; i++)
+        fprintf(f, "<th title=\"%s (all seeds)\"><code>%s</code></th>", metric_defs[extra[i]].doc,
+                metric_defs[extra[i]].name);
+    fputs("<th>expectations not met</th></tr>\n", f);
     fputs("| guard | verdict | violating seeds | runs | skipped | coalesced | most at once | "
-          "overlaps | longest gap | lateness p99 | expectations not met |\n"
-          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+          "overlaps | longest gap | lateness p99 | ",
           md);
+    for (int i = 0; i < nextra; i++)
+        fprintf(md, "%s | ", metric_defs[extra[i]].name);
+    fputs("expectations not met |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|", md);
+    for (int i = 0; i < nextra; i++)
+        fputs("---:|", md);
+    fputs("---|\n", md);
     for (int g = 0; g < s->nguards; g++) {
         const struct case_result *c = &s->cases[v * s->nguards + g].res;
         const struct metrics *m = &c->agg;
@@ -207,9 +349,14 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
                 "<td class=\"num\">%" PRIu64 " / %" PRIu64 "</td><td class=\"num\">%" PRIu64
                 "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
                 "</td><td class=\"num\">%d</td><td class=\"num\">%" PRIu64
-                "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td class=\"small\">",
+                "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
                 c->violating_seeds, c->nseeds, m->runs, m->skipped, m->coalesced,
                 m->max_concurrency, m->overlaps, gap, late);
+        for (int i = 0; i < nextra; i++) {
+            char num[48];
+            fprintf(f, "<td class=\"num\">%s</td>", metric_text(metric_value(m, extra[i]), num));
+        }
+        fputs("<td class=\"small\">", f);
         esc(f, why);
         fputs("</td></tr>\n", f);
         fprintf(md,
@@ -217,6 +364,10 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
                 " | %d | %" PRIu64 " | %s | %s | ",
                 c->guard->name, verdict_text(c), c->violating_seeds, c->nseeds, m->runs,
                 m->skipped, m->coalesced, m->max_concurrency, m->overlaps, gap, late);
+        for (int i = 0; i < nextra; i++) {
+            char num[48];
+            fprintf(md, "%s | ", metric_text(metric_value(m, extra[i]), num));
+        }
         mdc(md, why);
         fputs(" |\n", md);
     }
@@ -226,9 +377,10 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
 
 static void links(FILE *f, const char *dir, const char *stem)
 {
-    fprintf(f, "<div class=\"links\"><a href=\"%s/%s.svg\">SVG</a> · <a href=\"%s/%s.csv\">data "
-               "(CSV)</a> · <a href=\"%s/%s.gp\">gnuplot script</a></div>\n",
-            dir, stem, dir, stem, dir, stem);
+    fprintf(f,
+            "<div class=\"links\"><a href=\"%s/%s.csv\">data (CSV)</a> · <a "
+            "href=\"%s/%s.gp\">gnuplot script</a> (add svg to its formats for an SVG)</div>\n",
+            dir, stem, dir, stem);
 }
 
 static void image(FILE *f, FILE *md, const char *dir, const char *stem, const char *alt)
@@ -263,12 +415,16 @@ static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
         fputs("<p>No overlap on this seed.", f);
         fputs("No overlap on this seed.", md);
     }
-    if (cp->zoomed) {
+    if (cp->zoomed && cp->name[CP_TIMELINE_FULL][0]) {
         fprintf(f, " The timeline shows %s .. %s; the whole run is <a href=\"%s/%stimeline-full.png\">here</a>.",
                 time_format_clock(cp->zoom_from, t1), time_format_clock(cp->zoom_to, t2), s->dir,
                 c->prefix);
         fprintf(md, " The timeline shows %s .. %s; [the whole run](%s/%stimeline-full.png).",
                 t1, t2, s->dir, c->prefix);
+    } else if (cp->zoomed) {
+        fprintf(f, " The timeline shows %s .. %s.", time_format_clock(cp->zoom_from, t1),
+                time_format_clock(cp->zoom_to, t2));
+        fprintf(md, " The timeline shows %s .. %s.", t1, t2);
     }
     fputs("</p>\n", f);
     fputs("\n\n", md);
@@ -284,11 +440,12 @@ static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
         if (!cp->name[k][0] || k == CP_TIMELINE_FULL)
             continue;
         if (k == CP_CLOCK && !cp->clock_data) {
-            fprintf(f, "<p class=\"muted small\">Clock offsets: none in this trace, every clock "
-                       "shows true time (<a href=\"%s/%s.png\">empty plot</a>).</p>\n",
+            fprintf(f,
+                    "<p class=\"muted small\">Clock offsets: this trace has no clock rows "
+                    "(<a href=\"%s/%s.png\">empty plot</a>).</p>\n",
                     s->dir, cp->name[k]);
-            fprintf(md, "Clock offsets: none in this trace ([empty plot](%s/%s.png)).\n\n", s->dir,
-                    cp->name[k]);
+            fprintf(md, "Clock offsets: no clock rows in this trace ([empty plot](%s/%s.png)).\n\n",
+                    s->dir, cp->name[k]);
             continue;
         }
         snprintf(stem, sizeof(stem), "%s", cp->name[k]);

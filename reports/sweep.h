@@ -65,6 +65,9 @@ struct sweep_row {
     char replay[1024];
 };
 
+/* Edit distance (Levenshtein), for "did you mean". Short strings only (99 past 63 chars). */
+int sweep_edit_distance(const char *a, const char *b);
+
 /* How many metrics metric_defs has (at most SWEEP_MAX_METRICS are kept). */
 int sweep_metric_count(void);
 

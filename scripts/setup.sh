@@ -2,10 +2,11 @@
 # Installs the Debian packages overlapsim needs, only those missing, so that
 # `make demo` and `make test` work on a fresh Debian 12 machine.
 set -eu
-# libpq-dev always: the library links libpq. --live adds what the live tests
-# run: a PostgreSQL server (a throwaway cluster) and libfaketime (clock skew).
+# libpq-dev always: the library links libpq. --live adds what `make test`
+# runs besides: a PostgreSQL server (a throwaway cluster), libfaketime (clock
+# skew) and Debian's chromium (the report checked in a headless browser).
 PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev libpq-dev gnuplot-nox jq clang libclang-rt-14-dev"
-[ "${1:-}" = "--live" ] && PKGS="$PKGS faketime libfaketime postgresql"
+[ "${1:-}" = "--live" ] && PKGS="$PKGS faketime libfaketime postgresql chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -60,6 +60,8 @@ static int nodes_init(struct sim *s)
     }
     world_db_init(&s->db);
     node_clock_init(&s->db.clock, m->cfg.db_clock_offset, m->cfg.db_drift_ppm);
+    for (int i = 0; i <= s->nnodes; i++) /* every clock at time 0, in node order */
+        sim_trace_clock(s, i < s->nnodes ? &s->node[i] : NULL);
     for (int i = 0; i < s->nnodes; i++) {
         struct node *n = &s->node[i];
         n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
@@ -174,10 +176,14 @@ int sim_loop(struct sim *s, sim_time until)
         evq_pop(&s->q, &ev);
         if (s->chooser && !evq_empty(&s->q) && evq_next_time(&s->q) == ev.at)
             ev = choose_tied(s, ev);
+        if (s->ndue && s->due_min <= ev.at)
+            sim_trace_due_flush(s, ev.at);
         s->now = ev.at;
         s->m->events++;
         ev.fn(s, ev.arg, ev.tag);
     }
+    if (s->ndue)
+        sim_trace_due_flush(s, limit - 1);
     if (limit == s->end && !s->error) {
         s->now = s->end;
         checker_finish(&s->chk, s->end);

@@ -135,6 +135,17 @@ struct waitq {
 };
 
 #define SIM_MAX_WAITQ 32
+#define SIM_MAX_DUE 64 /* trace rows waiting for their time (trace_due.c) */
+
+/* A trace row due at a later true time: a fault window's end, a lease's expiry. */
+struct sim_due {
+    sim_time at;
+    struct node *n;
+    uint64_t run;
+    const void *key; /* what it is about, to replace or cancel it */
+    char kind[16];
+    char detail[112];
+};
 
 struct sim {
     sim_time now, end;
@@ -170,6 +181,9 @@ struct sim {
     bool point_faults; /* some fault is placed at a point inside a run */
     void *world_state; /* world_env.c: statements in flight */
     struct export_state *xp; /* exports and the event store, or NULL (export.c) */
+    int ndue;
+    sim_time due_min; /* the earliest due row's time, when ndue > 0 */
+    struct sim_due due[SIM_MAX_DUE];
 };
 
 /* --- set-up (engine.c): sim_run is sim_new + sim_loop + sim_free; tests use the parts --- */
@@ -282,7 +296,26 @@ void sim_job_run(struct actor *a, const struct trigger *t);
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t);
 /* Traces an event if tracing is on. */
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail);
+/* Traces n's clock now (n NULL: the database's), as a `clock` row. */
+void sim_trace_clock(struct sim *s, struct node *n);
 extern const struct env_ops sim_env_ops;
+
+/* --- trace rows due later (trace_due.c) --- */
+
+/*
+ * Writes a row at true time at (after now), when the trace gets there: the
+ * event loop and every later row write the rows due first, so the trace
+ * stays in time order and no event is added (the event order, and with it
+ * every other row, is the same with and without these rows). A row with the
+ * same non-NULL key replaces the one waiting. Rows due at or after the end
+ * are dropped. Does nothing when tracing is off.
+ */
+void sim_trace_due(struct sim *s, sim_time at, struct node *n, uint64_t run, const char *kind,
+                   const char *detail, const void *key);
+/* Drops the waiting row with this key, if any. */
+void sim_trace_due_cancel(struct sim *s, const void *key);
+/* Writes the waiting rows due at or before upto, in time order. */
+void sim_trace_due_flush(struct sim *s, sim_time upto);
 
 /* --- schedulers (sched_*.c) and faults (inject.c) --- */
 

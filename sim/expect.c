@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "time.h"
 
 static const char *const op_names[] = {"=", "<=", ">=", "!="};
@@ -127,4 +128,16 @@ int expect_select(const struct expectation *all, int n, const char *guard, const
             out[count++] = &all[i];
     }
     return count;
+}
+
+bool expect_describes_workload(const struct expectation *e)
+{
+    static const char *const workload[] = {"long_cycles",    "long_cycle_ratio", "duration_p50_s",
+                                           "duration_p99_s", "duration_max_s",   NULL};
+    if (e->metric < 0)
+        return false;
+    for (int i = 0; workload[i]; i++)
+        if (strcmp(metric_defs[e->metric].name, workload[i]) == 0)
+            return true;
+    return false;
 }

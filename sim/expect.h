@@ -44,6 +44,14 @@ int expect_parse(const char *key, const char *value, struct expectation *e, char
 /* Does the value satisfy e? */
 bool expect_holds(const struct expectation *e, double value);
 
+/*
+ * Does e only describe the workload (how long runs are: long_cycles,
+ * long_cycle_ratio, duration_*) rather than what a guard did? A sweep that
+ * varies the workload does not count such a line as a failure (tune reads
+ * only the bounds and the invariants either).
+ */
+bool expect_describes_workload(const struct expectation *e);
+
 /* "max_concurrency <= 1", "some.runs >= 3" */
 char *expect_format(const struct expectation *e, char *buf, size_t len);
 

@@ -14,6 +14,7 @@
 
 /* A process that only holds a PID (pid-reuse), until it exits. */
 struct standin {
+    struct node *node; /* whose last job's PID it took */
     struct host *host;
     int pid;
     sim_time started;
@@ -76,13 +77,18 @@ static bool holding(const struct node *n, const struct proc *p)
 
 static void standin_exit(void *ctx, void *arg, uint64_t tag)
 {
-    (void)ctx, (void)tag;
+    (void)tag;
     struct standin *si = arg;
     struct world_pident *id = world_pid_find(si->host, si->pid);
     if (id && !id->p && id->started == si->started) {
         int keep = si->host->last_job_exit; /* a stand-in is no job that exited */
         world_pid_remove(si->host, si->pid);
         si->host->last_job_exit = keep;
+        if (((struct sim *)ctx)->trace) {
+            char d[64];
+            snprintf(d, sizeof(d), "pid-reuse: pid %d exits", si->pid);
+            sim_trace(ctx, si->node, 0, "fault-end", d);
+        }
     }
 }
 
@@ -106,7 +112,7 @@ static void pid_reuse(struct sim *s, struct inj_fault *in, struct node *n, int p
     trace_fault(s, n, in->f, d);
     if (in->f->dur > 0) {
         struct standin *si = &st->standin[st->nstandin++];
-        *si = (struct standin){h, pid, s->now};
+        *si = (struct standin){n, h, pid, s->now};
         sim_at(s, s->now + in->f->dur, standin_exit, si, 0);
     }
 }
@@ -181,13 +187,18 @@ static void fault_event(void *ctx, void *arg, uint64_t tag)
     occur(s, in);
 }
 
+/* A window's end: a `fault-end` row on the node (or world) its start named. */
 static void fault_end(void *ctx, void *arg, uint64_t tag)
 {
     (void)tag;
+    struct sim *s = ctx;
     struct inj_fault *in = arg;
-    char d[64];
-    snprintf(d, sizeof(d), "%s ends", fault_kind_name(in->f->kind));
-    sim_trace(ctx, NULL, 0, "fault", d);
+    const struct fault_spec *f = in->f;
+    if (!s->trace)
+        return;
+    char d[64], t[TIME_FMT_LEN];
+    snprintf(d, sizeof(d), "%s after %s", fault_kind_name(f->kind), time_format(f->dur, t));
+    sim_trace(s, f->node_idx >= 0 ? &s->node[f->node_idx] : NULL, 0, "fault-end", d);
 }
 
 static void occur(struct sim *s, struct inj_fault *in)
@@ -210,6 +221,7 @@ static void occur(struct sim *s, struct inj_fault *in)
             node_clock_step(&s->db.clock, s->now, f->by);
             inject_hit(s, false);
             trace_fault(s, NULL, f, d);
+            sim_trace_clock(s, NULL);
             return;
         }
         for (int i = 0; i < s->nnodes; i++) {
@@ -217,6 +229,7 @@ static void occur(struct sim *s, struct inj_fault *in)
                 node_clock_step(&s->node[i].clock, s->now, f->by);
                 inject_hit(s, holding(&s->node[i], NULL));
                 trace_fault(s, &s->node[i], f, d);
+                sim_trace_clock(s, &s->node[i]);
             }
         }
         return;

@@ -13,8 +13,21 @@
 
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail)
 {
-    if (s->trace)
-        trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
+    if (!s->trace)
+        return;
+    if (s->ndue && s->due_min <= s->now) /* rows due earlier go first */
+        sim_trace_due_flush(s, s->now);
+    trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
+}
+
+void sim_trace_clock(struct sim *s, struct node *n)
+{
+    if (!s->trace)
+        return;
+    char d[NODE_CLOCK_DESC_LEN + 16], c[NODE_CLOCK_DESC_LEN];
+    snprintf(d, sizeof(d), "%s%s", n ? "" : "database ",
+             node_clock_describe(n ? &n->clock : &s->db.clock, s->now, c));
+    sim_trace(s, n, 0, "clock", d);
 }
 
 struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool manual)

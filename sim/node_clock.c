@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void node_clock_init(struct node_clock *c, sim_time offset, double drift_ppm)
@@ -49,6 +50,41 @@ sim_time node_clock_local(const struct node_clock *c, sim_time t)
         }
     }
     return local;
+}
+
+sim_time node_clock_true(const struct node_clock *c, sim_time local)
+{
+    /* the reading runs at 1 +- drift per true second: a few corrections
+     * converge to the nanosecond, except right at a step, where a reading
+     * that the step skipped has no true time and the nearest one is fine */
+    sim_time t = local - c->offset - c->stepped;
+    for (int i = 0; i < 4; i++) {
+        sim_time err = node_clock_local(c, t) - local;
+        if (err == 0)
+            break;
+        t -= err;
+    }
+    return t;
+}
+
+char *node_clock_describe(const struct node_clock *c, sim_time t, char *buf)
+{
+    char off[TIME_FMT_LEN];
+    sim_time d = node_clock_local(c, t) - t;
+    int n =
+        snprintf(buf, NODE_CLOCK_DESC_LEN, "offset=%s%s", d >= 0 ? "+" : "", time_format(d, off));
+    if (c->drift_ppb && n > 0 && n < NODE_CLOCK_DESC_LEN) {
+        int64_t a = c->drift_ppb < 0 ? -c->drift_ppb : c->drift_ppb;
+        char frac[8] = "";
+        if (a % 1000) { /* "12.5", not "12.500"; "50", not "50.000" */
+            snprintf(frac, sizeof(frac), ".%03lld", (long long)(a % 1000));
+            for (size_t k = strlen(frac); frac[k - 1] == '0'; k--)
+                frac[k - 1] = 0;
+        }
+        snprintf(buf + n, NODE_CLOCK_DESC_LEN - (size_t)n, " drift=%c%lld%sppm",
+                 c->drift_ppb < 0 ? '-' : '+', (long long)(a / 1000), frac);
+    }
+    return buf;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)

@@ -34,6 +34,17 @@ int node_clock_step(struct node_clock *c, sim_time at, sim_time by);
 /* The local reading at true time t. */
 sim_time node_clock_local(const struct node_clock *c, sim_time t);
 
+/* The true time at which the clock reads local (the inverse of node_clock_local). */
+sim_time node_clock_true(const struct node_clock *c, sim_time local);
+
+/*
+ * The clock as a trace detail at true time t: "offset=+5m30s" (local - true,
+ * a signed duration in the scenario format), then " drift=+50ppm" when it
+ * drifts. buf holds at least NODE_CLOCK_DESC_LEN bytes.
+ */
+#define NODE_CLOCK_DESC_LEN 96
+char *node_clock_describe(const struct node_clock *c, sim_time t, char *buf);
+
 /* The civil time of a local reading, as struct tm's fields (0-based month, 0 = Sunday). */
 struct civil {
     int year, month, mday, hour, minute, second, wday;

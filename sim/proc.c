@@ -246,6 +246,12 @@ void sim_pause(struct sim *s, struct node *n, struct proc *p, sim_time until)
         else
             snprintf(d, sizeof(d), "pause for %s", time_format(until - s->now, t));
         sim_trace(s, n, 0, "fault", d);
+        /* the window's end, when the trace gets there (a longer pause moves it) */
+        if (p)
+            snprintf(d, sizeof(d), "pause pid %d: resumed", p->pid);
+        else
+            snprintf(d, sizeof(d), "pause: resumed");
+        sim_trace_due(s, *pu, n, 0, "fault-end", d, pu);
     }
 }
 

@@ -372,11 +372,27 @@ void case_shell_word(char *buf, size_t len, const char *s)
     buf[n < len ? n : len - 1] = 0;
 }
 
+static const char *replay_program = "overlapsim";
+
+void case_replay_program(const char *argv0)
+{
+    if (argv0 && *argv0)
+        replay_program = argv0;
+}
+
+const char *case_replay_program_name(void)
+{
+    return replay_program;
+}
+
 char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,
                   size_t len)
 {
     char num[32];
-    snprintf(buf, len, "overlapsim %s", c->replay_cmd ? c->replay_cmd : "run");
+    buf[0] = 0;
+    case_shell_word(buf, len, replay_program);
+    memmove(buf, buf + 1, strlen(buf)); /* no space before the first word */
+    case_shell_word(buf, len, c->replay_cmd ? c->replay_cmd : "run");
     case_shell_word(buf, len, sc->path);
     if (c->variant >= 0) {
         case_shell_word(buf, len, "--variant");

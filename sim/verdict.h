@@ -136,6 +136,13 @@ char *verdict_invariants(unsigned bits, char *buf, size_t len);
  * seed when an expectation failed, else the first unsafe seed, else the first.
  */
 uint64_t case_replay_seed(const struct case_result *c);
+/*
+ * The program replay commands start with: the binary as invoked (argv[0],
+ * e.g. build/overlapsim), so they can be pasted. Set once at start-up;
+ * "overlapsim" until then.
+ */
+void case_replay_program(const char *argv0);
+const char *case_replay_program_name(void);
 
 /* The command that replays seed of this case, quoting as a shell needs. */
 char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,

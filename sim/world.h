@@ -172,5 +172,6 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
 int world_db_advisory_holder(const struct world_db *db, int64_t key);
 /* The task_lock row named name, or NULL. */
 const struct db_lease_row *world_db_lease_row(const struct world_db *db, const char *name);
+const struct db_shed_row *world_db_shed_row(const struct world_db *db, const char *name);
 
 #endif

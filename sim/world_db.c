@@ -105,6 +105,11 @@ static struct db_shed_row *shed_row(struct world_db *db, const char *name, bool 
     return create ? free_row : NULL;
 }
 
+const struct db_shed_row *world_db_shed_row(const struct world_db *db, const char *name)
+{
+    return shed_row((struct world_db *)db, name, false);
+}
+
 static const char *str(const char *s) { return s ? s : ""; }
 
 static bool owner_ok(const struct env_stmt *st, const char *row_owner)

@@ -19,6 +19,8 @@
 
 struct db_call {
     bool used, done, canceled, gone;
+    struct node *node; /* the caller, for the trace */
+    uint64_t run;
     struct env_stmt st;
     char name[32], owner[64];
     struct env_row row;
@@ -221,6 +223,124 @@ static void call_free(struct sim *s, struct db_call *c)
     w->free[w->nfree++] = c;
 }
 
+/* A lease row (task_lock or shedlock) as a statement found it. */
+struct lease_seen {
+    const void *row; /* NULL: none */
+    sim_time until;
+    char owner[64];
+};
+
+static struct lease_seen lease_seen(const struct world_db *db, const struct env_stmt *st)
+{
+    struct lease_seen v = {NULL, 0, ""};
+    const char *name = st->name ? st->name : "";
+    switch (st->kind) {
+    case ENV_LEASE_UPSERT:
+    case ENV_LEASE_SHORTEN:
+    case ENV_LEASE_DELETE:
+    case ENV_LEASE_WRITE: {
+        const struct db_lease_row *r = world_db_lease_row(db, name);
+        if (r)
+            v = (struct lease_seen){r, r->locked_until, ""},
+            world_strcpy(v.owner, sizeof(v.owner), r->owner);
+        break;
+    }
+    case ENV_SHEDLOCK_INSERT:
+    case ENV_SHEDLOCK_UPDATE:
+    case ENV_SHEDLOCK_UPSERT:
+    case ENV_SHEDLOCK_UNLOCK: {
+        const struct db_shed_row *r = world_db_shed_row(db, name);
+        if (r)
+            v = (struct lease_seen){r, r->lock_until, ""},
+            world_strcpy(v.owner, sizeof(v.owner), r->locked_by);
+        break;
+    }
+    default:
+        break;
+    }
+    return v;
+}
+
+/*
+ * Applies a statement for node n's run, tracing what it did to a time-based
+ * lease: a `lease` row for each grant, renewal and release, with the true
+ * time until which the lease holds (the instant the clock that wrote the
+ * time, the database's or the caller's, reaches it), and one for its expiry
+ * when that time comes. A grant names no run: it is for the run about to
+ * start (plotdata ties it to the node's next run).
+ */
+static int db_apply(struct sim *s, struct node *n, uint64_t run, const struct env_stmt *st, int sid,
+                    sim_time now, struct env_row *out)
+{
+    if (!s->trace)
+        return world_db_apply(&s->db, st, sid, now, out);
+    struct lease_seen before = lease_seen(&s->db, st);
+    int rc = world_db_apply(&s->db, st, sid, now, out);
+    if (rc != 1)
+        return rc;
+    struct lease_seen after = lease_seen(&s->db, st);
+    const char *what;
+    bool grant = false;
+    sim_time t = st->client_time ? st->client_now : now;
+    switch (st->kind) {
+    case ENV_LEASE_UPSERT:
+    case ENV_LEASE_WRITE:
+    case ENV_SHEDLOCK_INSERT:
+    case ENV_SHEDLOCK_UPDATE:
+    case ENV_SHEDLOCK_UPSERT:
+        grant = true;
+        what = before.row && before.until > t && strcmp(before.owner, after.owner) == 0 ? "renew"
+                                                                                        : "grant";
+        break;
+    case ENV_LEASE_SHORTEN:
+    case ENV_SHEDLOCK_UNLOCK:
+        what = "release";
+        break;
+    case ENV_LEASE_DELETE:
+        what = "release (row deleted)";
+        after.row = before.row;
+        after.until = t;
+        break;
+    default:
+        return rc;
+    }
+    /* a release without an owner check may end another holder's lease: the
+     * row is then about that holder (found by the host its owner names) */
+    struct node *about = n;
+    char who[96] = "";
+    if (!grant && before.owner[0] && strcmp(before.owner, st->owner ? st->owner : "") != 0) {
+        size_t hl = strcspn(before.owner, ":");
+        for (int i = 0; i < s->nnodes; i++)
+            if (strlen(s->node[i].host->name) == hl &&
+                strncmp(s->node[i].host->name, before.owner, hl) == 0) {
+                about = &s->node[i];
+                break;
+            }
+        snprintf(who, sizeof(who), " (by %s, run %llu: the holder is %s)", n->name,
+                 (unsigned long long)run, before.owner);
+        run = 0;
+    }
+    const struct node_clock *clk = st->client_time ? &n->clock : &s->db.clock;
+    sim_time until = node_clock_true(clk, after.until);
+    char d[320], u[TIME_FMT_LEN], l[TIME_FMT_LEN];
+    char by[80];
+    if (st->client_time)
+        snprintf(by, sizeof(by), "by %s's clock", n->name);
+    else
+        snprintf(by, sizeof(by), "by the database clock");
+    snprintf(d, sizeof(d), "%s %s lease_until=%s (%s %s)%s", what, st->name ? st->name : "",
+             time_format(until > 0 ? until : 0, u), time_format_clock(after.until, l), by, who);
+    sim_trace(s, about, grant ? 0 : run, "lease", d);
+    if (until > s->now) {
+        snprintf(d, sizeof(d), "expire %s lease_until=%s", st->name ? st->name : "",
+                 time_format(until, u));
+        sim_trace_due(s, until, about, grant ? 0 : run, "lease", d, after.row);
+    } else {
+        sim_trace_due_cancel(s, after.row);
+    }
+    return rc;
+}
+
 /* The statement reaches the server and runs, atomically, on its clock. */
 static void db_run(void *ctx, void *arg, uint64_t tag)
 {
@@ -235,7 +355,7 @@ static void db_run(void *ctx, void *arg, uint64_t tag)
         c->rc = -ECONNRESET;
     } else {
         sim_time now = node_clock_local(&s->db.clock, c->arrive - c->tx_age);
-        c->rc = world_db_apply(&s->db, &c->st, c->sid, now, &c->row);
+        c->rc = db_apply(s, c->node, c->run, &c->st, c->sid, now, &c->row);
     }
     c->done = true;
     if (c->gone)
@@ -326,7 +446,7 @@ int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *
         } else {
             sim_time now = node_clock_local(&s->db.clock, arrive - cfg->db_tx_age);
             struct env_row row = {0, 0, 0};
-            rc = world_db_apply(&s->db, st, conn->sid, now, &row);
+            rc = db_apply(s, a->node, a->run, st, conn->sid, now, &row);
             if (out && rc >= 0)
                 *out = row;
         }
@@ -352,6 +472,8 @@ int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *
     c->st.name = c->name;
     c->st.owner = c->owner;
     c->sid = conn->sid;
+    c->node = a->node;
+    c->run = a->run;
     c->arrive = arrive;
     c->tx_age = cfg->db_tx_age;
     sim_at(s, exec, db_run, c, 0);

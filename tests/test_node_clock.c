@@ -70,6 +70,29 @@ static void test_node_clock_many_steps_fold(void **state)
     assert_int_equal(node_clock_local(&c, SIM_HOUR), SIM_HOUR + (NODE_CLOCK_MAX_STEPS + 5) * SIM_MS);
 }
 
+/* The true time a reading is reached, and the clock as a trace detail. */
+static void test_node_clock_true_and_describe(void **state)
+{
+    (void)state;
+    struct node_clock c;
+    char buf[NODE_CLOCK_DESC_LEN];
+    node_clock_init(&c, -(44 * SIM_S + 500 * SIM_MS), 50);
+    for (sim_time t = 0; t <= SIM_DAY; t += 7 * SIM_HOUR + 13)
+        assert_int_equal(node_clock_true(&c, node_clock_local(&c, t)), t);
+    assert_string_equal(node_clock_describe(&c, 0, buf), "offset=-44.5s drift=+50ppm");
+    /* a day later the drift has added 4.32 s */
+    assert_string_equal(node_clock_describe(&c, SIM_DAY, buf), "offset=-40.18s drift=+50ppm");
+    node_clock_init(&c, 5 * SIM_MIN + 30 * SIM_S, 0);
+    assert_string_equal(node_clock_describe(&c, SIM_HOUR, buf), "offset=+5m30s");
+    node_clock_init(&c, 0, -12.5);
+    assert_string_equal(node_clock_describe(&c, 0, buf), "offset=+0s drift=-12.5ppm");
+    /* after a step, readings map back to their true times again */
+    node_clock_init(&c, 0, 0);
+    assert_int_equal(node_clock_step(&c, SIM_HOUR, -2 * SIM_MIN), 0);
+    assert_int_equal(node_clock_true(&c, 3 * SIM_HOUR), 3 * SIM_HOUR + 2 * SIM_MIN);
+    assert_string_equal(node_clock_describe(&c, 2 * SIM_HOUR, buf), "offset=-2m");
+}
+
 static void test_node_clock_civil(void **state)
 {
     (void)state;
@@ -105,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_node_clock_steps),
         cmocka_unit_test(test_node_clock_step_and_drift),
         cmocka_unit_test(test_node_clock_many_steps_fold),
+        cmocka_unit_test(test_node_clock_true_and_describe),
         cmocka_unit_test(test_node_clock_civil),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,9 +172,26 @@ static void test_plot_concurrency(void **state)
         skip();
     struct plotdata pd;
     sample(&pd, false);
-    assert_int_equal(plot_concurrency(dir, "concurrency", &pd, "runs at once"), 0);
-    check_plot("concurrency", 1400, 360);
+    assert_int_equal(plot_concurrency(dir, "concurrency", &pd, 0, SIM_TIME_MAX, "runs at once"), 0);
+    check_plot("concurrency", 1400, 320);
     check_deterministic("concurrency");
+    /* a window that is part of the run: a second panel, the whole run in bins */
+    assert_int_equal(plot_concurrency(dir, "concurrency-part", &pd, S(20), S(90), "part"), 0);
+    check_plot("concurrency-part", 1400, 570);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof(path), "%s/concurrency-part.csv", dir);
+    char *csv = (char *)slurp(path, &len);
+    csv[len] = 0;
+    assert_non_null(strstr(csv, "\nover,30,2,50\n")); /* runs 1 and 2 from 30 s to 50 s */
+    int bins = 0, over = 0;
+    for (char *p = csv; (p = strstr(p, "\nrun,")); p++) {
+        bins++;
+        over += atoi(strchr(p + 5, ',') + 1) > 1;
+    }
+    assert_int_equal(bins, 701);
+    assert_true(over >= 1 && over <= 160); /* 20 s of 180 s over the limit, and not more */
+    free(csv);
     plotdata_release(&pd);
 }
 
@@ -187,9 +204,29 @@ static void test_plot_cycle_hist(void **state)
     hist_init(&h);
     for (int i = 0; i < 500; i++)
         hist_add(&h, S(10) + (sim_time)i * 97 * SIM_MS);
-    assert_int_equal(plot_cycle_hist(dir, "cycles", &h, S(30), "durations"), 0);
+    assert_int_equal(plot_cycle_hist(dir, "cycles", &h, S(30), 0, "durations"), 0);
     check_plot("cycles", 900, 420);
     check_deterministic("cycles");
+    /* one run far out goes to the labelled overflow bin; the lock time is a line */
+    hist_add(&h, 394 * SIM_S);
+    assert_int_equal(plot_cycle_hist(dir, "cycles-tail", &h, S(30), 5 * SIM_MIN, "tail"), 0);
+    check_plot("cycles-tail", 900, 420);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof(path), "%s/cycles-tail.csv", dir);
+    char *csv = (char *)slurp(path, &len);
+    csv[len] = 0;
+    char *last = strrchr(csv, '\n');
+    *last = 0;
+    last = strrchr(csv, '\n') + 1;
+    assert_true(strstr(last, ",1,1,1") != NULL); /* one run, longer than the interval, overflow */
+    free(csv);
+    snprintf(path, sizeof(path), "%s/cycles-tail.gp", dir);
+    char *gp = (char *)slurp(path, &len);
+    gp[len] = 0;
+    assert_non_null(strstr(gp, "longest lock 5m"));
+    assert_non_null(strstr(gp, "1 run,"));
+    free(gp);
 }
 
 static void test_plot_clock_with_and_without_data(void **state)
@@ -202,10 +239,24 @@ static void test_plot_clock_with_and_without_data(void **state)
     assert_int_equal(plot_clock(dir, "clock", &pd, "clocks"), 0);
     check_plot("clock", 1400, 380);
     check_deterministic("clock");
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof(path), "%s/clock.csv", dir);
+    char *csv = (char *)slurp(path, &len);
+    csv[len] = 0;
+    /* a's step at 60 s: its old offset up to then, the new one from then to the end */
+    assert_non_null(strstr(csv, "\n60,a,0\n60,a,5\n180,a,5\n"));
+    free(csv);
+    snprintf(path, sizeof(path), "%s/clock.gp", dir);
+    char *gp = (char *)slurp(path, &len);
+    gp[len] = 0;
+    assert_null(strstr(gp, "true time 0")); /* never "true time" for a clock that is off */
+    assert_non_null(strstr(gp, "b: offset -2s .. -1.9s"));
+    free(gp);
     plotdata_release(&pd);
     sample(&pd, false);
     assert_int_equal(plot_clock(dir, "clock-empty", &pd, "no clocks"), 0);
-    check_plot("clock-empty", 1400, 380);
+    check_plot("clock-empty", 1400, 180);
     plotdata_release(&pd);
 }
 
@@ -262,8 +313,8 @@ static void test_plot_case_from_a_scenario(void **state)
     assert_int_equal(scenario_load("scenarios/etl-ticker.ini", &sc, err, sizeof(err)), 0);
     struct caseplot cp;
     int v = scenario_variant_find(sc, "spawn");
-    assert_int_equal(caseplot_draw(sc, v, guard_lookup("none"), 1, NULL, dir, "case-", &cp, err,
-                                   sizeof(err)),
+    assert_int_equal(caseplot_draw(sc, v, guard_lookup("none"), 1, NULL, CP_ALL, dir, "case-", &cp,
+                                   err, sizeof(err)),
                      0);
     assert_int_equal(cp.render_error, 0);
     assert_true(cp.has_overlap);

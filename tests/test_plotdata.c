@@ -87,6 +87,75 @@ static void test_plotdata_faults_clocks_leases(void **state)
     plotdata_release(&pd);
 }
 
+/* The rows the simulator writes: fault/fault-end windows, lease grants and
+ * releases named by node, clock drift, lanes in the order of the clock rows. */
+static void test_plotdata_simulator_rows(void **state)
+{
+    (void)state;
+    static const char *const rows[] = {
+        "0,00:00:00.000,r-1,,clock,offset=-98.6ms",
+        "0,00:00:00.000,r-2,,clock,offset=+5m29.8s",
+        "0,00:00:00.000,r-3,,clock,offset=-44.5s drift=+50ppm",
+        "0,00:00:00.000,,,clock,database offset=+0s",
+        "1000000000,00:00:01.000,r-3,,trigger,#1",
+        "1000000000,00:00:01.000,r-3,,lease,grant t lease_until=5m1s (00:05:01.000 by the database "
+        "clock)",
+        "1000000000,00:00:01.000,r-3,1,start,#1",
+        "2000000000,00:00:02.000,r-1,,lease,grant t lease_until=9m (a reply that came too late)",
+        "2000000000,00:00:02.000,r-1,,skip,#2",
+        "3000000000,00:00:03.000,r-3,1,fault,pause (after acquire)",
+        "3000000000,00:00:03.000,r-3,,fault,pause pid 1000 for 6m",
+        "4000000000,00:00:04.000,,,fault,db-slow-reply begins",
+        "5000000000,00:00:05.000,,,fault-end,db-slow-reply after 1s",
+        "7000000000,00:00:07.000,r-2,,lease,\"release t lease_until=50s (by r-1, run 9: the holder "
+        "is r-2:1:0)\"",
+        "10000000000,00:00:10.000,r-1,,trigger,#3",
+        "10000000000,00:00:10.000,r-1,2,start,#3",
+        "20000000000,00:00:20.000,r-1,2,end,",
+        "363000000000,00:06:03.000,r-3,,fault-end,pause pid 1000: resumed",
+        "370000000000,00:06:10.000,r-3,1,end,",
+        "370000000000,00:06:10.000,r-3,1,lease,release t lease_until=6m20s (by the database clock)",
+        NULL,
+    };
+    struct plotdata pd;
+    plotdata_init(&pd, 0, -1, 1, 0);
+    feed(&pd, rows);
+    plotdata_finish(&pd, S(600));
+    assert_int_equal(pd.nnodes, 3); /* in the order of the clock rows */
+    assert_string_equal(pd.node[0], "r-1");
+    assert_string_equal(pd.node[2], "r-3");
+    assert_true(pd.node_clock[1] && pd.node_offset_s[1] > 329.7 && pd.node_offset_s[1] < 329.9);
+    assert_true(pd.node_drift_ppm[2] > 49.9 && pd.node_drift_ppm[2] < 50.1);
+    assert_int_equal(pd.clock.n, 4);
+    assert_true(pd.clock.v[2].drift_ppm > 49.9);
+    /* the pause: told twice at its start (where and how), one window to its fault-end */
+    int pauses = 0, slow = 0;
+    for (size_t i = 0; i < pd.faults.n; i++) {
+        const struct pd_fault *f = &pd.faults.v[i];
+        if (strcmp(pd.fault_kind[f->kind], "pause") == 0) {
+            pauses++;
+            assert_int_equal(f->from, S(3));
+            assert_int_equal(f->to, S(363));
+            assert_int_equal(f->node, 2);
+        } else if (strcmp(pd.fault_kind[f->kind], "db-slow-reply") == 0) {
+            slow++;
+            assert_int_equal(f->to, S(5));
+            assert_int_equal(f->node, -1);
+        }
+    }
+    assert_int_equal(pauses, 1);
+    assert_int_equal(slow, 1);
+    /* r-3's run: the grant before it, then its release; r-1's orphaned grant
+     * (the skip dropped it) is not r-1's next run's */
+    assert_int_equal(pd.runs.n, 2);
+    const struct pd_run *r1 = pd.runs.v[0].run == 2 ? &pd.runs.v[0] : &pd.runs.v[1];
+    const struct pd_run *r3 = pd.runs.v[0].run == 1 ? &pd.runs.v[0] : &pd.runs.v[1];
+    assert_int_equal(r1->lease_until, -1);
+    assert_int_equal(r3->lease_from, S(1));
+    assert_int_equal(r3->lease_until, S(380));
+    plotdata_release(&pd);
+}
+
 static void test_plotdata_keeps_only_the_window(void **state)
 {
     (void)state;
@@ -139,6 +208,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plotdata_runs_lanes_and_overlap),
         cmocka_unit_test(test_plotdata_faults_clocks_leases),
+        cmocka_unit_test(test_plotdata_simulator_rows),
         cmocka_unit_test(test_plotdata_keeps_only_the_window),
         cmocka_unit_test(test_plotdata_caps_and_streams),
         cmocka_unit_test(test_plotdata_rejects_garbage),

@@ -62,6 +62,7 @@ struct cli_opts {
     bool keep;              /* --keep */
     sim_time skew;          /* --skew D */
     bool in_worker;         /* --in-worker */
+    bool quiet;             /* --quiet (check: only failures and the total) */
 };
 
 /* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */
@@ -69,6 +70,12 @@ int cli_case_error(int rc, const char *err);
 
 /* Prints "overlapsim: msg" to stderr and returns EXIT_USAGE. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The name among names (NULL-terminated) a mistyped one most likely meant, or NULL. */
+const char *cli_suggest(const char *name, const char *const *names);
+
+/* "OPT NAME: unknown guard (did you mean 'mutex'? see `overlapsim guards`)"; returns EXIT_USAGE. */
+int cli_unknown_guard(const char *opt, const char *name);
 
 /*
  * Parses the options shared by run, compare and check from argv (after the

@@ -28,7 +28,7 @@
 
 static const char usage[] =
     "usage: overlapsim check [DIR|FILE]... [--seeds A..B] [--set KEY=VALUE]... [--jobs N]\n"
-    "                        [--junit FILE.xml] [--format text|csv|json]\n"
+    "                        [--junit FILE.xml] [--format text|csv|json] [--quiet]\n"
     "\n"
     "Runs every scenario (default: scenarios/; directories are searched for *.ini)\n"
     "with its expectations: one case per scenario, variant and guard of\n"
@@ -37,7 +37,8 @@ static const char usage[] =
     "'N passed, N failed' alone on the last line; with --format csv or json the\n"
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
     "GitHub Actions, GitLab or Jenkins (written whole, or not at all). Text opens\n"
-    "with a guard x variant matrix of safety per scenario.\n"
+    "with a guard x variant matrix of safety per scenario. --quiet prints only the\n"
+    "failing cases (text) and the total.\n"
     "\n" VERDICT_HELP "\n"
     "Exit: 0 no case FAILs (each passes or is an xfail), 1 one FAILs, 2 bad input.\n";
 
@@ -114,6 +115,8 @@ static int done(void *user, size_t i, size_t slot)
     ck->cells[i] = (struct text_cell){true, res->verdict, res->unsafe_seeds, res->nseeds};
     switch (ck->o->format) {
     case FORMAT_TEXT:
+        if (res->pass && ck->o->quiet)
+            break;
         fprintf(ck->lines, "%s %s%s%s/%s  %s%s",
                 res->verdict == VERDICT_FAIL    ? "FAIL "
                 : res->verdict == VERDICT_XFAIL ? "XFAIL"
@@ -199,7 +202,7 @@ static void check_print_text(struct check *ck, char *lines, size_t len)
     struct seed_range run = ck->o->seeds;
     if (ck->o->have_seeds)
         text_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
-    while (first < ck->ncases) {
+    while (!ck->o->quiet && first < ck->ncases) { /* --quiet: only the failures */
         int file = ck->cases[first].file;
         size_t end = first;
         int vs[64], nv = 0;
@@ -243,7 +246,7 @@ static int write_junit(const struct check *ck, const char *path)
 int cmd_check(int argc, char **argv)
 {
     struct cli_opts o;
-    int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv", usage, &o);
+    int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv,quiet", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
     /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */

@@ -77,7 +77,7 @@ int cmd_explore(int argc, char **argv)
     if (o.guard) {
         const struct guard_ops *g = guard_lookup(o.guard);
         if (!g) {
-            rc = cli_error("--guard %s: unknown guard (see `overlapsim guards`)", o.guard);
+            rc = cli_unknown_guard("--guard", o.guard);
             goto out;
         }
         m->cfg.guard = g;
@@ -113,10 +113,9 @@ int cmd_explore(int argc, char **argv)
     printf("  violation after %" PRIu64 " schedules: %d runs at once\n", res->schedules,
            res->m.max_concurrency);
     printf("  interleaving %s\n", res->interleaving);
-    printf("  replay: overlapsim run %s%s%s --guard %s --seed %" PRIu64
-           " --set scenario.interleaving=%s\n",
-           sc->path, v >= 0 ? " --variant " : "", v >= 0 ? sc->variants[v].name : "",
-           m->cfg.guard->name, eo.seed, res->interleaving);
+    printf("  replay: %s run %s%s%s --guard %s --seed %" PRIu64 " --set scenario.interleaving=%s\n",
+           case_replay_program_name(), sc->path, v >= 0 ? " --variant " : "",
+           v >= 0 ? sc->variants[v].name : "", m->cfg.guard->name, eo.seed, res->interleaving);
     snprintf(m->cfg.interleaving, sizeof(m->cfg.interleaving), "%s", res->interleaving);
     if (o.out) {
         m->cfg.seeds = (struct seed_range){eo.seed, eo.seed};

@@ -100,7 +100,7 @@ static int resolve_guard(const struct cli_opts *o, const struct model *m,
     if (o->cmd)
         return cli_error("--cmd goes with --guard exec");
     if (!(*g = guard_lookup(name)))
-        return cli_error("--guard %s: unknown guard (see `overlapsim guards`)", name);
+        return cli_unknown_guard("--guard", name);
     return 0;
 }
 

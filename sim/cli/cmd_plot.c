@@ -50,7 +50,7 @@ int cmd_plot(int argc, char **argv)
     free(m);
     if (o.guard && !(g = guard_lookup(o.guard))) {
         scenario_free(sc);
-        return cli_error("--guard %s: unknown guard (see `overlapsim guards`)", o.guard);
+        return cli_unknown_guard("--guard", o.guard);
     }
     struct outdir od;
     if (outdir_begin(&od, o.out, err, sizeof(err)) != 0) {
@@ -58,7 +58,7 @@ int cmd_plot(int argc, char **argv)
         return cli_error("%s", err);
     }
     struct caseplot cp;
-    rc = caseplot_draw(sc, v, g, seed, NULL, od.tmp, "", &cp, err, sizeof(err));
+    rc = caseplot_draw(sc, v, g, seed, NULL, CP_ALL, od.tmp, "", &cp, err, sizeof(err));
     if (rc) {
         outdir_abort(&od);
         scenario_free(sc);

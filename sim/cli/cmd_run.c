@@ -102,7 +102,7 @@ int cmd_run(int argc, char **argv)
     free(m);
     if (o.guard && !(g = guard_lookup(o.guard))) {
         scenario_free(sc);
-        return cli_error("--guard %s: unknown guard (see `overlapsim guards`)", o.guard);
+        return cli_unknown_guard("--guard", o.guard);
     }
     if (o.have_seeds)
         seeds = o.seeds;

@@ -59,7 +59,7 @@ int cmd_shrink(int argc, char **argv)
         return cli_error("shrink needs --guard and --seed (see --help)");
     const struct guard_ops *g = guard_lookup(o.guard);
     if (!g)
-        return cli_error("--guard %s: unknown guard (see `overlapsim guards`)", o.guard);
+        return cli_unknown_guard("--guard", o.guard);
     if ((rc = cli_load(&o, &sc)) != 0)
         return rc;
     int v;

@@ -16,7 +16,8 @@
 #include "sweep_cli.h"
 
 static const char usage[] =
-    "usage: overlapsim sweep FILE --vary KEY=FROM..TO/STEP [--vary ...] [--guard G | --guards a,b]\n"
+    "usage: overlapsim sweep FILE --vary KEY=FROM..TO/STEP [--vary ...] [--guard G | --guards "
+    "a,b]\n"
     "                        [--variant V] [--seeds A..B] [--jobs N] [--shard K/N]\n"
     "                        [--set KEY=VALUE]... [--format text|csv|json] [--out DIR]\n"
     "\n"
@@ -29,13 +30,28 @@ static const char usage[] =
     "\n"
     "  --format text   one line per setting, seeds aggregated (default)\n"
     "  --format csv    one row per guard, setting and seed, in index order: the rows\n"
-    "                  of --shard K/N runs (units with index %% N == K-1) merge back\n"
+    "                  of --shard K/N runs (units with index mod N == K-1) merge back\n"
     "                  into exactly the one-run CSV with `overlapsim merge`\n"
     "  --format json   the same rows as JSON, one object per line\n"
     "  --out DIR       also write DIR/sweep.csv (rows), DIR/settings.csv (per setting)\n"
     "                  and heatmaps (two or three keys) or line charts (one key) of the\n"
     "                  violating-seed rate, runs per hour and longest gap\n"
     "Exit: 0 the sweep ran (violations are results, not errors), 2 bad input.\n";
+
+/* s in at most max characters: cut at a word's end, with an ellipsis to say so. */
+static const char *text_cut(const char *s, size_t max, char *buf, size_t len)
+{
+    size_t n = strlen(s);
+    if (n <= max || len < 8)
+        return s;
+    size_t k = max - 1 < len - 4 ? max - 1 : len - 4;
+    while (k > max / 2 && s[k] != ' ' && s[k - 1] != ' ' && s[k - 1] != ';')
+        k--;
+    while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == ';'))
+        k--;
+    snprintf(buf, len, "%.*s\u2026", (int)k, s);
+    return buf;
+}
 
 static void settings_csv(FILE *f, const struct sweep_cli *c)
 {
@@ -105,9 +121,11 @@ static void text_table(const struct sweep_cli *c)
             char v[48], fl[48], t[TIME_FMT_LEN];
             snprintf(v, sizeof(v), "%" PRIu64 "/%" PRIu64, a->violating, a->nseeds);
             snprintf(fl, sizeof(fl), "%" PRIu64 "/%" PRIu64, a->failing, a->nseeds);
-            printf(" %9s %9s %8.1f %9.3f %4.0f %12s  %.60s\n", v, fl, sweep_agg_mean(a, rph),
+            char cut[80];
+            printf(" %9s %9s %8.1f %9.3f %4.0f %12s  %s\n", v, fl, sweep_agg_mean(a, rph),
                    sweep_agg_mean(a, spr), a->max[mc],
-                   time_format((sim_time)(a->max[gap] * 1e3) * SIM_MS, t), a->first_failed);
+                   time_format((sim_time)(a->max[gap] * 1e3) * SIM_MS, t),
+                   text_cut(a->first_failed, 60, cut, sizeof(cut)));
         }
 }
 

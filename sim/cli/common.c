@@ -8,6 +8,9 @@
 
 #include "cli.h"
 
+#include "../../guards/guard.h"
+#include "../../reports/sweep.h"
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;
@@ -50,6 +53,7 @@ static const struct option all_options[] = {
     {"keep", no_argument, NULL, 'k'},
     {"skew", required_argument, NULL, 'w'},
     {"in-worker", no_argument, NULL, 'W'},
+    {"quiet", no_argument, NULL, 'Q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -82,6 +86,9 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
         switch (c) {
         case 'g':
             o->guard = optarg;
+            break;
+        case 'Q':
+            o->quiet = true;
             break;
         case 'G':
             o->guards = optarg;
@@ -287,7 +294,7 @@ int cli_guards(const struct scenario *sc, const char *list, const struct guard_o
     for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         const struct guard_ops *g = guard_lookup(tok);
         if (!g) {
-            cli_error("--guards: unknown guard '%s' (see `overlapsim guards`)", tok);
+            cli_unknown_guard("--guards", tok);
             return -1;
         }
         if (n < max)
@@ -298,4 +305,31 @@ int cli_guards(const struct scenario *sc, const char *list, const struct guard_o
         return -1;
     }
     return n;
+}
+
+const char *cli_suggest(const char *name, const char *const *names)
+{
+    /* at most 2 edits in a short name, 3 in a longer one: past that a guess is noise */
+    const char *best = NULL;
+    int bestd = strlen(name) <= 5 ? 3 : 4;
+    for (int i = 0; names[i]; i++) {
+        int d = sweep_edit_distance(name, names[i]);
+        if (d < bestd)
+            bestd = d, best = names[i];
+    }
+    return best;
+}
+
+int cli_unknown_guard(const char *opt, const char *name)
+{
+    const char *names[64];
+    int n = 0;
+    for (int i = 0; guard_registry[i] && n < 63; i++)
+        names[n++] = guard_registry[i]->name;
+    names[n] = NULL;
+    const char *s = cli_suggest(name, names);
+    if (s)
+        return cli_error("%s %s: unknown guard (did you mean '%s'? see `overlapsim guards`)", opt,
+                         name, s);
+    return cli_error("%s %s: unknown guard (see `overlapsim guards`)", opt, name);
 }

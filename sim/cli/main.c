@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../verdict.h"
 #include "cli.h"
+
+#define OVERLAPSIM_VERSION "0.1.0"
 
 static const struct command {
     const char *name;
@@ -34,7 +37,8 @@ static void usage(FILE *f)
     fputs("usage: overlapsim COMMAND [ARGS]\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fputs("\n'overlapsim COMMAND --help' tells more. Exit codes: 0 expectations hold,\n"
+    fputs("\n'overlapsim COMMAND --help' tells more; 'overlapsim --version' the version. Exit "
+          "codes: 0 expectations hold,\n"
           "1 an expectation is violated, 2 bad input or usage.\n",
           f);
 }
@@ -45,6 +49,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    case_replay_program(argv[0]); /* replay commands name the binary as invoked */
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("overlapsim %s\n", OVERLAPSIM_VERSION);
+        return 0;
+    }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
@@ -53,5 +62,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
+    const char *names[sizeof(commands) / sizeof(commands[0]) + 1];
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        names[i] = commands[i].name;
+    names[sizeof(commands) / sizeof(commands[0])] = NULL;
+    const char *s = cli_suggest(argv[1], names);
+    if (s)
+        return cli_error("unknown command '%s' (did you mean '%s'? see overlapsim --help)", argv[1],
+                         s);
     return cli_error("unknown command '%s' (see overlapsim --help)", argv[1]);
 }

@@ -285,6 +285,11 @@ static void contend_end_event(void *ctx, void *arg, uint64_t tag)
     contend_end(ctx);
 }
 
+sim_time live_db_clock_offset(struct live *lv)
+{
+    return lv->dbf ? lv->dbf->skew : lv->model->cfg.db_clock_offset;
+}
+
 static void clock_step(struct live *lv, const struct fault_spec *f)
 {
     struct live_dbf *d = lv->dbf;
@@ -298,6 +303,7 @@ static void clock_step(struct live *lv, const struct fault_spec *f)
     pthread_mutex_unlock(&d->mu);
     snprintf(msg, sizeof(msg), "clock-step of the database by %s", time_format(f->by, t));
     live_trace(lv, -1, 0, "fault", msg);
+    live_trace_clock(lv, -1, live_db_clock_offset(lv));
     pthread_mutex_lock(&lv->rec);
     hit_locked(lv, -1);
     pthread_mutex_unlock(&lv->rec);

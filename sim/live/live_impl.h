@@ -174,6 +174,9 @@ bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *
                        sim_time *started, sim_time *api);
 void live_record_end(struct live *lv, int node, uint64_t run, sim_time started);
 void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const char *detail);
+/* A `clock` row: node's clock (node -1: the database's) is offset from true time, as the simulator
+ * writes it. */
+void live_trace_clock(struct live *lv, int node, sim_time offset);
 /* The job length of a trigger run elsewhere: api (slowed if a fault says so at t->at) + db. */
 sim_time live_job_length(struct live *lv, const struct live_trigger *t);
 /* Closes the books: no more records; finishes the checker at the end or now. */
@@ -262,6 +265,8 @@ int live_db_worker_setup(struct live_worker *w);
 /* A database fault (db-*, clock-step of the database) begins or its window ends; others are
  * ignored. */
 void live_db_fault_begin(struct live *lv, const struct fault_spec *f);
+/* The database clock's offset from true time now ([db] clock_offset and steps). */
+sim_time live_db_clock_offset(struct live *lv);
 void live_db_fault_end(struct live *lv, const struct fault_spec *f);
 /* A worker's report of a statement (PGENV_NOTE_* flags). Under rec. */
 void live__db_note_locked(struct live *lv, long flags);

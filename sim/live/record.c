@@ -34,6 +34,20 @@ void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const
     pthread_mutex_unlock(&lv->rec);
 }
 
+void live_trace_clock(struct live *lv, int node, sim_time offset)
+{
+    if (!lv->opt->trace)
+        return;
+    char d[96], t[TIME_FMT_LEN];
+    snprintf(d, sizeof(d), "%soffset=%s%s", node < 0 ? "database " : "", offset >= 0 ? "+" : "",
+             time_format(offset, t));
+    pthread_mutex_lock(&lv->rec);
+    sim_time now = live_now(lv);
+    if (!lv->closed) /* the clocks as the run starts: before it, time 0 */
+        live__trace_locked(lv, now > 0 ? now : 0, node, 0, "clock", d);
+    pthread_mutex_unlock(&lv->rec);
+}
+
 /* Is a record at now still inside the run? Under rec. */
 bool live__open_at(struct live *lv, sim_time now)
 {

@@ -288,10 +288,10 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
 {
     (void)tag;
     const struct fault_spec *f = arg;
-    char d[64];
+    char d[64], t[TIME_FMT_LEN];
     live_db_fault_end(ctx, f); /* database windows; it ignores other kinds */
-    snprintf(d, sizeof(d), "%s ends", fault_kind_name(f->kind));
-    live_trace(ctx, -1, 0, "fault", d);
+    snprintf(d, sizeof(d), "%s after %s", fault_kind_name(f->kind), time_format(f->dur, t));
+    live_trace(ctx, f->node_idx, 0, "fault-end", d);
 }
 
 /* An explicit manual request at an exact time ([trigger N] manual_at = T). */
@@ -402,6 +402,10 @@ int live_sched_start(struct live *lv)
     const struct model *m = lv->model;
     if (live_faults_check(lv) != 0)
         return -ENOTSUP;
+    /* every clock at the start, in node order, as the simulator's trace has them */
+    for (int i = 0; i < m->nnodes; i++)
+        live_trace_clock(lv, i, lv->remote && lv->workers ? lv->workers[i].skew : lv->opt->skew);
+    live_trace_clock(lv, -1, live_db_clock_offset(lv));
     for (int i = 0; i < m->nnodes; i++) {
         lv->tickers[i] = (struct live_ticker){.lv = lv, .node = i};
         int rc = node_start(lv, i, 0);

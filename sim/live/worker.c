@@ -348,6 +348,7 @@ int live_worker_clock_step(struct live_worker *w, sim_time by)
     char d[64], t[TIME_FMT_LEN];
     snprintf(d, sizeof(d), "clock-step by %s", time_format(by, t));
     live_trace(w->lv, w->node, 0, "fault", d);
+    live_trace_clock(w->lv, w->node, w->skew);
     return clock_file_write(w);
 }
 
@@ -504,6 +505,6 @@ int live_worker_resume(struct live_worker *w)
     if (w->pid <= 0 || kill(-w->pid, SIGCONT) != 0)
         return -ESRCH;
     w->paused = false;
-    live_trace(w->lv, w->node, 0, "fault", "resume (SIGCONT)");
+    live_trace(w->lv, w->node, 0, "fault-end", "pause: resumed (SIGCONT)");
     return 0;
 }
