@@ -77,8 +77,8 @@ void report_release(struct report *r)
 
 uint64_t report_case_seed(const struct case_result *res)
 {
-    if (res->violating_seeds)
-        return res->first_violating_seed;
+    if (res->unsafe_seeds) /* an overlap, a duplicate, a lost item, a stale write */
+        return res->first_unsafe_seed;
     for (int k = 0; k < res->nexpect; k++)
         if (!res->st[k].held && res->st[k].e->mode == EXPECT_EVERY)
             return res->st[k].first_failing_seed;
@@ -150,7 +150,7 @@ static void choose_plots(struct report_scenario *s)
     struct report_case *full = NULL, *own = NULL;
     for (size_t i = 0; i < s->ncases; i++) {
         struct report_case *c = &s->cases[i];
-        if (c->res.violating_seeds || !c->res.pass) {
+        if (c->res.unsafe_seeds || !c->res.pass) {
             c->plot = true;
             if (!full)
                 full = c;

@@ -317,7 +317,7 @@ static char *metric_text(double v, char *buf)
 static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, int v)
 {
     int extra[EXTRA_MAX], nextra = expectation_metrics(s->sc, extra);
-    fputs("<table><tr><th>guard</th><th>verdict</th><th>violating seeds</th><th>runs</th>"
+    fputs("<table><tr><th>guard</th><th>verdict</th><th>unsafe seeds</th><th>runs</th>"
           "<th>skipped</th><th>coalesced</th><th>most at once</th><th>overlaps</th>"
           "<th>longest gap</th><th>lateness p99</th>",
           f);
@@ -325,7 +325,7 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
         fprintf(f, "<th title=\"%s (all seeds)\"><code>%s</code></th>", metric_defs[extra[i]].doc,
                 metric_defs[extra[i]].name);
     fputs("<th>expectations not met</th></tr>\n", f);
-    fputs("| guard | verdict | violating seeds | runs | skipped | coalesced | most at once | "
+    fputs("| guard | verdict | unsafe seeds | runs | skipped | coalesced | most at once | "
           "overlaps | longest gap | lateness p99 | ",
           md);
     for (int i = 0; i < nextra; i++)
@@ -350,7 +350,7 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
                 "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
                 "</td><td class=\"num\">%d</td><td class=\"num\">%" PRIu64
                 "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
-                c->violating_seeds, c->nseeds, m->runs, m->skipped, m->coalesced,
+                c->unsafe_seeds, c->nseeds, m->runs, m->skipped, m->coalesced,
                 m->max_concurrency, m->overlaps, gap, late);
         for (int i = 0; i < nextra; i++) {
             char num[48];
@@ -362,7 +362,7 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
         fprintf(md,
                 "| %s | %s | %" PRIu64 " / %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
                 " | %d | %" PRIu64 " | %s | %s | ",
-                c->guard->name, verdict_text(c), c->violating_seeds, c->nseeds, m->runs,
+                c->guard->name, verdict_text(c), c->unsafe_seeds, c->nseeds, m->runs,
                 m->skipped, m->coalesced, m->max_concurrency, m->overlaps, gap, late);
         for (int i = 0; i < nextra; i++) {
             char num[48];
@@ -494,10 +494,14 @@ static void failures(FILE *f, FILE *md, const struct report_scenario *s, bool ex
             fputs(", first overlap ", f);
             esc(f, win);
             fprintf(md, ", first overlap %s", win);
-            fprintf(f, " (%" PRIu64 " of %" PRIu64 " seeds violate)", c->res.violating_seeds,
+        }
+        if (c->res.unsafe_seeds && seed == c->res.first_unsafe_seed) {
+            fprintf(f, " (unsafe on %" PRIu64 " of %" PRIu64 " seeds: ", c->res.unsafe_seeds,
                     c->res.nseeds);
-            fprintf(md, " (%" PRIu64 " of %" PRIu64 " seeds violate)", c->res.violating_seeds,
-                    c->res.nseeds);
+            esc(f, c->res.first_unsafe);
+            fputs(")", f);
+            fprintf(md, " (unsafe on %" PRIu64 " of %" PRIu64 " seeds: %s)", c->res.unsafe_seeds,
+                    c->res.nseeds, c->res.first_unsafe);
         }
         fputs("<pre>", f);
         esc(f, replay);
@@ -600,16 +604,16 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
         fputs("> gnuplot was not found: the plots' data and scripts are here, not the images.\n\n", md);
     }
     report_safety_html(f, md, r); /* the first table: which guard is safe where */
-    fputs("<table><tr><th>scenario</th><th>cases</th><th>failed</th><th>violating cases</th>"
+    fputs("<table><tr><th>scenario</th><th>cases</th><th>failed</th><th>unsafe cases</th>"
           "<th>about</th></tr>\n",
           f);
-    fputs("| scenario | cases | failed | violating cases | about |\n|---|---:|---:|---:|---|\n", md);
+    fputs("| scenario | cases | failed | unsafe cases | about |\n|---|---:|---:|---:|---|\n", md);
     for (int k = 0; k < r->n; k++) {
         const struct report_scenario *s = &r->s[k];
         int fail = 0, viol = 0;
         for (size_t i = 0; i < s->ncases; i++) {
             fail += !s->cases[i].res.pass;
-            viol += s->cases[i].res.violating_seeds > 0;
+            viol += s->cases[i].res.unsafe_seeds > 0;
         }
         fprintf(f, "<tr><td><a href=\"#%s\">", s->dir);
         esc(f, s->sc->base.name);

@@ -200,7 +200,7 @@ static void check_print_text(struct check *ck, char *lines, size_t len)
 {
     size_t first = 0;
     struct seed_range run = ck->o->seeds;
-    if (ck->o->have_seeds)
+    if (ck->o->have_seeds && !ck->o->quiet)
         text_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
     while (!ck->o->quiet && first < ck->ncases) { /* --quiet: only the failures */
         int file = ck->cases[first].file;
