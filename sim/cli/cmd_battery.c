@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../reports/battery_html.h"
 #include "../../reports/caseplot.h"
@@ -263,7 +264,7 @@ static void print_csv(const struct item *items, int n)
 
 /* Writes scenarios/GUARD--FAILURE.ini: the cell's model, every key explicit. */
 static int write_scenario(const struct outdir *od, const struct scenario *sc, int v,
-                          struct item *it, char *err, size_t errlen)
+                          struct seed_range seeds, struct item *it, char *err, size_t errlen)
 {
     const struct battery_cell *c = &it->cell;
     struct scenario *bsc = NULL;
@@ -278,6 +279,9 @@ static int write_scenario(const struct outdir *od, const struct scenario *sc, in
         return m ? rc : -ENOMEM;
     }
     m->cfg.guard = c->guard;
+    m->cfg.seeds = seeds; /* the seeds the verdict is about */
+    snprintf(m->cfg.name, sizeof(m->cfg.name), "%.22s--%.18s--%.17s", sc->base.name, c->guard->name,
+             battery_failures[c->failure].name);
     m->cfg.nguards = 1;
     m->cfg.guards[0] = c->guard;
     for (int i = 0; i < m->nnodes; i++)
@@ -337,11 +341,19 @@ static int draw_unsafe(const struct outdir *od, const struct scenario *sc, int v
         scenario_free(bsc);
         return -ENOMEM;
     }
+    char dir[1200];
     snprintf(prefix, sizeof(prefix), "%s--%s-", c->guard->name, battery_failures[c->failure].name);
-    rc = caseplot_draw(bsc, 0, c->guard, c->first_unsafe_seed, NULL, od->tmp, prefix, cp, err,
-                       errlen);
+    outdir_path(od, "plots", dir, sizeof(dir));
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        int e = errno;
+        snprintf(err, errlen, "cannot create '%.900s': %s", dir, strerror(e));
+        free(cp);
+        scenario_free(bsc);
+        return -e;
+    }
+    rc = caseplot_draw(bsc, 0, c->guard, c->first_unsafe_seed, NULL, dir, prefix, cp, err, errlen);
     if (!rc && cp->name[CP_TIMELINE][0])
-        snprintf(it->timeline, sizeof(it->timeline), "%s.png", cp->name[CP_TIMELINE]);
+        snprintf(it->timeline, sizeof(it->timeline), "plots/%s.png", cp->name[CP_TIMELINE]);
     free(cp);
     scenario_free(bsc);
     return rc;
@@ -359,7 +371,7 @@ static int write_out(const char *dir, bool scenarios, const struct scenario *sc,
         if (items[k].cell.applies && items[k].cell.unsafe_seeds)
             rc = draw_unsafe(&od, sc, v, &items[k], err, sizeof(err));
         if (!rc && scenarios && items[k].cell.applies)
-            rc = write_scenario(&od, sc, v, &items[k], err, sizeof(err));
+            rc = write_scenario(&od, sc, v, seeds, &items[k], err, sizeof(err));
     }
     struct battery_view *views = calloc((size_t)(ng * nf), sizeof(*views));
     if (!rc && !views)
