@@ -154,13 +154,14 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
             w[j] = l > w[j] ? l : w[j];
         }
         w[j] = (int)strlen(name) > w[j] ? (int)strlen(name) : w[j];
-        printf("  %-*s", w[j], name);
+        printf("  %-*s", j == nf - 1 ? 0 : w[j], name); /* no trailing blanks */
     }
     putchar('\n');
     for (int i = 0; i < ng; i++) {
         printf("%-*s", gw, items[i * nf].cell.guard->name);
         for (int j = 0; j < nf; j++)
-            printf("  %-*s", w[j], cell_text(&items[i * nf + j].cell, buf, sizeof(buf)));
+            printf("  %-*s", j == nf - 1 ? 0 : w[j],
+                   cell_text(&items[i * nf + j].cell, buf, sizeof(buf)));
         putchar('\n');
     }
     /* why cells are n/a, one line per failure and reason */
