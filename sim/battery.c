@@ -477,9 +477,12 @@ static struct scenario *scenario_copy(const struct scenario *base, int v, const 
         scenario_free(sc);
         return NULL;
     }
-    memcpy(sc->overrides, base->overrides, sizeof(*sc->overrides) * (size_t)base->noverrides);
-    memcpy(sc->cli, base->cli, sizeof(*sc->cli) * (size_t)base->ncli);
-    memcpy(sc->triggers, base->triggers, sizeof(*sc->triggers) * (size_t)base->ntriggers);
+    if (base->noverrides) /* (memcpy from NULL is undefined even for 0 bytes) */
+        memcpy(sc->overrides, base->overrides, sizeof(*sc->overrides) * (size_t)base->noverrides);
+    if (base->ncli)
+        memcpy(sc->cli, base->cli, sizeof(*sc->cli) * (size_t)base->ncli);
+    if (base->ntriggers)
+        memcpy(sc->triggers, base->triggers, sizeof(*sc->triggers) * (size_t)base->ntriggers);
     if (base->nnodes) {
         memcpy(sc->nodes, base->nodes, sizeof(*sc->nodes) * (size_t)base->nnodes);
     } else { /* anonymous nodes become sections of the same names, so one can be added */
@@ -490,7 +493,7 @@ static struct scenario *scenario_copy(const struct scenario *base, int v, const 
     sc->nvariants = 1;
     sc->variants[0].first = base->noverrides;
     /* the base variant's overrides first: the failure's come after and win */
-    if (v >= 0) {
+    if (v >= 0 && base->variants[v].count) {
         const struct variant *bv = &base->variants[v];
         memcpy(&sc->overrides[sc->noverrides], &base->overrides[bv->first],
                sizeof(*sc->overrides) * (size_t)bv->count);

@@ -374,7 +374,8 @@ static int write_out(const char *dir, bool scenarios, const struct scenario *sc,
         if (!rc && scenarios && items[k].cell.applies)
             rc = write_scenario(&od, sc, v, seeds, &items[k], err, sizeof(err));
     }
-    struct battery_view *views = calloc((size_t)(ng * nf), sizeof(*views));
+    size_t n = ng > 0 && nf > 0 ? (size_t)ng * (size_t)nf : 1;
+    struct battery_view *views = calloc(n, sizeof(*views));
     if (!rc && !views)
         rc = -ENOMEM, snprintf(err, sizeof(err), "out of memory");
     for (int k = 0; !rc && k < ng * nf; k++)
