@@ -104,6 +104,8 @@ expect_exit 0 "--out --write-scenarios" "$bin" battery $R --seeds 1..2 --guards 
 [ "$(ls "$tmp/html/scenarios" | wc -l)" -eq 6 ] && ok "one scenario per cell" || bad "one scenario per cell"
 expect_exit 0 "check passes the written scenarios" "$bin" check "$tmp/html/scenarios"
 grep -q "^kind = pause" "$tmp/html/scenarios/lease--pause-holding.ini" && ok "the scenario has its fault" || bad "the scenario has its fault"
+# a point fault keeps the time it is armed from (6h: a quarter of the day)
+grep -q "^at = 6h" "$tmp/html/scenarios/lease--pause-holding.ini" && ok "the point fault keeps its arming time" || bad "the point fault keeps its arming time"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -295,6 +295,35 @@ static void test_matrix_etl_ticker(void **state)
     check_matrix("scenarios/etl-ticker.ini", rows, sizeof(rows) / sizeof(rows[0]));
 }
 
+/*
+ * The price where the lease held, and proof that the faults placed at a
+ * point act there: a release lost in an outage or an acquire whose reply
+ * came too late leaves the grant to run out (about max_factor = 5 periods
+ * without a run), a crash likewise; SIGTERM's finally block releases.
+ */
+static void test_price(void **state)
+{
+    (void)state;
+    struct scenario *sc = load("scenarios/replicas-lease.ini");
+    static const struct {
+        const char *failure;
+        double gap_min, gap_max;
+    } cases[] = {
+        {"db-outage-release", 4.5, 7}, {"db-slow-reply", 4.5, 8}, {"crash-holding", 4.5, 7},
+        {"sigterm-holding", 1, 2},     {"node-skew", 1, 1.1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct battery_cell c;
+        cell(sc, "lease", cases[i].failure, &c);
+        assert_int_equal(c.unsafe_seeds, 0);
+        if (c.max_gap_periods < cases[i].gap_min || c.max_gap_periods > cases[i].gap_max)
+            fail_msg("lease x %s: longest gap %.2f periods, want %.1f..%.1f", cases[i].failure,
+                     c.max_gap_periods, cases[i].gap_min, cases[i].gap_max);
+        assert_true(c.runs_per_period > 0.97 && c.runs_per_period < 1.01);
+    }
+    scenario_free(sc);
+}
+
 /* What cannot apply says why, and applies nothing. */
 static void test_not_applicable(void **state)
 {
@@ -322,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_faults_hit_holder),
         cmocka_unit_test(test_mutants),
         cmocka_unit_test(test_not_applicable),
+        cmocka_unit_test(test_price),
         cmocka_unit_test(test_matrix_replicas_lease),
         cmocka_unit_test(test_matrix_etl_ticker),
     };
