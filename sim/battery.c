@@ -24,7 +24,7 @@ const struct battery_failure battery_failures[BATTERY_FAILURES] = {
      "API phases starting in three windows of 3 intervals take 1.5 x the maximum hold",
      "ShedLock README (lockAtMostFor caveat); catalogue lease-outlasts-max.ini", BH_HOLDER},
     {"manual-at-tick", "a manual start at the very instant of a scheduled one",
-     "a manual-run placed before the acquire of a scheduled run, three times",
+     "a manual-run placed before the acquire of a scheduled run, 11 times (every 2 h of a day)",
      "seed 002 (the wrapper run by hand as cron fires); catalogue pidfile-check-then-create.ini",
      BH_MANUAL},
     {"pause-holding", "a stop-the-world pause right after acquiring, 1.5 x the maximum hold",
@@ -110,8 +110,9 @@ enum {
     F_HOST_ASLEEP,
 };
 
-#define ARMS 3   /* each point fault is armed three times: at 1/4, 1/2 and 3/4 of the run */
-#define EXTRA 64 /* room for the overrides a variant adds */
+#define ARMS 3         /* each point fault is armed three times: at 1/4, 1/2 and 3/4 of the run */
+#define MANUAL_ARMS 11 /* manual-at-tick: every 2 h of a day */
+#define EXTRA 64       /* room for the overrides a variant adds */
 
 int battery_failure_find(const char *name)
 {
@@ -356,9 +357,17 @@ static int build_failure(struct build *b, const struct scenario *base, int fi)
         snprintf(b->what, b->whatlen, "API phases of %s (maximum hold %s)",
                  time_format(b->hold * 3 / 2, t1), time_format(b->hold, t2));
         return faults_armed(b, FAULT_API_SLOW, POINT_NONE, fill_slow_hold);
-    case F_MANUAL_AT_TICK:
-        snprintf(b->what, b->whatlen, "a manual start as a scheduled run acquires, 3 times");
-        return faults_armed(b, FAULT_MANUAL_RUN, POINT_BEFORE_ACQUIRE, fill_none);
+    case F_MANUAL_AT_TICK: {
+        /* the race only matters at a tick whose run gets the lock, which
+         * cannot be known in advance: arm it every two hours of the run */
+        snprintf(b->what, b->whatlen, "a manual start as a scheduled run acquires, %d times",
+                 MANUAL_ARMS);
+        for (int i = 0; i < MANUAL_ARMS; i++)
+            if (!fault_add(b, FAULT_MANUAL_RUN, POINT_BEFORE_ACQUIRE,
+                           m->cfg.duration / SIM_S * (i + 1) / (MANUAL_ARMS + 1) * SIM_S))
+                return -ENOSPC;
+        return 0;
+    }
     case F_PAUSE_HOLDING:
         snprintf(b->what, b->whatlen, "pauses of %s after acquiring", time_format(b->size, t1));
         return faults_armed(b, FAULT_PAUSE, POINT_AFTER_ACQUIRE, fill_pause);
