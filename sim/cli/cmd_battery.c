@@ -14,12 +14,14 @@
 #include <sys/stat.h>
 
 #include "../../reports/battery_html.h"
-#include "../../reports/caseplot.h"
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "../../reports/outdir.h"
 #include "../../reports/par.h"
+#include "../../reports/plot.h"
+#include "../../reports/plotdata.h"
 #include "../battery.h"
+#include "../engine.h"
 #include "../model_write.h"
 #include "cli.h"
 
@@ -327,35 +329,82 @@ static int write_scenario(const struct outdir *od, const struct scenario *sc, in
     return rc;
 }
 
-/* Draws the timeline of each UNSAFE cell's first unsafe seed. */
+/*
+ * The timeline of an UNSAFE cell's first unsafe seed: the seed is run here
+ * (reports/ draws, it runs no simulation) with its trace feeding a
+ * plotdata collector, zoomed on the first overlap when the run is long.
+ */
 static int draw_unsafe(const struct outdir *od, const struct scenario *sc, int v, struct item *it,
                        char *err, size_t errlen)
 {
     const struct battery_cell *c = &it->cell;
     struct scenario *bsc = NULL;
-    char what[200], prefix[128];
+    char what[200], name[128], dir[1200], title[400], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     int rc = battery_scenario(sc, v, c->guard, c->failure, &bsc, what, sizeof(what), err, errlen);
     if (rc != 0)
         return rc < 0 ? rc : 0;
-    struct caseplot *cp = malloc(sizeof(*cp));
-    if (!cp) {
-        scenario_free(bsc);
-        return -ENOMEM;
+    struct model *m = malloc(sizeof(*m));
+    struct metrics *met = malloc(sizeof(*met));
+    struct plotdata *pd = malloc(sizeof(*pd));
+    FILE *stream = NULL;
+    if (!m || !met || !pd) {
+        snprintf(err, errlen, "out of memory");
+        rc = -ENOMEM;
+        goto out;
     }
-    char dir[1200];
-    snprintf(prefix, sizeof(prefix), "%s--%s-", c->guard->name, battery_failures[c->failure].name);
+    if ((rc = scenario_model(bsc, 0, m, err, errlen)) != 0)
+        goto out;
+    m->cfg.guard = c->guard;
+    for (int i = 0; i < m->nnodes; i++)
+        m->node[i].cfg.guard = c->guard;
+    plotdata_init(pd, 0, -1, m->cfg.limit, 0);
+    struct trace tr;
+    if (!(stream = plotdata_stream(pd))) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot collect the trace: %s", strerror(errno));
+        goto out_pd;
+    }
+    trace_init(&tr, stream);
+    rc = sim_run(m, c->first_unsafe_seed, &tr, met);
+    fclose(stream);
+    if (rc || pd->error) {
+        rc = rc ? rc : pd->error;
+        snprintf(err, errlen, "%s, guard %s, seed %" PRIu64 ": %s", sc->path, c->guard->name,
+                 c->first_unsafe_seed, strerror(-rc));
+        goto out_pd;
+    }
+    plotdata_finish(pd, m->cfg.duration);
+    /* six intervals before the first overlap, ten after it (as `plot` does) */
+    sim_time iv = m->cfg.interval, from = 0, to = m->cfg.duration;
+    if (met->nwindows && to > 60 * iv) {
+        from = met->window[0].start - 6 * iv;
+        to = (met->window[0].end >= 0 ? met->window[0].end : met->window[0].start) + 10 * iv;
+        from = from < 0 ? 0 : from;
+        to = to > m->cfg.duration ? m->cfg.duration : to;
+    }
+    snprintf(name, sizeof(name), "%s--%s-timeline", c->guard->name,
+             battery_failures[c->failure].name);
+    snprintf(title, sizeof(title), "%s / %s under %s, seed %" PRIu64 " (%s .. %s): %s",
+             sc->base.name, c->guard->name, battery_failures[c->failure].name, c->first_unsafe_seed,
+             time_format_clock(from, t1), time_format_clock(to, t2), c->reason);
     outdir_path(od, "plots", dir, sizeof(dir));
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        int e = errno;
-        snprintf(err, errlen, "cannot create '%.900s': %s", dir, strerror(e));
-        free(cp);
-        scenario_free(bsc);
-        return -e;
+        rc = -errno;
+        snprintf(err, errlen, "cannot create '%.900s': %s", dir, strerror(-rc));
+        goto out_pd;
     }
-    rc = caseplot_draw(bsc, 0, c->guard, c->first_unsafe_seed, NULL, dir, prefix, cp, err, errlen);
-    if (!rc && cp->name[CP_TIMELINE][0])
-        snprintf(it->timeline, sizeof(it->timeline), "plots/%s.png", cp->name[CP_TIMELINE]);
-    free(cp);
+    rc = plot_timeline(dir, name, pd, from, to, title);
+    if (rc == 0 || rc == -ENOENT) /* -ENOENT: no gnuplot, the data and script are written */
+        snprintf(it->timeline, sizeof(it->timeline), "plots/%s.png", name);
+    rc = rc == -ENOENT ? 0 : rc;
+    if (rc)
+        snprintf(err, errlen, "cannot draw '%s' in '%.900s': %s", name, dir, strerror(-rc));
+out_pd:
+    plotdata_release(pd);
+out:
+    free(pd);
+    free(met);
+    free(m);
     scenario_free(bsc);
     return rc;
 }
