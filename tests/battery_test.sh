@@ -82,7 +82,7 @@ grep -q "^lease  *SAFE" "$tmp/j1" && ok "text: a row per guard" || bad "text: a 
 grep -q "^  overrun-lease for .*atomic.*no maximum hold" "$tmp/j1" && ok "text: n/a says why" || bad "text: n/a says why"
 
 # The replay of an UNSAFE cell replays it: UNSAFE on its one seed
-replay=$(grep -A1 "^  lease x pause-holding:" "$tmp/j1" | tail -n 1 | sed 's/^ *//')
+replay=$(grep "^  lease x pause-holding: UNSAFE" "$tmp/j1" | sed 's/.*  replay: //')
 case "$replay" in
 overlapsim\ battery*) ok "UNSAFE cells print a replay" ;;
 *) bad "UNSAFE cells print a replay: '$replay'" ;;

@@ -45,7 +45,8 @@ static const char usage_head[] =
     "Text: the matrix, then one line per UNSAFE cell. JSON: one object per cell,\n"
     "one per line; CSV: a header and one row per cell. --out DIR: index.html with\n"
     "the matrix and a timeline per UNSAFE cell; --write-scenarios also writes\n"
-    "DIR/scenarios/GUARD--FAILURE.ini, each cell as an explicit scenario.\n"
+    "DIR/scenarios/GUARD--FAILURE.ini, each cell as an explicit scenario (its\n"
+    "trace: overlapsim run DIR/scenarios/GUARD--FAILURE.ini --seed N --trace t.csv).\n"
     "Exit: 0 it ran (the matrix is the result), 2 bad input.\n"
     "\n"
     "The failures:\n";
@@ -207,7 +208,7 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
         if (!header)
             printf("\nUNSAFE:\n");
         header = true;
-        printf("  %s x %s: %" PRIu64 "/%" PRIu64 " seeds (seed %" PRIu64 ": %s)\n    %s\n",
+        printf("  %s x %s: UNSAFE %" PRIu64 "/%" PRIu64 " (seed %" PRIu64 ": %s)  replay: %s\n",
                c->guard->name, battery_failures[c->failure].name, c->unsafe_seeds, c->nseeds,
                c->first_unsafe_seed, c->reason, items[k].replay);
     }
