@@ -168,18 +168,11 @@ static int override_add(struct build *b, const char *node, const char *key, cons
     return 0;
 }
 
+/* A duration (time_format writes a negative one with its sign). */
 static int override_time(struct build *b, const char *node, const char *key, sim_time t)
 {
     char v[TIME_FMT_LEN];
     return override_add(b, node, key, time_format(t, v));
-}
-
-static int override_signed(struct build *b, const char *node, const char *key, sim_time t)
-{
-    char v[TIME_FMT_LEN + 1];
-    snprintf(v, sizeof(v), "%s", t < 0 ? "-" : "");
-    time_format(t < 0 ? -t : t, v + strlen(v));
-    return override_add(b, node, key, v);
 }
 
 static struct fault_spec *fault_add(struct build *b, enum fault_kind k, int point, sim_time at)
@@ -402,7 +395,7 @@ static int build_failure(struct build *b, const struct scenario *base, int fi)
             return na(b, "one node: no other clock to disagree with");
         /* behind: the grants it writes by its own clock look expired to the others */
         snprintf(b->what, b->whatlen, "%s's clock %s behind", n0, time_format(b->size, t1));
-        return override_signed(b, n0, "node.clock_offset", m->node[0].cfg.clock_offset - b->size);
+        return override_time(b, n0, "node.clock_offset", m->node[0].cfg.clock_offset - b->size);
     case F_NODE_STEP_FORWARD:
     case F_NODE_STEP_BACK:
         snprintf(b->what, b->whatlen, "the holder's clock steps %s%s",
