@@ -70,7 +70,7 @@ int battery_html_write(FILE *f, const struct scenario *sc, const struct battery_
           f);
     for (int j = 0; j < nf; j++) {
         fputs("<th>", f);
-        esc(f, battery_failures[views[j].cell->failure].name);
+        esc(f, battery_failure_get(views[j].cell->failure)->name);
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
@@ -91,7 +91,7 @@ int battery_html_write(FILE *f, const struct scenario *sc, const struct battery_
         fprintf(f, "<div class=\"case\" id=\"c%d\"><h3>", k);
         esc(f, c->guard->name);
         fputs(" &times; ", f);
-        esc(f, battery_failures[c->failure].name);
+        esc(f, battery_failure_get(c->failure)->name);
         fprintf(f, ": UNSAFE %" PRIu64 "/%" PRIu64 "</h3>\n<p>", c->unsafe_seeds, c->nseeds);
         esc(f, c->what);
         fprintf(f, ". First unsafe seed %" PRIu64 ": ", c->first_unsafe_seed);
@@ -117,7 +117,7 @@ int battery_html_write(FILE *f, const struct scenario *sc, const struct battery_
           "<th>seen in the wild</th></tr>\n",
           f);
     for (int j = 0; j < nf; j++) {
-        const struct battery_failure *bf = &battery_failures[views[j].cell->failure];
+        const struct battery_failure *bf = battery_failure_get(views[j].cell->failure);
         const char *cols[] = {bf->name, bf->what, bf->how, bf->seen};
         fputs("<tr>", f);
         for (int c = 0; c < 4; c++) {

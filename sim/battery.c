@@ -114,12 +114,20 @@ enum {
 #define MANUAL_ARMS 11 /* manual-at-tick: every 2 h of a day */
 #define EXTRA 64       /* room for the overrides a variant adds */
 
+static const struct battery_failure battery_base = {
+    "base", "nothing fails: the base scenario as it is", "no change", "", BH_RUNS};
+
 int battery_failure_find(const char *name)
 {
     for (int i = 0; i < BATTERY_FAILURES; i++)
         if (strcmp(battery_failures[i].name, name) == 0)
             return i;
-    return -1;
+    return strcmp(name, battery_base.name) == 0 ? BATTERY_BASE : -1;
+}
+
+const struct battery_failure *battery_failure_get(int f)
+{
+    return f >= 0 && f < BATTERY_FAILURES ? &battery_failures[f] : &battery_base;
 }
 
 /* The guards whose grant runs out by itself: the task_lock leases and ShedLock. */
@@ -452,6 +460,9 @@ static int build_failure(struct build *b, const struct scenario *base, int fi)
             rc = override_add(b, n0, "guard.min_factor", v);
         return rc;
     }
+    case BATTERY_BASE:
+        snprintf(b->what, b->whatlen, "the base scenario, nothing added");
+        return 0;
     case F_HOST_ASLEEP:
         snprintf(b->what, b->whatlen, "a node suspended %s after acquiring",
                  time_format(10 * m->cfg.interval, t1));
@@ -521,7 +532,7 @@ int battery_scenario(const struct scenario *base, int v, const struct guard_ops 
 {
     *out = NULL;
     what[0] = 0;
-    if (f < 0 || f >= BATTERY_FAILURES) {
+    if (f < 0 || f > BATTERY_BASE) {
         snprintf(err, errlen, "no failure %d", f);
         return -EINVAL;
     }
@@ -544,7 +555,7 @@ int battery_scenario(const struct scenario *base, int v, const struct guard_ops 
                           .whatlen = whatlen,
                           .cap = base->noverrides + 2 * EXTRA};
         snprintf(sc->variants[0].name, sizeof(sc->variants[0].name), "%s",
-                 battery_failures[f].name);
+                 battery_failure_get(f)->name);
         b.hold = battery_max_hold(g, &m->cfg);
         /* a guard without a maximum hold meets the sizes the lease would */
         sim_time ref =
@@ -555,7 +566,7 @@ int battery_scenario(const struct scenario *base, int v, const struct guard_ops 
         rc = build_failure(&b, base, f);
         if (rc == -ENOSPC)
             snprintf(err, errlen, "%s: too many faults or overrides for the battery's %s",
-                     base->path, battery_failures[f].name);
+                     base->path, battery_failure_get(f)->name);
         if (rc == 0) { /* the variant must make a runnable model */
             rc = scenario_model(sc, 0, m, err, errlen);
         }
@@ -597,7 +608,7 @@ static void cell_seed(void *user, const struct case_result *c, const struct seed
     struct cell_acc *acc = user;
     struct battery_cell *cell = acc->cell;
     cell->nseeds++;
-    if (seed_hit(battery_failures[cell->failure].hit, o->m))
+    if (seed_hit(battery_failure_get(cell->failure)->hit, o->m))
         cell->hit_seeds++;
     if (!metrics_safe(o->m, acc->limit) && !cell->unsafe_seeds++) {
         cell->first_unsafe_seed = o->m->seed;

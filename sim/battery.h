@@ -36,8 +36,15 @@ struct battery_failure {
 #define BATTERY_FAILURES 19
 extern const struct battery_failure battery_failures[BATTERY_FAILURES];
 
-/* The index of a failure by name, or -1. */
+/* Not a failure: the base scenario as it is, the matrix's reference column
+ * (a guard UNSAFE there is UNSAFE before anything fails). */
+#define BATTERY_BASE BATTERY_FAILURES
+
+/* The index of a failure by name ("base": BATTERY_BASE), or -1. */
 int battery_failure_find(const char *name);
+
+/* Failure f (0 .. BATTERY_FAILURES - 1, or BATTERY_BASE). */
+const struct battery_failure *battery_failure_get(int f);
 
 /*
  * The longest guard g holds its lock in model cfg whatever the run does (a
@@ -47,7 +54,7 @@ int battery_failure_find(const char *name);
 sim_time battery_max_hold(const struct guard_ops *g, const struct config *cfg);
 
 /*
- * Builds the scenario of failure f for guard g on base (its variant v, -1:
+ * Builds the scenario of failure f (or BATTERY_BASE) for guard g on base (its variant v, -1:
  * the base alone): a copy with one variant named after the failure (index
  * 0), the base's faults kept and the failure's added. Returns 0 with *out
  * (free with scenario_free) and a description of the sizes in what; 1 when

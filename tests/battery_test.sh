@@ -90,6 +90,13 @@ esac
 eval "$(echo "$replay" | sed "s|^overlapsim|$bin|")" --format csv >"$tmp/replayed" 2>&1
 grep -q '^lease,pause-holding,yes,no,1,1,1,' "$tmp/replayed" && ok "the replay replays the unsafe seed" || bad "the replay replays the unsafe seed: $(cat "$tmp/replayed")"
 
+# The base column: first in the text matrix; in JSON only when --failures names it
+head -n 4 "$tmp/j1" | tail -n 1 | grep -q "^ *base  *overrun-interval " && ok "text: the base column first" || bad "text: the base column first"
+"$bin" battery $R --seeds 1 --guards lease --format json >"$tmp/nobase" 2>/dev/null
+[ "$(wc -l <"$tmp/nobase")" -eq 19 ] && ! grep -q '"failure":"base"' "$tmp/nobase" && ok "JSON: 19 failures, no base by default" || bad "JSON: 19 failures, no base by default"
+"$bin" battery $R --seeds 1 --guards lease,atomic --failures base --format json >"$tmp/base" 2>/dev/null
+grep '"guard":"atomic","failure":"base"' "$tmp/base" | grep -q '"safe":false' && ok "JSON: --failures base, atomic unsafe on three hosts" || bad "JSON: --failures base"
+
 # CSV: a header and one row per cell
 "$bin" battery $R --seeds 1 --guards lease,flock --format csv >"$tmp/csv" 2>/dev/null
 head -n 1 "$tmp/csv" | grep -q "^guard,failure,applies,safe,unsafe_seeds,seeds,hit_seeds,max_gap_periods,runs_per_period," && ok "CSV header" || bad "CSV header"

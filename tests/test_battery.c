@@ -127,17 +127,19 @@ static void test_mutants(void **state)
     }
 }
 
-/* The columns of the tables below, in battery order. */
-static const char *const columns[BATTERY_FAILURES] = {
-    "overrun-interval",  "overrun-lease",  "manual-at-tick",    "pause-holding", "crash-holding",
-    "sigterm-holding",   "session-drop",   "db-outage-release", "db-slow-reply", "node-skew",
-    "node-step-forward", "node-step-back", "db-step-forward",   "db-step-back",  "two-processes",
-    "two-hosts",         "pid-reuse",      "config-mismatch",   "host-asleep",
+/* The columns of the tables below: the base (nothing fails), then the
+ * failures in battery order. */
+#define COLUMNS (BATTERY_FAILURES + 1)
+static const char *const columns[COLUMNS] = {
+    "base",          "overrun-interval",  "overrun-lease",  "manual-at-tick",    "pause-holding",
+    "crash-holding", "sigterm-holding",   "session-drop",   "db-outage-release", "db-slow-reply",
+    "node-skew",     "node-step-forward", "node-step-back", "db-step-forward",   "db-step-back",
+    "two-processes", "two-hosts",         "pid-reuse",      "config-mismatch",   "host-asleep",
 };
 
 struct row {
     const char *guard;
-    const char *cells; /* one of S, U, - per column */
+    const char *cells; /* one of S, U, - per column: the base, then the failures */
 };
 
 static void check_matrix(const char *path, const struct row *rows, size_t n)
@@ -145,10 +147,10 @@ static void check_matrix(const char *path, const struct row *rows, size_t n)
     struct scenario *sc = load(path);
     int bad = 0;
     for (int f = 0; f < BATTERY_FAILURES; f++)
-        assert_string_equal(battery_failures[f].name, columns[f]);
+        assert_string_equal(battery_failures[f].name, columns[f + 1]);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(strlen(rows[i].cells), BATTERY_FAILURES);
-        for (int f = 0; f < BATTERY_FAILURES; f++) {
+        assert_int_equal(strlen(rows[i].cells), COLUMNS);
+        for (int f = 0; f < COLUMNS; f++) {
             struct battery_cell c;
             cell(sc, rows[i].guard, columns[f], &c);
             if (verdict(&c) != rows[i].cells[f]) {
@@ -170,13 +172,7 @@ static void check_matrix(const char *path, const struct row *rows, size_t n)
 /*
  * replicas-lease: three replicas on three hosts, fixed-rate 60 s, a 5 min
  * lease (max_factor 5), replica-2's clock 5m30s ahead, replica-3 45 s behind.
- *
- *                     overrun-interval    session-drop        node-step-back   two-hosts
- *                     | overrun-lease     | db-outage-release | db-step-forward | pid-reuse
- *                     | | manual-at-tick  | | db-slow-reply   | | db-step-back  | | config-mismatch
- *                     | | | pause-holding | | | node-skew     | | | two-processes | | host-asleep
- *                     | | | | crash-holding | | | node-step-forward | | | |
- *                     | | | | | sigterm-holding | |   | | | | | | | | | |
+ * Each row: the base, then the failures in the order of `columns`.
  */
 static void test_matrix_replicas_lease(void **state)
 {
@@ -188,15 +184,15 @@ static void test_matrix_replicas_lease(void **state)
          * and config-mismatch (no maximum hold), the db-* failures (the
          * guard keeps nothing in the database). session-drop applies: the
          * job itself writes to the database. */
-        {"none", "U-UUUUU--UUU--UUU-U"},
-        {"flag", "U-UUUUU--UUU--UUU-U"},
-        {"atomic", "U-UUUUU--UUU--UUU-U"},
-        {"mutex", "U-UUUUU--UUU--UUU-U"},
-        {"mutex-wait", "U-UUUUU--UUU--UUU-U"},
-        {"semaphore", "U-UUUUU--UUU--UUU-U"},
-        {"pidfile-check", "U-UUUUU--UUU--UUU-U"},
-        {"pidfile", "U-UUUUU--UUU--UUU-U"},
-        {"flock", "U-UUUUU--UUU--UUU-U"},
+        {"none", "UU-UUUUU--UUU--UUU-U"},
+        {"flag", "UU-UUUUU--UUU--UUU-U"},
+        {"atomic", "UU-UUUUU--UUU--UUU-U"},
+        {"mutex", "UU-UUUUU--UUU--UUU-U"},
+        {"mutex-wait", "UU-UUUUU--UUU--UUU-U"},
+        {"semaphore", "UU-UUUUU--UUU--UUU-U"},
+        {"pidfile-check", "UU-UUUUU--UUU--UUU-U"},
+        {"pidfile", "UU-UUUUU--UUU--UUU-U"},
+        {"flock", "UU-UUUUU--UUU--UUU-U"},
         /* The database-clock lease: UNSAFE exactly when its grant ends while
          * the run still goes: a run of 1.5 x the 5 min hold (overrun-lease),
          * a 7m30s pause after acquiring (pause-holding, Kleppmann), a 10 min
@@ -211,7 +207,7 @@ static void test_matrix_replicas_lease(void **state)
          * Node clocks (skew, steps) do not matter: the times are the
          * database's. The conditional upsert is one statement, so a manual
          * start at the tick cannot slip in. */
-        {"lease", "SUSUSSSSSSSSUSSSSUU"},
+        {"lease", "SSUSUSSSSSSSSUSSSSUU"},
         /* Times from each replica's own clock: already UNSAFE on the base
          * (seeds 2 and 3): in the first period, before one replica's grants
          * dominate, the replica 5m30s ahead sees the first holder's grant as
@@ -220,14 +216,14 @@ static void test_matrix_replicas_lease(void **state)
          * simulator showed otherwise and is right: a replica ahead sees every
          * grant expired and takes the lock each period, its own grants look
          * long to the others, so they never run again; see the report.) */
-        {"lease-local", "UUUUUUUUUUUUUUUUUUU"},
+        {"lease-local", "UUUUUUUUUUUUUUUUUUUU"},
         /* ShedLock on the database clock: lockAtMostFor is max_factor x
          * interval here, so it behaves as the lease does. */
-        {"shedlock", "SUSUSSSSSSSSUSSSSUU"},
+        {"shedlock", "SSUSUSSSSSSSSUSSSSUU"},
         /* The fenced lease overlaps exactly where the lease does: fencing
          * turns the stale write away, but two runs at once still break the
          * max_concurrency invariant. */
-        {"lease-fenced", "SUSUSSSSSSSSUSSSSUU"},
+        {"lease-fenced", "SSUSUSSSSSSSSUSSSSUU"},
         /* A session-level advisory lock is held as long as the session
          * lives, whatever the clocks say and however long the run pauses:
          * SAFE everywhere but session-drop, where the lock goes with the
@@ -235,7 +231,7 @@ static void test_matrix_replicas_lease(void **state)
          * unlock (db-outage-release) leaves it with the pooled session: a
          * stall, not an overlap. No maximum hold: overrun-lease and
          * config-mismatch cannot apply. */
-        {"advisory", "S-SSSSUSSSSSSSSSS-S"},
+        {"advisory", "SS-SSSSUSSSSSSSSSS-S"},
     };
     check_matrix("scenarios/replicas-lease.ini", rows, sizeof(rows) / sizeof(rows[0]));
 }
@@ -252,31 +248,31 @@ static void test_matrix_etl_ticker(void **state)
         /* No guard: a quarter of the cycles outlast the interval, so cycles
          * overlap (and insert records twice) in the base already. One node:
          * node-skew and config-mismatch cannot apply. */
-        {"none", "U-UUUUU---UU--UUU-U"},
+        {"none", "UU-UUUUU---UU--UUU-U"},
         /* The racy flag: SAFE wherever the second start comes at a tick
          * (the first holds the flag by then), UNSAFE when a manual start
          * comes as a scheduled one acquires: inside the flag's 100 ms
          * check-then-set gap. In-process: a second process or host has its
          * own flag. */
-        {"flag", "S-USSSS---SS--UUS-S"},
+        {"flag", "SS-USSSS---SS--UUS-S"},
         /* In-process guards that do exclude: SAFE on the one process; a
          * second process or host runs its own copy. A crash or SIGTERM
          * restarts the whole process, guard and all: nothing stays held. */
-        {"atomic", "S-SSSSS---SS--UUS-S"},
-        {"mutex", "S-SSSSS---SS--UUS-S"},
-        {"mutex-wait", "S-SSSSS---SS--UUS-S"},
+        {"atomic", "SS-SSSSS---SS--UUS-S"},
+        {"mutex", "SS-SSSSS---SS--UUS-S"},
+        {"mutex-wait", "SS-SSSSS---SS--UUS-S"},
         /* session-drop makes the job throw: semaphore posts once (its
          * mutant twice, see test_mutants). */
-        {"semaphore", "S-SSSSS---SS--UUS-S"},
+        {"semaphore", "SS-SSSSS---SS--UUS-S"},
         /* The seed-002 wrapper: check, then write. A manual start at the
          * tick, or a second process on the host ticking at the same
          * instants (no timer phase here), passes the check before the
          * other's write. A second host has its own files. */
-        {"pidfile-check", "S-USSSS---SS--UUS-S"},
+        {"pidfile-check", "SS-USSSS---SS--UUS-S"},
         /* O_EXCL and flock exclude every process of the host, but not a
          * second host. */
-        {"pidfile", "S-SSSSS---SS--SUS-S"},
-        {"flock", "S-SSSSS---SS--SUS-S"},
+        {"pidfile", "SS-SSSSS---SS--SUS-S"},
+        {"flock", "SS-SSSSS---SS--SUS-S"},
         /* The lease family is UNSAFE in every cell because the base is: with
          * the default 2m30s hold, a cycle from the lognormal tail outlasts
          * the grant on seed 3 and the next tick runs beside it (every
@@ -284,13 +280,13 @@ static void test_matrix_etl_ticker(void **state)
          * stale write but not the overlap or the duplicate inserts. The
          * node's own clock stepping forward makes lease-local's own grant
          * look expired to itself: UNSAFE on every seed there. */
-        {"lease", "UUUUUUUUU-UUUUUUU-U"},
-        {"lease-local", "UUUUUUUUU-UUUUUUU-U"},
-        {"shedlock", "UUUUUUUUU-UUUUUUU-U"},
-        {"lease-fenced", "UUUUUUUUU-UUUUUUU-U"},
+        {"lease", "UUUUUUUUUU-UUUUUUU-U"},
+        {"lease-local", "UUUUUUUUUU-UUUUUUU-U"},
+        {"shedlock", "UUUUUUUUUU-UUUUUUU-U"},
+        {"lease-fenced", "UUUUUUUUUU-UUUUUUU-U"},
         /* A session-level advisory lock on one database: SAFE for two
          * processes and two hosts alike, and whatever the clocks do. */
-        {"advisory", "S-SSSSSSS-SSSSSSS-S"},
+        {"advisory", "SS-SSSSSSS-SSSSSSS-S"},
     };
     check_matrix("scenarios/etl-ticker.ini", rows, sizeof(rows) / sizeof(rows[0]));
 }

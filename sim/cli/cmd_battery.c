@@ -42,6 +42,9 @@ static const char usage_head[] =
     "runs per period: the price), UNSAFE k/N (k of N seeds broke one) with the\n"
     "replay of the first, or n/a with the reason the failure cannot apply. SAFE?\n"
     "marks a cell where the failure did not reach a holder on every seed.\n"
+    "The first column, base, is the scenario as it is (a reference: a guard UNSAFE\n"
+    "there is UNSAFE before anything fails; JSON and CSV leave it out unless\n"
+    "--failures names it).\n"
     "Text: the matrix, then one line per UNSAFE cell. JSON: one object per cell,\n"
     "one per line; CSV: a header and one row per cell. --out DIR: index.html with\n"
     "the matrix and a timeline per UNSAFE cell; --write-scenarios also writes\n"
@@ -55,7 +58,7 @@ static void usage_print(FILE *f)
 {
     fputs(usage_head, f);
     for (int i = 0; i < BATTERY_FAILURES; i++) {
-        const struct battery_failure *b = &battery_failures[i];
+        const struct battery_failure *b = battery_failure_get(i);
         fprintf(f, "  %-18s %s\n  %-18s   %s\n  %-18s   seen: %s\n", b->name, b->what, "", b->how,
                 "", b->seen);
     }
@@ -111,7 +114,7 @@ static void replay_build(const struct scenario *sc, const char *variant, const s
     case_shell_word(buf, len, "--guards");
     case_shell_word(buf, len, it->cell.guard->name);
     case_shell_word(buf, len, "--failures");
-    case_shell_word(buf, len, battery_failures[it->cell.failure].name);
+    case_shell_word(buf, len, battery_failure_get(it->cell.failure)->name);
     snprintf(num, sizeof(num), "%" PRIu64, it->cell.first_unsafe_seed);
     case_shell_word(buf, len, "--seeds");
     case_shell_word(buf, len, num);
@@ -140,7 +143,7 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
                        struct seed_range seeds)
 {
     char t[TIME_FMT_LEN], buf[64];
-    int gw = 5, w[BATTERY_FAILURES];
+    int gw = 5, w[BATTERY_FAILURES + 1];
     for (int i = 0; i < ng; i++)
         if ((int)strlen(items[i * nf].cell.guard->name) > gw)
             gw = (int)strlen(items[i * nf].cell.guard->name);
@@ -150,7 +153,7 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
            "an invariant\n\n%-*s",
            gw, "");
     for (int j = 0; j < nf; j++) {
-        const char *name = battery_failures[items[j].cell.failure].name;
+        const char *name = battery_failure_get(items[j].cell.failure)->name;
         w[j] = 10;
         for (int i = 0; i < ng; i++) {
             int l = (int)strlen(cell_text(&items[i * nf + j].cell, buf, sizeof(buf)));
@@ -181,7 +184,7 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
             if (!header)
                 printf("\nn/a:\n");
             header = true;
-            printf("  %s for", battery_failures[c->failure].name);
+            printf("  %s for", battery_failure_get(c->failure)->name);
             for (int k = i; k < ng; k++)
                 if (!items[k * nf + j].cell.applies &&
                     strcmp(items[k * nf + j].cell.what, c->what) == 0)
@@ -197,7 +200,7 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
                 printf("\nthe failure missed the holder on some seeds (SAFE? cells):\n");
             header = true;
             printf("  %s x %s: hit on %" PRIu64 "/%" PRIu64 " seeds\n", c->guard->name,
-                   battery_failures[c->failure].name, c->hit_seeds, c->nseeds);
+                   battery_failure_get(c->failure)->name, c->hit_seeds, c->nseeds);
         }
     }
     header = false;
@@ -209,7 +212,7 @@ static void print_text(const struct scenario *sc, const struct item *items, int 
             printf("\nUNSAFE:\n");
         header = true;
         printf("  %s x %s: UNSAFE %" PRIu64 "/%" PRIu64 " (seed %" PRIu64 ": %s)  replay: %s\n",
-               c->guard->name, battery_failures[c->failure].name, c->unsafe_seeds, c->nseeds,
+               c->guard->name, battery_failure_get(c->failure)->name, c->unsafe_seeds, c->nseeds,
                c->first_unsafe_seed, c->reason, items[k].replay);
     }
 }
@@ -219,7 +222,7 @@ static json_t *cell_json(const struct item *it)
     const struct battery_cell *c = &it->cell;
     json_t *o = json_object();
     json_object_set_new(o, "guard", json_string(c->guard->name));
-    json_object_set_new(o, "failure", json_string(battery_failures[c->failure].name));
+    json_object_set_new(o, "failure", json_string(battery_failure_get(c->failure)->name));
     json_object_set_new(o, "applies", json_boolean(c->applies));
     json_object_set_new(o, "safe", c->applies ? json_boolean(!c->unsafe_seeds) : json_null());
     json_object_set_new(o, "unsafe_seeds", json_integer((json_int_t)c->unsafe_seeds));
@@ -235,15 +238,25 @@ static json_t *cell_json(const struct item *it)
     return o;
 }
 
-static void print_csv(const struct item *items, int n)
+/* One object per cell; the base only when --failures asked for it. */
+static void print_json(const struct item *items, size_t n, bool with_base)
+{
+    for (size_t k = 0; k < n; k++)
+        if (with_base || items[k].cell.failure != BATTERY_BASE)
+            json_print_line(cell_json(&items[k]));
+}
+
+static void print_csv(const struct item *items, int n, bool with_base)
 {
     puts("guard,failure,applies,safe,unsafe_seeds,seeds,hit_seeds,max_gap_periods,"
          "runs_per_period,what,unsafe_reason,replay");
     for (int k = 0; k < n; k++) {
         const struct battery_cell *c = &items[k].cell;
+        if (c->failure == BATTERY_BASE && !with_base)
+            continue;
         csv_field(stdout, c->guard->name);
         putchar(',');
-        csv_field(stdout, battery_failures[c->failure].name);
+        csv_field(stdout, battery_failure_get(c->failure)->name);
         printf(",%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", c->applies ? "yes" : "no",
                !c->applies       ? ""
                : c->unsafe_seeds ? "no"
@@ -285,16 +298,17 @@ static int write_scenario(const struct outdir *od, const struct scenario *sc, in
     m->cfg.guard = c->guard;
     m->cfg.seeds = seeds; /* the seeds the verdict is about */
     snprintf(m->cfg.name, sizeof(m->cfg.name), "%.22s--%.18s--%.17s", sc->base.name, c->guard->name,
-             battery_failures[c->failure].name);
+             battery_failure_get(c->failure)->name);
     m->cfg.nguards = 1;
     m->cfg.guards[0] = c->guard;
     for (int i = 0; i < m->nnodes; i++)
         m->node[i].cfg.guard = c->guard;
     snprintf(name, sizeof(name), "scenarios/%s--%s.ini", c->guard->name,
-             battery_failures[c->failure].name);
+             battery_failure_get(c->failure)->name);
     snprintf(comment, sizeof(comment), "overlapsim battery: %s under %s (%s), from %s\n%s.\n%s: %s",
-             c->guard->name, battery_failures[c->failure].name, battery_failures[c->failure].what,
-             sc->path, what, c->unsafe_seeds ? "UNSAFE" : "SAFE",
+             c->guard->name, battery_failure_get(c->failure)->name,
+             battery_failure_get(c->failure)->what, sc->path, what,
+             c->unsafe_seeds ? "UNSAFE" : "SAFE",
              c->unsafe_seeds ? c->reason : "no invariant broke on the seeds run");
     FILE *f = outdir_open(od, name);
     if (!f) {
@@ -384,10 +398,11 @@ static int draw_unsafe(const struct outdir *od, const struct scenario *sc, int v
         to = to > m->cfg.duration ? m->cfg.duration : to;
     }
     snprintf(name, sizeof(name), "%s--%s-timeline", c->guard->name,
-             battery_failures[c->failure].name);
+             battery_failure_get(c->failure)->name);
     snprintf(title, sizeof(title), "%s / %s under %s, seed %" PRIu64 " (%s .. %s): %s",
-             sc->base.name, c->guard->name, battery_failures[c->failure].name, c->first_unsafe_seed,
-             time_format_clock(from, t1), time_format_clock(to, t2), c->reason);
+             sc->base.name, c->guard->name, battery_failure_get(c->failure)->name,
+             c->first_unsafe_seed, time_format_clock(from, t1), time_format_clock(to, t2),
+             c->reason);
     outdir_path(od, "plots", dir, sizeof(dir));
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         rc = -errno;
@@ -473,10 +488,11 @@ static int strip_own(int *argc, char **argv, const char **failures, bool *write_
 
 static int parse_failures(const char *list, int *out)
 {
-    if (!list) {
+    if (!list) { /* the base first: the reference column */
+        out[0] = BATTERY_BASE;
         for (int i = 0; i < BATTERY_FAILURES; i++)
-            out[i] = i;
-        return BATTERY_FAILURES;
+            out[i + 1] = i;
+        return BATTERY_FAILURES + 1;
     }
     char buf[512];
     int n = 0;
@@ -487,7 +503,7 @@ static int parse_failures(const char *list, int *out)
             cli_error("--failures: unknown failure '%s' (see overlapsim battery --help)", t);
             return -1;
         }
-        if (n < BATTERY_FAILURES)
+        if (n <= BATTERY_FAILURES)
             out[n++] = f;
     }
     if (!n)
@@ -513,7 +529,7 @@ int cmd_battery(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if (write_scen && !o.out)
         return cli_error("--write-scenarios needs --out DIR");
-    int fs[BATTERY_FAILURES];
+    int fs[BATTERY_FAILURES + 1];
     int nf = parse_failures(failures, fs);
     if (nf < 0)
         return EXIT_USAGE;
@@ -567,10 +583,9 @@ int cmd_battery(int argc, char **argv)
     if (!rc && o.format == FORMAT_TEXT)
         print_text(sc, items, ng, nf, j.seeds);
     else if (!rc && o.format == FORMAT_JSON)
-        for (size_t k = 0; k < n; k++)
-            json_print_line(cell_json(&items[k]));
+        print_json(items, n, failures != NULL);
     else if (!rc)
-        print_csv(items, (int)n);
+        print_csv(items, (int)n, failures != NULL);
     fflush(stdout);
     if (!rc && o.out)
         rc = write_out(o.out, write_scen, sc, v, items, ng, nf, j.seeds);
