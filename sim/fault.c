@@ -228,9 +228,11 @@ int fault_check(const struct fault_spec *f, char *err, size_t errlen)
         snprintf(err, errlen, "%s cannot target a process", k);
         return -EINVAL;
     }
-    if (f->point != POINT_NONE && (f->kind == FAULT_CLOCK_STEP || db_kind) &&
+    /* a clock step or a database window placed at a point starts there (the
+     * battery's db-step-forward, db-outage-release, db-slow-reply) */
+    if (f->point == POINT_CRASH && (f->kind == FAULT_CLOCK_STEP || db_kind) &&
         f->kind != FAULT_DB_DISCONNECT) {
-        snprintf(err, errlen, "%s happens at a time, not at a point inside a run", k);
+        snprintf(err, errlen, "%s cannot follow a crash (after = crash)", k);
         return -EINVAL;
     }
     if (f->point == POINT_CRASH && f->kind != FAULT_PID_REUSE && f->kind != FAULT_PAUSE &&

@@ -313,7 +313,7 @@ int inject_start(struct sim *s)
         const struct fault_spec *f = &m->fault[i];
         in->f = f;
         in->win_start = in->win_end = -1;
-        if (windowed(f->kind)) { /* in effect from `at` on, for anything that starts then */
+        if (windowed(f->kind) && f->point == POINT_NONE) { /* in effect from `at` on */
             in->win_start = f->at;
             in->win_end = f->at + f->dur;
         }
@@ -365,7 +365,15 @@ static int fire_point(struct actor *a, struct inj_fault *in)
         sim_spawn_job(s, a->node, &t);
         return 0;
     }
+    case FAULT_CLOCK_STEP: /* this run's node's clock, or the database's */
+        node_clock_step(f->target == FT_DATABASE ? &s->db.clock : &a->node->clock, s->now, f->by);
+        return 0;
     default:
+        if (windowed(f->kind)) { /* the window opens at the point */
+            in->win_start = s->now;
+            in->win_end = s->now + f->dur;
+            sim_at(s, in->win_end, fault_end, in, 0);
+        }
         return 0;
     }
 }

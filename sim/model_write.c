@@ -65,6 +65,8 @@ static void write_fault(FILE *f, const struct fault_spec *fs)
         const char *name = fault_point_name(fs->point);
         const char *sp = strchr(name, ' ');
         fprintf(f, "%.*s = %s\n", (int)(sp - name), name, sp + 1);
+        if (fs->at > 0) /* armed from then on */
+            fprintf(f, "at = %s\n", time_format(fs->at, v));
         if (fs->count != 1)
             fprintf(f, "count = %d\n", fs->count);
     }

@@ -292,8 +292,8 @@ static void test_fault_bad_input(void **state)
     /* a fault's own errors point at its section */
     load_fails("[fault]\nkind = pause\n", 1, "pause needs 'for'");
     load_fails("[fault @nope]\nkind = manual-run\n", 1, "unknown variant '@nope'");
-    load_fails("[fault]\nkind = clock-step\nby = 1m\nafter = acquire\n", 1,
-               "happens at a time, not at a point");
+    load_fails("[fault]\nkind = clock-step\nby = 1m\nafter = crash\n", 1,
+               "cannot follow a crash");
     load_fails("[fault]\nkind = api-slow\ntarget = database\nfor = 1m\nlatency = 1s\n", 1,
                "cannot target the database");
     load_fails("[fault]\nkind = pause\nfor = 1m\nevery = 0\n", 4, "must be positive");

@@ -15,6 +15,7 @@ static const struct command {
     int (*fn)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"battery", cmd_battery, "every guard against a standard battery of failures, as a matrix"},
     {"check", cmd_check, "run every scenario's expectations (the CI suite)"},
     {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
     {"explore", cmd_explore, "try every interleaving of racing triggers (small scenarios)"},
