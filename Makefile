@@ -31,9 +31,9 @@ ifeq ($(TSAN),1)
 LDFLAGS += -fsanitize=thread
 endif
 
-LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard sim/live/*.c) $(wildcard guards/*.c) \
-	$(wildcard reports/*.c)
-LIB_ASM := sim/fiber_x86_64.S
+LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*/*.c sim/*/*/*.c)) $(wildcard guards/*.c guards/*/*.c) \
+	$(wildcard reports/*.c reports/*/*.c)
+LIB_ASM := sim/core/fiber_x86_64.S
 CLI_SRC := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 

@@ -18,11 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../sim/dist.h"
-#include "../sim/engine.h"
-#include "../sim/prng.h"
-#include "../sim/scenario.h"
-#include "../sim/verdict.h"
+#include "../sim/base/dist.h"
+#include "../sim/core/engine.h"
+#include "../sim/base/prng.h"
+#include "../sim/scenario/scenario.h"
+#include "../sim/analyses/verdict.h"
 
 #define REPEAT 7
 #define SCENARIO "scenarios/etl-ticker.ini"

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/time.h"
+#include "../sim/base/time.h"
 
 struct env;
 

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../sim/engine_impl.h"
-#include "../sim/mem.h"
+#include "../sim/core/engine_impl.h"
+#include "../sim/base/mem.h"
 
 /* A model with n nodes named n0, n1, ... (each on its own host) and the given guard. */
 static inline struct model *harness_model(int n, const char *guard)

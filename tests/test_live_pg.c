@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "../sim/live/live.h"
-#include "../sim/live/pgdb.h"
-#include "../sim/live/proc.h"
+#include "../sim/live/sys/pgdb.h"
+#include "../sim/live/sys/proc.h"
 #include "helpers.h"
 #include "pg_fixture.h"
 

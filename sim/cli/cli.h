@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../config.h"
-#include "../scenario.h"
-#include "../verdict.h"
+#include "../scenario/config.h"
+#include "../scenario/scenario.h"
+#include "../analyses/verdict.h"
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2

@@ -20,7 +20,7 @@
 #include "../../reports/json_out.h"
 #include "../../reports/junit.h"
 #include "../../reports/par.h"
-#include "../verdict.h"
+#include "../analyses/verdict.h"
 #include "cli.h"
 
 static const char usage[] =

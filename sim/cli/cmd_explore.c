@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../explore.h"
-#include "../model_write.h"
+#include "../analyses/explore.h"
+#include "../scenario/model_write.h"
 #include "cli.h"
 
 static const char usage[] =

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../metrics.h"
+#include "../check/metrics.h"
 #include "cli.h"
 
 int cmd_keys(int argc, char **argv)

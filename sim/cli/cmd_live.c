@@ -13,7 +13,7 @@
 #include "../../reports/json_out.h"
 #include "../live/live.h"
 #include "cli.h"
-#include "text_out.h"
+#include "../../reports/text_out.h"
 
 #define EXIT_INTERRUPTED 130
 

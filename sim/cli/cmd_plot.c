@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../reports/caseplot.h"
+#include "../../reports/plot/caseplot.h"
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
+#include "../../reports/plot/plot.h"
 #include "cli.h"
 
 static const char usage[] =

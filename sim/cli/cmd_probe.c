@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../live/events.h"
+#include "../live/sys/events.h"
 #include "../live/live.h"
 #include "cli.h"
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
-#include "../../reports/report.h"
+#include "../../reports/plot/plot.h"
+#include "../../reports/html/report.h"
 #include "cli.h"
 
 static const char usage[] =

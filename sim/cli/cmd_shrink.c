@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../model_write.h"
-#include "../shrink.h"
+#include "../scenario/model_write.h"
+#include "../analyses/shrink.h"
 #include "cli.h"
 
 static const char usage[] =

@@ -12,7 +12,7 @@
 
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
+#include "../../reports/plot/plot.h"
 #include "sweep_cli.h"
 
 static const char usage[] =

@@ -15,7 +15,7 @@
 
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
+#include "../../reports/plot/plot.h"
 #include "../../reports/tune.h"
 #include "sweep_cli.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../reports/par.h"
-#include "../mem.h"
+#include "../base/mem.h"
 
 int sweep_cli_prepare(struct sweep_cli *c, const struct cli_opts *o, const char *const *defaults,
                       int ndefaults, int jobs)

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../mem.h"
+#include "../base/mem.h"
 #include "live_impl.h"
 
 struct live_actor {

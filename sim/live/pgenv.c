@@ -21,12 +21,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../mem.h"
-#include "../model.h"
-#include "../prng.h"
-#include "../world.h"
-#include "events.h"
-#include "pgdb.h"
+#include "../base/mem.h"
+#include "../scenario/model.h"
+#include "../base/prng.h"
+#include "../world/world.h"
+#include "sys/events.h"
+#include "sys/pgdb.h"
 
 #define PGENV_POOL_MAX WORLD_POOL_MAX /* the simulator's cap on a process's pool */
 #define DRAIN_NS 2000000000LL /* after a cancel, how long the connection may take to settle */

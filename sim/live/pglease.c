@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../guards/env_live.h"
+#include "sys/env_live.h"
 #include "live.h"
-#include "pgdb.h"
+#include "sys/pgdb.h"
 
 /* The database clock: the transaction's start plus this session's skew. */
 #define DB_NOW "(now() + current_setting('app.skew')::interval)"

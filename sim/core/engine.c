@@ -1,0 +1,242 @@
+/*
+ * The engine's run loop: set up hosts, nodes, processes, guards, schedulers
+ * and faults, then pop events in (time, insertion) order until the simulated
+ * duration is over. Events at or after the end are not run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_impl.h"
+#include "../base/mem.h"
+
+/* Nodes that name the same host share its files and process table. */
+static int hosts_init(struct sim *s)
+{
+    const struct model *m = s->model;
+    s->host = mem_calloc((size_t)m->nnodes, sizeof(*s->host));
+    if (!s->host)
+        return -ENOMEM;
+    for (int i = 0; i < m->nnodes; i++) {
+        struct node *n = &s->node[i];
+        const struct config *c = n->cfg;
+        const char *name = c->host[0] ? c->host : n->name;
+        for (int h = 0; h < s->nhosts && !n->host; h++)
+            if (strcmp(s->host[h].name, name) == 0)
+                n->host = &s->host[h];
+        if (!n->host) {
+            n->host = &s->host[s->nhosts++];
+            world_host_init(n->host, name, c->pid_max, c->pid_rate, 1000);
+        }
+    }
+    return 0;
+}
+
+static int nodes_init(struct sim *s)
+{
+    const struct model *m = s->model;
+    s->nnodes = m->nnodes;
+    for (int i = 0; i < m->nnodes; i++) {
+        struct node *n = &s->node[i];
+        n->id = i;
+        n->name = m->node[i].name;
+        n->cfg = &m->node[i].cfg;
+    }
+    int rc = hosts_init(s);
+    if (rc)
+        return rc;
+    for (int i = 0; i < s->nnodes; i++) {
+        struct node *n = &s->node[i];
+        const struct config *c = n->cfg;
+        sim_time offset = c->clock_offset;
+        if (c->clock_jitter > 0) /* uniform in [-jitter, +jitter] */
+            offset += (sim_time)prng_below(&s->rng_world, 2 * (uint64_t)c->clock_jitter + 1) -
+                      c->clock_jitter;
+        node_clock_init(&n->clock, offset, c->drift_ppm);
+        if (c->phase.kind != DIST_NONE)
+            n->phase = dist_sample(&c->phase, &s->rng_phase);
+        if (s->observer && s->observer->node)
+            s->observer->node(s->observer, i, offset, n->phase);
+    }
+    world_db_init(&s->db);
+    node_clock_init(&s->db.clock, m->cfg.db_clock_offset, m->cfg.db_drift_ppm);
+    for (int i = 0; i < s->nnodes; i++) {
+        struct node *n = &s->node[i];
+        n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
+                                                                       : WORLD_CMD_SERVICE);
+        if (!n->service)
+            return s->error ? s->error : -ENOMEM;
+    }
+    return 0;
+}
+
+#define SIM_MAX_TIED 64
+
+/* Several events due now: let the chooser pick one, put the rest back. */
+static struct evq_event choose_tied(struct sim *s, struct evq_event first)
+{
+    struct evq_event tied[SIM_MAX_TIED];
+    uint64_t owner[SIM_MAX_TIED];
+    int n = 0;
+    tied[n++] = first;
+    while (n < SIM_MAX_TIED && !evq_empty(&s->q) && evq_next_time(&s->q) == first.at)
+        evq_pop(&s->q, &tied[n++]);
+    for (int i = 0; i < n; i++)
+        owner[i] = sim_event_owner(&tied[i]);
+    int pick = s->chooser->choose(s->chooser, n, owner);
+    if (pick < 0 || pick >= n)
+        pick = 0;
+    for (int i = 0; i < n; i++)
+        if (i != pick && evq_push_event(&s->q, &tied[i]) != 0 && !s->error)
+            s->error = -ENOMEM;
+    return tied[pick];
+}
+
+/* Replays a fixed interleaving (scenario.interleaving or --schedule). */
+struct fixed_chooser {
+    struct sim_chooser base;
+    int choice[256];
+    int n, at;
+};
+
+static int fixed_choose(struct sim_chooser *c, int n, const uint64_t *owner)
+{
+    struct fixed_chooser *f = (struct fixed_chooser *)c;
+    (void)owner;
+    int pick = f->at < f->n ? f->choice[f->at] : 0;
+    f->at++;
+    return pick < n ? pick : 0;
+}
+
+struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                    struct metrics *out, bool bare, int *rc)
+{
+    static const struct sim_hooks none = {0};
+    if (!h)
+        h = &none;
+    metrics_init(out);
+    out->seed = seed;
+    struct sim *s = mem_calloc(1, sizeof(*s));
+    if (!s) {
+        *rc = -ENOMEM;
+        return NULL;
+    }
+    s->model = m;
+    s->seed = seed;
+    s->end = m->cfg.duration;
+    s->m = out;
+    s->trace = h->trace;
+    s->chooser = h->chooser;
+    s->observer = h->observer;
+    evq_init(&s->q);
+    fiber_init_thread(&s->main);
+    prng_seed(&s->rng_job, seed, PRNG_JOB);
+    prng_seed(&s->rng_manual, seed, PRNG_MANUAL);
+    prng_seed(&s->rng_fault, seed, PRNG_FAULT);
+    prng_seed(&s->rng_world, seed, PRNG_WORLD);
+    prng_seed(&s->rng_phase, seed, PRNG_PHASE);
+
+    *rc = checker_init(&s->chk, out, m->cfg.interval, m->cfg.limit);
+    if (*rc)
+        goto fail;
+    s->sched_state = mem_calloc((size_t)m->nnodes, sched_state_size());
+    if (!s->sched_state) {
+        *rc = -ENOMEM;
+        goto fail;
+    }
+    *rc = nodes_init(s);
+    if (!*rc)
+        *rc = world_env_init(s);
+    if (!*rc)
+        *rc = export_init(s);
+    if (*rc)
+        goto fail;
+    if (!bare) {
+        if (!export_owns_schedule(s))
+            for (int i = 0; i < s->nnodes; i++)
+                sched_start(s, &s->node[i]);
+        export_start(s);
+        *rc = inject_start(s);
+        if (*rc)
+            goto fail;
+    }
+    return s;
+fail:
+    sim_free(s);
+    return NULL;
+}
+
+int sim_loop(struct sim *s, sim_time until)
+{
+    sim_time limit = until < s->end ? until : s->end;
+    struct evq_event ev;
+    while (!s->error && !evq_empty(&s->q) && evq_next_time(&s->q) < limit) {
+        evq_pop(&s->q, &ev);
+        if (s->chooser && !evq_empty(&s->q) && evq_next_time(&s->q) == ev.at)
+            ev = choose_tied(s, ev);
+        s->now = ev.at;
+        s->m->events++;
+        ev.fn(s, ev.arg, ev.tag);
+    }
+    if (limit == s->end && !s->error) {
+        s->now = s->end;
+        checker_finish(&s->chk, s->end);
+        export_finish(s);
+    } else if (!s->error) {
+        s->now = limit;
+    }
+    return s->error;
+}
+
+void sim_free(struct sim *s)
+{
+    if (!s)
+        return;
+    sim_actors_free(s);
+    export_release(s);
+    sim_procs_free(s);
+    inject_release(s);
+    world_env_release(s);
+    mem_free(s->host);
+    mem_free(s->sched_state);
+    checker_release(&s->chk);
+    evq_release(&s->q);
+    mem_free(s);
+}
+
+static int sim_run_inner(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                         struct metrics *out)
+{
+    int rc;
+    struct sim *s = sim_new(m, seed, h, out, false, &rc);
+    if (!s)
+        return rc;
+    rc = sim_loop(s, s->end);
+    if (rc) /* close the books even so: the metrics so far are still reported */
+        checker_finish(&s->chk, s->now);
+    sim_free(s);
+    return rc;
+}
+
+int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks *h,
+                   struct metrics *out)
+{
+    struct sim_hooks none = {0};
+    if (!h)
+        h = &none;
+    if (h->chooser || !m->cfg.interleaving[0])
+        return sim_run_inner(m, seed, h, out);
+    struct fixed_chooser f = {.base = {fixed_choose}};
+    f.n = config_parse_interleaving(m->cfg.interleaving, f.choice, 256);
+    if (f.n < 0)
+        return -EINVAL;
+    struct sim_hooks with = *h;
+    with.chooser = &f.base;
+    return sim_run_inner(m, seed, &with, out);
+}
+
+int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out)
+{
+    struct sim_hooks h = {.trace = trace};
+    return sim_run_hooked(m, seed, &h, out);
+}
