@@ -10,11 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../scenario/export_config.h"
 #include "../base/hist.h"
 #include "../base/time.h"
 
 #define EXPORT_DUP_SAMPLES 8
+#define STORE_MAX_CONSUMERS 8 /* consumers of the event store ([store] consumers) */
 
 /* One write that put copies into a sink: its first repeated item, and how many. */
 struct dup_sample {

@@ -12,6 +12,7 @@
 
 #include "../base/dist.h"
 #include "../base/time.h"
+#include "../check/export_metrics.h" /* STORE_MAX_CONSUMERS */
 
 enum export_sink { SINK_APPEND, SINK_IDEMPOTENT };
 enum export_commit { COMMIT_SEPARATE, COMMIT_TRANSACTIONAL };
@@ -19,7 +20,6 @@ enum export_row_order { ROW_ORDER_RANDOM, ROW_ORDER_SORTED };
 enum store_scope { STORE_SCOPE_GLOBAL, STORE_SCOPE_SPLIT, STORE_SCOPE_PER_CONSUMER };
 enum store_offset { STORE_OFFSET_GIVEN, STORE_OFFSET_LAST };
 
-#define STORE_MAX_CONSUMERS 8
 #define EXPORT_MAX_ROWS 16
 
 struct export_config {
