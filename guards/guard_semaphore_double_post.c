@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <semaphore.h>
 
-#include "../../sim/base/mem.h"
-#include "../guard.h"
+#include "../sim/base/mem.h"
+#include "guard.h"
 
 struct sem_dp {
     struct guard base;

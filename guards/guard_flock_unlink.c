@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <sys/file.h>
 
-#include "../../sim/base/mem.h"
-#include "../guard.h"
+#include "../sim/base/mem.h"
+#include "guard.h"
 
 struct flock_unlink {
     struct guard base;

@@ -7,8 +7,8 @@
  * instance "acquires" and there is nothing to unlock. Shipped to prove the
  * concurrency checker fires where `advisory` holds.
  */
-#include "../../sim/base/mem.h"
-#include "../guard.h"
+#include "../sim/base/mem.h"
+#include "guard.h"
 
 struct advisory_xact {
     struct guard base;

@@ -6,7 +6,7 @@
  * write and both run; the last writer merely owns the row. Shipped to prove
  * the concurrency checker fires where `lease`'s one conditional upsert holds.
  */
-#include "../lease_sql.h"
+#include "lease_sql.h"
 
 static struct guard *lease_rw_create(const struct guard_params *p)
 {
