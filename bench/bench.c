@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "../sim/base/dist.h"
-#include "../sim/core/engine.h"
+#include "../sim/run/run.h"
 #include "../sim/base/prng.h"
 #include "../sim/scenario/scenario.h"
 #include "../sim/analyses/verdict.h"

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "../sim/core/engine.h"
+#include "../sim/run/run.h"
 #include "../sim/scenario/scenario.h"
 
 /* Writes text to a fresh temporary .ini file; returns its path (static buffer). */

@@ -1,8 +1,8 @@
 #!/bin/sh
-# The layout keeps its promises: no include cycle between folders (a
-# subfolder is a folder of its own), no folder with more than about 20
+# The layout keeps its promises: no include cycle and no link cycle between
+# folders (a subfolder is a folder of its own), no folder with more than about 20
 # source files (22 at most), and the lease upsert's SQL text in one file.
-#   usage: tests/layers_test.sh [ignored]
+#   usage: tests/layers_test.sh path/to/overlapsim   (its build folder has the objects)
 set -u
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
@@ -14,6 +14,9 @@ check() {
     failed=$((failed + 1)); echo "FAIL $1"; return 1
 }
 
+bin=${1:-build/overlapsim}
+build=$(dirname "$bin")
+
 # one edge "FROM TO" per include that crosses folders
 for f in $(find sim guards reports -name '*.[ch]' | sort); do
     d=$(dirname "$f")
@@ -24,6 +27,25 @@ for f in $(find sim guards reports -name '*.[ch]' | sort); do
 done | sort -u >"$tmp/edges"
 check "no include cycle between folders" 'tsort "$tmp/edges" >/dev/null 2>"$tmp/cycle"' ||
     sed 's/^/    /' "$tmp/cycle"
+
+# one edge "FROM TO" per symbol an object uses from another folder's object:
+# a folder may call down, never up (the parts above the core plug in through
+# tables), so the link order is a total order too
+if [ -d "$build/sim" ]; then
+    for f in $(find sim guards reports -name '*.c' | grep -v '^sim/cli/'); do
+        o="$build/${f%.c}.o"
+        [ -f "$o" ] || continue
+        d=$(dirname "$f")
+        nm -g --defined-only "$o" | awk -v d="$d" '$2 ~ /[TDBRC]/ {print "def", $3, d}'
+        nm -u "$o" | awk -v d="$d" '{print "use", $2, d}'
+    done | awk '$1 == "def" { def[$2] = $3 }
+                $1 == "use" { use[NR] = $2 " " $3 }
+                END { for (k in use) { split(use[k], a, " ")
+                      if ((a[1] in def) && def[a[1]] != a[2]) print a[2], def[a[1]] } }' |
+        sort -u >"$tmp/links"
+    check "no link cycle between folders" 'tsort "$tmp/links" >/dev/null 2>"$tmp/cycle"' ||
+        sed 's/^/    /' "$tmp/cycle"
+fi
 
 for d in $(find sim guards reports -type d | sort); do
     n=$(find "$d" -maxdepth 1 -name '*.[chS]' | wc -l)

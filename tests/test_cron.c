@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "../sim/base/cron.h"
-#include "../sim/core/engine.h"
+#include "../sim/run/run.h"
 #include "sim_harness.h"
 
 static struct cron_expr parse_ok(const char *text)

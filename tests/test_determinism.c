@@ -3,7 +3,7 @@
  * its hash), with the whole world in play: replicas, skewed clocks, a
  * database, pauses, processes started by cron.
  */
-#include "../sim/core/engine.h"
+#include "../sim/run/run.h"
 #include "../sim/scenario/scenario.h"
 #include "sim_harness.h"
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../sim/core/engine.h"
+#include "../sim/run/run.h"
 #include "../sim/work/export.h"
 #include "../sim/base/mem.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "../sim/core/engine.h"
+#include "../sim/run/run.h"
 #include "../sim/scenario/scenario.h"
 #include "sim_harness.h"
 

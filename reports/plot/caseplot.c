@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../sim/core/engine.h"
+#include "../../sim/run/run.h"
 #include "../../sim/base/mem.h"
 #include "plot.h"
 #include "plotdata.h"

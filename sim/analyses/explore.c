@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/engine.h"
+#include "../run/run.h"
 #include "../base/mem.h"
 #include "../base/prng.h"
 

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/engine.h"
+#include "../run/run.h"
 #include "../base/mem.h"
 
 /* --- recording the failing run --- */

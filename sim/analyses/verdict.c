@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/engine.h"
+#include "../run/run.h"
 #include "../base/mem.h"
 
 /* Failing seeds re-run (hashing their traces) per case, as FoundationDB

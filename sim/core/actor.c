@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 
-#include "engine_impl.h"
+#include "sim.h"
 #include "../base/mem.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -68,7 +68,7 @@ struct actor *sim_actor_new_in(struct sim *s, struct node *n, struct proc *p,
             mem_free(a);
             goto nomem;
         }
-        a->env.ops = &sim_env_ops;
+        a->env.ops = s->env_ops;
         a->sim = s;
         a->id = (uint64_t)s->nactors + 1;
         s->all_actors[s->nactors++] = a;

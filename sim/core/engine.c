@@ -1,13 +1,15 @@
 /*
- * The engine's run loop: set up hosts, nodes, processes, guards, schedulers
- * and faults, then pop events in (time, insertion) order until the simulated
- * duration is over. Events at or after the end are not run.
+ * The engine's run loop: set up hosts, nodes and their processes, then the
+ * parts above the core (run.c lists them: the simulated environment,
+ * schedulers, exports, faults), then pop events in (time, insertion) order
+ * until the simulated duration is over. Events at or after the end are not
+ * run.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_impl.h"
+#include "sim.h"
 #include "../base/mem.h"
 
 /* Nodes that name the same host share its files and process table. */
@@ -92,24 +94,8 @@ static struct evq_event choose_tied(struct sim *s, struct evq_event first)
     return tied[pick];
 }
 
-/* Replays a fixed interleaving (scenario.interleaving or --schedule). */
-struct fixed_chooser {
-    struct sim_chooser base;
-    int choice[256];
-    int n, at;
-};
-
-static int fixed_choose(struct sim_chooser *c, int n, const uint64_t *owner)
-{
-    struct fixed_chooser *f = (struct fixed_chooser *)c;
-    (void)owner;
-    int pick = f->at < f->n ? f->choice[f->at] : 0;
-    f->at++;
-    return pick < n ? pick : 0;
-}
-
 struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                    struct metrics *out, bool bare, int *rc)
+                    const struct sim_part *const *parts, struct metrics *out, bool bare, int *rc)
 {
     static const struct sim_hooks none = {0};
     if (!h)
@@ -128,6 +114,7 @@ struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks
     s->trace = h->trace;
     s->chooser = h->chooser;
     s->observer = h->observer;
+    s->parts = parts;
     evq_init(&s->q);
     fiber_init_thread(&s->main);
     prng_seed(&s->rng_job, seed, PRNG_JOB);
@@ -137,33 +124,19 @@ struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks
     prng_seed(&s->rng_phase, seed, PRNG_PHASE);
 
     *rc = checker_init(&s->chk, out, m->cfg.interval, m->cfg.limit);
-    if (*rc)
-        goto fail;
-    s->sched_state = mem_calloc((size_t)m->nnodes, sched_state_size());
-    if (!s->sched_state) {
-        *rc = -ENOMEM;
-        goto fail;
-    }
-    *rc = nodes_init(s);
     if (!*rc)
-        *rc = world_env_init(s);
-    if (!*rc)
-        *rc = export_init(s);
-    if (*rc)
-        goto fail;
-    if (!bare) {
-        if (!export_owns_schedule(s))
-            for (int i = 0; i < s->nnodes; i++)
-                sched_start(s, &s->node[i]);
-        export_start(s);
-        *rc = inject_start(s);
-        if (*rc)
-            goto fail;
+        *rc = nodes_init(s);
+    for (int i = 0; !*rc && parts[i]; i++)
+        if (parts[i]->init)
+            *rc = parts[i]->init(s);
+    for (int i = 0; !*rc && !bare && parts[i]; i++)
+        if (parts[i]->start)
+            *rc = parts[i]->start(s);
+    if (*rc) {
+        sim_free(s);
+        return NULL;
     }
     return s;
-fail:
-    sim_free(s);
-    return NULL;
 }
 
 int sim_loop(struct sim *s, sim_time until)
@@ -181,7 +154,9 @@ int sim_loop(struct sim *s, sim_time until)
     if (limit == s->end && !s->error) {
         s->now = s->end;
         checker_finish(&s->chk, s->end);
-        export_finish(s);
+        for (int i = 0; s->parts[i]; i++)
+            if (s->parts[i]->finish)
+                s->parts[i]->finish(s);
     } else if (!s->error) {
         s->now = limit;
     }
@@ -193,50 +168,23 @@ void sim_free(struct sim *s)
     if (!s)
         return;
     sim_actors_free(s);
-    export_release(s);
+    int n = 0;
+    while (s->parts && s->parts[n])
+        n++;
+    while (n-- > 0) /* a part's release frees what its init made, even if that failed */
+        if (s->parts[n]->release)
+            s->parts[n]->release(s);
     sim_procs_free(s);
-    inject_release(s);
-    world_env_release(s);
     mem_free(s->host);
-    mem_free(s->sched_state);
     checker_release(&s->chk);
     evq_release(&s->q);
     mem_free(s);
 }
 
-static int sim_run_inner(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                         struct metrics *out)
-{
-    int rc;
-    struct sim *s = sim_new(m, seed, h, out, false, &rc);
-    if (!s)
-        return rc;
-    rc = sim_loop(s, s->end);
-    if (rc) /* close the books even so: the metrics so far are still reported */
-        checker_finish(&s->chk, s->now);
-    sim_free(s);
-    return rc;
-}
+/* --- the trace --- */
 
-int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                   struct metrics *out)
+void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail)
 {
-    struct sim_hooks none = {0};
-    if (!h)
-        h = &none;
-    if (h->chooser || !m->cfg.interleaving[0])
-        return sim_run_inner(m, seed, h, out);
-    struct fixed_chooser f = {.base = {fixed_choose}};
-    f.n = config_parse_interleaving(m->cfg.interleaving, f.choice, 256);
-    if (f.n < 0)
-        return -EINVAL;
-    struct sim_hooks with = *h;
-    with.chooser = &f.base;
-    return sim_run_inner(m, seed, &with, out);
-}
-
-int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out)
-{
-    struct sim_hooks h = {.trace = trace};
-    return sim_run_hooked(m, seed, &h, out);
+    if (s->trace)
+        trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
 }

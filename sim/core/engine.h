@@ -1,6 +1,7 @@
 /*
- * The simulation engine: runs a model for one seed in virtual time and fills
- * in the metrics. Deterministic: the same model, seed and build give the
+ * What a caller hands the simulation engine besides the model and the seed
+ * (run/run.h runs it): a trace, an order for tied events, an observer.
+ * Deterministic: the same model, seed and build give the
  * same trace, byte for byte. Reads no clock and no unseeded randomness.
  */
 #ifndef SIM_ENGINE_H
@@ -45,17 +46,5 @@ struct sim_hooks {
     struct sim_chooser *chooser;  /* explore: order of tied events, or NULL */
     struct sim_observer *observer; /* or NULL */
 };
-
-/* sim_run with hooks (h may be NULL). Without a chooser, scenario.interleaving
- * (if set) orders tied events, else insertion order. */
-int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                   struct metrics *out);
-
-/*
- * Runs model m (borrowed) for seed. Writes every event to trace when it is
- * not NULL. Returns 0; -ENOMEM; or -E2BIG when more than SIM_MAX_ACTORS
- * actors would be alive at once. *out is filled in either way.
- */
-int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out);
 
 #endif

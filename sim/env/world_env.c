@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/engine_impl.h"
+#include "world_env.h"
 #include "../base/mem.h"
 
 #define CALLS_MAX 64
@@ -32,13 +32,13 @@ struct world_calls {
     struct db_call call[CALLS_MAX];
 };
 
-int world_env_init(struct sim *s)
+static int world_env_part_init(struct sim *s)
 {
-    (void)s; /* the call table comes with the first statement */
+    s->env_ops = &sim_env_ops; /* the call table comes with the first statement */
     return 0;
 }
 
-void world_env_release(struct sim *s)
+static void world_env_part_release(struct sim *s)
 {
     mem_free(s->world_state);
     s->world_state = NULL;
@@ -179,7 +179,7 @@ static int conn_get(struct actor *a)
         c->busy = true;
         if (c->broken) { /* reconnect: one round trip, or a timeout in an outage */
             sim_time d = rtt(a);
-            if (inject_db_outage(s, s->now)) {
+            if (s->faults->db_outage(s, s->now)) {
                 sim_sleep(a, a->node->cfg->db_timeout);
                 c->busy = false;
                 sim_wake_one(s, &p->conn);
@@ -310,13 +310,13 @@ int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *
     sim_time d = rtt(a), half = d / 2;
     sim_time send = s->now, deadline = send + cfg->db_timeout;
     bool faults = s->inject_state != NULL;
-    if (faults && inject_db_outage(s, send)) { /* nothing answers: the client times out */
+    if (faults && s->faults->db_outage(s, send)) { /* nothing answers: the client times out */
         sim_sleep(a, cfg->db_timeout);
         rc = a->killed ? -ESRCH : -ETIMEDOUT;
         goto out;
     }
-    sim_time arrive = send + half, exec = faults ? inject_db_wait(s, arrive) : arrive;
-    sim_time reply = exec + (d - half) + (faults ? inject_db_reply_delay(s, exec) : 0);
+    sim_time arrive = send + half, exec = faults ? s->faults->db_wait(s, arrive) : arrive;
+    sim_time reply = exec + (d - half) + (faults ? s->faults->db_reply_delay(s, exec) : 0);
     if (exec <= deadline && (evq_empty(&s->q) || evq_next_time(&s->q) > exec)) {
         /* Nothing else happens before the statement runs: run it in line at its
          * time (as sim_sleep's fast path does), same outcome as the event. */
@@ -392,3 +392,49 @@ int world_env_sink_write(struct env *e, uint64_t token)
 {
     return sim_sink_write(actor_of(e), token);
 }
+
+/* --- the environment a guard sees inside the simulator --- */
+
+static sim_time env_clock_now_sim(struct env *e)
+{
+    struct actor *a = (struct actor *)e;
+    return node_clock_local(&a->node->clock, a->sim->now);
+}
+
+static void env_sleep_sim(struct env *e, sim_time d) { sim_sleep((struct actor *)e, d); }
+
+static void env_mutex_lock_sim(struct env *e, pthread_mutex_t *m)
+{
+    struct actor *a = (struct actor *)e;
+    while (!a->killed && pthread_mutex_trylock(m) == EBUSY)
+        sim_wait_on(a, m);
+}
+
+static void env_mutex_unlock_sim(struct env *e, pthread_mutex_t *m)
+{
+    pthread_mutex_unlock(m);
+    sim_wake_one(((struct actor *)e)->sim, m);
+}
+
+const struct env_ops sim_env_ops = {
+    .clock_now = env_clock_now_sim,
+    .sleep = env_sleep_sim,
+    .mutex_lock = env_mutex_lock_sim,
+    .mutex_unlock = env_mutex_unlock_sim,
+    .file_open = world_env_open,
+    .file_close = world_env_close,
+    .file_read = world_env_read,
+    .file_write = world_env_write,
+    .file_unlink = world_env_unlink,
+    .file_rename = world_env_rename,
+    .file_flock = world_env_flock,
+    .proc_self = world_env_proc_self,
+    .proc_lookup = world_env_proc_lookup,
+    .db_session_open = world_env_session_open,
+    .db_session_close = world_env_session_close,
+    .db_exec = world_env_db_exec,
+    .sink_write = world_env_sink_write,
+};
+
+const struct sim_part world_env_part = {.init = world_env_part_init,
+                                        .release = world_env_part_release};

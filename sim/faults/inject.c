@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/engine_impl.h"
+#include "../work/job.h"
+#include "inject.h"
+
+static void inject_crashed(struct sim *s, struct node *n, struct proc *p);
+static void inject_hit(struct sim *s, bool holder);
 #include "../base/mem.h"
 
 /* A process that only holds a PID (pid-reuse), until it exits. */
@@ -56,7 +60,7 @@ static void trace_fault(struct sim *s, struct node *n, const struct fault_spec *
     sim_trace(s, n, 0, "fault", d);
 }
 
-void inject_hit(struct sim *s, bool holder)
+static void inject_hit(struct sim *s, bool holder)
 {
     s->m->faults_hit++;
     if (holder)
@@ -282,7 +286,7 @@ static void explicit_manual(void *ctx, void *arg, uint64_t tag)
     sim_spawn_job(s, &s->node[0], &t);
 }
 
-int inject_start(struct sim *s)
+static int inject_start(struct sim *s)
 {
     const struct model *m = s->model;
     for (int i = 0; i < m->ntriggers; i++)
@@ -314,7 +318,7 @@ int inject_start(struct sim *s)
     return 0;
 }
 
-void inject_release(struct sim *s)
+static void inject_release(struct sim *s)
 {
     mem_free(s->inject_state);
     s->inject_state = NULL;
@@ -369,7 +373,7 @@ static bool hits(struct sim *s, struct inj_fault *in, const struct node *n)
     return true;
 }
 
-int inject_point(struct actor *a, enum fault_point_id point)
+static int inject_point(struct actor *a, enum fault_point_id point)
 {
     struct sim *s = a->sim;
     struct inject_state *st = s->inject_state;
@@ -426,7 +430,7 @@ static void after_crash_event(void *ctx, void *arg, uint64_t tag)
     after_crash(ctx, in, in->crash_node, in->crash_pid);
 }
 
-void inject_crashed(struct sim *s, struct node *n, struct proc *p)
+static void inject_crashed(struct sim *s, struct node *n, struct proc *p)
 {
     struct inject_state *st = s->inject_state;
     for (int i = 0; st && i < st->n; i++) {
@@ -450,7 +454,7 @@ static bool in_window(const struct inj_fault *in, sim_time t)
     return t >= in->win_start && t < in->win_end;
 }
 
-const struct dist *inject_api_override(struct sim *s, const struct node *n)
+static const struct dist *inject_api_override(struct sim *s, const struct node *n)
 {
     struct inject_state *st = s->inject_state;
     for (int i = 0; st && i < st->n; i++) {
@@ -461,7 +465,7 @@ const struct dist *inject_api_override(struct sim *s, const struct node *n)
     return NULL;
 }
 
-bool inject_db_outage(struct sim *s, sim_time t)
+static bool inject_db_outage(struct sim *s, sim_time t)
 {
     struct inject_state *st = s->inject_state;
     for (int i = 0; st && i < st->n; i++)
@@ -472,7 +476,7 @@ bool inject_db_outage(struct sim *s, sim_time t)
     return false;
 }
 
-sim_time inject_db_wait(struct sim *s, sim_time arrive)
+static sim_time inject_db_wait(struct sim *s, sim_time arrive)
 {
     struct inject_state *st = s->inject_state;
     sim_time at = arrive;
@@ -491,7 +495,7 @@ sim_time inject_db_wait(struct sim *s, sim_time arrive)
     return at;
 }
 
-sim_time inject_db_reply_delay(struct sim *s, sim_time t)
+static sim_time inject_db_reply_delay(struct sim *s, sim_time t)
 {
     struct inject_state *st = s->inject_state;
     sim_time extra = 0;
@@ -504,3 +508,21 @@ sim_time inject_db_reply_delay(struct sim *s, sim_time t)
     }
     return extra;
 }
+
+static const struct sim_fault_ops inject_fault_ops = {
+    .api_override = inject_api_override,
+    .point = inject_point,
+    .hit = inject_hit,
+    .db_outage = inject_db_outage,
+    .db_wait = inject_db_wait,
+    .db_reply_delay = inject_db_reply_delay,
+};
+
+static int inject_part_init(struct sim *s)
+{
+    s->faults = &inject_fault_ops;
+    return 0;
+}
+
+const struct sim_part inject_part = {
+    .init = inject_part_init, .start = inject_start, .release = inject_release};

@@ -54,19 +54,11 @@
  * unless persistent (a JDBC JobStore: the trigger's next fire time is in the
  * database, and the misfire policy applies to it at start-up).
  */
-#include "../core/engine_impl.h"
+#include "sched.h"
+#include "../base/mem.h"
+#include "../work/export.h"
+#include "../work/job.h"
 #include "misfire.h"
-
-struct ticker {
-    struct sim *sim;
-    struct node *node;
-    sim_time start; /* the grid: start + k*interval */
-    sim_time next;  /* the next pending slot */
-    bool begun;     /* started once: a persistent schedule keeps start and next */
-    bool slot_full;
-    struct trigger slot;
-    struct actor *receiver; /* the loop, when parked in receive */
-};
 
 /* The first tick or run, counted from the scheduler's start. */
 static sim_time first_due(const struct config *c)
@@ -248,27 +240,15 @@ static void spawn_start(void *ctx, void *arg, uint64_t tag)
     sim_spawn_job(s, tk->node, &t);
 }
 
-void sched_start(struct sim *s, struct node *n)
+/* The ticker family (ticker, fixed-rate, fixed-delay, Quartz): their timers
+ * run on the grid kept in the node's ticker state. */
+static void periodic_boot(struct sim *s, struct node *n)
 {
     const struct config *c = n->cfg;
-    struct ticker *tk = &((struct ticker *)s->sched_state)[n->id];
+    struct ticker *tk = &sched_node(s, n)->tk;
     uint64_t ep = n->epoch;
-    if (!(c->persistent && tk->begun)) { /* in memory: a restart starts afresh */
-        sim_time first = s->now + first_due(c) + n->phase;
-        *tk = (struct ticker){.sim = s, .node = n, .start = first, .next = first, .begun = true};
-    } else { /* the grid and its next slot survived; the channel did not */
-        tk->slot_full = false;
-        tk->receiver = NULL;
-    }
     sim_time at = pending_at(s, tk);
-
-    if (c->sched == SCHED_CRON) {
-        sched_cron_start(s, n);
-    } else if (c->sched == SCHED_K8S) {
-        sched_k8s_start(s, n);
-    } else if (c->sched == SCHED_SYSTEMD) {
-        sched_systemd_start(s, n);
-    } else if (c->dispatch == DISPATCH_SPAWN) {
+    if (c->dispatch == DISPATCH_SPAWN) {
         if (c->sched == SCHED_TICKER && c->run_at_start)
             sim_at(s, s->now, spawn_start, tk, ep);
         sim_at(s, at, periodic_spawn, tk, ep);
@@ -287,8 +267,69 @@ void sched_start(struct sim *s, struct node *n)
         a->ctx = tk;
         sim_actor_start_at(s, a, s->now);
     }
-    if (c->manual.kind != DIST_NONE)
-        sim_at(s, s->now + dist_sample(&c->manual, &s->rng_manual), manual_fire, n, ep);
 }
 
-size_t sched_state_size(void) { return sizeof(struct ticker); }
+static const struct sched_type sched_ticker_type = {SCHED_TICKER, periodic_boot, NULL},
+                               sched_fixed_rate_type = {SCHED_FIXED_RATE, periodic_boot, NULL},
+                               sched_fixed_delay_type = {SCHED_FIXED_DELAY, periodic_boot, NULL},
+                               sched_quartz_type = {SCHED_QUARTZ, periodic_boot, NULL};
+
+/* Every scheduler kind, looked up by enum sched as guards are by name. */
+static const struct sched_type *const sched_types[] = {
+    &sched_ticker_type, &sched_fixed_rate_type, &sched_fixed_delay_type, &sched_cron_type,
+    &sched_quartz_type, &sched_k8s_type,        &sched_systemd_type,
+};
+
+static const struct sched_type *sched_type_of(const struct node *n)
+{
+    for (size_t i = 0; i < sizeof(sched_types) / sizeof(sched_types[0]); i++)
+        if (sched_types[i]->kind == (int)n->cfg->sched)
+            return sched_types[i];
+    return &sched_ticker_type;
+}
+
+static void sched_start(struct sim *s, struct node *n)
+{
+    const struct config *c = n->cfg;
+    struct ticker *tk = &sched_node(s, n)->tk;
+    if (!(c->persistent && tk->begun)) { /* in memory: a restart starts afresh */
+        sim_time first = s->now + first_due(c) + n->phase;
+        *tk = (struct ticker){.sim = s, .node = n, .start = first, .next = first, .begun = true};
+    } else { /* the grid and its next slot survived; the channel did not */
+        tk->slot_full = false;
+        tk->receiver = NULL;
+    }
+    sched_type_of(n)->boot(s, n);
+    if (c->manual.kind != DIST_NONE)
+        sim_at(s, s->now + dist_sample(&c->manual, &s->rng_manual), manual_fire, n, n->epoch);
+}
+
+static void sched_job_done(struct sim *s, struct node *n, bool manual)
+{
+    const struct sched_type *k = sched_type_of(n);
+    if (k->job_done)
+        k->job_done(s, n, manual);
+}
+
+static const struct sim_sched_ops sched_ops = {.start = sched_start, .job_done = sched_job_done};
+
+static int sched_part_init(struct sim *s)
+{
+    s->sched = &sched_ops;
+    s->sched_state = mem_calloc((size_t)s->nnodes, sizeof(struct sched_node));
+    return s->sched_state ? 0 : -ENOMEM;
+}
+
+/* Boots every node's scheduler, unless the event store runs its own timers. */
+static int sched_part_start(struct sim *s)
+{
+    if (!export_owns_schedule(s))
+        for (int i = 0; i < s->nnodes; i++)
+            sched_start(s, &s->node[i]);
+    return 0;
+}
+
+static void sched_part_release(struct sim *s) { mem_free(s->sched_state); }
+
+const struct sim_part sched_part = {
+    .init = sched_part_init, .start = sched_part_start, .release = sched_part_release};

@@ -23,7 +23,8 @@
  * (job_add keeps one queued start per entry), burst starts one per minute,
  * 10 s apart, as the late path does.
  */
-#include "../core/engine_impl.h"
+#include "sched.h"
+#include "../work/job.h"
 #include "misfire.h"
 
 struct cron_run {
@@ -166,9 +167,11 @@ static void cron_loop(struct actor *a)
     }
 }
 
-void sched_cron_start(struct sim *s, struct node *n)
+static void cron_boot(struct sim *s, struct node *n)
 {
     struct actor *a = sim_actor_new(s, n, cron_loop);
     if (a)
         sim_actor_start_at(s, a, s->now);
 }
+
+const struct sched_type sched_cron_type = {SCHED_CRON, cron_boot, NULL};

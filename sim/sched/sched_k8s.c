@@ -27,7 +27,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../core/engine_impl.h"
+#include "sched.h"
+#include "../work/job.h"
 #include "misfire.h"
 
 #define K8S_NEXT_DELTA (100 * SIM_MS) /* nextScheduleDelta */
@@ -69,8 +70,8 @@ static void replace_active(struct sim *s, struct node *n)
             continue;
         struct k8s_kill *k = NULL;
         for (int i = 0; i < K8S_MAX_KILLS && !k; i++)
-            if (!n->k8s.kill[i].used)
-                k = &n->k8s.kill[i];
+            if (!sched_node(s, n)->k8s.kill[i].used)
+                k = &sched_node(s, n)->k8s.kill[i];
         if (!k) { /* more pods terminating than tracked: this one dies at once */
             sim_proc_kill(s, p);
             continue;
@@ -87,7 +88,7 @@ static void timer_event(void *ctx, void *arg, uint64_t tag);
 static void k8s_sync(struct sim *s, struct node *n)
 {
     const struct config *c = n->cfg;
-    struct k8s_state *k = &n->k8s;
+    struct k8s_state *k = &sched_node(s, n)->k8s;
     sim_time now_l = local_now(s, n);
     sim_time earliest = k->last;
     if (c->starting_deadline > 0 && now_l - c->starting_deadline > earliest)
@@ -158,7 +159,7 @@ static void timer_event(void *ctx, void *arg, uint64_t tag)
 {
     struct sim *s = ctx;
     struct node *n = arg;
-    if (tag != n->k8s.gen || n->down)
+    if (tag != sched_node(s, n)->k8s.gen || n->down)
         return;
     sim_time until = n->paused_until;
     if (n->service && n->service->paused_until > until)
@@ -179,18 +180,21 @@ static void done_event(void *ctx, void *arg, uint64_t tag)
     k8s_sync(s, n);
 }
 
-void sched_k8s_job_done(struct sim *s, struct node *n)
+static void k8s_job_done(struct sim *s, struct node *n, bool manual)
 {
+    (void)manual; /* the controller syncs after any of its Jobs ends */
     if (n->cfg->k8s_policy == K8S_FORBID) /* the Job's end is a sync */
         sim_at(s, s->now, done_event, n, n->epoch);
 }
 
-void sched_k8s_start(struct sim *s, struct node *n)
+static void k8s_boot(struct sim *s, struct node *n)
 {
-    struct k8s_state *k = &n->k8s;
+    struct k8s_state *k = &sched_node(s, n)->k8s;
     if (!k->created) { /* the CronJob object is created now; it outlives restarts */
         k->created = true;
         k->last = local_now(s, n);
     }
     k8s_sync(s, n);
 }
+
+const struct sched_type sched_k8s_type = {SCHED_K8S, k8s_boot, k8s_job_done};

@@ -26,7 +26,8 @@
  */
 #include <string.h>
 
-#include "../core/engine_impl.h"
+#include "sched.h"
+#include "../work/job.h"
 #include "misfire.h"
 
 static sim_time local_now(struct actor *a) { return node_clock_local(&a->node->clock, a->sim->now); }
@@ -73,13 +74,13 @@ static sim_time perturbation(const char *host, int boot)
 }
 
 /* When an elapse at `elapse` wakes the manager: its random delay, then the slack. */
-static sim_time arm(struct node *n, sim_time elapse)
+static sim_time arm(struct node *n, struct systemd_state *sd, sim_time elapse)
 {
     const struct config *c = n->cfg;
     if (c->randomized_delay > 0)
-        elapse += (sim_time)prng_below(&n->sd.rng, (uint64_t)c->randomized_delay);
+        elapse += (sim_time)prng_below(&sd->rng, (uint64_t)c->randomized_delay);
     sim_time acc = c->accuracy > 0 ? c->accuracy : 250 * SIM_MS; /* 0: sd-event's default */
-    return sleep_between(n->sd.perturb, elapse, elapse + acc);
+    return sleep_between(sd->perturb, elapse, elapse + acc);
 }
 
 static void timer_loop(struct actor *a)
@@ -88,7 +89,7 @@ static void timer_loop(struct actor *a)
     struct node *n = a->node;
     const struct config *c = n->cfg;
     const struct cron_expr *e = &c->cron;
-    struct systemd_state *sd = &n->sd;
+    struct systemd_state *sd = &sched_node(s, n)->sd;
     enum misfire p = misfire_policy(c);
     sim_time boot = local_now(a); /* the manager's start: past elapses move here */
     sim_time last = c->persistent && sd->stamped ? sd->last : boot;
@@ -97,7 +98,7 @@ static void timer_loop(struct actor *a)
         if (m < 0)
             return;
         sim_time slot = m * SIM_MIN;
-        sim_time fire = arm(n, slot > boot ? slot : boot);
+        sim_time fire = arm(n, sd, slot > boot ? slot : boot);
         if (fire > local_now(a)) {
             sleep_until_local(a, fire);
             if (a->killed)
@@ -132,11 +133,17 @@ static void timer_loop(struct actor *a)
     }
 }
 
-void sched_systemd_job_done(struct sim *s, struct node *n) { sim_wake_one(s, &n->sd); }
-
-void sched_systemd_start(struct sim *s, struct node *n)
+/* The service the timer started deactivated (a manual `systemctl start` of
+ * it is not the timer's). */
+static void systemd_job_done(struct sim *s, struct node *n, bool manual)
 {
-    struct systemd_state *sd = &n->sd;
+    if (!manual)
+        sim_wake_one(s, &sched_node(s, n)->sd);
+}
+
+static void systemd_boot(struct sim *s, struct node *n)
+{
+    struct systemd_state *sd = &sched_node(s, n)->sd;
     if (!sd->seeded) {
         sd->seeded = true;
         prng_seed(&sd->rng, s->seed, ((uint64_t)PRNG_TIMER << 8) | (uint64_t)n->id);
@@ -146,3 +153,5 @@ void sched_systemd_start(struct sim *s, struct node *n)
     if (a)
         sim_actor_start_at(s, a, s->now);
 }
+
+const struct sched_type sched_systemd_type = {SCHED_SYSTEMD, systemd_boot, systemd_job_done};

@@ -35,7 +35,7 @@
 #define STREAM_SOURCE ((uint64_t)PRNG_EXPORT)
 #define STREAM_RUN (((uint64_t)PRNG_EXPORT << 8) | 1)
 
-int export_init(struct sim *s)
+static int export_init(struct sim *s)
 {
     const struct config *c = &s->model->cfg;
     if (!export_config_enabled(c))
@@ -70,7 +70,7 @@ bool export_owns_schedule(const struct sim *s)
     return s->xp && s->xp->store;
 }
 
-void export_start(struct sim *s)
+static void export_start(struct sim *s)
 {
     if (s->xp && s->xp->store)
         store_start(s, s->xp);
@@ -223,7 +223,7 @@ static int write_attempt(struct xrun *r)
         }
         bool last = i == ntx - 1;
         if (s->inject_state) { /* db-contention: the statement waits for a lock */
-            sim_time go = inject_db_wait(s, s->now);
+            sim_time go = s->faults->db_wait(s, s->now);
             if (go > s->now)
                 sim_phase_sleep(a, go - s->now);
             if (stopped(a))
@@ -235,7 +235,7 @@ static int write_attempt(struct xrun *r)
         sim_phase_sleep(a, slice(r->db, step++, nslices)); /* the inserts */
         if (stopped(a))
             return rollback(&x->db, tx, -EINTR);
-        bool outage = s->inject_state && inject_db_outage(s, s->now);
+        bool outage = s->inject_state && s->faults->db_outage(s, s->now);
         if (outage || (c->write_fail > 0 && prng_unit(&r->rng) < c->write_fail)) {
             s->m->xp.write_errors++;
             run_trace(r, "write-error", "transaction %d of %d failed%s: rolled back", i + 1, ntx,
@@ -402,7 +402,7 @@ void export_kill(struct sim *s, struct actor *a)
         xdb_kill(&s->xp->db, a);
 }
 
-void export_finish(struct sim *s)
+static void export_finish(struct sim *s)
 {
     struct export_state *x = s->xp;
     if (!x)
@@ -438,7 +438,7 @@ void export_finish(struct sim *s)
     }
 }
 
-void export_release(struct sim *s)
+static void export_release(struct sim *s)
 {
     struct export_state *x = s->xp;
     if (!x)
@@ -451,3 +451,14 @@ void export_release(struct sim *s)
     mem_free(x);
     s->xp = NULL;
 }
+
+static int export_part_start(struct sim *s)
+{
+    export_start(s);
+    return 0;
+}
+
+const struct sim_part export_part = {.init = export_init,
+                                     .start = export_part_start,
+                                     .finish = export_finish,
+                                     .release = export_release};

@@ -16,7 +16,8 @@
 #ifndef SIM_EXPORT_H
 #define SIM_EXPORT_H
 
-#include "../core/engine_impl.h"
+#include "../env/world_env.h"
+#include "job.h"
 #include "../check/exactly_once.h"
 
 /* One consumer's destination: what a run writes to, and its committed watermark. */
@@ -136,5 +137,29 @@ int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time
 void store_bind(struct store *st, const struct trigger *t, struct guard **g, struct checker **chk);
 void store_finish(struct sim *s, struct export_state *x);
 void store_release(struct export_state *x);
+
+/* --- the export model as a part of a simulation (export.c) --- */
+
+/* Does the event store replace the node schedulers (it runs its own timers)? */
+bool export_owns_schedule(const struct sim *s);
+/* The guard instance and concurrency checker a trigger's run uses (event store: its consumer's). */
+void export_bind(struct sim *s, const struct trigger *t, struct guard **g, struct checker **chk);
+/*
+ * The job's work with exports on: fetch after the watermark, write, commit
+ * (or an event-store flush), with the fault points of the job's phases.
+ * thrown: what the run had thrown so far; returns it with what it throws.
+ */
+int export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
+               const struct guard_hold *hold, int thrown);
+/*
+ * The process running a was killed (for the simulated world's crashes): the
+ * sink database rolls back a's open transaction and frees its row locks.
+ */
+void export_kill(struct sim *s, struct actor *a);
+
+/* The exports' part of a simulation: s->xp when the model has exports, the
+ * event store's producers and flush timers, the books closed at the end
+ * (loss, per-consumer counts). */
+extern const struct sim_part export_part;
 
 #endif

@@ -2,20 +2,15 @@
  * Triggers and the job they start: ask the guard, run the phases, release.
  * The work a trigger would do is drawn when it fires, whether it runs or
  * not, so every guard meets the same workload for the same seed.
- * Also the simulated environment a guard sees (sim_env_ops).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../core/engine_impl.h"
+#include "../env/world_env.h"
+#include "export.h"
+#include "job.h"
 #include "workload.h"
-
-void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail)
-{
-    if (s->trace)
-        trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
-}
 
 struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool manual)
 {
@@ -43,7 +38,7 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
 /* A fault point, when any fault is placed at one (the common case pays a branch). */
 static inline int point(bool faults, struct actor *a, enum fault_point_id at)
 {
-    return faults && !a->killed ? inject_point(a, at) : 0;
+    return faults && !a->killed ? a->sim->faults->point(a, at) : 0;
 }
 
 int sim_job_point(struct actor *a, enum fault_point_id at)
@@ -89,10 +84,10 @@ void sim_job_run(struct actor *a, const struct trigger *t)
         s->error = -ENOMEM;
 
     sim_time api = t->api;
-    const struct dist *slow = s->inject_state ? inject_api_override(s, a->node) : NULL;
+    const struct dist *slow = s->inject_state ? s->faults->api_override(s, a->node) : NULL;
     if (slow) {
         api = dist_sample(slow, &s->rng_fault);
-        inject_hit(s, true); /* slows a run that holds its guard */
+        s->faults->hit(s, true); /* slows a run that holds its guard */
     }
     if (s->observer)
         s->observer->start(s->observer, t->id, api);
@@ -158,10 +153,8 @@ static void worker_main(struct actor *a)
         p->release_pending = false; /* `trap cleanup EXIT` runs as the process exits */
         guard_release(p->guard, &a->env, &p->pending);
     }
-    if (own && a->node->cfg->sched == SCHED_K8S)
-        sched_k8s_job_done(a->sim, a->node);
-    if (own && a->node->cfg->sched == SCHED_SYSTEMD && !a->trig.manual)
-        sched_systemd_job_done(a->sim, a->node);
+    if (own) /* a CronJob's controller, a timer's unit: told that the run ended */
+        a->sim->sched->job_done(a->sim, a->node, a->trig.manual);
 }
 
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
@@ -182,46 +175,3 @@ void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t)
     else
         sim_actor_start(s, a);
 }
-
-/* --- the environment a guard sees inside the simulator --- */
-
-static sim_time env_clock_now_sim(struct env *e)
-{
-    struct actor *a = (struct actor *)e;
-    return node_clock_local(&a->node->clock, a->sim->now);
-}
-
-static void env_sleep_sim(struct env *e, sim_time d) { sim_sleep((struct actor *)e, d); }
-
-static void env_mutex_lock_sim(struct env *e, pthread_mutex_t *m)
-{
-    struct actor *a = (struct actor *)e;
-    while (!a->killed && pthread_mutex_trylock(m) == EBUSY)
-        sim_wait_on(a, m);
-}
-
-static void env_mutex_unlock_sim(struct env *e, pthread_mutex_t *m)
-{
-    pthread_mutex_unlock(m);
-    sim_wake_one(((struct actor *)e)->sim, m);
-}
-
-const struct env_ops sim_env_ops = {
-    .clock_now = env_clock_now_sim,
-    .sleep = env_sleep_sim,
-    .mutex_lock = env_mutex_lock_sim,
-    .mutex_unlock = env_mutex_unlock_sim,
-    .file_open = world_env_open,
-    .file_close = world_env_close,
-    .file_read = world_env_read,
-    .file_write = world_env_write,
-    .file_unlink = world_env_unlink,
-    .file_rename = world_env_rename,
-    .file_flock = world_env_flock,
-    .proc_self = world_env_proc_self,
-    .proc_lookup = world_env_proc_lookup,
-    .db_session_open = world_env_session_open,
-    .db_session_close = world_env_session_close,
-    .db_exec = world_env_db_exec,
-    .sink_write = world_env_sink_write,
-};

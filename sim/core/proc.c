@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/engine_impl.h"
+#include "sim.h"
 #include "../base/mem.h"
 
 static const char *const cmd_names[] = {"job", "other", "service", "cron"};
@@ -206,7 +206,7 @@ static void node_restart(void *ctx, void *arg, uint64_t tag)
     n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
                                                                    : WORLD_CMD_SERVICE);
     if (n->service)
-        sched_start(s, n); /* last: it may start actors */
+        s->sched->start(s, n); /* last: it may start actors */
 }
 
 void sim_node_crash(struct sim *s, struct node *n, bool cleanup, sim_time restart)

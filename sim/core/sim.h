@@ -1,9 +1,12 @@
 /*
- * Engine internals shared by the engine's files (actors, schedulers, the
- * simulated environment). Not for guards or the command line.
+ * The engine's core, shared by everything that runs inside a simulation:
+ * triggers, processes, nodes, actors on fibers and the event loop, and the
+ * tables through which the parts above it plug in (sim_part, the scheduler
+ * and fault tables, the environment's env_ops). Not for guards or the
+ * command line.
  */
-#ifndef SIM_ENGINE_IMPL_H
-#define SIM_ENGINE_IMPL_H
+#ifndef SIM_CORE_SIM_H
+#define SIM_CORE_SIM_H
 
 #include <errno.h>
 #include <stdbool.h>
@@ -11,15 +14,66 @@
 
 #include "../../guards/env.h"
 #include "../../guards/guard.h"
+#include "../base/node_clock.h"
+#include "../base/prng.h"
 #include "../check/checker.h"
+#include "../world/world.h"
 #include "engine.h"
 #include "evq.h"
 #include "fiber.h"
-#include "../base/node_clock.h"
-#include "../base/prng.h"
-#include "../world/world.h"
 
 struct sim;
+struct node;
+struct actor;
+
+/*
+ * The parts of a simulation above the core (the simulated environment,
+ * exports, schedulers, faults) plug in through these tables, as guards do,
+ * so the core calls none of them by name and depends on none of them.
+ */
+
+/* The schedulers as the engine sees them (sched/sched.c). */
+struct sim_sched_ops {
+    /* Boots node n's scheduler (at the start and after each restart). */
+    void (*start)(struct sim *s, struct node *n);
+    /* A run the scheduler started on n has ended; manual: a manual request. */
+    void (*job_done)(struct sim *s, struct node *n, bool manual);
+};
+
+/* Faults as the job, the simulated world and the database meet them (faults/). */
+struct sim_fault_ops {
+    /* The API latency override active now on node n, or NULL. */
+    const struct dist *(*api_override)(struct sim *s, const struct node *n);
+    /* Runs the faults placed at point for actor a: INJECT_* flags. */
+    int (*point)(struct actor *a, enum fault_point_id point);
+    /* A fault took effect (faults_hit); holder: on a run that held its guard. */
+    void (*hit)(struct sim *s, bool holder);
+    /* Is the database unreachable at t? */
+    bool (*db_outage)(struct sim *s, sim_time t);
+    /* When a statement arriving at arrive runs: after any contention window. */
+    sim_time (*db_wait)(struct sim *s, sim_time arrive);
+    /* Extra delay of a reply sent at t (db-slow-reply). */
+    sim_time (*db_reply_delay)(struct sim *s, sim_time t);
+};
+
+/* What a fault at a point asks of the run. */
+#define INJECT_THROW 1 /* the job throws here */
+
+/*
+ * One part of a simulation, set up by sim_new in list order and released in
+ * reverse: init always (tests build bare simulations), start unless bare,
+ * finish when the simulated time is over. Each hook may be NULL; init and
+ * start return 0 or a negative errno.
+ */
+struct sim_part {
+    int (*init)(struct sim *s);
+    int (*start)(struct sim *s);
+    void (*finish)(struct sim *s);
+    void (*release)(struct sim *s);
+};
+
+#define SIM_MAX_PARTS 8
+
 
 /* One trigger and the work it would do (drawn when it fires, run or not). */
 struct trigger {
@@ -60,31 +114,6 @@ struct proc {
     struct proc *next; /* the node's processes, or the free list */
 };
 
-/* A Kubernetes CronJob's controller state (sched_k8s.c); it lives in the API
- * server, so a restart of the node keeps it. */
-#define K8S_MAX_KILLS 8
-struct k8s_state {
-    bool created;        /* creationTimestamp set */
-    sim_time last;       /* lastScheduleTime (or creationTimestamp), controller wall clock */
-    uint64_t gen;        /* the requeue in effect; timers of older ones are stale */
-    struct k8s_kill {    /* a replaced Job's pod, killed when its grace period ends */
-        struct node *node;
-        int pid;
-        sim_time started;
-        bool used;
-    } kill[K8S_MAX_KILLS];
-};
-
-/* A systemd timer's state (sched_systemd.c); the stamp file survives restarts. */
-struct systemd_state {
-    bool stamped;     /* Persistent=: the stamp file exists */
-    sim_time last;    /* last_trigger.realtime, the node's wall clock */
-    int boots;        /* each boot has a new boot ID, hence a new perturbation */
-    sim_time perturb; /* sd-event's spot within every minute, from the boot ID */
-    bool seeded;
-    struct prng rng;  /* RandomizedDelaySec= draws */
-};
-
 struct node {
     int id;
     const char *name;
@@ -97,8 +126,6 @@ struct node {
     sim_time paused_until; /* stop-the-world pause of every process on it */
     struct proc *procs;    /* live processes */
     sim_time phase;        /* random timer phase of this seed */
-    struct k8s_state k8s;  /* schedule.kind = k8s-cronjob */
-    struct systemd_state sd; /* schedule.kind = systemd-timer */
 };
 
 /*
@@ -170,15 +197,19 @@ struct sim {
     bool point_faults; /* some fault is placed at a point inside a run */
     void *world_state; /* world_env.c: statements in flight */
     struct export_state *xp; /* exports and the event store, or NULL (export.c) */
+    const struct env_ops *env_ops;     /* what an actor's environment calls (env/) */
+    const struct sim_sched_ops *sched; /* the schedulers (sched/) */
+    const struct sim_fault_ops *faults; /* never NULL: no faults answer "none" */
+    const struct sim_part *const *parts; /* NULL-terminated */
 };
 
 /* --- set-up (engine.c): sim_run is sim_new + sim_loop + sim_free; tests use the parts --- */
 
-/* A simulation of m for seed with hooks h (may be NULL), ready to run (nodes,
- * processes, schedulers and faults started unless bare). NULL with *rc set
+/* A simulation of m for seed with hooks h (may be NULL) and parts (NULL-
+ * terminated, see run.h), ready to run (parts started unless bare). NULL with *rc set
  * on failure. */
 struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks *h,
-                    struct metrics *out, bool bare, int *rc);
+                    const struct sim_part *const *parts, struct metrics *out, bool bare, int *rc);
 /* Runs events until the end (or until time until, if earlier). Returns s->error. */
 int sim_loop(struct sim *s, sim_time until);
 void sim_free(struct sim *s);
@@ -272,114 +303,9 @@ void sim_pause(struct sim *s, struct node *n, struct proc *p, sim_time until);
 void sim_proc_disconnect(struct sim *s, struct proc *p);
 void sim_procs_free(struct sim *s);
 
-/* --- triggers and the job (job.c) --- */
+/* --- the trace (engine.c) --- */
 
-/* Creates the next trigger at time at (due time), counting and tracing it. */
-struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool manual);
-/* Runs one trigger's job inside actor a: guard, phases, release. */
-void sim_job_run(struct actor *a, const struct trigger *t);
-/* Starts a worker actor for trigger t on node n. */
-void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t);
 /* Traces an event if tracing is on. */
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail);
-extern const struct env_ops sim_env_ops;
-
-/* --- schedulers (sched_*.c) and faults (inject.c) --- */
-
-void sched_start(struct sim *s, struct node *n);
-void sched_cron_start(struct sim *s, struct node *n);
-void sched_k8s_start(struct sim *s, struct node *n);
-/* A Job's pod on n ended: the controller syncs (Forbid runs a missed slot). */
-void sched_k8s_job_done(struct sim *s, struct node *n);
-void sched_systemd_start(struct sim *s, struct node *n);
-/* The service a timer started on n deactivated. */
-void sched_systemd_job_done(struct sim *s, struct node *n);
-/* Bytes of scheduler state per node, kept in sim->sched_state. */
-size_t sched_state_size(void);
-int inject_start(struct sim *s);
-/* A fault took effect (faults_hit); holder: on a run that held its guard. */
-void inject_hit(struct sim *s, bool holder);
-void inject_release(struct sim *s);
-/* The API latency override active at now on node n, or NULL. */
-const struct dist *inject_api_override(struct sim *s, const struct node *n);
-
-/* What a fault at a point asks of the run. */
-#define INJECT_THROW 1 /* the job throws here */
-/* Runs the faults placed at point for actor a (it may pause, die, lose its
- * connection). Returns INJECT_* flags. */
-int inject_point(struct actor *a, enum fault_point_id point);
-/* A crash fault killed process p on node n (for faults placed `after = crash`). */
-void inject_crashed(struct sim *s, struct node *n, struct proc *p);
-
-/* --- the world behind the environment (world_env.c) --- */
-
-int world_env_init(struct sim *s);
-void world_env_release(struct sim *s);
-/* The database server's clock now. */
-sim_time world_db_now(struct sim *s);
-/* The environment operations beyond clock, sleep and mutexes (sim_env_ops). */
-int world_env_open(struct env *e, const char *path, int flags);
-int world_env_close(struct env *e, int fd);
-int world_env_read(struct env *e, int fd, char *buf, size_t len);
-int world_env_write(struct env *e, int fd, const char *buf, size_t len);
-int world_env_unlink(struct env *e, const char *path);
-int world_env_rename(struct env *e, const char *from, const char *to);
-int world_env_flock(struct env *e, int fd, int op);
-int world_env_proc_self(struct env *e, struct env_proc *out);
-int world_env_proc_lookup(struct env *e, int pid, struct env_proc *out);
-int world_env_session_open(struct env *e);
-void world_env_session_close(struct env *e, int session);
-int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *out);
-int world_env_sink_write(struct env *e, uint64_t token);
-/* The run's write reaches the sink (see env.h sink_write): 0 or -ESTALE. */
-static inline int sim_sink_write(struct actor *a, uint64_t token)
-{
-    struct sim *s = a->sim;
-    if (a->killed)
-        return -ESRCH;
-    if (token && token < s->db.sink_max) { /* a newer holder has written: fenced off */
-        checker_write(&s->chk, a->run, true);
-        return -ESTALE;
-    }
-    if (token > s->db.sink_max)
-        s->db.sink_max = token;
-    checker_write(&s->chk, a->run, false);
-    return 0;
-}
-
-/* Database faults in effect (inject.c). */
-bool inject_db_outage(struct sim *s, sim_time t);
-/* When a statement arriving at arrive runs: after any contention window. */
-sim_time inject_db_wait(struct sim *s, sim_time arrive);
-/* Extra delay of a reply sent at t (db-slow-reply). */
-sim_time inject_db_reply_delay(struct sim *s, sim_time t);
-
-/* --- exports and the event store (export.c, event_store.c) --- */
-
-/* Sets up s->xp when the model has exports. Returns 0 or -ENOMEM. */
-int export_init(struct sim *s);
-/* Does the event store replace the node schedulers (it runs its own timers)? */
-bool export_owns_schedule(const struct sim *s);
-/* Starts the event store's producers and flush timers, if any. */
-void export_start(struct sim *s);
-/* The guard instance and concurrency checker a trigger's run uses (event store: its consumer's). */
-void export_bind(struct sim *s, const struct trigger *t, struct guard **g, struct checker **chk);
-/*
- * The job's work with exports on: fetch after the watermark, write, commit
- * (or an event-store flush), with the fault points of the job's phases.
- * thrown: what the run had thrown so far; returns it with what it throws.
- */
-int export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
-               const struct guard_hold *hold, int thrown);
-/* The faults placed at point `at` for a's run (job.c): INJECT_* flags. */
-int sim_job_point(struct actor *a, enum fault_point_id at);
-/*
- * The process running a was killed (for the simulated world's crashes): the
- * sink database rolls back a's open transaction and frees its row locks.
- */
-void export_kill(struct sim *s, struct actor *a);
-/* Closes the books at the end: loss, per-consumer counts, into the metrics. */
-void export_finish(struct sim *s);
-void export_release(struct sim *s);
 
 #endif
