@@ -53,8 +53,8 @@ for d in $(find sim guards reports -type d | sort); do
     check "$d holds $n source files (at most 22)" "[ $n -le 22 ]"
 done
 
-n=$(grep -rl 'ON CONFLICT' --include='*.[ch]' sim guards reports tests | wc -l)
+n=$(grep -rl 'ON CONFLICT (task_name) DO UPDATE' --include='*.[ch]' sim guards reports tests | wc -l)
 check "the lease upsert's SQL is written in one source file ($n)" "[ $n -eq 1 ]" ||
-    grep -rl 'ON CONFLICT' --include='*.[ch]' sim guards reports tests | sed 's/^/    /'
+    grep -rl 'ON CONFLICT (task_name) DO UPDATE' --include='*.[ch]' sim guards reports tests | sed 's/^/    /'
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

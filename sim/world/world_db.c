@@ -1,9 +1,9 @@
 /*
- * The simulated database's state and the meaning of each statement (see
- * env.h for the SQL). A statement is applied at one instant, so two
- * statements on the same row are serialized by the order in which they reach
- * the server: of N concurrent upserts exactly one takes the row, as
- * PostgreSQL's ON CONFLICT DO UPDATE guarantees. The time a statement sees as
+ * The simulated database's state and the meaning of each statement (env.h;
+ * the SQL live mode sends is in sim/live/sql.c). A statement is applied at
+ * one instant, so two statements on the same row are serialized by the order
+ * in which they reach the server: of N concurrent upserts exactly one takes
+ * the row, as PostgreSQL's INSERT ... DO UPDATE guarantees. The time a statement sees as
  * now() is the caller's business (world_env.c): the start of its transaction
  * on the server's clock, which a lock wait makes stale.
  */
@@ -170,7 +170,7 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
             memset(r, 0, sizeof(*r));
             r->used = true;
             world_strcpy(r->name, sizeof(r->name), name);
-        } else if (r->locked_until > t) { /* ON CONFLICT ... WHERE false: nothing returned */
+        } else if (r->locked_until > t) { /* the upsert's WHERE is false: nothing returned */
             return 0;
         }
         lease_grant(db, r, st, t, out);

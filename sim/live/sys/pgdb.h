@@ -2,8 +2,8 @@
  * PostgreSQL for live mode: a throwaway cluster (initdb and pg_ctl in a
  * temporary directory, unix socket only, fsync off; as the postgres user
  * when we are root, since postgres refuses to run as root), or a server the
- * user names with --dsn; the task_lock table; and the statements the
- * database guards make, every value passed as a parameter.
+ * user names with --dsn; the task_lock table; sessions on a skewed
+ * database clock. The statements the database guards make are in sql.c.
  *
  * Database time is now() (the transaction's start; each statement here is
  * its own transaction) plus the session's app.skew: a skewed database clock
@@ -74,31 +74,6 @@ PGconn *pg_session_as(const char *conninfo, const char *schema, const char *app,
 int pg_set_skew(PGconn *c, int64_t skew_us);
 /* The database clock as this session sees it, in microseconds since 1970: 0 or negative errno. */
 int pg_now(PGconn *c, int64_t *us);
-
-struct pg_lease {
-    int64_t started_at, locked_until; /* microseconds since 1970, database clock */
-    int64_t token;                    /* grows with every grant: a fencing token */
-};
-
-/*
- * The seed-003 acquire, one statement on the database clock: insert the row,
- * or take it over only where locked_until <= now(); locked_until = now() +
- * max_lock_us. Returns 1 (acquired, *out filled), 0 (held by someone), or
- * negative errno (-ECONNRESET: the session is gone; -EIO: another error).
- */
-int pg_lease_acquire(PGconn *c, const char *task, const char *owner, int64_t max_lock_us,
-                     struct pg_lease *out);
-
-/*
- * The seed-003 release: locked_until = started_at + min_lock_us where the
- * lease is still running (locked_until > now()); it never deletes and
- * checks no owner. 1 shortened, 0 nothing to shorten, negative errno.
- */
-int pg_lease_release(PGconn *c, const char *task, int64_t min_lock_us);
-
-/* pg_try_advisory_lock / pg_advisory_unlock (session level): 1, 0, or negative errno. */
-int pg_advisory_try(PGconn *c, int64_t key);
-int pg_advisory_unlock(PGconn *c, int64_t key);
 
 /* Ends the session of backend pid from session admin (a disconnect fault): 0 or negative. */
 int pg_terminate(PGconn *admin, int pid);
