@@ -1,7 +1,7 @@
 /*
  * Kubernetes CronJob, as the v2 controller runs it
  * (pkg/controller/cronjob/cronjob_controllerv2.go syncCronJob, utils.go
- * mostRecentScheduleTime; notes/semantics.md section 6). The controller
+ * mostRecentScheduleTime). The controller
  * reads its own wall clock (the node's). On each sync it looks at the slots
  * after max(lastScheduleTime, now - startingDeadlineSeconds) up to now and
  * considers only the most recent: older missed slots are never run one by

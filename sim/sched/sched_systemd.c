@@ -1,7 +1,7 @@
 /*
  * A systemd timer (OnCalendar, here written as schedule.cron on the node's
  * wall clock) that starts a oneshot service, each activation a process
- * (man systemd.timer; src/core/timer.c; notes/semantics.md section 7). The
+ * (man systemd.timer; systemd's src/core/timer.c). The
  * service is never started twice: while it is active the timer is not
  * armed. When it deactivates the timer computes the next elapse after the
  * previous trigger; if that is already past it fires at once, exactly once:
