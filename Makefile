@@ -31,10 +31,10 @@ ifeq ($(TSAN),1)
 LDFLAGS += -fsanitize=thread
 endif
 
-LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*.c)) $(wildcard sim/live/*.c) $(wildcard guards/*.c) \
-	$(wildcard reports/*.c)
-LIB_ASM := sim/fiber_x86_64.S
-CLI_SRC := $(wildcard sim/cli/*.c)
+LIB_SRC := $(filter-out sim/cli/%,$(wildcard sim/*/*.c sim/*/*/*.c)) $(wildcard guards/*.c guards/*/*.c) \
+	$(wildcard reports/*.c reports/*/*.c)
+LIB_ASM := sim/core/fiber_x86_64.S
+CLI_SRC := $(wildcard sim/cli/*.c sim/cli/common/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)

@@ -19,12 +19,12 @@
 #include <unistd.h>
 
 #include "../reports/par.h"
-#include "../sim/battery.h"
-#include "../sim/dist.h"
-#include "../sim/engine.h"
-#include "../sim/prng.h"
-#include "../sim/scenario.h"
-#include "../sim/verdict.h"
+#include "../sim/analyses/battery.h"
+#include "../sim/base/dist.h"
+#include "../sim/run/run.h"
+#include "../sim/base/prng.h"
+#include "../sim/scenario/scenario.h"
+#include "../sim/analyses/verdict.h"
 
 #define REPEAT 7
 #define SCENARIO "scenarios/etl-ticker.ini"

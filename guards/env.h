@@ -11,9 +11,9 @@
  * The operations have POSIX shapes (flags from <fcntl.h>, flock operations
  * from <sys/file.h>, negative errno results) so that a live backend is a thin
  * wrapper. Database work is expressed as semantic statements (struct
- * env_stmt), each with the exact SQL it stands for written below, rather
- * than SQL text: the simulator executes the meaning, a live backend sends
- * the SQL.
+ * env_stmt) rather than SQL text: the simulator executes their meaning
+ * (sim/world/world_db.c), live mode sends their SQL, written once in
+ * sim/live/sql.c.
  */
 #ifndef GUARDS_ENV_H
 #define GUARDS_ENV_H
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sim/time.h"
+#include "../sim/base/time.h"
 
 struct env;
 
@@ -43,56 +43,40 @@ struct env_proc {
  * client_now is bound as :now instead of calling now().
  */
 enum env_stmt_kind {
-    /*
-     * INSERT INTO task_lock (task_name, started_at, locked_until, locked_by)
-     *   VALUES (:name, now(), now() + :hold, :owner)
-     * ON CONFLICT (task_name) DO UPDATE SET started_at = now(),
-     *   locked_until = now() + :hold, locked_by = :owner, token = task_lock.token + 1
-     *   WHERE task_lock.locked_until <= now()
-     * RETURNING token, started_at, locked_until           -- acquired iff a row came back
-     */
+    /* The seed-003 acquire, on the database clock: insert the task's row, or
+     * take it over only where locked_until <= now(); locked_until = now() +
+     * :hold, locked_by = :owner, token = the next value of one sequence (a
+     * fencing token that only grows, also across deleted rows). Returns the
+     * row (acquired) or nothing (held). */
     ENV_LEASE_UPSERT,
-    /*
-     * UPDATE task_lock SET locked_until = started_at + :min_hold
-     *   WHERE task_name = :name AND locked_until > now() [AND locked_by = :owner]
-     */
+    /* The release: locked_until = started_at + :min_hold where the lease still
+     * runs (locked_until > now()) [and locked_by = :owner]. */
     ENV_LEASE_SHORTEN,
-    /*
-     * DELETE FROM task_lock WHERE task_name = :name
-     *   AND started_at + :min_hold <= now() [AND locked_by = :owner]
-     */
+    /* Deletes the row where started_at + :min_hold <= now() [and locked_by = :owner]. */
     ENV_LEASE_DELETE,
-    /* ShedLock, client time (JdbcTemplateStorageAccessor):
-     * INSERT INTO shedlock(name, lock_until, locked_at, locked_by)
-     *   VALUES(:name, :now + :hold, :now, :owner)      -- duplicate key: -EEXIST */
+    /* ShedLock, client time (JdbcTemplateStorageAccessor): insert the lock's
+     * row with lock_until = :now + :hold, locked_at = :now; a duplicate key is
+     * -EEXIST. */
     ENV_SHEDLOCK_INSERT,
-    /* UPDATE shedlock SET lock_until = :now + :hold, locked_at = :now, locked_by = :owner
-     *   WHERE name = :name AND lock_until <= :now */
+    /* Then: lock_until = :now + :hold, locked_at = :now, locked_by = :owner
+     * where lock_until <= :now. */
     ENV_SHEDLOCK_UPDATE,
-    /* ShedLock usingDbTime() on PostgreSQL: INSERT ... ON CONFLICT (name) DO UPDATE
-     *   SET lock_until = now() + :hold, locked_at = now(), locked_by = :owner
-     *   WHERE shedlock.lock_until <= now() */
+    /* ShedLock usingDbTime() on PostgreSQL: the insert-or-take-over in one
+     * statement, on now(), where lock_until <= now(). */
     ENV_SHEDLOCK_UPSERT,
-    /* Unlock. Database time:
-     *   UPDATE shedlock SET lock_until = CASE WHEN locked_at + :min_hold > now()
-     *     THEN locked_at + :min_hold ELSE now() END WHERE name = :name [AND locked_by = :owner]
-     * client time: UPDATE shedlock SET lock_until = :until WHERE name = :name [AND ...] */
+    /* Unlock. Database time: lock_until = the later of locked_at + :min_hold
+     * and now(); client time: lock_until = :until [where locked_by = :owner]. */
     ENV_SHEDLOCK_UNLOCK,
-    /* SELECT pg_try_advisory_lock(:key)   -- on the session given */
+    /* pg_try_advisory_lock(:key), on the session given */
     ENV_ADVISORY_TRY_LOCK,
-    /* SELECT pg_advisory_unlock(:key) */
+    /* pg_advisory_unlock(:key) */
     ENV_ADVISORY_UNLOCK,
-    /* The read of a read-then-write lease (the lease-rw mutant):
-     * SELECT locked_until <= now() FROM task_lock WHERE task_name = :name
-     *   -- 1: free (or no row), 0: held */
+    /* The read of a read-then-write lease (the lease-rw mutant): is the row
+     * free (locked_until <= now(), or no row)? */
     ENV_LEASE_READ,
-    /* Its write, without the conditional WHERE:
-     * INSERT INTO task_lock (...) VALUES (:name, now(), now() + :hold, :owner)
-     * ON CONFLICT (task_name) DO UPDATE SET started_at = now(),
-     *   locked_until = now() + :hold, locked_by = :owner, token = task_lock.token + 1
-     * RETURNING token, started_at, locked_until */
+    /* Its write: the acquire without the condition (it always takes the row). */
     ENV_LEASE_WRITE,
-    /* SELECT pg_try_advisory_xact_lock(:key) outside a transaction block: the
+    /* pg_try_advisory_xact_lock(:key) outside a transaction block: the
      * statement is its own transaction, so the lock is released as it ends.
      * 1 unless another session holds the key at session level. */
     ENV_ADVISORY_XACT_TRY_LOCK,

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../sim/time.h"
+#include "../sim/base/time.h"
 #include "env.h"
 
 /* Where a guard's mutual exclusion reaches. */

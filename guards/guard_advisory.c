@@ -9,7 +9,7 @@
  */
 #include <errno.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct advisory {

@@ -7,7 +7,7 @@
  * instance "acquires" and there is nothing to unlock. Shipped to prove the
  * concurrency checker fires where `advisory` holds.
  */
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct advisory_xact {

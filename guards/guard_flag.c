@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct flag_guard {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct flock_guard {

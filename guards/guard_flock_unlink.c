@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <sys/file.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct flock_unlink {

@@ -13,7 +13,7 @@ static struct guard *lease_create(const struct guard_params *p)
 
 const struct guard_ops guard_lease = {
     .name = "lease",
-    .summary = "seed-003 task_lock upsert on the database clock, min/max lock factors",
+    .summary = "Loculus's task_lock upsert on the database clock, min/max lock factors",
     .scope = GUARD_SCOPE_GLOBAL,
     .create = lease_create,
     .destroy = lease_free,

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct mutex_guard {

@@ -1,5 +1,5 @@
 /* none: no guard at all, the baseline every run is compared against. */
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 static struct guard *none_create(const struct guard_params *p)

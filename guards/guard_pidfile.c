@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 #define PATH_MAX_LEN 112

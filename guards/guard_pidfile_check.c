@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct pidcheck {
@@ -118,7 +118,7 @@ static void pidcheck_release(struct guard *gg, struct env *env, struct guard_hol
 
 const struct guard_ops guard_pidfile_check = {
     .name = "pidfile-check",
-    .summary = "the seed-002 wrapper: skip if the PID file's process runs our command, else "
+    .summary = "the cron PID-file wrapper: skip if the PID file's process runs our command, else "
                "write our PID; racy check-then-write, trap skipped by kill -9",
     .scope = GUARD_SCOPE_HOST,
     .flags = GUARD_F_TRAP,

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <semaphore.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct sem_dp {

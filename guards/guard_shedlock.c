@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "guard.h"
 
 struct shedlock {

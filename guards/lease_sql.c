@@ -15,7 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 
 struct guard *lease_new(const struct guard_params *p, enum lease_clock clock, bool fenced)
 {

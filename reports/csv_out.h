@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../sim/scenario.h"
-#include "../sim/verdict.h"
+#include "../sim/scenario/scenario.h"
+#include "../sim/analyses/verdict.h"
 
 /* Writes s as one CSV field (no separator). NULL writes an empty field. */
 void csv_field(FILE *f, const char *s);

@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "../sim/scenario.h"
-#include "../sim/verdict.h"
+#include "../sim/scenario/scenario.h"
+#include "../sim/analyses/verdict.h"
 
 /* One seed of a case: scenario, variant, guard, seed, metrics, verdict, failed. New reference. */
 json_t *json_seed(const struct scenario *sc, const struct case_result *c,

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 
 int junit_add(struct junit *j, const struct junit_case *c)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/mem.h"
+#include "../sim/base/mem.h"
 #include "csv_out.h"
 
 int sweep_metric_count(void)

@@ -14,9 +14,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../sim/config.h"
-#include "../sim/scenario.h"
-#include "../sim/verdict.h"
+#include "../sim/scenario/config.h"
+#include "../sim/scenario/scenario.h"
+#include "../sim/analyses/verdict.h"
 
 #define SWEEP_MAX_KEYS 3
 #define SWEEP_MAX_VALUES 1000

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "../sim/engine.h"
-#include "../sim/scenario.h"
+#include "../sim/run/run.h"
+#include "../sim/scenario/scenario.h"
 
 /* Writes text to a fresh temporary .ini file; returns its path (static buffer). */
 static inline const char *helper_write_ini(const char *text)

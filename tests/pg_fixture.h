@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../sim/live/pgdb.h"
-#include "../sim/live/proc.h"
+#include "../sim/live/sys/pgdb.h"
+#include "../sim/live/sys/proc.h"
 
 static struct pg_cluster cluster;
 static struct pg_db db;

@@ -17,8 +17,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../sim/engine_impl.h"
-#include "../sim/mem.h"
+#include "../sim/env/world_env.h"
+#include "../sim/faults/inject.h"
+#include "../sim/run/run.h"
+#include "../sim/base/mem.h"
 
 /* A model with n nodes named n0, n1, ... (each on its own host) and the given guard. */
 static inline struct model *harness_model(int n, const char *guard)
@@ -59,7 +61,7 @@ static inline void harness_start(struct harness *h, struct model *m)
 {
     int rc;
     h->m = m;
-    h->s = sim_new(m, 1, NULL, &h->met, true, &rc);
+    h->s = sim_new(m, 1, NULL, sim_parts, &h->met, true, &rc);
     assert_non_null(h->s);
 }
 

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "../sim/battery.h"
-#include "../sim/engine.h"
-#include "../sim/mem.h"
+#include "../sim/analyses/battery.h"
+#include "../sim/run/run.h"
+#include "../sim/base/mem.h"
 
 static const struct seed_range SEEDS = {1, 3};
 

@@ -1,7 +1,7 @@
 /* Online checkers on hand-built event sequences. */
 #include "helpers.h"
 
-#include "../sim/checker.h"
+#include "../sim/check/checker.h"
 
 static struct metrics m;
 static struct checker c;

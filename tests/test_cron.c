@@ -6,8 +6,8 @@
  */
 #include <stdio.h>
 
-#include "../sim/cron.h"
-#include "../sim/engine.h"
+#include "../sim/base/cron.h"
+#include "../sim/run/run.h"
 #include "sim_harness.h"
 
 static struct cron_expr parse_ok(const char *text)

@@ -100,7 +100,7 @@ static void test_db_lock_wait_makes_now_stale(void **state)
     harness_set(m, "db.latency", "2ms");
     add_fault(m, FAULT_DB_CONTENTION, 12 * SIM_S, 8 * SIM_S, NULL); /* until 20 s */
     harness_start(&h, m);
-    assert_int_equal(inject_start(h.s), 0);
+    assert_int_equal(inject_part.start(h.s), 0);
     /* node 0 holds the lease until 10 s + 5 s: hold 5 s */
     struct upsert u0, u1;
     struct script s0 = {do_upsert, &u0}, s1 = {do_upsert, &u1};
@@ -141,7 +141,7 @@ static void test_db_slow_reply_grants_what_the_client_thinks_failed(void **state
     harness_set(m, "db.timeout", "5s");
     add_fault(m, FAULT_DB_SLOW_REPLY, 5 * SIM_S, 10 * SIM_S, "20s");
     harness_start(&h, m);
-    assert_int_equal(inject_start(h.s), 0);
+    assert_int_equal(inject_part.start(h.s), 0);
     struct upsert u;
     struct script sc = {do_upsert, &u};
     harness_script(&h, 0, NULL, &sc, 10 * SIM_S);
@@ -164,7 +164,7 @@ static void test_db_outage(void **state)
     harness_set(m, "db.timeout", "7s");
     add_fault(m, FAULT_DB_OUTAGE, 5 * SIM_S, 10 * SIM_S, NULL);
     harness_start(&h, m);
-    assert_int_equal(inject_start(h.s), 0);
+    assert_int_equal(inject_part.start(h.s), 0);
     struct upsert u, v;
     struct script sc = {do_upsert, &u}, sv = {do_upsert, &v};
     harness_script(&h, 0, NULL, &sc, 10 * SIM_S);

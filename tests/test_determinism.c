@@ -3,8 +3,8 @@
  * its hash), with the whole world in play: replicas, skewed clocks, a
  * database, pauses, processes started by cron.
  */
-#include "../sim/engine.h"
-#include "../sim/scenario.h"
+#include "../sim/run/run.h"
+#include "../sim/scenario/scenario.h"
 #include "sim_harness.h"
 
 static uint64_t trace_hash(const char *file, const char *variant, const char *guard,

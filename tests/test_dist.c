@@ -3,9 +3,9 @@
 
 #include "helpers.h"
 
-#include "../sim/dist.h"
-#include "../sim/hist.h"
-#include "../sim/prng.h"
+#include "../sim/base/dist.h"
+#include "../sim/base/hist.h"
+#include "../sim/base/prng.h"
 
 static struct dist parse(const char *text)
 {

@@ -1,8 +1,8 @@
 /* The event queue: time order, and insertion order among equal times. */
 #include "helpers.h"
 
-#include "../sim/evq.h"
-#include "../sim/prng.h"
+#include "../sim/core/evq.h"
+#include "../sim/base/prng.h"
 
 static void test_evq_orders_by_time_then_insertion(void **state)
 {

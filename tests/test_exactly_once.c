@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "../sim/exactly_once.h"
-#include "../sim/mem.h"
+#include "../sim/check/exactly_once.h"
+#include "../sim/base/mem.h"
 
 static struct hist lag;
 

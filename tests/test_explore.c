@@ -1,7 +1,7 @@
 /* The explorer: finds the flag's race, proves the one-step guards within the bound. */
 #include "helpers.h"
 
-#include "../sim/explore.h"
+#include "../sim/analyses/explore.h"
 
 static struct explore_result res;
 

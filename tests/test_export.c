@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "../sim/engine.h"
-#include "../sim/export.h"
-#include "../sim/mem.h"
+#include "../sim/run/run.h"
+#include "../sim/work/export.h"
+#include "../sim/base/mem.h"
 
 static struct model model;
 static struct metrics met;

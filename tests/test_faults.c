@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "../sim/engine.h"
-#include "../sim/scenario.h"
+#include "../sim/run/run.h"
+#include "../sim/scenario/scenario.h"
 #include "sim_harness.h"
 
 static char path[96];

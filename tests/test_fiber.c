@@ -1,7 +1,7 @@
 /* Fibers: switching back and forth keeps each fiber's stack and registers. */
 #include "helpers.h"
 
-#include "../sim/fiber.h"
+#include "../sim/core/fiber.h"
 
 static struct fiber main_f, fa, fb;
 static int trace_buf[16], ntrace;

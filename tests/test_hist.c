@@ -2,7 +2,7 @@
 #include <math.h>
 #include "helpers.h"
 
-#include "../sim/hist.h"
+#include "../sim/base/hist.h"
 
 static void test_hist_quantiles_within_resolution(void **state)
 {

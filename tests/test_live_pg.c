@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 #include "../sim/live/live.h"
-#include "../sim/live/pgdb.h"
-#include "../sim/live/proc.h"
+#include "../sim/live/sql.h"
+#include "../sim/live/sys/pgdb.h"
+#include "../sim/live/sys/proc.h"
 #include "helpers.h"
 #include "pg_fixture.h"
 
@@ -35,6 +36,31 @@ static PGconn *session(int64_t skew_us)
     if (!c)
         fail_msg("session: %s", err);
     return c;
+}
+
+/* The statements the database guards send (sql.c), as the lease guard makes them. */
+static int lease_acquire(PGconn *c, const char *task, const char *owner, int64_t hold_us,
+                         struct sql_row *out)
+{
+    struct env_stmt st = {
+        .kind = ENV_LEASE_UPSERT, .session = ENV_DB_ANY, .name = task, .owner = owner};
+    struct sql_times t = {.hold_us = hold_us};
+    return sql_exec(c, &st, &t, out);
+}
+
+/* The seed-003 release: locked_until = started_at + min_hold_us, no owner check. */
+static int lease_release(PGconn *c, const char *task, int64_t min_hold_us)
+{
+    struct env_stmt st = {.kind = ENV_LEASE_SHORTEN, .session = ENV_DB_ANY, .name = task};
+    struct sql_times t = {.min_hold_us = min_hold_us};
+    return sql_exec(c, &st, &t, NULL);
+}
+
+static int advisory(PGconn *c, enum env_stmt_kind kind, int64_t key)
+{
+    struct env_stmt st = {.kind = kind, .session = ENV_DB_ANY, .key = key};
+    struct sql_times t = {0};
+    return sql_exec(c, &st, &t, NULL);
 }
 
 static void sleep_ms(int ms)
@@ -68,17 +94,17 @@ static void contend(void)
     if (!c)
         atomic_fetch_add(&arena->errors, 1);
     for (int r = 0; r < ROUNDS; r++) {
-        struct pg_lease l;
+        struct sql_row l;
         pthread_barrier_wait(&arena->bar);
-        int got = c ? pg_lease_acquire(c, "etl", "tester", LEASE_US, &l) : -1;
+        int got = c ? lease_acquire(c, "etl", "tester", LEASE_US, &l) : -1;
         if (got < 0)
             atomic_fetch_add(&arena->errors, 1);
         if (got == 1) {
             atomic_fetch_add(&arena->wins[r], 1);
-            atomic_store(&arena->tokens[r], l.token);
+            atomic_store(&arena->tokens[r], (long)l.token);
         }
         pthread_barrier_wait(&arena->bar);
-        got = c ? pg_lease_acquire(c, "etl", "tester", LEASE_US, &l) : -1;
+        got = c ? lease_acquire(c, "etl", "tester", LEASE_US, &l) : -1;
         if (got == 1)
             atomic_fetch_add(&arena->held_wins[r], 1);
         pthread_barrier_wait(&arena->bar);
@@ -127,7 +153,8 @@ static void test_live_pg_lease_one_winner_per_expiry(void **state)
     for (int r = 0; r < ROUNDS; r++) {
         assert_int_equal(atomic_load(&arena->wins[r]), 1);
         assert_int_equal(atomic_load(&arena->held_wins[r]), 0);
-        assert_int_equal(atomic_load(&arena->tokens[r]), r + 1); /* a fencing token per grant */
+        /* a fencing token per grant, from a sequence: it only grows */
+        assert_true(atomic_load(&arena->tokens[r]) > (r ? atomic_load(&arena->tokens[r - 1]) : 0));
     }
     pthread_barrier_destroy(&arena->bar);
     munmap(arena, sizeof(*arena));
@@ -137,16 +164,16 @@ static void test_live_pg_release_shortens_to_min_lock(void **state)
 {
     (void)state;
     PGconn *a = session(0), *b = session(0);
-    struct pg_lease l;
-    assert_int_equal(pg_lease_acquire(a, "release", "a", 60000000, &l), 1);
-    assert_int_equal(l.locked_until - l.started_at, 60000000);
-    assert_int_equal(pg_lease_acquire(b, "release", "b", 60000000, NULL), 0);
+    struct sql_row l;
+    assert_int_equal(lease_acquire(a, "release", "a", 60000000, &l), 1);
+    assert_int_equal(l.locked_until_us - l.started_us, 60000000);
+    assert_int_equal(lease_acquire(b, "release", "b", 60000000, NULL), 0);
     /* release: locked_until = started_at + min lock (0 here): free at once */
-    assert_int_equal(pg_lease_release(a, "release", 0), 1);
-    assert_int_equal(pg_lease_acquire(b, "release", "b", 60000000, &l), 1);
+    assert_int_equal(lease_release(a, "release", 0), 1);
+    assert_int_equal(lease_acquire(b, "release", "b", 60000000, &l), 1);
     /* a release after expiry finds nothing to shorten and never deletes */
-    assert_int_equal(pg_lease_release(b, "release", 0), 1);
-    assert_int_equal(pg_lease_release(b, "release", 0), 0);
+    assert_int_equal(lease_release(b, "release", 0), 1);
+    assert_int_equal(lease_release(b, "release", 0), 0);
     PQfinish(a);
     PQfinish(b);
 }
@@ -159,9 +186,9 @@ static void test_live_pg_skew_in_sql_gives_two_holders(void **state)
     assert_int_equal(pg_now(a, &ta), 0);
     assert_int_equal(pg_now(ahead, &tb), 0);
     assert_true(llabs((tb - ta) - 3600LL * 1000000) < 60 * 1000000);
-    assert_int_equal(pg_lease_acquire(a, "skew", "a", 60000000, NULL), 1);
+    assert_int_equal(lease_acquire(a, "skew", "a", 60000000, NULL), 1);
     /* an hour ahead, the lease has long expired: a second holder */
-    assert_int_equal(pg_lease_acquire(ahead, "skew", "b", 60000000, NULL), 1);
+    assert_int_equal(lease_acquire(ahead, "skew", "b", 60000000, NULL), 1);
     assert_int_equal(pg_set_skew(ahead, 0), 0);
     PQfinish(a);
     PQfinish(ahead);
@@ -171,14 +198,14 @@ static void test_live_pg_advisory_dies_with_its_session(void **state)
 {
     (void)state;
     PGconn *a = session(0), *b = session(0);
-    assert_int_equal(pg_advisory_try(a, 42), 1);
-    assert_int_equal(pg_advisory_try(a, 42), 1); /* re-entrant per session */
-    assert_int_equal(pg_advisory_try(b, 42), 0);
+    assert_int_equal(advisory(a, ENV_ADVISORY_TRY_LOCK, 42), 1);
+    assert_int_equal(advisory(a, ENV_ADVISORY_TRY_LOCK, 42), 1); /* re-entrant per session */
+    assert_int_equal(advisory(b, ENV_ADVISORY_TRY_LOCK, 42), 0);
     assert_int_equal(pg_terminate(db.admin, PQbackendPID(a)), 0);
-    for (int i = 0; i < 100 && pg_advisory_try(b, 42) != 1; i++)
+    for (int i = 0; i < 100 && advisory(b, ENV_ADVISORY_TRY_LOCK, 42) != 1; i++)
         sleep_ms(20); /* the backend exits asynchronously */
-    assert_int_equal(pg_advisory_unlock(b, 42), 1);
-    assert_int_equal(pg_advisory_try(a, 42), -ECONNRESET);
+    assert_int_equal(advisory(b, ENV_ADVISORY_UNLOCK, 42), 1);
+    assert_int_equal(advisory(a, ENV_ADVISORY_TRY_LOCK, 42), -ECONNRESET);
     PQfinish(a);
     PQfinish(b);
 }
@@ -192,7 +219,7 @@ struct acquirer {
 static void *acquire_thread(void *arg)
 {
     struct acquirer *q = arg;
-    q->rc = pg_lease_acquire(q->c, "contended", "q", 60000000, NULL);
+    q->rc = lease_acquire(q->c, "contended", "q", 60000000, NULL);
     atomic_store(&q->done, 1);
     return NULL;
 }
@@ -253,7 +280,7 @@ static void test_live_pg_dsn_touches_only_its_own(void **state)
     snprintf(schema, sizeof(schema), "%s", mine.schema);
     PGconn *s = pg_session(cluster.conninfo, mine.schema, 0, err, sizeof(err));
     assert_non_null(s);
-    assert_int_equal(pg_lease_acquire(s, "etl", "me", 1000000, NULL), 1); /* ours, not theirs */
+    assert_int_equal(lease_acquire(s, "etl", "me", 1000000, NULL), 1); /* ours, not theirs */
     PQfinish(s);
     pg_db_close(&mine);
 

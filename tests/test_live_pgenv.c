@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../sim/live/pgdb.h"
+#include "../sim/live/sys/pgdb.h"
 #include "../sim/live/pgenv.h"
-#include "../sim/live/proc.h"
+#include "../sim/live/sys/proc.h"
 #include "helpers.h"
 #include "pg_fixture.h"
 

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "../sim/live/live_impl.h"
-#include "../sim/live/proc.h"
+#include "../sim/live/sys/proc.h"
 #include "helpers.h"
 
 #define SPEED 10.0 /* a simulated second is 100 ms */

@@ -7,7 +7,7 @@
 
 #include <errno.h>
 
-#include "../sim/node_clock.h"
+#include "../sim/base/node_clock.h"
 
 static void test_node_clock_offset(void **state)
 {

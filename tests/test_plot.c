@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "../reports/caseplot.h"
+#include "../reports/plot/caseplot.h"
 #include "../reports/outdir.h"
-#include "../reports/plot.h"
+#include "../reports/plot/plot.h"
 
 #define S(x) ((sim_time)(x) * SIM_S)
 

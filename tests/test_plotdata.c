@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "../reports/plotdata.h"
+#include "../reports/plot/plotdata.h"
 
 #define S(x) ((long long)(x) * 1000000000LL)
 

@@ -1,7 +1,7 @@
 /* Durations: parsing is strict, formatting is exact and reads back. */
 #include "helpers.h"
 
-#include "../sim/time.h"
+#include "../sim/base/time.h"
 
 static void test_time_parse_units(void **state)
 {

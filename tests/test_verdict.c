@@ -1,7 +1,7 @@
 /* Case runs: expectations over seeds, violating seeds, replay commands, determinism re-checks. */
 #include "helpers.h"
 
-#include "../sim/verdict.h"
+#include "../sim/analyses/verdict.h"
 
 static const char text[] = "[scenario]\nduration = 1h\nseeds = 1..5\n"
                            "[schedule]\ninterval = 10s\ndispatch = spawn\n"

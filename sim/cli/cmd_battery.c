@@ -13,17 +13,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../reports/battery_html.h"
+#include "../../reports/html/battery_html.h"
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "../../reports/outdir.h"
 #include "../../reports/par.h"
-#include "../../reports/plot.h"
-#include "../../reports/plotdata.h"
-#include "../battery.h"
-#include "../engine.h"
-#include "../model_write.h"
-#include "cli.h"
+#include "../../reports/plot/plot.h"
+#include "../../reports/plot/plotdata.h"
+#include "../analyses/battery.h"
+#include "../run/run.h"
+#include "../scenario/model_write.h"
+#include "common/cli.h"
 
 static const char usage_head[] =
     "usage: overlapsim battery FILE [--guards a,b,...] [--failures x,y,...] [--variant V]\n"

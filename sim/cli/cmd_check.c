@@ -22,9 +22,9 @@
 #include "../../reports/json_out.h"
 #include "../../reports/junit.h"
 #include "../../reports/par.h"
-#include "../verdict.h"
-#include "cli.h"
-#include "text_out.h"
+#include "../analyses/verdict.h"
+#include "common/cli.h"
+#include "../../reports/text_out.h"
 
 static const char usage[] =
     "usage: overlapsim check [DIR|FILE]... [--seeds A..B] [--set KEY=VALUE]... [--jobs N]\n"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../explore.h"
-#include "../model_write.h"
-#include "cli.h"
+#include "../analyses/explore.h"
+#include "../scenario/model_write.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim explore FILE [--guard G] [--bound K] [--budget N] [--strategy dfs|pct]\n"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "common/cli.h"
 
 static const char *const scope_names[] = {"none", "process", "host", "global"};
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../metrics.h"
-#include "cli.h"
+#include "../check/metrics.h"
+#include "common/cli.h"
 
 int cmd_keys(int argc, char **argv)
 {

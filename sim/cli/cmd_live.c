@@ -12,8 +12,8 @@
 
 #include "../../reports/json_out.h"
 #include "../live/live.h"
-#include "cli.h"
-#include "text_out.h"
+#include "common/cli.h"
+#include "../../reports/text_out.h"
 
 #define EXIT_INTERRUPTED 130
 

@@ -13,7 +13,7 @@
 #include <getopt.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim merge SHARD.csv... [--out FILE]\n"

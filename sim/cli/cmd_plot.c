@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../reports/caseplot.h"
+#include "../../reports/plot/caseplot.h"
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
-#include "cli.h"
+#include "../../reports/plot/plot.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim plot FILE --out DIR [--guard G] [--variant V] [--seed N]\n"

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../live/events.h"
+#include "../live/sys/events.h"
 #include "../live/live.h"
-#include "cli.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim probe [--for DURATION]\n"

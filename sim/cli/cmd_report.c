@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
-#include "../../reports/report.h"
-#include "cli.h"
+#include "../../reports/plot/plot.h"
+#include "../../reports/html/report.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim report FILE|DIR... --out DIR [--seeds A..B] [--guards a,b]\n"

@@ -11,8 +11,8 @@
 
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
-#include "cli.h"
-#include "text_out.h"
+#include "common/cli.h"
+#include "../../reports/text_out.h"
 
 static const char usage[] =
     "usage: overlapsim run FILE [--guard G] [--variant V] [--seed N | --seeds A..B]\n"

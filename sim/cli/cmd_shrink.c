@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../model_write.h"
-#include "../shrink.h"
-#include "cli.h"
+#include "../scenario/model_write.h"
+#include "../analyses/shrink.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim shrink FILE --guard G --seed N [--variant V] [--set KEY=VALUE]...\n"

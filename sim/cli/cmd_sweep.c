@@ -12,8 +12,8 @@
 
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
-#include "sweep_cli.h"
+#include "../../reports/plot/plot.h"
+#include "common/sweep_cli.h"
 
 static const char usage[] =
     "usage: overlapsim sweep FILE --vary KEY=FROM..TO/STEP [--vary ...] [--guard G | --guards "

@@ -15,9 +15,9 @@
 
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
-#include "../../reports/plot.h"
+#include "../../reports/plot/plot.h"
 #include "../../reports/tune.h"
-#include "sweep_cli.h"
+#include "common/sweep_cli.h"
 
 static const char usage[] =
     "usage: overlapsim tune FILE [--vary KEY=FROM..TO/STEP]... [--guard G] [--variant V]\n"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../live/live.h"
-#include "cli.h"
+#include "common/cli.h"
 
 static const char usage[] =
     "usage: overlapsim worker --node N --events PATH --speed S --dir DIR\n"

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../verdict.h"
-#include "cli.h"
+#include "../analyses/verdict.h"
+#include "common/cli.h"
 
 #define OVERLAPSIM_VERSION "0.1.0"
 

@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../mem.h"
+#include "../base/mem.h"
 #include "live_impl.h"
 #include "pgenv.h"
 

@@ -16,9 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../metrics.h"
-#include "../model.h"
-#include "../trace.h"
+#include "../check/metrics.h"
+#include "../scenario/model.h"
+#include "../core/trace.h"
 
 #define LIVE_DEFAULT_SPEED 100.0
 #define LIVE_MAX_SPEED 100000.0

@@ -17,15 +17,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../../guards/env_live.h"
+#include "sys/env_live.h"
 #include "../../guards/guard.h"
-#include "../checker.h"
-#include "../evq.h"
-#include "../prng.h"
-#include "../workload.h"
-#include "events.h"
+#include "../check/checker.h"
+#include "../core/evq.h"
+#include "../base/prng.h"
+#include "../work/workload.h"
+#include "sys/events.h"
 #include "live.h"
-#include "pgdb.h"
+#include "sys/pgdb.h"
 
 #define LIVE_MAX_THREADS 512                 /* job threads alive at once */
 #define LIVE_MAX_LOOPS (4 * MODEL_MAX_NODES) /* scheduler loop threads, restarts included */

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "live.h"
-#include "pgdb.h"
-#include "proc.h"
+#include "sys/pgdb.h"
+#include "sys/proc.h"
 
 #define PG_PORT "5432" /* only names the socket file: the directory is ours alone */
 

@@ -21,12 +21,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../mem.h"
-#include "../model.h"
-#include "../prng.h"
-#include "../world.h"
-#include "events.h"
-#include "pgdb.h"
+#include "../base/mem.h"
+#include "../scenario/model.h"
+#include "../base/prng.h"
+#include "../world/world.h"
+#include "sys/events.h"
+#include "sql.h"
+#include "sys/pgdb.h"
 
 #define PGENV_POOL_MAX WORLD_POOL_MAX /* the simulator's cap on a process's pool */
 #define DRAIN_NS 2000000000LL /* after a cancel, how long the connection may take to settle */
@@ -282,126 +283,19 @@ static void pool_session_close(struct env_live_db *db, struct env_live *e, int s
         checkin(p, session);
 }
 
-/* --- the statements --- */
+/* --- the statements (their SQL: sql.c) --- */
 
-/* The statements' SQL, laid out as SQL rather than by clang-format. */
-/* clang-format off */
-
-/* The database clock: the transaction's start plus this session's skew. */
-#define DBNOW "(now() + current_setting('app.skew')::interval)"
-#define US(n) "($" #n "::int8 * interval '1 microsecond')"
-#define TS(n) "('epoch'::timestamptz + $" #n "::int8 * interval '1 microsecond')"
-#define EPOCH_US(x) "(extract(epoch from " x ") * 1000000)::int8"
-
-/* $1 name, $2 owner, $3 hold, then :now */
-#define LEASE_GRANT(T, WHERE)                                                                      \
-    "INSERT INTO task_lock AS t (task_name, started_at, locked_until, locked_by, token) "          \
-    "VALUES ($1, " T ", " T " + " US(3) ", $2, nextval('task_lock_token')) "                       \
-    "ON CONFLICT (task_name) DO UPDATE SET started_at = EXCLUDED.started_at, "                     \
-    "locked_until = EXCLUDED.locked_until, locked_by = EXCLUDED.locked_by, "                       \
-    "token = EXCLUDED.token " WHERE " RETURNING " EPOCH_US("t.started_at") ", " EPOCH_US(          \
-        "t.locked_until") ", t.token"
-#define LEASE_UPSERT(T) LEASE_GRANT(T, "WHERE t.locked_until <= " T)
-#define LEASE_WRITE(T) LEASE_GRANT(T, "")
-/* $1 name, $2 owner, $3 check owner, $4 min_hold, then :now */
-#define OWNER "(NOT $3::bool OR locked_by = $2)"
-#define LEASE_SHORTEN(T)                                                                           \
-    "UPDATE task_lock SET locked_until = started_at + " US(4) " WHERE task_name = $1 "             \
-    "AND locked_until > " T " AND " OWNER
-#define LEASE_DELETE(T)                                                                            \
-    "DELETE FROM task_lock WHERE task_name = $1 AND started_at + " US(4) " <= " T " AND " OWNER
-/* $1 name, then :now */
-#define LEASE_READ(T)                                                                              \
-    "SELECT coalesce((SELECT locked_until <= " T " FROM task_lock WHERE task_name = $1), true)"
-/* $1 name, $2 owner, $3 hold, then :now */
-#define SHED_INSERT(T)                                                                             \
-    "INSERT INTO shedlock (name, lock_until, locked_at, locked_by) "                               \
-    "VALUES ($1, " T " + " US(3) ", " T ", $2)"
-#define SHED_UPDATE(T)                                                                             \
-    "UPDATE shedlock SET lock_until = " T " + " US(3) ", locked_at = " T ", locked_by = $2 "       \
-    "WHERE name = $1 AND lock_until <= " T
-#define SHED_UPSERT(T)                                                                             \
-    "INSERT INTO shedlock AS s (name, lock_until, locked_at, locked_by) "                          \
-    "VALUES ($1, " T " + " US(3) ", " T ", $2) ON CONFLICT (name) DO UPDATE SET "                  \
-    "lock_until = EXCLUDED.lock_until, locked_at = EXCLUDED.locked_at, "                           \
-    "locked_by = EXCLUDED.locked_by WHERE s.lock_until <= " T
-/* $1 name, $2 owner, $3 check owner, $4 min_hold (database time) or until (client time) */
-#define SHED_UNLOCK_DB                                                                             \
-    "UPDATE shedlock SET lock_until = CASE WHEN locked_at + " US(4) " > " DBNOW                   \
-    " THEN locked_at + " US(4) " ELSE " DBNOW " END WHERE name = $1 AND " OWNER
-#define SHED_UNLOCK_CLIENT                                                                         \
-    "UPDATE shedlock SET lock_until = " TS(4) " WHERE name = $1 AND " OWNER
-/* clang-format on */
-
-enum shape { ROWS_RETURNED, ROWS_AFFECTED, BOOL };
-
-struct stmt_sql {
-    const char *db, *client; /* on the database clock; with :now bound */
-    int nargs;               /* before :now */
-    enum shape shape;
-};
-
-static const struct stmt_sql sqls[] = {
-    [ENV_LEASE_UPSERT] = {LEASE_UPSERT(DBNOW), LEASE_UPSERT(TS(4)), 3, ROWS_RETURNED},
-    [ENV_LEASE_SHORTEN] = {LEASE_SHORTEN(DBNOW), LEASE_SHORTEN(TS(5)), 4, ROWS_AFFECTED},
-    [ENV_LEASE_DELETE] = {LEASE_DELETE(DBNOW), LEASE_DELETE(TS(5)), 4, ROWS_AFFECTED},
-    [ENV_SHEDLOCK_INSERT] = {SHED_INSERT(DBNOW), SHED_INSERT(TS(4)), 3, ROWS_AFFECTED},
-    [ENV_SHEDLOCK_UPDATE] = {SHED_UPDATE(DBNOW), SHED_UPDATE(TS(4)), 3, ROWS_AFFECTED},
-    [ENV_SHEDLOCK_UPSERT] = {SHED_UPSERT(DBNOW), SHED_UPSERT(TS(4)), 3, ROWS_AFFECTED},
-    [ENV_SHEDLOCK_UNLOCK] = {SHED_UNLOCK_DB, SHED_UNLOCK_CLIENT, 4, ROWS_AFFECTED},
-    [ENV_ADVISORY_TRY_LOCK] = {"SELECT pg_try_advisory_lock($1::int8)", NULL, 1, BOOL},
-    [ENV_ADVISORY_UNLOCK] = {"SELECT pg_advisory_unlock($1::int8)", NULL, 1, BOOL},
-    [ENV_LEASE_READ] = {LEASE_READ(DBNOW), LEASE_READ(TS(2)), 1, BOOL},
-    [ENV_LEASE_WRITE] = {LEASE_WRITE(DBNOW), LEASE_WRITE(TS(4)), 3, ROWS_RETURNED},
-    [ENV_ADVISORY_XACT_TRY_LOCK] = {"SELECT pg_try_advisory_xact_lock($1::int8)", NULL, 1, BOOL},
-};
-
-/* The statement's SQL and its parameters as text (vals point into buf). */
-static const struct stmt_sql *stmt_bind(const struct env_stmt *st, const struct env_live *e,
-                                        const char **sql, const char **vals, int *n, char buf[][32])
+/* The statement's SQL and its parameters, with its times made real. */
+static int stmt_bind(const struct env_stmt *st, const struct env_live *e, const char **sql,
+                     const char **vals, int *n, char buf[][32])
 {
-    if ((unsigned)st->kind >= sizeof(sqls) / sizeof(sqls[0]) || !sqls[st->kind].db)
-        return NULL;
-    const struct stmt_sql *s = &sqls[st->kind];
-    const char *name = st->name ? st->name : "", *owner = st->owner ? st->owner : "";
-    int k = 0;
-    switch (st->kind) {
-    case ENV_ADVISORY_TRY_LOCK:
-    case ENV_ADVISORY_UNLOCK:
-    case ENV_ADVISORY_XACT_TRY_LOCK:
-        snprintf(buf[0], 32, "%" PRId64, st->key);
-        vals[k++] = buf[0];
-        break;
-    case ENV_LEASE_READ:
-        vals[k++] = name;
-        break;
-    case ENV_LEASE_SHORTEN:
-    case ENV_LEASE_DELETE:
-    case ENV_SHEDLOCK_UNLOCK:
-        vals[k++] = name;
-        vals[k++] = owner;
-        vals[k++] = st->check_owner ? "t" : "f";
-        if (st->kind == ENV_SHEDLOCK_UNLOCK && st->client_time)
-            snprintf(buf[0], 32, "%" PRId64, real_at_us(e, st->until));
-        else
-            snprintf(buf[0], 32, "%" PRId64, real_dur_us(e, st->min_hold));
-        vals[k++] = buf[0];
-        break;
-    default: /* the grants */
-        vals[k++] = name;
-        vals[k++] = owner;
-        snprintf(buf[0], 32, "%" PRId64, real_dur_us(e, st->hold));
-        vals[k++] = buf[0];
-        break;
-    }
-    bool client = st->client_time && s->client;
-    if (client && st->kind != ENV_SHEDLOCK_UNLOCK) {
-        snprintf(buf[1], 32, "%" PRId64, real_at_us(e, st->client_now));
-        vals[k++] = buf[1];
-    }
-    *sql = client ? s->client : s->db;
-    *n = k;
-    return s;
+    struct sql_times t = {
+        .hold_us = real_dur_us(e, st->hold),
+        .min_hold_us = real_dur_us(e, st->min_hold),
+        .client_now_us = real_at_us(e, st->client_now),
+        .until_us = real_at_us(e, st->until),
+    };
+    return sql_bind(st, &t, sql, vals, n, buf);
 }
 
 /* Waits for conn's reply until deadline (CLOCK_MONOTONIC ns): 0, -ETIMEDOUT, -ECONNRESET. */
@@ -433,34 +327,17 @@ static bool session_gone(PGconn *c, const PGresult *r)
 }
 
 /* Reads the finished statement's result: rows (0 or 1) or negative errno. */
-static int result(PGconn *c, const struct stmt_sql *s, const struct env_live *e,
-                  struct env_row *out)
+static int result(PGconn *c, int shape, const struct env_live *e, struct env_row *out)
 {
     PGresult *r = PQgetResult(c), *more;
-    int rc;
-    switch (PQresultStatus(r)) {
-    case PGRES_TUPLES_OK:
-        if (s->shape == BOOL) {
-            rc = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-        } else {
-            rc = PQntuples(r) > 0;
-            if (rc && out) {
-                out->started_at = sim_at(e, strtoll(PQgetvalue(r, 0, 0), NULL, 10));
-                out->locked_until = sim_at(e, strtoll(PQgetvalue(r, 0, 1), NULL, 10));
-                out->token = strtoull(PQgetvalue(r, 0, 2), NULL, 10);
-            }
-        }
-        break;
-    case PGRES_COMMAND_OK:
-        rc = atoi(PQcmdTuples(r)) > 0;
-        break;
-    default: {
-        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        if (state && strcmp(state, "23505") == 0) /* unique_violation */
-            rc = -EEXIST;
-        else
-            rc = session_gone(c, r) ? -ECONNRESET : -EIO;
-    }
+    struct sql_row row;
+    int rc = sql_result(r, shape, &row);
+    if (rc == -EIO && session_gone(c, r))
+        rc = -ECONNRESET;
+    if (rc == 1 && shape == SQL_ROWS_RETURNED && out) {
+        out->started_at = sim_at(e, row.started_us);
+        out->locked_until = sim_at(e, row.locked_until_us);
+        out->token = row.token;
     }
     PQclear(r);
     while ((more = PQgetResult(c))) /* one statement, one result: the rest is the end marker */
@@ -526,9 +403,9 @@ static int pool_exec(struct env_live_db *db, struct env_live *e, const struct en
     const char *sql, *vals[8];
     char buf[2][32];
     int n;
-    const struct stmt_sql *s = stmt_bind(st, e, &sql, vals, &n, buf);
-    if (!s)
-        return -EINVAL;
+    int shape = stmt_bind(st, e, &sql, vals, &n, buf);
+    if (shape < 0)
+        return shape;
     bool held = st->session != ENV_DB_ANY;
     if (held && (st->session < 0 || st->session >= p->nconn))
         return -EBADF;
@@ -566,7 +443,7 @@ static int pool_exec(struct env_live_db *db, struct env_live *e, const struct en
         goto out;
     }
     if (!rc)
-        rc = result(pc->c, s, e, out);
+        rc = result(pc->c, shape, e, out);
     if (rc == -ECONNRESET || (rc == -EIO && session_gone(pc->c, NULL))) {
         rc = -ECONNRESET;
         conn_drop(pc);

@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../guards/env_live.h"
-#include "../dist.h"
+#include "sys/env_live.h"
+#include "../base/dist.h"
 #include "live.h"
 
 /* What a worker's database client needs to know (the harness sends it). */

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../guards/env_live.h"
+#include "sys/env_live.h"
 #include "live.h"
-#include "pgdb.h"
+#include "sys/pgdb.h"
 
 /* The database clock: the transaction's start plus this session's skew. */
 #define DB_NOW "(now() + current_setting('app.skew')::interval)"
@@ -163,52 +163,6 @@ int pg_now(PGconn *c, int64_t *us)
     return 0;
 }
 
-int pg_lease_acquire(PGconn *c, const char *task, const char *owner, int64_t max_lock_us,
-                     struct pg_lease *out)
-{
-    char maxv[32];
-    snprintf(maxv, sizeof(maxv), "%lld", (long long)max_lock_us);
-    const char *p[] = {task, owner ? owner : "", maxv};
-    int rc = 0;
-    PGresult *r =
-        exec(c,
-             "INSERT INTO task_lock AS t (task_name, started_at, locked_until, locked_by, token) "
-             "VALUES ($1, " DB_NOW ", " DB_NOW " + $3::int8 * interval '1 microsecond', $2, 1) "
-             "ON CONFLICT (task_name) DO UPDATE SET started_at = EXCLUDED.started_at, "
-             "locked_until = EXCLUDED.locked_until, locked_by = EXCLUDED.locked_by, "
-             "token = t.token + 1 WHERE t.locked_until <= " DB_NOW " "
-             "RETURNING " EPOCH_US("t.started_at") ", " EPOCH_US("t.locked_until") ", t.token",
-             3, p, &rc);
-    if (!r)
-        return rc;
-    int got = PQntuples(r) == 1;
-    if (got && out) {
-        out->started_at = col_i64(r, 0, 0);
-        out->locked_until = col_i64(r, 0, 1);
-        out->token = col_i64(r, 0, 2);
-    }
-    PQclear(r);
-    return got;
-}
-
-int pg_lease_release(PGconn *c, const char *task, int64_t min_lock_us)
-{
-    char minv[32];
-    snprintf(minv, sizeof(minv), "%lld", (long long)min_lock_us);
-    const char *p[] = {task, minv};
-    int rc = 0;
-    PGresult *r =
-        exec(c,
-             "UPDATE task_lock SET locked_until = started_at + $2::int8 * interval '1 microsecond' "
-             "WHERE task_name = $1 AND locked_until > " DB_NOW,
-             2, p, &rc);
-    if (!r)
-        return rc;
-    rc = atoi(PQcmdTuples(r)) > 0;
-    PQclear(r);
-    return rc;
-}
-
 static int bool_query(PGconn *c, const char *sql, int64_t key)
 {
     char k[32];
@@ -221,16 +175,6 @@ static int bool_query(PGconn *c, const char *sql, int64_t key)
     rc = PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     return rc;
-}
-
-int pg_advisory_try(PGconn *c, int64_t key)
-{
-    return bool_query(c, "SELECT pg_try_advisory_lock($1::int8)", key);
-}
-
-int pg_advisory_unlock(PGconn *c, int64_t key)
-{
-    return bool_query(c, "SELECT pg_advisory_unlock($1::int8)", key);
 }
 
 int pg_terminate(PGconn *admin, int pid)

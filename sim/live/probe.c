@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "../../guards/env_live.h"
-#include "events.h"
+#include "sys/env_live.h"
+#include "sys/events.h"
 #include "live.h"
 
 int live_probe(const char *events, uint64_t trigger, double speed, sim_time d)

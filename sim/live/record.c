@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../mem.h"
+#include "../base/mem.h"
 #include "live_impl.h"
 
 static const char *node_name(struct live *lv, int node)

@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../mem.h"
+#include "../base/mem.h"
 #include "live_impl.h"
 
 static int grow(void **p, int *cap, int n, size_t size)

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../mem.h"
+#include "../base/mem.h"
 #include "live_impl.h"
-#include "proc.h"
+#include "sys/proc.h"
 
 /* --- clock and stop --- */
 

@@ -16,9 +16,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../cron.h"
-#include "../misfire.h"
-#include "../node_clock.h"
+#include "../base/cron.h"
+#include "../sched/misfire.h"
+#include "../base/node_clock.h"
 #include "live_impl.h"
 
 static sim_time first_due(const struct config *c)

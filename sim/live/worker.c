@@ -31,9 +31,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../mem.h"
+#include "../base/mem.h"
 #include "live_impl.h"
-#include "proc.h"
+#include "sys/proc.h"
 
 #define HELLO_TIMEOUT_MS 10000
 

@@ -22,13 +22,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../guards/env_live.h"
+#include "sys/env_live.h"
 #include "../../guards/guard.h"
-#include "../mem.h"
-#include "events.h"
+#include "../base/mem.h"
+#include "sys/events.h"
 #include "live.h"
 #include "pgenv.h"
-#include "proc.h"
+#include "sys/proc.h"
 
 #define CTL 3
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../guards/env_live.h"
+#include "sys/env_live.h"
 #include "../../guards/guard.h"
-#include "events.h"
+#include "sys/events.h"
 #include "live.h"
 #include "pgenv.h"
 

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sim/config.h"
-#include "../../sim/cron.h"
-#include "../../sim/dist.h"
-#include "../../sim/expect.h"
-#include "../../sim/time.h"
+#include "../../sim/scenario/config.h"
+#include "../../sim/base/cron.h"
+#include "../../sim/base/dist.h"
+#include "../../sim/check/expect.h"
+#include "../../sim/base/time.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

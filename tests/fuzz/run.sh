@@ -8,11 +8,11 @@ secs=${1:-30}
 out=build/fuzz
 mkdir -p "$out"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-lib_src=$(ls sim/*.c guards/*.c | grep -v '^sim/cli/')
+lib_src="$(ls sim/*/*.c guards/*.c | grep -v -e '^sim/cli/' -e '^sim/live/') sim/live/sys/env_live.c"
 passed=0
 failed=0
 for target in fuzz_scenario fuzz_values; do
-    if ! clang $flags -o "$out/$target" "tests/fuzz/$target.c" $lib_src sim/fiber_x86_64.S \
+    if ! clang $flags -o "$out/$target" "tests/fuzz/$target.c" $lib_src sim/core/fiber_x86_64.S \
         -linih -ljansson -lm -lpthread 2>"$out/$target.build.log"; then
         echo "FAIL $target: does not build"; cat "$out/$target.build.log"
         failed=$((failed + 1))
