@@ -241,6 +241,7 @@ int cli_load(const struct cli_opts *o, struct scenario **sc)
         }
     }
     free(m);
+    dist_data_notes(stderr); /* what was assumed about measured durations, once per file */
     return 0;
 }
 
