@@ -4,7 +4,7 @@
 set -eu
 # libpq-dev always: the library links libpq. --live adds what the live tests
 # run: a PostgreSQL server (a throwaway cluster) and libfaketime (clock skew).
-PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev libpq-dev gnuplot-nox jq clang libclang-rt-14-dev"
+PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev libyaml-dev libpq-dev gnuplot-nox jq clang libclang-rt-14-dev"
 [ "${1:-}" = "--live" ] && PKGS="$PKGS faketime libfaketime postgresql"
 missing=""
 for p in $PKGS; do

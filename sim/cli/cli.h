@@ -107,6 +107,7 @@ void cli_progress_step(struct cli_progress *p, uint64_t done);
 void cli_progress_end(struct cli_progress *p);
 
 int cmd_run(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);
