@@ -296,15 +296,16 @@ static int prom_pick_name(FILE *f, const char *path, char *name, size_t len, cha
         if (!name[0])
             snprintf(name, len, "%s", smp.name);
         count++;
-        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", count > 1 ? ", " : "",
-                 quoted);
+        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                 count > 1 ? ", " : "", quoted);
     }
     if (count == 0)
         return fail(err, errlen, -EINVAL, "'%s': no histogram (no NAME_bucket{le=\"...\"} lines)",
                     path);
     if (count > 1)
-        return fail(err, errlen, -EINVAL, "'%s' has %d histograms (%s): name one, histogram(%s, NAME)",
-                    path, count, names, path);
+        return fail(err, errlen, -EINVAL,
+                    "'%s' has %d histograms (%s): name one, histogram(%s, NAME)", path, count,
+                    names, path);
     rewind(f);
     return 0;
 }
@@ -365,7 +366,8 @@ static int prom_load(struct dist_data *d, FILE *f, char *err, size_t errlen)
             b[i].count += smp.value; /* sum by (le) */
             if (isinf(le))
                 d->nseries++;
-        } else if (ends_with(smp.name, "_sum") && strncmp(smp.name, d->name, strlen(d->name)) == 0 &&
+        } else if (ends_with(smp.name, "_sum") &&
+                   strncmp(smp.name, d->name, strlen(d->name)) == 0 &&
                    strlen(smp.name) == strlen(d->name) + 4) {
             sum += smp.value;
             nsum++;
@@ -430,25 +432,27 @@ static int prom_load(struct dist_data *d, FILE *f, char *err, size_t errlen)
         if (nsum && mean > last) {
             hi = 2 * mean - last; /* uniform above the bound, with the mean _sum implies */
             suggest_buckets(last, hi, sugg, sizeof(sugg));
-            snprintf(d->note, sizeof(d->note),
-                     "'%.300s': %g of %g observations of %.100s (%.0f%%) lie above its largest bucket "
-                     "bound, %s (le=\"+Inf\"); from %.100s_sum they average about %s, so they are "
-                     "drawn uniformly from [%s, %s]; buckets up to %s (e.g. le=%s) would measure "
-                     "them",
-                     path, over, total, d->name, 100 * over / total, time_format(from_seconds(last), t1),
-                     d->name, time_format(from_seconds(mean), t2), t1,
-                     time_format(from_seconds(hi), t3), t3, sugg);
+            snprintf(
+                d->note, sizeof(d->note),
+                "'%.300s': %g of %g observations of %.100s (%.0f%%) lie above its largest bucket "
+                "bound, %s (le=\"+Inf\"); from %.100s_sum they average about %s, so they are "
+                "drawn uniformly from [%s, %s]; buckets up to %s (e.g. le=%s) would measure "
+                "them",
+                path, over, total, d->name, 100 * over / total, time_format(from_seconds(last), t1),
+                d->name, time_format(from_seconds(mean), t2), t1, time_format(from_seconds(hi), t3),
+                t3, sugg);
         } else {
             hi = last > 0 ? 2 * last : 1;
             suggest_buckets(last, hi * 4, sugg, sizeof(sugg));
-            snprintf(d->note, sizeof(d->note),
-                     "'%.300s': %g of %g observations of %.100s (%.0f%%) lie above its largest bucket "
-                     "bound, %s (le=\"+Inf\"), and %s: assumed uniform over [%s, %s]; buckets "
-                     "above %s (e.g. le=%s) would measure them",
-                     path, over, total, d->name, 100 * over / total, time_format(from_seconds(last), t1),
-                     nsum ? "its _sum leaves no time for them (the in-bucket midpoints overestimate)"
-                          : "there is no _sum to tell how long they took",
-                     t1, time_format(from_seconds(hi), t2), t1, sugg);
+            snprintf(
+                d->note, sizeof(d->note),
+                "'%.300s': %g of %g observations of %.100s (%.0f%%) lie above its largest bucket "
+                "bound, %s (le=\"+Inf\"), and %s: assumed uniform over [%s, %s]; buckets "
+                "above %s (e.g. le=%s) would measure them",
+                path, over, total, d->name, 100 * over / total, time_format(from_seconds(last), t1),
+                nsum ? "its _sum leaves no time for them (the in-bucket midpoints overestimate)"
+                     : "there is no _sum to tell how long they took",
+                t1, time_format(from_seconds(hi), t2), t1, sugg);
         }
         d->lo[k] = from_seconds(last);
         d->hi[k] = from_seconds(hi);
@@ -460,8 +464,8 @@ static int prom_load(struct dist_data *d, FILE *f, char *err, size_t errlen)
     d->mean = (d->sum >= 0 && over == 0 ? d->sum / total : est / total) * (double)SIM_S;
     free(b);
     snprintf(d->origin, sizeof(d->origin),
-             "histogram %.100s in '%.300s': %g observations in %d buckets%s%s, mean %s", d->name, path,
-             total, nb, d->nseries > 1 ? ", summed over " : "",
+             "histogram %.100s in '%.300s': %g observations in %d buckets%s%s, mean %s", d->name,
+             path, total, nb, d->nseries > 1 ? ", summed over " : "",
              d->nseries > 1 ? (snprintf(sugg, sizeof(sugg), "%d series", d->nseries), sugg) : "",
              time_format((sim_time)llround(d->mean), t1));
     return 0;
@@ -598,9 +602,10 @@ static int emp_load(struct dist_data *d, FILE *f, char *err, size_t errlen)
     qsort(d->obs, d->n, sizeof(*d->obs), by_time);
     d->mean = sum / (double)d->n;
     char t1[TIME_FMT_LEN], t2[TIME_FMT_LEN], t3[TIME_FMT_LEN];
-    snprintf(d->origin, sizeof(d->origin), "%s%.100s%s'%.300s': %zu observations from %s to %s, mean %s",
-             csv ? "column '" : "", csv ? (d->name[0] ? d->name : "1") : "", csv ? "' of " : "",
-             path, d->n, time_format(d->obs[0], t1), time_format(d->obs[d->n - 1], t2),
+    snprintf(d->origin, sizeof(d->origin),
+             "%s%.100s%s'%.300s': %zu observations from %s to %s, mean %s", csv ? "column '" : "",
+             csv ? (d->name[0] ? d->name : "1") : "", csv ? "' of " : "", path, d->n,
+             time_format(d->obs[0], t1), time_format(d->obs[d->n - 1], t2),
              time_format((sim_time)llround(d->mean), t3));
     return 0;
 }

@@ -35,9 +35,10 @@ struct dist_data {
     /* empirical: the observations, sorted */
     size_t n;
     sim_time *obs;
-    double mean; /* in sim_time units (ns) */
-    char note[DIST_DATA_TEXT_LEN]; /* what was assumed (the +Inf bucket), "" if nothing */
-    char origin[DIST_DATA_TEXT_LEN]; /* "histogram x_seconds in 'm.prom': 1200 observations in 11 buckets" */
+    double mean;                     /* in sim_time units (ns) */
+    char note[DIST_DATA_TEXT_LEN];   /* what was assumed (the +Inf bucket), "" if nothing */
+    char origin[DIST_DATA_TEXT_LEN]; /* "histogram x_seconds in 'm.prom': 1200 observations in 11
+                                        buckets" */
 };
 
 /*

@@ -230,13 +230,15 @@ static void scan_command(struct import_opts *o, struct import_scn *s, int line, 
                             "with no path (give guard.path by hand)",
                             file);
             if (shared)
-                import_warn(o, s, line, "flock -s takes a shared lock: it excludes nothing "
-                                        "between runs of this job; the scenario uses guard none");
-            else if (!nonblock)
                 import_warn(o, s, line,
-                            "%s %s without -n%s waits for the lock: runs queue up and start late "
-                            "instead of skipping; the flock guard skips, the nearest the format has",
-                            b, file, waits ? " (with a timeout)" : "");
+                            "flock -s takes a shared lock: it excludes nothing "
+                            "between runs of this job; the scenario uses guard none");
+            else if (!nonblock)
+                import_warn(
+                    o, s, line,
+                    "%s %s without -n%s waits for the lock: runs queue up and start late "
+                    "instead of skipping; the flock guard skips, the nearest the format has",
+                    b, file, waits ? " (with a timeout)" : "");
             if (!shared)
                 set_guard(s, "flock", is_number(file) ? "" : file);
             import_note(s, "%s %s%s: a lock file around the job: guard flock, path %s", b,
@@ -257,10 +259,10 @@ static void scan_command(struct import_opts *o, struct import_scn *s, int line, 
         }
         if (strncmp(b, "run-one-", 8) == 0 || strcmp(b, "run-this-one") == 0 ||
             strcmp(b, "keep-one-running") == 0) {
-            import_warn(o, s, line,
-                        "%s: not simulated (%s); only run-one's skip-when-running is", b,
+            import_warn(o, s, line, "%s: not simulated (%s); only run-one's skip-when-running is",
+                        b,
                         strcmp(b, "run-this-one") == 0 ? "it kills the running copy first"
-                                                        : "it re-runs the command in a loop");
+                                                       : "it re-runs the command in a loop");
             i++;
             continue;
         }
@@ -275,13 +277,13 @@ static void scan_command(struct import_opts *o, struct import_scn *s, int line, 
             char path[96];
             snprintf(path, sizeof(path), "127.0.0.1:%s", port[0] ? port : "?");
             set_guard(s, "flock", path);
-            import_note(s, "solo -port=%s: binds a localhost port, freed by the kernel when the "
-                           "job dies: a host-wide lock with flock's semantics (guard flock)",
+            import_note(s,
+                        "solo -port=%s: binds a localhost port, freed by the kernel when the "
+                        "job dies: a host-wide lock with flock's semantics (guard flock)",
                         port);
             continue;
         }
-        if (o->wrapper && (strcmp(w[i], o->wrapper) == 0 ||
-                           strcmp(b, base_of(o->wrapper)) == 0)) {
+        if (o->wrapper && (strcmp(w[i], o->wrapper) == 0 || strcmp(b, base_of(o->wrapper)) == 0)) {
             char pid[256];
             wrapper_pidfile(o, s, line, pid, sizeof(pid));
             set_guard(s, "pidfile-check", pid);
@@ -351,8 +353,9 @@ void import_write(FILE *f, const struct import_scn *s, const char *durations)
     fprintf(f, "\n[schedule]\n%s", s->sched);
     fprintf(f, "\n[job]\n");
     if (durations) {
-        fprintf(f, "; the job's durations, measured (see `overlapsim run` for what they hold)\n"
-                   "api = %s\ndb = 0s\n",
+        fprintf(f,
+                "; the job's durations, measured (see `overlapsim run` for what they hold)\n"
+                "api = %s\ndb = 0s\n",
                 durations);
     } else {
         fprintf(f,

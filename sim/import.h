@@ -20,24 +20,24 @@
 #define IMPORT_TEXT 8192
 
 struct import_scn {
-    char name[64];         /* scenario name */
-    char tag[64];          /* the suffix of its file when a source gives several: F-TAG.ini */
-    char source[600];      /* "crontab:12" */
-    char description[300]; /* the job line, the timer's Description=, the CronJob's name */
-    char sched[2048];      /* "key = value\n" lines of [schedule] */
+    char name[64];           /* scenario name */
+    char tag[64];            /* the suffix of its file when a source gives several: F-TAG.ini */
+    char source[600];        /* "crontab:12" */
+    char description[300];   /* the job line, the timer's Description=, the CronJob's name */
+    char sched[2048];        /* "key = value\n" lines of [schedule] */
     char notes[IMPORT_TEXT]; /* comment lines of the header: what each field became */
-    char guard[32];        /* guard.kind, "" when the source shows none */
-    char guard_path[256];  /* guard.path */
-    sim_time interval;     /* the schedule's period, for the duration placeholder */
-    int line;              /* where the job is defined */
+    char guard[32];          /* guard.kind, "" when the source shows none */
+    char guard_path[256];    /* guard.path */
+    sim_time interval;       /* the schedule's period, for the duration placeholder */
+    int line;                /* where the job is defined */
 };
 
 struct import_opts {
-    const char *path;      /* the file imported */
-    int line;              /* --line N (0: every job) */
-    const char *wrapper;   /* --wrapper SCRIPT: a PID-file wrapper */
-    const char *service;   /* the .service of a timer (NULL: found beside it) */
-    FILE *warn;            /* where warnings go (stderr) */
+    const char *path;    /* the file imported */
+    int line;            /* --line N (0: every job) */
+    const char *wrapper; /* --wrapper SCRIPT: a PID-file wrapper */
+    const char *service; /* the .service of a timer (NULL: found beside it) */
+    FILE *warn;          /* where warnings go (stderr) */
     int nwarnings;
 };
 
@@ -55,8 +55,8 @@ int import_crontab(const char *text, struct import_opts *o, struct import_scn *o
                    char *err, size_t errlen);
 int import_systemd(const char *text, struct import_opts *o, struct import_scn *out, int max,
                    char *err, size_t errlen);
-int import_k8s(const char *text, struct import_opts *o, struct import_scn *out, int max,
-               char *err, size_t errlen);
+int import_k8s(const char *text, struct import_opts *o, struct import_scn *out, int max, char *err,
+               size_t errlen);
 
 /* A warning: "overlapsim: FILE:LINE: warning: ..." on o->warn, and a note in s. */
 void import_warn(struct import_opts *o, struct import_scn *s, int line, const char *fmt, ...)

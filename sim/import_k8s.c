@@ -24,7 +24,10 @@ struct k8s_doc {
     struct import_scn *s;
 };
 
-static int line_of(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+static int line_of(const yaml_node_t *n)
+{
+    return (int)n->start_mark.line + 1;
+}
 
 static const char *scalar(const yaml_node_t *n)
 {
@@ -36,7 +39,8 @@ static yaml_node_t *get(yaml_document_t *d, yaml_node_t *map, const char *key)
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return NULL;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         const char *k = scalar(yaml_document_get_node(d, p->key));
         if (k && strcmp(k, key) == 0)
             return yaml_document_get_node(d, p->value);
@@ -61,22 +65,26 @@ static void check_keys(struct k8s_doc *k, yaml_node_t *map, const char *where,
 {
     if (!map || map->type != YAML_MAPPING_NODE)
         return;
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
         yaml_node_t *kn = yaml_document_get_node(k->doc, p->key);
         const char *key = scalar(kn);
         if (!key || in(key, handled))
             continue;
         const char *v = scalar(yaml_document_get_node(k->doc, p->value));
         if (in(key, harmless))
-            import_note(k->s, "%s.%s%s%s: no effect on when the job runs", where, key, v ? ": " : "",
-                        v ? v : "");
+            import_note(k->s, "%s.%s%s%s: no effect on when the job runs", where, key,
+                        v ? ": " : "", v ? v : "");
         else
             import_warn(k->o, k->s, line_of(kn), "%s.%s%s%s: not simulated", where, key,
                         v ? " = " : "", v ? v : "");
     }
 }
 
-static bool is_true(const char *v) { return v && (strcmp(v, "true") == 0 || strcmp(v, "True") == 0); }
+static bool is_true(const char *v)
+{
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "True") == 0);
+}
 
 static int cronjob(struct k8s_doc *k, yaml_node_t *root, int docno, char *err, size_t errlen)
 {
@@ -132,8 +140,9 @@ static int cronjob(struct k8s_doc *k, yaml_node_t *root, int docno, char *err, s
                             : strcmp(policy, "Replace") == 0 ? "replace"
                                                              : NULL;
         if (!lower) {
-            snprintf(err, errlen, "%s:%d: concurrencyPolicy '%s' (expected Allow, Forbid or Replace)",
-                     o->path, line_of(get(d, spec, "concurrencyPolicy")), policy);
+            snprintf(err, errlen,
+                     "%s:%d: concurrencyPolicy '%s' (expected Allow, Forbid or Replace)", o->path,
+                     line_of(get(d, spec, "concurrencyPolicy")), policy);
             return -EINVAL;
         }
         import_sched(s, "concurrency_policy", "%s", lower);
@@ -155,9 +164,10 @@ static int cronjob(struct k8s_doc *k, yaml_node_t *root, int docno, char *err, s
         import_warn(o, s, line_of(n),
                     "suspend: true: the CronJob creates no Job until resumed; the scenario "
                     "simulates it resumed");
-    static const char *const spec_handled[] = {"schedule", "concurrencyPolicy",
-                                               "startingDeadlineSeconds", "timeZone", "suspend",
-                                               "jobTemplate", NULL};
+    static const char *const spec_handled[] = {
+        "schedule", "concurrencyPolicy", "startingDeadlineSeconds",
+        "timeZone", "suspend",           "jobTemplate",
+        NULL};
     static const char *const spec_harmless[] = {"successfulJobsHistoryLimit",
                                                 "failedJobsHistoryLimit", NULL};
     check_keys(k, spec, "spec", spec_handled, spec_harmless);
@@ -180,8 +190,8 @@ static int cronjob(struct k8s_doc *k, yaml_node_t *root, int docno, char *err, s
     static const char *const jt_handled[] = {"metadata", "spec", NULL};
     static const char *const none[] = {NULL};
     check_keys(k, jt, "spec.jobTemplate", jt_handled, none);
-    static const char *const js_handled[] = {"activeDeadlineSeconds", "backoffLimit",
-                                             "parallelism", "template", NULL};
+    static const char *const js_handled[] = {"activeDeadlineSeconds", "backoffLimit", "parallelism",
+                                             "template", NULL};
     static const char *const js_harmless[] = {"ttlSecondsAfterFinished", "completions", "selector",
                                               "manualSelector", NULL};
     check_keys(k, jspec, "spec.jobTemplate.spec", js_handled, js_harmless);
@@ -194,28 +204,30 @@ static int cronjob(struct k8s_doc *k, yaml_node_t *root, int docno, char *err, s
                        "(schedule.grace_period)");
     }
     static const char *const pod_handled[] = {"terminationGracePeriodSeconds", "containers", NULL};
-    static const char *const pod_harmless[] = {"restartPolicy",  "serviceAccountName",
-                                               "volumes",        "nodeSelector",
-                                               "tolerations",    "affinity",
-                                               "securityContext", "imagePullSecrets", NULL};
+    static const char *const pod_harmless[] = {"restartPolicy",   "serviceAccountName", "volumes",
+                                               "nodeSelector",    "tolerations",        "affinity",
+                                               "securityContext", "imagePullSecrets",   NULL};
     check_keys(k, pod, "spec.jobTemplate.spec.template.spec", pod_handled, pod_harmless);
 
     /* the container's command, for wrappers (flock and the like) */
     yaml_node_t *cs = get(d, pod, "containers");
-    if (cs && cs->type == YAML_SEQUENCE_NODE && cs->data.sequence.items.top > cs->data.sequence.items.start) {
+    if (cs && cs->type == YAML_SEQUENCE_NODE &&
+        cs->data.sequence.items.top > cs->data.sequence.items.start) {
         yaml_node_t *c = yaml_document_get_node(d, *cs->data.sequence.items.start);
         char cmd[1024] = "";
         const char *parts[] = {"command", "args"};
         if (!get(d, c, "command"))
-            snprintf(cmd, sizeof(cmd), "(the image's entrypoint)");
+            snprintf(cmd, sizeof(cmd), "(image entrypoint)");
         for (int i = 0; i < 2; i++) {
             yaml_node_t *l = get(d, c, parts[i]);
             if (!l || l->type != YAML_SEQUENCE_NODE)
                 continue;
-            for (yaml_node_item_t *it = l->data.sequence.items.start; it < l->data.sequence.items.top; it++) {
+            for (yaml_node_item_t *it = l->data.sequence.items.start;
+                 it < l->data.sequence.items.top; it++) {
                 const char *w = scalar(yaml_document_get_node(d, *it));
                 if (w)
-                    snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s'%s'", cmd[0] ? " " : "", w);
+                    snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s'%s'",
+                             cmd[0] ? " " : "", w);
             }
         }
         const char *image = scalar(get(d, c, "image"));
@@ -254,8 +266,8 @@ int import_k8s(const char *text, struct import_opts *o, struct import_scn *out, 
         if (!kind || strcmp(kind, "CronJob") != 0) {
             import_warn(o, NULL, line_of(root), "document %d is %s%s, not a CronJob: skipped",
                         docno, kind ? "a " : "not a manifest", kind ? kind : "");
-        } else if (!o->line || (o->line >= line_of(root) - 1 &&
-                                o->line <= (int)root->end_mark.line + 1)) {
+        } else if (!o->line ||
+                   (o->line >= line_of(root) - 1 && o->line <= (int)root->end_mark.line + 1)) {
             if (n == max) {
                 snprintf(err, errlen, "%s: more than %d CronJobs", o->path, max);
                 rc = -EINVAL;

@@ -64,12 +64,13 @@ static int span_parse(const char *text, sim_time *out)
     static const struct {
         const char *u;
         sim_time ns;
-    } units[] = {{"usec", SIM_US}, {"us", SIM_US},       {"msec", SIM_MS},     {"ms", SIM_MS},
-                 {"seconds", SIM_S}, {"second", SIM_S},  {"sec", SIM_S},       {"s", SIM_S},
-                 {"minutes", SIM_MIN}, {"minute", SIM_MIN}, {"min", SIM_MIN},  {"m", SIM_MIN},
-                 {"hours", SIM_HOUR}, {"hour", SIM_HOUR}, {"hr", SIM_HOUR},    {"h", SIM_HOUR},
-                 {"days", SIM_DAY},  {"day", SIM_DAY},   {"d", SIM_DAY},       {"weeks", 7 * SIM_DAY},
-                 {"week", 7 * SIM_DAY}, {"w", 7 * SIM_DAY}};
+    } units[] = {
+        {"usec", SIM_US},      {"us", SIM_US},      {"msec", SIM_MS}, {"ms", SIM_MS},
+        {"seconds", SIM_S},    {"second", SIM_S},   {"sec", SIM_S},   {"s", SIM_S},
+        {"minutes", SIM_MIN},  {"minute", SIM_MIN}, {"min", SIM_MIN}, {"m", SIM_MIN},
+        {"hours", SIM_HOUR},   {"hour", SIM_HOUR},  {"hr", SIM_HOUR}, {"h", SIM_HOUR},
+        {"days", SIM_DAY},     {"day", SIM_DAY},    {"d", SIM_DAY},   {"weeks", 7 * SIM_DAY},
+        {"week", 7 * SIM_DAY}, {"w", 7 * SIM_DAY}};
     double total = 0;
     const char *p = text;
     bool any = false;
@@ -159,15 +160,14 @@ static int field_to_cron(const char *f, int max, char *out, size_t len, const ch
 }
 
 /* OnCalendar= as a cron expression, or -1 with why. */
-static int calendar_to_cron(const char *spec, char *out, size_t len, const char **why,
-                            bool *zone)
+static int calendar_to_cron(const char *spec, char *out, size_t len, const char **why, bool *zone)
 {
     static const struct {
         const char *name, *cron;
-    } shorthand[] = {{"minutely", "* * * * *"},       {"hourly", "0 * * * *"},
-                     {"daily", "0 0 * * *"},          {"weekly", "0 0 * * 1"},
-                     {"monthly", "0 0 1 * *"},        {"yearly", "0 0 1 1 *"},
-                     {"annually", "0 0 1 1 *"},       {"quarterly", "0 0 1 1,4,7,10 *"},
+    } shorthand[] = {{"minutely", "* * * * *"},      {"hourly", "0 * * * *"},
+                     {"daily", "0 0 * * *"},         {"weekly", "0 0 * * 1"},
+                     {"monthly", "0 0 1 * *"},       {"yearly", "0 0 1 1 *"},
+                     {"annually", "0 0 1 1 *"},      {"quarterly", "0 0 1 1,4,7,10 *"},
                      {"semiannually", "0 0 1 1,7 *"}};
     char tok[4][128];
     int n = 0;
@@ -274,7 +274,8 @@ static int calendar_to_cron(const char *spec, char *out, size_t len, const char 
         return -1;
     }
     char mi[128], hr[128], dom[128], mon[128];
-    if (field_to_cron(t[1], 59, mi, sizeof(mi), why) || field_to_cron(t[0], 23, hr, sizeof(hr), why) ||
+    if (field_to_cron(t[1], 59, mi, sizeof(mi), why) ||
+        field_to_cron(t[0], 23, hr, sizeof(hr), why) ||
         field_to_cron(d[2], 31, dom, sizeof(dom), why) ||
         field_to_cron(d[1], 12, mon, sizeof(mon), why))
         return -1;
@@ -351,8 +352,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
                                   : "slots missed while down are lost");
     } else if (strcmp(key, "AccuracySec") == 0 || strcmp(key, "RandomizedDelaySec") == 0) {
         if (span_parse(value, &v) != 0) {
-            snprintf(p->err, sizeof(p->err), "%s:%d: %s: bad time span '%s'", p->o->path, line,
-                     key, value);
+            snprintf(p->err, sizeof(p->err), "%s:%d: %s: bad time span '%s'", p->o->path, line, key,
+                     value);
             return 1;
         }
         snprintf(key[0] == 'A' ? p->accuracy : p->randomized, 64, "%s", time_format(v, t1));
@@ -360,8 +361,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
                strcmp(key, "OnBootSec") == 0 || strcmp(key, "OnStartupSec") == 0 ||
                strcmp(key, "OnActiveSec") == 0) {
         if (span_parse(value, &v) != 0) {
-            snprintf(p->err, sizeof(p->err), "%s:%d: %s: bad time span '%s'", p->o->path, line,
-                     key, value);
+            snprintf(p->err, sizeof(p->err), "%s:%d: %s: bad time span '%s'", p->o->path, line, key,
+                     value);
             return 1;
         }
         if (strcmp(key, "OnUnitActiveSec") == 0) {
@@ -431,7 +432,8 @@ int import_systemd(const char *text, struct import_opts *o, struct import_scn *o
     if (o->service)
         snprintf(svc, sizeof(svc), "%s", o->service);
     else
-        snprintf(svc, sizeof(svc), "%.*s.service", (int)(strlen(o->path) - (strlen(base) - strcspn(base, "."))), o->path);
+        snprintf(svc, sizeof(svc), "%.*s.service",
+                 (int)(strlen(o->path) - (strlen(base) - strcspn(base, "."))), o->path);
     char *stext = rc ? NULL : slurp(svc);
     if (!rc && stext) {
         const char *timer_path = o->path;
@@ -502,8 +504,9 @@ int import_systemd(const char *text, struct import_opts *o, struct import_scn *o
         import_sched(s, "first_at", "%s", time_format(p->boot, t1));
         s->interval = iv;
         if (p->persistent)
-            import_warn(o, s, 0, "Persistent= applies to OnCalendar= only: ignored by systemd "
-                                 "here too");
+            import_warn(o, s, 0,
+                        "Persistent= applies to OnCalendar= only: ignored by systemd "
+                        "here too");
         if (p->randomized[0])
             import_warn(o, s, 0, "RandomizedDelaySec=%s on a fixed-delay schedule: not simulated",
                         p->randomized);
@@ -511,9 +514,8 @@ int import_systemd(const char *text, struct import_opts *o, struct import_scn *o
             import_warn(o, s, 0, "AccuracySec=%s on a fixed-delay schedule: not simulated",
                         p->accuracy);
     } else if (!rc) {
-        snprintf(p->err, sizeof(p->err),
-                 "%s: no OnCalendar= nor OnUnitActiveSec=: the timer %s", o->path,
-                 p->boot ? "runs the service once" : "never runs the service");
+        snprintf(p->err, sizeof(p->err), "%s: no OnCalendar= nor OnUnitActiveSec=: the timer %s",
+                 o->path, p->boot ? "runs the service once" : "never runs the service");
         rc = -EINVAL;
     }
     if (rc)

@@ -129,8 +129,8 @@ static void test_histogram_errors_name_file_and_line(void **state)
     f = fopen("/tmp/overlapsim-test-bad.prom", "w");
     fputs("x_bucket{le=\"1\"} 5\nx_bucket{le=\"2\"} 3\nx_bucket{le=\"+Inf\"} 6\n", f);
     fclose(f);
-    assert_non_null(strstr(parse_error("histogram(/tmp/overlapsim-test-bad.prom, x)"),
-                           "not cumulative"));
+    assert_non_null(
+        strstr(parse_error("histogram(/tmp/overlapsim-test-bad.prom, x)"), "not cumulative"));
     /* a bad value, with its line */
     f = fopen("/tmp/overlapsim-test-bad.prom", "w");
     fputs("# HELP x help\n\nx_bucket{le=\"1\"} five\n", f);
@@ -141,7 +141,8 @@ static void test_histogram_errors_name_file_and_line(void **state)
     f = fopen("/tmp/overlapsim-test-bad.prom", "w");
     fputs("x_bucket{le=\"1} 5\n", f);
     fclose(f);
-    assert_non_null(strstr(parse_error("histogram(/tmp/overlapsim-test-bad.prom, x)"), ":1: bad label"));
+    assert_non_null(
+        strstr(parse_error("histogram(/tmp/overlapsim-test-bad.prom, x)"), ":1: bad label"));
     /* no +Inf bucket */
     f = fopen("/tmp/overlapsim-test-bad.prom", "w");
     fputs("x_bucket{le=\"1\"} 5\n", f);
@@ -149,10 +150,11 @@ static void test_histogram_errors_name_file_and_line(void **state)
     assert_non_null(strstr(parse_error("histogram(/tmp/overlapsim-test-bad.prom, x)"), "+Inf"));
     remove("/tmp/overlapsim-test-bad.prom");
     /* a summary is not a histogram */
-    assert_non_null(strstr(parse_error("histogram(etl-metrics.prom, go_gc_duration_seconds)"),
-                           "is a summary"));
+    assert_non_null(
+        strstr(parse_error("histogram(etl-metrics.prom, go_gc_duration_seconds)"), "is a summary"));
     /* a missing file, named relative to the scenario's directory */
-    assert_non_null(strstr(parse_error("histogram(nope.prom)"), "cannot open 'tests/data/nope.prom'"));
+    assert_non_null(
+        strstr(parse_error("histogram(nope.prom)"), "cannot open 'tests/data/nope.prom'"));
     assert_non_null(strstr(parse_error("mix(histogram(etl-metrics.prom):0.5, 1s:0.5)"),
                            "cannot be part of mix()"));
 }

@@ -79,7 +79,7 @@ static int durations_expr(const char *arg, const char *out, char *expr, size_t l
     free(text);
     char shown[PATH_MAX + 1];
     snprintf(shown, sizeof(shown), "%s", file);
-    if (out && file[0] != '/') { /* relative to the scenario written, or absolute */
+    if (out) { /* relative to the scenario written, or absolute */
         char dir[PATH_MAX], rdir[PATH_MAX], rfile[PATH_MAX];
         const char *slash = strrchr(out, '/');
         snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
@@ -136,11 +136,13 @@ static int emit(const struct import_scn *s, const char *path, const char *durati
 
 int cmd_import(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"out", required_argument, NULL, 'o'},     {"line", required_argument, NULL, 'l'},
-        {"wrapper", required_argument, NULL, 'w'}, {"durations", required_argument, NULL, 'd'},
-        {"service", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longs[] = {{"out", required_argument, NULL, 'o'},
+                                          {"line", required_argument, NULL, 'l'},
+                                          {"wrapper", required_argument, NULL, 'w'},
+                                          {"durations", required_argument, NULL, 'd'},
+                                          {"service", required_argument, NULL, 's'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
     struct import_opts o = {.warn = stderr};
     const char *out = NULL, *durations = NULL;
     int c;
@@ -222,7 +224,8 @@ int cmd_import(int argc, char **argv)
         if (out && n > 1) {
             const char *dot = strrchr(out, '.');
             size_t stem = dot && !strchr(dot, '/') ? (size_t)(dot - out) : strlen(out);
-            snprintf(path, sizeof(path), "%.*s-%s.ini", (int)stem, out, scn[i].tag[0] ? scn[i].tag : scn[i].name);
+            snprintf(path, sizeof(path), "%.*s-%s.ini", (int)stem, out,
+                     scn[i].tag[0] ? scn[i].tag : scn[i].name);
         } else if (out) {
             snprintf(path, sizeof(path), "%s", out);
         }
