@@ -40,6 +40,7 @@ struct cli_opts {
     const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
     const char *shard;      /* --shard K/N */
     double tolerance;       /* --tolerance PCT, as a share; -1: not given */
+    const char *goal;       /* --goal G (tune) */
     /* live */
     double speed;           /* --speed N, 0: the default */
     const char *cmd;        /* --cmd 'CMD ...' */

@@ -43,6 +43,7 @@ static const struct option all_options[] = {
     {"vary", required_argument, NULL, 'V'},
     {"shard", required_argument, NULL, 'K'},
     {"tolerance", required_argument, NULL, 'T'},
+    {"goal", required_argument, NULL, 'O'},
     {"speed", required_argument, NULL, 'x'},
     {"cmd", required_argument, NULL, 'c'},
     {"dsn", required_argument, NULL, 'd'},
@@ -157,6 +158,9 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
             break;
         case 'K':
             o->shard = optarg;
+            break;
+        case 'O':
+            o->goal = optarg;
             break;
         case 'T': {
             char *end;
