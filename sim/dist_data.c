@@ -294,7 +294,7 @@ static int prom_pick_name(FILE *f, const char *path, char *name, size_t len, cha
         if (strstr(names, quoted))
             continue;
         if (!name[0])
-            snprintf(name, len, "%s", smp.name);
+            snprintf(name, len, "%.127s", smp.name);
         count++;
         snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
                  count > 1 ? ", " : "", quoted);
@@ -393,11 +393,12 @@ static int prom_load(struct dist_data *d, FILE *f, char *err, size_t errlen)
     }
     for (int i = 1; i < nb; i++)
         if (b[i].count < b[i - 1].count) {
+            rc = fail(err, errlen, -EINVAL,
+                      "'%s': '%s' is not cumulative (le=\"%g\" counts %g, le=\"%g\" %g)%s", path,
+                      want, b[i - 1].le, b[i - 1].count, b[i].le, b[i].count,
+                      d->nseries > 1 ? "; its series have different buckets" : "");
             free(b);
-            return fail(err, errlen, -EINVAL,
-                        "'%s': '%s' is not cumulative (le=\"%g\" counts %g, le=\"%g\" %g)%s", path,
-                        want, b[i - 1].le, b[i - 1].count, b[i].le, b[i].count,
-                        d->nseries > 1 ? "; its series have different buckets" : "");
+            return rc;
         }
     double total = b[nb - 1].count;
     if (!(total > 0)) {
