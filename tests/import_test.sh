@@ -118,6 +118,8 @@ has "durations: the +Inf assumption, on stderr" "$tmp/run.err" "observations of 
 "$bin" run tests/data/own-job.ini --seed 3 --trace "$tmp/t1.csv" >/dev/null 2>&1
 "$bin" run tests/data/own-job.ini --seed 3 --trace "$tmp/t2.csv" >/dev/null 2>&1
 cmp -s "$tmp/t1.csv" "$tmp/t2.csv" && [ -s "$tmp/t1.csv" ] && ok "durations: the trace is reproducible" || bad "durations: traces differ"
+"$bin" shrink tests/data/own-job-cron.ini --guard none --seed 1 --out "$tmp/shrunk.ini" >/dev/null 2>&1
+! grep -qE "histogram|empirical" "$tmp/shrunk.ini" && grep -qE "^db = [1-9]" "$tmp/shrunk.ini" && ok "durations: shrink writes the drawn values explicitly" || bad "durations: shrink output"
 "$bin" report tests/data/own-job.ini --out "$tmp/rep" --seeds 1..1 >/dev/null 2>&1
 grep -q "from histogram etl_cycle_duration_seconds" "$tmp/rep/index.html" && ok "durations: the report says where they came from" || bad "durations: the report does not say where they came from"
 printf '[job]\napi = histogram(nope.prom)\n' >"$tmp/nope.ini"
