@@ -26,7 +26,8 @@ static const char usage[] =
     "                       [--seeds A..B] [--jobs N] [--set KEY=VALUE]... [--out DIR]\n"
     "                       [--tolerance PCT] [--format text|json]\n"
     "\n"
-    "Sweeps FILE (default keys: schedule.interval from half to twice its value, and the\n"
+    "Sweeps FILE (default keys: schedule.interval from half to twice its value, or for\n"
+    "cron, k8s-cronjob and systemd-timer schedule.cron as every N minutes or hours, and the\n"
     "lease's min/max lock factors when the guard is a lease) and rejects every setting\n"
     "that, on any seed, runs more than scenario.max_concurrency at once, exports a\n"
     "duplicate or loses an item, or breaks the scenario's bounds on gaps and runs per\n"
@@ -49,6 +50,33 @@ static const char usage[] =
 
 #define MAX_DEFAULTS 3
 
+/*
+ * For a cron-like scheduler: schedule.cron as every N minutes (or hours)
+ * from half to twice the period, N dividing the hour (or the day) so every
+ * slot is a period apart. Returns false when no such list fits.
+ */
+static bool cron_steps(sim_time iv, char *buf)
+{
+    static const int minutes[] = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30},
+                     hours[] = {1, 2, 3, 4, 6, 8, 12};
+    int k = 0;
+    int len = snprintf(buf, 200, "schedule.cron=");
+    for (size_t i = 0; i < sizeof(minutes) / sizeof(minutes[0]); i++) {
+        sim_time d = minutes[i] * SIM_MIN;
+        if (d >= iv / 2 && d <= 2 * iv)
+            len += snprintf(buf + len, (size_t)(200 - len), "%s*/%d * * * *", k++ ? "," : "",
+                            minutes[i]);
+    }
+    if (iv >= SIM_HOUR / 2)
+        for (size_t i = 0; i < sizeof(hours) / sizeof(hours[0]); i++) {
+            sim_time d = hours[i] * SIM_HOUR;
+            if (d >= iv / 2 && d <= 2 * iv)
+                len += snprintf(buf + len, (size_t)(200 - len), "%s0 */%d * * *", k++ ? "," : "",
+                                hours[i]);
+        }
+    return k >= 2;
+}
+
 /* The default keys: the interval around its value, and lock factors for lease-like guards. */
 static int defaults(const struct cli_opts *o, char (*buf)[200])
 {
@@ -67,8 +95,11 @@ static int defaults(const struct cli_opts *o, char (*buf)[200])
     sim_time iv = m->cfg.interval, step = iv / 4;
     const struct guard_ops *g = o->guard ? guard_lookup(o->guard) : m->cfg.guard;
     char a[TIME_FMT_LEN], b[TIME_FMT_LEN], c[TIME_FMT_LEN];
-    snprintf(buf[n++], 200, "schedule.interval=%s..%s/%s", time_format(iv / 2, a),
-             time_format(2 * iv, b), time_format(step > 0 ? step : 1, c));
+    if (config_sched_forks(m->cfg.sched) && m->cfg.cron_text[0] && cron_steps(iv, buf[n]))
+        n++; /* a cron schedule: its slots come from the expression, not the interval */
+    else
+        snprintf(buf[n++], 200, "schedule.interval=%s..%s/%s", time_format(iv / 2, a),
+                 time_format(2 * iv, b), time_format(step > 0 ? step : 1, c));
     if (g && (strstr(g->name, "lease") || strstr(g->name, "shedlock"))) {
         for (const struct config_key *k = config_keys; k->name && n < MAX_DEFAULTS; k++) {
             size_t len = strlen(k->name);
