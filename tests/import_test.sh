@@ -30,6 +30,12 @@ runs() {
     [ "$rc" -le 1 ] && ok "$1: run accepts it" || bad "$1: run exits $rc: $(cat "$tmp/run.err")"
 }
 
+check "import --help" "$bin" import --help
+"$bin" import --help | grep -q "usage: overlapsim import" && ok "import --help prints usage" || bad "import --help prints usage"
+"$bin" --help | grep -q "^  import" && ok "import is in the command list" || bad "import is not in the command list"
+"$bin" import nope.txt >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "^overlapsim: cannot open 'nope.txt'" "$tmp/err" && ok "import of a missing file: one line, exit 2" || bad "import of a missing file: $(cat "$tmp/err")"
+
 # --- crontab(5)'s example, and wrapped jobs ---
 "$bin" import $D/crontab --out "$tmp/cron.ini" --wrapper $D/pidwrap.sh 2>"$tmp/err"
 [ $? -eq 0 ] && ok "crontab: imported" || bad "crontab: import failed: $(cat "$tmp/err")"
