@@ -82,13 +82,15 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
 double tune_key_value(const struct tune *t, const char *suffix, size_t p, bool *varied);
 
 /*
- * Removes the floors (">=" constraints) on metric (call before tune_row):
- * a goal that says how often the job should run replaces the scenario's own
- * lower bounds on runs_per_period (its ceilings stay). Writes the lowest
- * removed floor into *floor (NAN if none) and its text into text. Returns
- * how many were removed.
+ * Removes the constraints on metric (call before tune_row), only its floors
+ * (">=") when floors_only: a goal that says how often the job should run
+ * replaces the scenario's own lower bounds on runs_per_period (its ceilings
+ * stay); a variant whose node keeps its own interval has no meaningful runs
+ * per period at all. Writes the lowest removed floor into *floor (NAN if
+ * none) and its text into text. Returns how many were removed.
  */
-int tune_drop_metric(struct tune *t, const char *metric, double *floor, char *text, size_t len);
+int tune_drop_metric(struct tune *t, const char *metric, bool floors_only, double *floor,
+                     char *text, size_t len);
 
 /* --- the goal, and every variant at once (tune_goal.c) --- */
 

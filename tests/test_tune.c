@@ -245,11 +245,11 @@ static void test_tune_drop_floor(void **state)
     double floor;
     char text[200];
     /* the scenario's runs_per_period >= 0.7 is a floor the goal replaces */
-    assert_int_equal(tune_drop_metric(&t, "runs_per_period", &floor, text, sizeof(text)), 1);
+    assert_int_equal(tune_drop_metric(&t, "runs_per_period", true, &floor, text, sizeof(text)), 1);
     assert_true(floor == 0.7);
     assert_non_null(strstr(text, "runs_per_period >= 0.7"));
     assert_int_equal(t.nc, before - 1);
-    assert_int_equal(tune_drop_metric(&t, "runs_per_period", &floor, text, sizeof(text)), 0);
+    assert_int_equal(tune_drop_metric(&t, "runs_per_period", true, &floor, text, sizeof(text)), 0);
     assert_true(isnan(floor));
     tune_release(&t);
     free(agg);

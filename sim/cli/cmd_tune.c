@@ -417,7 +417,9 @@ static void node_override(const struct scenario *sc, int v, const struct sweep *
         const char *slash = strchr(sc->overrides[i].key, '/');
         for (int k = 0; slash && k < sw->nkeys; k++)
             if (strcmp(slash + 1, sw->k[k].key) == 0)
-                snprintf(why, len, "%.60s = %.60s (line %d) overrides a swept key on that node",
+                snprintf(why, len,
+                         "%.60s = %.60s (line %d) overrides a swept key on that node (its runs "
+                         "per period are not judged)",
                          sc->overrides[i].key, sc->overrides[i].value, sc->overrides[i].line);
     }
 }
@@ -507,10 +509,12 @@ int cmd_tune(int argc, char **argv)
         tr.tm.vname[i] = scenario_variant_name(sc, vs[i]);
         tr.tm.judged[i] = true;
         node_override(sc, vs[i], &tr.c[i].sw, tr.tm.why_not[i], sizeof(tr.tm.why_not[i]));
+        double floor;
+        char text[200];
+        if (tr.tm.why_not[i][0]) /* its node keeps its own interval: runs per period mean nothing */
+            tune_drop_metric(&tr.t[i], "runs_per_period", false, &floor, text, sizeof(text));
         if (goal.kind != TUNE_MOST_OFTEN) {
-            double floor;
-            char text[200];
-            tune_drop_metric(&tr.t[i], "runs_per_period", &floor, text, sizeof(text));
+            tune_drop_metric(&tr.t[i], "runs_per_period", true, &floor, text, sizeof(text));
             if (!tr.tm.why_not[i][0] && goal.kind == TUNE_ONCE_PER_INTERVAL && floor < 1 - 2 * tol)
                 snprintf(tr.tm.why_not[i], sizeof(tr.tm.why_not[i]),
                          "its expectations accept fewer runs than the goal: %s", text);
