@@ -595,9 +595,12 @@ int cmd_tune(int argc, char **argv)
         print_json(&tr);
     } else {
         print_text(&tr);
-        printf("plots (%s): %s/settings.csv, %s/sweep%s.csv%s\n", vlabel(tr.tm.vname[0]), od.target,
-               od.target, nv > 1 ? "-VARIANT" : "",
-               drawn ? ", tune-*.png (heatmaps or line charts)" : "");
+        char what[200] = "";
+        if (drawn)
+            snprintf(what, sizeof(what), ", tune-*.png (heatmaps or line charts%s%s)",
+                     nv > 1 ? " over the metrics of " : "", nv > 1 ? tr.tm.vname[0] : "");
+        printf("%s: %s/settings.csv, %s/sweep%s.csv%s\n", drawn ? "plots" : "wrote", od.target,
+               od.target, nv > 1 ? "-VARIANT" : "", what);
     }
     if (!drawn)
         fprintf(stderr, "overlapsim: gnuplot not found (Debian: gnuplot-nox): wrote the data and "
