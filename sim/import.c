@@ -312,8 +312,9 @@ void import_command(struct import_opts *o, struct import_scn *s, int line, const
         const char *rest;
         int n = words(p, w, MAX_WORDS, &rest);
         char one[256] = "";
-        scan_command(o, s, line, w, n, one, sizeof(one));
-        if (one[0] && strcmp(base_of(w[0]), "cd") != 0)
+        if (n > 0)
+            scan_command(o, s, line, w, n, one, sizeof(one));
+        if (n > 0 && one[0] && strcmp(base_of(w[0]), "cd") != 0)
             append(job, sizeof(job), "%s%s", job[0] ? "; " : "", one);
         p = rest;
     }
