@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../dist_data.h"
 #include "../import.h"
 #include "cli.h"
 
@@ -113,6 +114,7 @@ static int emit(const struct import_scn *s, const char *path, const char *durati
     if (in)
         fclose(in);
     scenario_free(sc);
+    dist_data_notes(stderr); /* what --durations' histogram leaves open */
     if (rc) {
         free(buf);
         return cli_error("the scenario for %s does not load: %s", s->source, err);
