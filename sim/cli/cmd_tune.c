@@ -405,6 +405,42 @@ static int write_out(struct outdir *od, const struct tune_run *tr, bool *drawn)
     return rc;
 }
 
+/*
+ * The lease's lock rules at the recommendation, from the variant with the
+ * longest run (the max lock time must outlast it) and the first variant
+ * (the min lock time against the period); with one variant, also how the
+ * runs compare with the interval.
+ */
+static void explain_lock(struct tune_run *tr)
+{
+    int longest = 0, m = tr->t[0].m_dmax;
+    size_t r = (size_t)tr->tm.recommended;
+    for (int v = 1; v < tr->nv && m >= 0; v++)
+        if (tr->c[v].agg[r].max[m] > tr->c[longest].agg[r].max[m])
+            longest = v;
+    for (int pass = 0; pass < (longest ? 2 : 1); pass++) {
+        int v = pass ? longest : 0;
+        struct tune *t = &tr->t[v];
+        long own = t->recommended;
+        t->recommended = tr->tm.recommended;
+        char(*more)[TUNE_LINE_LEN] = malloc(32 * sizeof(*more));
+        int n = more ? tune_explain(t, tr->c[v].agg, more, 32) : 0;
+        t->recommended = own;
+        for (int i = 0; i < n && tr->nl < 64; i++) {
+            bool maxl = strncmp(more[i], "max lock", 8) == 0;
+            bool want = tr->nv == 1 ? maxl || strncmp(more[i], "min lock", 8) == 0 ||
+                                          strncmp(more[i], "at a ", 5) == 0 ||
+                                          strncmp(more[i], "at the recommendation", 21) == 0
+                                    : (maxl && v == longest) ||
+                                          (!maxl && v == 0 && strncmp(more[i], "min lock", 8) == 0);
+            if (want)
+                snprintf(tr->lines[tr->nl++], TUNE_LINE_LEN, "%s%s%s%.1900s", tr->nv > 1 ? "@" : "",
+                         tr->nv > 1 ? tr->tm.vname[v] : "", tr->nv > 1 ? ": " : "", more[i]);
+        }
+        free(more);
+    }
+}
+
 /* Why variant v is held to its constraints only: it sets a swept key on a node ("" if not). */
 static void node_override(const struct scenario *sc, int v, const struct sweep *sw, char *why,
                           size_t len)
@@ -566,20 +602,8 @@ int cmd_tune(int argc, char **argv)
     }
     mark_frontier(&tr);
     tr.nl = tune_multi_explain(&tr.tm, tr.lines, 64);
-    if (nv == 1 && tr.tm.recommended >= 0 && tr.nl < 64) {
-        /* one variant: the lock rules of the lease, told at the recommendation */
-        struct tune *t = &tr.t[0];
-        long own = t->recommended;
-        t->recommended = tr.tm.recommended;
-        char more[32][TUNE_LINE_LEN];
-        int n = tune_explain(t, tr.c[0].agg, more, 32);
-        t->recommended = own;
-        for (int i = 0; i < n && tr.nl < 64; i++)
-            if (strncmp(more[i], "max lock", 8) == 0 || strncmp(more[i], "min lock", 8) == 0 ||
-                strncmp(more[i], "at a ", 5) == 0 ||
-                strncmp(more[i], "at the recommendation", 21) == 0)
-                memcpy(tr.lines[tr.nl++], more[i], TUNE_LINE_LEN);
-    }
+    if (tr.tm.recommended >= 0)
+        explain_lock(&tr);
     bool drawn = false;
     int w = write_out(&od, &tr, &drawn);
     if (w) {
