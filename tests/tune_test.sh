@@ -45,5 +45,13 @@ jqt "no recommendation, and the nearest miss by how much" '.recommendation == nu
 jqt "several nodes with a lease: the default goal is once-per-interval" '.goal == "once-per-interval" and (.goal_why | test("3 nodes"))' "$tmp/f.json"
 jqt "once-per-interval: runs per period within [0.9, 1.05]" '.recommendation.runs_per_period >= 0.9 and .recommendation.runs_per_period_max <= 1.05' "$tmp/f.json"
 
+# the lease scenario over every variant, on a small grid around the answer of the full tune
+"$bin" tune scenarios/replicas-lease.ini --guard lease --goal once-per-interval --vary schedule.interval=1m30s,1m45s --vary guard.max_factor=3,5 --vary guard.min_factor=0.9 --seeds 1..3 --jobs 2 --out "$tmp/g" --format json >"$tmp/g.json" 2>/dev/null
+jqt "lease, every variant: a recommendation" '.recommendation.settings["guard.max_factor"] == "5"' "$tmp/g.json"
+jqt "lease: runs per period in [0.9, 1.01] on every variant judged" '[.recommendation.variants[] | select(.judged) | .runs_per_period >= 0.9 and .runs_per_period_max <= 1.01] | all' "$tmp/g.json"
+jqt "lease: six variants judged, disconnect and rolling-upgrade held to their constraints" '(.variants_judged | length) == 6 and ([.variants_constraints_only[].variant] == ["disconnect","rolling-upgrade"])' "$tmp/g.json"
+jqt "lease: max_factor 3 rejected for the long job's overlap" '[.settings[] | select(.settings["guard.max_factor"] == "3") | .why | test("@long-job: overlap")] | all' "$tmp/g.json"
+jqt "lease: the lock rule is explained on the long job" '[.why[] | test("^@long-job: max lock time must exceed the longest run")] | any' "$tmp/g.json"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
