@@ -640,29 +640,36 @@ int dist_data_load(const char *kind, const char *args, const char *dir,
     if (!*file)
         return fail(err, errlen, -EINVAL, "%s() needs a file", kind);
     bool hist = strcmp(kind, "histogram") == 0;
-    struct dist_data *d = calloc(1, sizeof(*d));
-    if (!d)
-        return fail(err, errlen, -ENOMEM, "out of memory");
+    char path[sizeof(((struct dist_data *)0)->path)], shown[DIST_DATA_TEXT_LEN];
+    char nm[sizeof(((struct dist_data *)0)->name)];
     if (file[0] != '/' && dir && dir[0])
-        snprintf(d->path, sizeof(d->path), "%s/%s", dir, file);
+        snprintf(path, sizeof(path), "%.250s/%.250s", dir, file);
     else
-        snprintf(d->path, sizeof(d->path), "%s", file);
-    snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
-    snprintf(d->shown, sizeof(d->shown), "%s(%.400s%s%.400s)", kind, file, name ? ", " : "",
+        snprintf(path, sizeof(path), "%.500s", file);
+    snprintf(nm, sizeof(nm), "%.120s", name ? name : "");
+    snprintf(shown, sizeof(shown), "%s(%.400s%s%.400s)", kind, file, name ? ", " : "",
              name ? name : "");
-    d->histogram = hist;
 
+    /* read once: every later parse of the same text shares the data */
     pthread_mutex_lock(&registry_lock);
     for (int i = 0; i < nregistry; i++) {
         const struct dist_data *r = registry[i];
-        if (r->histogram == hist && strcmp(r->path, d->path) == 0 &&
-            strcmp(r->name, d->name) == 0 && strcmp(r->shown, d->shown) == 0) {
+        if (r->histogram == hist && strcmp(r->path, path) == 0 && strcmp(r->name, nm) == 0 &&
+            strcmp(r->shown, shown) == 0) {
             pthread_mutex_unlock(&registry_lock);
-            data_free(d);
             *out = r;
             return 0;
         }
     }
+    struct dist_data *d = calloc(1, sizeof(*d));
+    if (!d) {
+        pthread_mutex_unlock(&registry_lock);
+        return fail(err, errlen, -ENOMEM, "out of memory");
+    }
+    memcpy(d->path, path, sizeof(path));
+    memcpy(d->name, nm, sizeof(nm));
+    memcpy(d->shown, shown, sizeof(shown));
+    d->histogram = hist;
     int rc = 0;
     FILE *f = nregistry < DIST_DATA_MAX_FILES ? fopen(d->path, "r") : NULL;
     if (nregistry == DIST_DATA_MAX_FILES)
