@@ -281,6 +281,8 @@ static int prom_pick_name(FILE *f, const char *path, char *name, size_t len, cha
     name[0] = 0;
     while (fgets(line, sizeof(line), f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f))
+            return fail(err, errlen, -EINVAL, "'%s':%d: line too long", path, lineno);
         int rc = prom_line(line, &smp, type_of, type, &why);
         if (rc < 0)
             return fail(err, errlen, -EINVAL, "'%s':%d: %s", path, lineno, why);
@@ -329,6 +331,10 @@ static int prom_load(struct dist_data *d, FILE *f, char *err, size_t errlen)
     snprintf(want, sizeof(want), "%s_bucket", d->name);
     while (fgets(line, sizeof(line), f) && !rc) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = fail(err, errlen, -EINVAL, "'%s':%d: line too long", path, lineno);
+            break;
+        }
         int r = prom_line(line, &smp, type_of, type, &why);
         if (r < 0) {
             rc = fail(err, errlen, -EINVAL, "'%s':%d: %s", path, lineno, why);
