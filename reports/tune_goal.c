@@ -291,7 +291,9 @@ void tune_multi_margin(const struct tune_multi *tm, int k, double *below, double
         for (int v = at + dir; v >= 0 && v < sw->k[k].nvalues; v += dir) {
             if (tm->ok[along(sw, r, k, v)])
                 continue;
-            *(dir < 0 ? below : above) = fabs(sw->k[k].num[v] - sw->k[k].num[at]);
+            /* rounded: grid steps, without the binary noise of 1 - 0.9 */
+            *(dir < 0 ? below : above) =
+                round(fabs(sw->k[k].num[v] - sw->k[k].num[at]) * 1e9) / 1e9;
             break;
         }
 }
@@ -321,21 +323,24 @@ int tune_multi_explain(const struct tune_multi *tm, char (*lines)[TUNE_LINE_LEN]
     size_t r = (size_t)tm->recommended;
     sweep_point_label(sw, r, label, sizeof(label));
     if (tm->goal.kind == TUNE_ONCE_PER_INTERVAL)
-        LINE("%zu of %zu settings kept every constraint on every variant (%.300s) and ran the task "
-             "about once per interval (no seed above %.2f runs per period, no variant below %.2f "
-             "on average); %.300s comes closest to 1: runs per period %.3f on average in its lowest "
-             "variant and %.3f on its highest seed, %.1f runs an hour, %.3f skips per run at "
-             "worst",
-             nok, tm->npoints, vs, 1 + tm->tolerance, 1 - 2 * tm->tolerance, label, tm->rpp_lo[r],
-             tm->rpp_hi[r], tm->rph[r], tm->spr[r]);
+        LINE(
+            "%zu of %zu settings kept every constraint on every variant (%.300s) and ran the task "
+            "about once per interval (no seed above %.2f runs per period, no variant below %.2f "
+            "on average); %.300s comes closest to 1: runs per period %.3f on average in its lowest "
+            "variant and %.3f on its highest seed, %.1f runs an hour, %.3f skips per run at "
+            "worst",
+            nok, tm->npoints, vs, 1 + tm->tolerance, 1 - 2 * tm->tolerance, label, tm->rpp_lo[r],
+            tm->rpp_hi[r], tm->rph[r], tm->spr[r]);
     else if (tm->goal.kind == TUNE_CADENCE)
-        LINE("%zu of %zu settings kept every constraint on every variant (%.300s) with an effective "
-             "period within %.0f%% of the cadence; %.300s comes closest (%.1f%% off at worst), "
-             "%.1f runs an hour, %.3f skips per run at worst",
-             nok, tm->npoints, vs, 100 * tm->tolerance, label, 100 * tm->dev[r], tm->rph[r],
-             tm->spr[r]);
+        LINE(
+            "%zu of %zu settings kept every constraint on every variant (%.300s) with an effective "
+            "period within %.0f%% of the cadence; %.300s comes closest (%.1f%% off at worst), "
+            "%.1f runs an hour, %.3f skips per run at worst",
+            nok, tm->npoints, vs, 100 * tm->tolerance, label, 100 * tm->dev[r], tm->rph[r],
+            tm->spr[r]);
     else
-        LINE("%zu of %zu settings kept every constraint on every variant (%.300s); %.300s runs the job "
+        LINE("%zu of %zu settings kept every constraint on every variant (%.300s); %.300s runs the "
+             "job "
              "most often in its worst variant, %.1f times an hour (within %.0f%% counts as "
              "equal), with %.3f skips per run at worst",
              nok, tm->npoints, vs, label, tm->rph[r], 100 * tm->tolerance, tm->spr[r]);
