@@ -22,7 +22,7 @@ CFLAGS ?= $(OPT)
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(PQ_CFLAGS) $(CFLAGS) -MMD -MP
-LDLIBS := -linih -ljansson $(PQ_LIBS) -lm -lpthread
+LDLIBS := -linih -ljansson -lyaml $(PQ_LIBS) -lm -lpthread
 LDFLAGS ?=
 ifeq ($(SAN),1)
 LDFLAGS += -fsanitize=address,undefined

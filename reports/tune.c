@@ -352,6 +352,27 @@ double tune_key_value(const struct tune *t, const char *suffix, size_t p, bool *
     return NAN;
 }
 
+int tune_drop_metric(struct tune *t, const char *metric, bool floors_only, double *floor,
+                     char *text, size_t len)
+{
+    int m = metric_find(metric), kept = 0, dropped = 0;
+    *floor = NAN;
+    text[0] = 0;
+    for (int i = 0; i < t->nc; i++) {
+        if (t->c[i].metric != m || m < 0 || (floors_only && t->c[i].op != EXPECT_GE)) {
+            t->c[kept++] = t->c[i];
+            continue;
+        }
+        dropped++;
+        if (t->c[i].op == EXPECT_GE && (isnan(*floor) || t->c[i].value < *floor)) {
+            *floor = t->c[i].value;
+            snprintf(text, len, "%s", t->c[i].text);
+        }
+    }
+    t->nc = kept;
+    return dropped;
+}
+
 /* The points equal to the recommendation in every key but k, in value order. */
 static int slice(const struct tune *t, size_t r, int k, size_t *out)
 {

@@ -20,7 +20,7 @@
 #include "sweep.h"
 
 #define TUNE_MAX_CONSTRAINTS 24
-#define TUNE_LINE_LEN 600
+#define TUNE_LINE_LEN 2048
 
 struct tune_constraint {
     char text[160];  /* "at most 1 run at once", "runs_per_period >= 0.7 (etl-ticker.ini:52)" */
@@ -80,5 +80,84 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
 
 /* The value (seconds or plain number) of key at point p, or NAN when no such key. */
 double tune_key_value(const struct tune *t, const char *suffix, size_t p, bool *varied);
+
+/*
+ * Removes the constraints on metric (call before tune_row), only its floors
+ * (">=") when floors_only: a goal that says how often the job should run
+ * replaces the scenario's own lower bounds on runs_per_period (its ceilings
+ * stay); a variant whose node keeps its own interval has no meaningful runs
+ * per period at all. Writes the lowest removed floor into *floor (NAN if
+ * none) and its text into text. Returns how many were removed.
+ */
+int tune_drop_metric(struct tune *t, const char *metric, bool floors_only, double *floor,
+                     char *text, size_t len);
+
+/* --- the goal, and every variant at once (tune_goal.c) --- */
+
+/*
+ * What the user wants of the job: run as often as possible (most-often),
+ * once per interval across replicas (runs per period close to 1 and never
+ * above 1 + tolerance, nor below 1 - 2 x tolerance on average), or a
+ * target period (cadence: the effective period within the tolerance of D).
+ */
+enum tune_goal_kind { TUNE_MOST_OFTEN, TUNE_ONCE_PER_INTERVAL, TUNE_CADENCE };
+
+struct tune_goal {
+    enum tune_goal_kind kind;
+    double cadence_s; /* TUNE_CADENCE: the target period in seconds */
+    char why[200];    /* why this goal ("--goal", or why the default) */
+};
+
+/* Parses "most-often", "once-per-interval" or "cadence=D". Returns 0 or -EINVAL with err. */
+int tune_goal_parse(const char *text, struct tune_goal *g, char *err, size_t errlen);
+
+/* The default goal: once-per-interval for several nodes and a time-based (lease-like) guard. */
+void tune_goal_default(struct tune_goal *g, int nnodes, const struct guard_ops *guard);
+
+/* "once-per-interval", "cadence=1m" */
+char *tune_goal_name(const struct tune_goal *g, char *buf, size_t len);
+
+#define TUNE_MAX_VARIANTS 32
+
+/*
+ * One tune per variant over the same grid; a setting is only as good as
+ * its worst variant. ok[p]: every variant kept every constraint and the
+ * goal. The recommendation is the best worst case; without one, nearest is
+ * the setting that missed by the least.
+ */
+struct tune_multi {
+    int nv;
+    struct tune *t[TUNE_MAX_VARIANTS];
+    const struct sweep_agg *agg[TUNE_MAX_VARIANTS];
+    const char *vname[TUNE_MAX_VARIANTS]; /* "" for a scenario without variants */
+    bool judged[TUNE_MAX_VARIANTS]; /* held to the goal; else to its constraints only */
+    char why_not[TUNE_MAX_VARIANTS][300]; /* why a variant is not held to the goal */
+    struct tune_goal goal;
+    double tolerance;
+    size_t npoints;
+    bool *ok;             /* per point */
+    double *dev;          /* per point: worst distance from the goal (runs per period, period) */
+    double *rpp_lo, *rpp_hi, *rph, *spr; /* per point, over variants: worst means; rpp_hi: max seed */
+    int *nfail;           /* per point: variants that rejected it */
+    long recommended, nearest;
+    int m_rpp, m_eff;
+};
+
+/* Judges every point (after tune_decide of each variant). Returns 0 or -ENOMEM. */
+int tune_multi_decide(struct tune_multi *tm);
+void tune_multi_release(struct tune_multi *tm);
+
+/* Why point p fails the goal or a variant's constraints ("" when it does not). */
+char *tune_multi_reasons(const struct tune_multi *tm, size_t p, char *buf, size_t len);
+
+/*
+ * The margin of the recommendation on key k: the distance (in the key's
+ * unit) to the nearest rejected setting below and above it along that axis,
+ * NAN when none is rejected on that side within the grid.
+ */
+void tune_multi_margin(const struct tune_multi *tm, int k, double *below, double *above);
+
+/* The explanation, one sentence per line; returns the count. */
+int tune_multi_explain(const struct tune_multi *tm, char (*lines)[TUNE_LINE_LEN], int max);
 
 #endif

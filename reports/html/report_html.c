@@ -202,6 +202,10 @@ static void settings_html(FILE *f, FILE *md, const struct report_scenario *s)
         config_get(&s->sc->base, k, v, sizeof(v));
         config_get(&def, k, d, sizeof(d));
         snprintf(doc, sizeof(doc), "%s", k->doc);
+        const struct dist *dd = (const struct dist *)((const char *)&s->sc->base + k->offset);
+        if (k->type == CT_DIST && dd->data) /* measured: where the durations came from */
+            snprintf(doc, sizeof(doc), "from %.300s%s%.300s", dd->data->origin,
+                     dd->data->note[0] ? "; " : "", dd->data->note);
         const struct override *cli = NULL;
         for (int i = 0; i < s->sc->ncli; i++)
             if (strcmp(s->sc->cli[i].key, k->name) == 0)

@@ -146,11 +146,37 @@ static int parse_simple(char *text, struct dist_simple *o, char *err, size_t err
     }
     if (strcmp(kind, "mix") == 0)
         return fail(err, errlen, "mix() cannot be nested");
+    if (strcmp(kind, "histogram") == 0 || strcmp(kind, "empirical") == 0)
+        return fail(err, errlen, "%s() cannot be part of mix()", kind);
     return fail(err, errlen,
-                "unknown distribution '%s' (expected const, uniform, exp, lognormal, mix)", kind);
+                "unknown distribution '%s' (expected const, uniform, exp, lognormal, mix, "
+                "histogram, empirical)", kind);
 }
 
 int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
+{
+    return dist_parse_in(text, NULL, out, err, errlen);
+}
+
+/* histogram(FILE[, NAME]) or empirical(FILE[, COLUMN]) (s is trimmed). */
+static int parse_data(char *s, const char *dir, struct dist *out, char *err, size_t errlen)
+{
+    size_t len = strlen(s);
+    if (s[len - 1] != ')')
+        return fail(err, errlen, "missing ')' in '%s'", s);
+    s[len - 1] = 0;
+    char *open = strchr(s, '(');
+    *open = 0;
+    const struct dist_data *data;
+    int rc = dist_data_load(s, open + 1, dir, &data, err, errlen);
+    if (rc)
+        return rc;
+    out->kind = out->one.kind = data->histogram ? DIST_HISTOGRAM : DIST_EMPIRICAL;
+    out->data = data;
+    return 0;
+}
+
+int dist_parse_in(const char *text, const char *dir, struct dist *out, char *err, size_t errlen)
 {
     char buf[512];
     memset(out, 0, sizeof(*out));
@@ -164,6 +190,8 @@ int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
         out->kind = DIST_NONE;
         return 0;
     }
+    if (dist_data_is_call(s))
+        return parse_data(s, dir, out, err, errlen);
     if (strncmp(s, "mix", 3) == 0 && s[3 + strspn(s + 3, " ")] == '(') {
         char *open = strchr(s, '(');
         size_t len = strlen(s);
@@ -295,6 +323,8 @@ sim_time dist_sample(const struct dist *d, struct prng *r)
 {
     if (d->kind == DIST_NONE)
         return 0;
+    if (d->data) /* one draw: the inverse of the data's CDF */
+        return dist_data_quantile(d->data, prng_unit(r));
     if (d->kind != DIST_MIX)
         return simple_sample(&d->one, r);
     double u = prng_unit(r);
@@ -327,6 +357,10 @@ char *dist_format(const struct dist *d, char *buf, size_t len)
 {
     if (d->kind == DIST_NONE) {
         snprintf(buf, len, "none");
+        return buf;
+    }
+    if (d->data) {
+        snprintf(buf, len, "%s", d->data->shown);
         return buf;
     }
     if (d->kind != DIST_MIX) {
@@ -381,6 +415,8 @@ sim_time dist_quantile(const struct dist *d, double q)
 {
     if (d->kind == DIST_NONE)
         return 0;
+    if (d->data)
+        return dist_data_quantile(d->data, q);
     double lo = 0, hi = 1e9;
     while (cdf(d, hi) < q && hi < 9e18)
         hi *= 4;
@@ -411,6 +447,8 @@ static double simple_mean(const struct dist_simple *s)
 
 double dist_mean(const struct dist *d)
 {
+    if (d->data)
+        return d->data->mean;
     if (d->kind != DIST_MIX)
         return simple_mean(&d->one);
     double m = 0, prev = 0;
@@ -437,6 +475,8 @@ static sim_time simple_max(const struct dist_simple *s)
 
 sim_time dist_max(const struct dist *d)
 {
+    if (d->data)
+        return dist_data_max(d->data);
     if (d->kind != DIST_MIX)
         return simple_max(&d->one);
     sim_time m = 0;
@@ -454,5 +494,7 @@ bool dist_is_constant(const struct dist *d)
         return true;
     if (d->kind == DIST_UNIFORM)
         return d->one.a == d->one.b;
+    if (d->data)
+        return dist_data_quantile(d->data, 0) == dist_data_max(d->data);
     return false;
 }

@@ -2,7 +2,9 @@
  * Duration distributions of scenario files: const(5s), uniform(2s,6s),
  * exp(10s) (the mean), lognormal(median=5m,p99=50m) and
  * mix(10s:0.5, uniform(1m,5m):0.4, 30m:0.1). A bare duration is const.
- * A struct dist is plain data (no heap), so configurations copy by value.
+ * histogram(FILE[, NAME]) and empirical(FILE[, COLUMN]) come from measured
+ * data (dist_data.h). A struct dist copies by value: the data it may point
+ * at is immutable and lives as long as the process.
  */
 #ifndef SIM_DIST_H
 #define SIM_DIST_H
@@ -10,10 +12,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dist_data.h"
 #include "prng.h"
 #include "time.h"
 
-enum dist_kind { DIST_NONE, DIST_CONST, DIST_UNIFORM, DIST_EXP, DIST_LOGNORMAL, DIST_MIX };
+enum dist_kind {
+    DIST_NONE,
+    DIST_CONST,
+    DIST_UNIFORM,
+    DIST_EXP,
+    DIST_LOGNORMAL,
+    DIST_MIX,
+    DIST_HISTOGRAM, /* histogram(FILE[, NAME]): data */
+    DIST_EMPIRICAL, /* empirical(FILE[, COLUMN]): data */
+};
 
 struct dist_simple {
     enum dist_kind kind;
@@ -29,6 +41,7 @@ struct dist {
     int nparts; /* mix only */
     double cum[DIST_MIX_MAX];
     struct dist_simple part[DIST_MIX_MAX];
+    const struct dist_data *data; /* histogram, empirical: the file's data (shared, read-only) */
 };
 
 /*
@@ -36,6 +49,9 @@ struct dist {
  * (for example "unknown distribution 'lognorm'"). Never allocates.
  */
 int dist_parse(const char *text, struct dist *out, char *err, size_t errlen);
+
+/* Like dist_parse, with the files of histogram() and empirical() relative to dir. */
+int dist_parse_in(const char *text, const char *dir, struct dist *out, char *err, size_t errlen);
 
 /* A constant distribution of value v. */
 struct dist dist_const(sim_time v);

@@ -75,6 +75,16 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
     printf("%s%s\n", so->pass ? "" : "  ", so->failed);
 }
 
+/* Where measured durations came from: one line per key drawn from a data file. */
+static void print_origins(const struct config *c)
+{
+    for (const struct config_key *k = config_keys; k->name; k++) {
+        const struct dist *d = (const struct dist *)((const char *)c + k->offset);
+        if (k->type == CT_DIST && d->data)
+            printf("%s from %s\n", k->name, d->data->origin);
+    }
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct cli_opts o;
@@ -99,6 +109,8 @@ int cmd_run(int argc, char **argv)
     }
     const struct guard_ops *g = m->cfg.guard;
     struct seed_range seeds = {m->cfg.seeds.from, m->cfg.seeds.from};
+    if (o.format == FORMAT_TEXT)
+        print_origins(&m->cfg);
     free(m);
     if (o.guard && !(g = guard_lookup(o.guard))) {
         scenario_free(sc);

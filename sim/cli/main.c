@@ -20,6 +20,7 @@ static const struct command {
     {"compare", cmd_compare, "compare guards on one scenario over the same seeds"},
     {"explore", cmd_explore, "try every interleaving of racing triggers (small scenarios)"},
     {"guards", cmd_guards, "list the guards"},
+    {"import", cmd_import, "write a scenario from a crontab, a systemd timer or a CronJob"},
     {"keys", cmd_keys, "list every scenario key and metric"},
     {"live", cmd_live, "run a scenario in scaled real time with the real primitives"},
     {"merge", cmd_merge, "join the CSVs of sweep shards into the one-run CSV"},

@@ -354,7 +354,7 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
                         value);
         break;
     case CT_DIST:
-        if (dist_parse(value, field, derr, sizeof(derr)) != 0)
+        if (dist_parse_in(value, c->data_dir, field, derr, sizeof(derr)) != 0)
             return fail(err, errlen, -EINVAL, "%s: %s", key, derr);
         break;
     case CT_INT: {

@@ -100,6 +100,8 @@ struct config {
     struct store_config store;
     /* where each key was last set, for error messages (0: default) */
     int line[CONFIG_MAX_KEYS];
+    /* the scenario file's directory: histogram() and empirical() files are relative to it */
+    char data_dir[256];
 };
 
 enum config_type {

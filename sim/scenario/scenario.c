@@ -463,6 +463,9 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
     }
     snprintf(sc->path, sizeof(sc->path), "%s", path);
     config_defaults(&sc->base);
+    const char *slash = strrchr(path, '/'); /* data files are relative to the scenario */
+    if (slash && (size_t)(slash - path) < sizeof(sc->base.data_dir))
+        snprintf(sc->base.data_dir, sizeof(sc->base.data_dir), "%.*s", (int)(slash - path), path);
     default_name(sc);
 
     struct parse p = {.sc = sc, .f = f};

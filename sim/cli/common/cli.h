@@ -54,6 +54,7 @@ struct cli_opts {
     const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
     const char *shard;      /* --shard K/N */
     double tolerance;       /* --tolerance PCT, as a share; -1: not given */
+    const char *goal;       /* --goal G (tune) */
     /* live */
     double speed;           /* --speed N, 0: the default */
     const char *cmd;        /* --cmd 'CMD ...' */
@@ -129,6 +130,7 @@ void cli_progress_end(struct cli_progress *p);
 
 int cmd_run(int argc, char **argv);
 int cmd_battery(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_guards(int argc, char **argv);

@@ -46,6 +46,7 @@ static const struct option all_options[] = {
     {"vary", required_argument, NULL, 'V'},
     {"shard", required_argument, NULL, 'K'},
     {"tolerance", required_argument, NULL, 'T'},
+    {"goal", required_argument, NULL, 'O'},
     {"speed", required_argument, NULL, 'x'},
     {"cmd", required_argument, NULL, 'c'},
     {"dsn", required_argument, NULL, 'd'},
@@ -165,6 +166,9 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
         case 'K':
             o->shard = optarg;
             break;
+        case 'O':
+            o->goal = optarg;
+            break;
         case 'T': {
             char *end;
             double v = strtod(optarg, &end);
@@ -248,6 +252,7 @@ int cli_load(const struct cli_opts *o, struct scenario **sc)
         }
     }
     free(m);
+    dist_data_notes(stderr); /* what was assumed about measured durations, once per file */
     return 0;
 }
 
