@@ -517,7 +517,7 @@ static int model_error(const struct scenario *sc, int v, int line, const char *w
     if (line > 0)
         snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
     else if (line < 0)
-        snprintf(err, errlen, "overlapsim: --set: %s", why);
+        snprintf(err, errlen, "--set: %s", why);
     else if (v >= 0)
         snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
     else

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../config.h"
 #include "../scenario.h"
@@ -105,6 +106,39 @@ struct cli_progress {
 void cli_progress_start(struct cli_progress *p, const char *what, uint64_t total);
 void cli_progress_step(struct cli_progress *p, uint64_t done);
 void cli_progress_end(struct cli_progress *p);
+
+/* Is path "-", meaning standard output? */
+bool cli_is_stdout(const char *path);
+
+/*
+ * Standard output for a data stream (--trace -, --out -): a stream on the
+ * real stdout, with file descriptor 1 pointed at stderr from then on, so the
+ * command's own report cannot mix into the data. The same stream on every
+ * call; NULL with errno set on failure.
+ */
+FILE *cli_stdout_take(void);
+
+/* An output file written whole: a temporary file renamed into place by cli_out_end. */
+struct cli_out {
+    FILE *f;       /* write here */
+    bool replaced; /* an earlier file of overlapsim's was there */
+    bool direct;   /* written in place: no file could be made beside it */
+    const char *opt, *path;
+    char tmp[1200]; /* "" for standard output */
+};
+
+/*
+ * Opens path ("-": standard output) for option opt ("--out"). With ours_only,
+ * an existing file is replaced only if overlapsim wrote it (its first line
+ * says "... by: overlapsim ..."). Returns 0, or EXIT_USAGE after printing why.
+ */
+int cli_out_begin(struct cli_out *w, const char *opt, const char *path, bool ours_only);
+
+/*
+ * Closes w: renames the file into place, or removes it if failed is true or
+ * writing failed. Returns 0, or EXIT_USAGE after printing why.
+ */
+int cli_out_end(struct cli_out *w, bool failed);
 
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -170,25 +170,16 @@ static int done(void *user, size_t i, size_t slot)
     return 0;
 }
 
-/* Writes the JUnit file whole: a temporary file renamed into place. */
+/* Writes the JUnit file whole: a temporary file renamed into place ("-": stdout). */
 static int write_junit(const struct check *ck, const char *path)
 {
-    char tmp[1200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return cli_error("--junit %s: cannot write: %s", path, strerror(errno));
-    int rc = junit_write(&ck->junit, "overlapsim check", f);
-    if (fclose(f) != 0 || rc) {
-        remove(tmp);
-        return cli_error("--junit %s: cannot write: %s", path, strerror(errno ? errno : EIO));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return cli_error("--junit %s: cannot write: %s", path, strerror(e));
-    }
-    return 0;
+    struct cli_out w;
+    int rc = cli_out_begin(&w, "--junit", path, false);
+    if (rc)
+        return rc;
+    int jrc = junit_write(&ck->junit, "overlapsim check", w.f);
+    rc = cli_out_end(&w, jrc != 0);
+    return jrc ? cli_error("--junit %s: cannot write: %s", path, strerror(EIO)) : rc;
 }
 
 int cmd_check(int argc, char **argv)
@@ -197,6 +188,8 @@ int cmd_check(int argc, char **argv)
     int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (cli_is_stdout(o.junit) && !cli_stdout_take()) /* the XML alone on stdout */
+        return cli_error("--junit -: cannot write to standard output: %s", strerror(errno));
     /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */
     struct cli_files files;
     rc = cli_files_collect(&files, argv + optind - 1, o.file ? argc - optind + 1 : 0, "scenarios");

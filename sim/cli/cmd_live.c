@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -126,7 +127,7 @@ int cmd_live(int argc, char **argv)
     if (cli_variants(sc, o.variant, false, &v, 1) < 0)
         goto out;
     if (scenario_model(sc, v, m, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
+        cli_error("%s", err);
         goto out;
     }
     if (resolve_guard(&o, m, &g) != 0)
@@ -138,8 +139,9 @@ int cmd_live(int argc, char **argv)
     }
     self[n] = 0;
     if (o.trace) {
-        if (!(tf = fopen(o.trace, "w"))) {
-            cli_error("--trace %s: cannot open", o.trace);
+        tf = cli_is_stdout(o.trace) ? cli_stdout_take() : fopen(o.trace, "w");
+        if (!tf) {
+            cli_error("--trace %s: cannot open: %s", o.trace, strerror(errno));
             goto out;
         }
         trace_init(&trace, tf);
@@ -198,10 +200,15 @@ int cmd_live(int argc, char **argv)
         print_text(sc, res, &so, lo.speed);
     rc = res->pass ? 0 : EXIT_VIOLATED;
 out:
-    if (tf && fclose(tf) != 0 && rc == 0)
-        rc = cli_error("--trace %s: write failed", o.trace);
-    if (tf && rc == EXIT_USAGE)
-        remove(o.trace); /* no half-written output */
+    if (tf && cli_is_stdout(o.trace)) {
+        if (fflush(tf) != 0 && rc == 0)
+            rc = cli_error("--trace -: write failed: %s", strerror(errno));
+    } else if (tf) {
+        if (fclose(tf) != 0 && rc == 0)
+            rc = cli_error("--trace %s: write failed", o.trace);
+        if (rc == EXIT_USAGE)
+            remove(o.trace); /* no half-written output */
+    }
     free(res);
     free(met);
     free(m);

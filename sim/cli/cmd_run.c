@@ -100,7 +100,7 @@ int cmd_run(int argc, char **argv)
     FILE *tf = NULL;
     struct trace trace;
     if (o.trace) {
-        tf = fopen(o.trace, "w");
+        tf = cli_is_stdout(o.trace) ? cli_stdout_take() : fopen(o.trace, "w");
         if (!tf) {
             rc = cli_error("--trace %s: cannot open: %s", o.trace, strerror(errno));
             scenario_free(sc);
@@ -139,10 +139,15 @@ int cmd_run(int argc, char **argv)
     rc = res->pass ? 0 : EXIT_VIOLATED;
 out:
     free(res);
-    if (tf && fclose(tf) != 0 && rc == 0)
-        rc = cli_error("--trace %s: write failed", o.trace);
-    if (tf && rc >= EXIT_USAGE)
-        remove(o.trace); /* no half-written output */
+    if (tf && cli_is_stdout(o.trace)) {
+        if (fflush(tf) != 0 && rc == 0)
+            rc = cli_error("--trace -: write failed: %s", strerror(errno));
+    } else if (tf) {
+        if (fclose(tf) != 0 && rc == 0)
+            rc = cli_error("--trace %s: write failed", o.trace);
+        if (rc >= EXIT_USAGE)
+            remove(o.trace); /* no half-written output */
+    }
     scenario_free(sc);
     return rc;
 }
