@@ -23,7 +23,9 @@ struct parse {
     int sections; /* section headers seen so far */
     int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
-    int too_long;
+    int too_long; /* line longer than libinih's buffer */
+    int max_line; /* the longest line it takes */
+    int nul;      /* line with a NUL byte */
     int long_section; /* first header whose name libinih would cut */
     int rc;
     char err[512];
@@ -33,17 +35,41 @@ struct parse {
 /* libinih's MAX_SECTION (ini.c, not in its header): longer section names are cut silently. */
 #define INIH_MAX_SECTION 50
 
+/*
+ * Hands libinih one line at a time (its buffer holds num - 1 characters).
+ * A longer line would come back as several "lines", shifting every line
+ * number after it and cutting a section header in two; a NUL byte would
+ * hide the rest of its line. Both stop the parse at their true line.
+ */
 static char *reader(char *str, int num, void *stream)
 {
     struct parse *p = stream;
-    char *s = fgets(str, num, p->f);
-    if (!s)
+    int n = 0, c = 0;
+    if (p->too_long || p->nul)
         return NULL;
+    while (n < num - 1 && (c = getc(p->f)) != EOF) {
+        if (c == 0 && !p->nul)
+            p->nul = p->line + 1;
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
+        return NULL;
+    str[n] = 0;
     p->line++;
-    size_t len = strlen(s);
-    if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(p->f) && !p->too_long)
-        p->too_long = p->line;
-    const char *t = s;
+    if (p->nul)
+        return NULL;
+    if (str[n - 1] != '\n' && c != EOF) {
+        int next = getc(p->f);
+        if (next != EOF) {
+            ungetc(next, p->f);
+            p->too_long = p->line;
+            p->max_line = num - 2;
+            return NULL;
+        }
+    }
+    const char *t = str;
     while (isspace((unsigned char)*t))
         t++;
     if (*t == '[') {
@@ -52,7 +78,7 @@ static char *reader(char *str, int num, void *stream)
         if (strcspn(t + 1, "]\n") >= INIH_MAX_SECTION && !p->long_section)
             p->long_section = p->line;
     }
-    return s;
+    return str;
 }
 
 static int perr(struct parse *p, int rc, const char *fmt, ...)
@@ -391,8 +417,13 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
                  path, p.long_section, INIH_MAX_SECTION - 1);
         p.rc = -EINVAL;
     }
+    if (!p.rc && p.nul) {
+        snprintf(p.err, sizeof(p.err), "%s:%d: NUL byte in the line", path, p.nul);
+        p.rc = -EINVAL;
+    }
     if (!p.rc && p.too_long) {
-        snprintf(p.err, sizeof(p.err), "%s:%d: line too long", path, p.too_long);
+        snprintf(p.err, sizeof(p.err), "%s:%d: line longer than %d characters", path,
+                 p.too_long, p.max_line);
         p.rc = -EINVAL;
     }
     if (!p.rc && line > 0) {

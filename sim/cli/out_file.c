@@ -48,8 +48,8 @@ int cli_out_begin(struct cli_out *w, const char *opt, const char *path, bool our
     w->path = path;
     if (cli_is_stdout(path)) {
         w->f = cli_stdout_take();
-        return w->f ? 0 : cli_error("%s -: cannot write to standard output: %s", opt,
-                                    strerror(errno));
+        return w->f ? 0
+                    : cli_error("%s -: cannot write to standard output: %s", opt, strerror(errno));
     }
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
@@ -88,8 +88,7 @@ int cli_out_end(struct cli_out *w, bool failed)
         return 0;
     if (!w->tmp[0] && !w->direct) { /* standard output */
         if (fflush(w->f) != 0 && !failed)
-            rc = cli_error("%s -: cannot write to standard output: %s", w->opt,
-                           strerror(errno));
+            rc = cli_error("%s -: cannot write to standard output: %s", w->opt, strerror(errno));
         w->f = NULL;
         return rc;
     }
