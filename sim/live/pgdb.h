@@ -58,6 +58,9 @@ struct pg_db {
  */
 int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen);
 
+/* The schema's name quoted as an SQL identifier (PQescapeIdentifier); "" if it cannot be. */
+char *pg_db_schema_quoted(const struct pg_db *db, char *buf, size_t len);
+
 /* Drops the schema (and so only what this run created) and disconnects. Idempotent. */
 void pg_db_close(struct pg_db *db);
 

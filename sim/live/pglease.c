@@ -1,8 +1,9 @@
 /*
  * The database side of live mode (see pgdb.h): the run's schema and
  * task_lock table, and the statements of the database guards. Every value
- * goes in as a parameter (PQexecParams); only the schema name, which we
- * make ourselves, is quoted into text, with PQescapeIdentifier.
+ * goes in as a parameter (PQexecParams); the one identifier we build, the
+ * schema's name, is quoted with PQescapeIdentifier wherever it goes into
+ * SQL text (CREATE, DROP, the search_path).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,19 +53,33 @@ static void quiet(void *arg, const char *message)
     (void)arg, (void)message;
 }
 
+/* name as a quoted SQL identifier ("a""b"), or "" if it cannot be quoted. */
+static char *quote_ident(PGconn *c, const char *name, char *buf, size_t len)
+{
+    char *q = PQescapeIdentifier(c, name, strlen(name));
+    snprintf(buf, len, "%s", q && strlen(q) < len ? q : "");
+    PQfreemem(q);
+    return buf;
+}
+
 static PGconn *connect_to(const char *conninfo, const char *schema, const char *app, char *err,
                           size_t errlen)
 {
-    char opts[128];
-    const char *keys[] = {"dbname", "options", "application_name", NULL};
-    const char *vals[] = {conninfo, opts, app, NULL};
-    snprintf(opts, sizeof(opts), "-c search_path=%s", schema && *schema ? schema : "public");
+    const char *keys[] = {"dbname", "application_name", NULL};
+    const char *vals[] = {conninfo, app, NULL};
+    char why[256], q[160];
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (c)
         PQsetNoticeProcessor(c, quiet, NULL); /* "drop cascades to ...": not for the user */
     if (!c || PQstatus(c) != CONNECTION_OK) {
-        char why[256];
         snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));
+        PQfinish(c);
+        return NULL;
+    }
+    /* the run's schema first: set as a parameter, the name quoted, never spliced raw */
+    const char *p[] = {quote_ident(c, schema && *schema ? schema : "public", q, sizeof(q))};
+    if (!p[0][0] || exec_cmd(c, "SELECT set_config('search_path', $1, false)", 1, p) != 0) {
+        snprintf(err, errlen, "cannot set the search_path: %s", pg_error(c, why, sizeof(why)));
         PQfinish(c);
         return NULL;
     }
@@ -113,7 +128,8 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
         return -LIVE_EDB;
     }
     /* shedlock as ShedLock's PostgreSQL DDL, but timestamptz: no session time zone in play */
-    char sql[1024];
+    char sql[2048], q[160];
+    quote_ident(db->admin, db->schema, q, sizeof(q));
     snprintf(sql, sizeof(sql),
              "CREATE SCHEMA %s; CREATE TABLE %s.task_lock (task_name text PRIMARY KEY, "
              "started_at timestamptz NOT NULL, locked_until timestamptz NOT NULL, "
@@ -122,7 +138,7 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
              "CREATE TABLE %s.shedlock (name varchar(64) PRIMARY KEY, "
              "lock_until timestamptz NOT NULL, locked_at timestamptz NOT NULL, "
              "locked_by varchar(255) NOT NULL)",
-             db->schema, db->schema, db->schema, db->schema);
+             q, q, q, q);
     PGresult *r = PQexec(db->admin, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
@@ -135,11 +151,17 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
     return 0;
 }
 
+char *pg_db_schema_quoted(const struct pg_db *db, char *buf, size_t len)
+{
+    return quote_ident(db->admin, db->schema, buf, len);
+}
+
 void pg_db_close(struct pg_db *db)
 {
     if (db->admin && db->schema[0]) {
-        char sql[128];
-        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", db->schema);
+        char sql[256], q[160];
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
+                 quote_ident(db->admin, db->schema, q, sizeof(q)));
         PQclear(PQexec(db->admin, sql));
     }
     PQfinish(db->admin);
