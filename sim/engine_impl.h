@@ -282,6 +282,9 @@ void sim_job_run(struct actor *a, const struct trigger *t);
 void sim_spawn_job(struct sim *s, struct node *n, const struct trigger *t);
 /* Traces an event if tracing is on. */
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail);
+/* A trace row whose detail (printf) is formatted only if the trace is written. */
+void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
 extern const struct env_ops sim_env_ops;
 
 /* --- schedulers (sched_*.c) and faults (inject.c) --- */

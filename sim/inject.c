@@ -383,12 +383,8 @@ int inject_point(struct actor *a, enum fault_point_id point)
             continue;
         if (in->f->kind != FAULT_CRASH || in->f->target == FT_NODE) /* crash_proc counts its own */
             inject_hit(s, a->run != 0 && point != POINT_AFTER_RELEASE);
-        if (s->trace) {
-            char d[96];
-            snprintf(d, sizeof(d), "%s (%s)", fault_kind_name(in->f->kind),
-                     fault_point_name(point));
-            sim_trace(s, a->node, a->run, "fault", d);
-        }
+        sim_tracef(s, a->node, a->run, "fault", "%s (%s)", fault_kind_name(in->f->kind),
+                   fault_point_name(point));
         flags |= fire_point(a, in);
     }
     return flags;

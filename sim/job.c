@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "engine_impl.h"
@@ -15,6 +16,23 @@ void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, co
 {
     if (s->trace)
         trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
+}
+
+void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt,
+                ...)
+{
+    if (!s->trace)
+        return;
+    if (!trace_writes(s->trace)) { /* hashed, never formatted */
+        trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, NULL);
+        return;
+    }
+    char d[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d, sizeof(d), fmt, ap);
+    va_end(ap);
+    trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, d);
 }
 
 struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool manual)
@@ -32,11 +50,7 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
     if (s->observer)
         s->observer->trigger(s->observer, t.id, at, manual, n->id, t.api, t.db);
     checker_trigger(&s->chk, manual);
-    if (s->trace) {
-        char d[64];
-        snprintf(d, sizeof(d), "#%" PRIu64 "%s", t.id, manual ? " manual" : "");
-        sim_trace(s, n, 0, "trigger", d);
-    }
+    sim_tracef(s, n, 0, "trigger", "#%" PRIu64 "%s", t.id, manual ? " manual" : "");
     return t;
 }
 
@@ -76,8 +90,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
             checker_guard_error(chk);
         checker_skip(chk);
         if (s->trace) {
-            snprintf(d, sizeof(d), "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
-            sim_trace(s, a->node, 0, "skip", d);
+            sim_tracef(s, a->node, 0, "skip", "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
         }
         goto out;
     }
@@ -97,8 +110,10 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     if (s->observer)
         s->observer->start(s->observer, t->id, api);
     if (s->trace) {
-        snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
-                 time_format(t->db, t2), slow ? " (api slowed)" : "");
+        d[0] = 0; /* the detail only for a written trace: time_format is not free */
+        if (trace_writes(s->trace))
+            snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
+                     time_format(t->db, t2), slow ? " (api slowed)" : "");
         sim_trace(s, a->node, run, "start", d);
     }
     thrown |= point(pf, a, POINT_AFTER_ACQUIRE);

@@ -276,15 +276,12 @@ static const char *const stmt_names[] = {
 static void trace_stmt(struct actor *a, const struct env_stmt *st, int rc, bool late)
 {
     struct sim *s = a->sim;
-    if (!s->trace)
-        return;
-    char d[128];
     if (rc >= 0)
-        snprintf(d, sizeof(d), "%s: %d row%s", stmt_names[st->kind], rc, rc == 1 ? "" : "s");
+        sim_tracef(s, a->node, a->run, "db", "%s: %d row%s", stmt_names[st->kind], rc,
+                   rc == 1 ? "" : "s");
     else
-        snprintf(d, sizeof(d), "%s: %s%s", stmt_names[st->kind], strerror(-rc),
-                 late ? " (it ran: the reply came too late)" : "");
-    sim_trace(s, a->node, a->run, "db", d);
+        sim_tracef(s, a->node, a->run, "db", "%s: %s%s", stmt_names[st->kind], strerror(-rc),
+                   late ? " (it ran: the reply came too late)" : "");
 }
 
 int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *out)
