@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../reports/json_out.h"
+#include "../live/dsn.h"
 #include "../live/live.h"
 #include "cli.h"
 #include "text_out.h"
@@ -107,6 +108,17 @@ int cmd_live(int argc, char **argv)
                        usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    /* a password on our command line is readable by every user (ps, /proc/PID/cmdline) */
+    static char dsn[4096];
+    if (o.dsn) {
+        if (strlen(o.dsn) >= sizeof(dsn))
+            return cli_error("--dsn: longer than %zu characters", sizeof(dsn) - 1);
+        strcpy(dsn, o.dsn);
+        for (int i = 1; i < argc; i++)
+            if (strcmp(argv[i], dsn) == 0 || strncmp(argv[i], "--dsn=", 6) == 0)
+                dsn_blank(argv[i] + (argv[i][0] == '-' ? 6 : 0));
+        o.dsn = dsn;
+    }
     if ((rc = cli_load(&o, &sc)) != 0)
         return rc;
 
@@ -170,6 +182,8 @@ int cmd_live(int argc, char **argv)
                 time_format((sim_time)((double)m->cfg.duration / lo.speed) / SIM_MS * SIM_MS, t2));
     }
     int lrc = live_run(m, &lo, met, &lr);
+    if (lr.cleaned[0]) /* one line: what a killed run left */
+        fprintf(stderr, "overlapsim: live: cleaned up after a killed run: %s\n", lr.cleaned);
     if (o.keep && lr.dir[0])
         fprintf(stderr, "live: kept %s\n", lr.dir);
     if (o.keep && lr.pg_dir[0])

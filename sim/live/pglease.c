@@ -6,6 +6,7 @@
  * SQL text (CREATE, DROP, the search_path).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "../../guards/env_live.h"
 #include "live.h"
+#include "owner.h"
 #include "pgdb.h"
 
 /* The database clock: the transaction's start plus this session's skew. */
@@ -113,14 +115,50 @@ PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, ch
     return pg_session_as(conninfo, schema, "overlapsim", skew_us, err, errlen);
 }
 
+int pg_db_drop_orphans(struct pg_db *db, char *names, size_t len)
+{
+    int rc = 0, n = 0;
+    names[0] = 0;
+    PGresult *r = exec(db->admin,
+                       "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'overlapsim\\_%' "
+                       "ORDER BY 1",
+                       0, NULL, &rc);
+    if (!r)
+        return rc;
+    struct live_owner me;
+    live_owner_self(&me);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *name = PQgetvalue(r, i, 0);
+        struct live_owner o;
+        if (live_owner_parse(name, "overlapsim_", true, &o) != 0 || o.host != me.host ||
+            !live_owner_gone(&o))
+            continue; /* not ours, another machine's, or its run goes on */
+        char sql[256], q[160];
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
+                 quote_ident(db->admin, name, q, sizeof(q)));
+        PGresult *d = PQexec(db->admin, sql);
+        if (PQresultStatus(d) == PGRES_COMMAND_OK) {
+            size_t k = strlen(names);
+            snprintf(names + k, len - k, "%s%s", n ? ", " : "", name);
+            n++;
+        }
+        PQclear(d);
+    }
+    PQclear(r);
+    return n;
+}
+
 int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
 {
     char why[300];
     memset(db, 0, sizeof(*db));
     snprintf(db->conninfo, sizeof(db->conninfo), "%s", conninfo);
-    /* unique enough: one run per process at a time, and the time breaks pid reuse */
-    snprintf(db->schema, sizeof(db->schema), "overlapsim_%d_%llx", (int)getpid(),
-             (unsigned long long)(env_live_mono() / 1000) & 0xffffffffull);
+    /* named by its owner, so that the next run drops it if this one is killed */
+    static atomic_int serial;
+    struct live_owner me;
+    live_owner_self(&me);
+    snprintf(db->schema, sizeof(db->schema), "overlapsim_%ld_%llu_%08x_%d", me.pid, me.start,
+             me.host, atomic_fetch_add(&serial, 1));
     db->admin = connect_to(conninfo, db->schema, "overlapsim", why, sizeof(why));
     if (!db->admin) {
         snprintf(err, errlen, "cannot connect to the database: %s", why);

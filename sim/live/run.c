@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "../mem.h"
+#include "dsn.h"
+#include "owner.h"
 #include "live_impl.h"
 #include "proc.h"
 
@@ -73,6 +75,8 @@ void live_fail(struct live *lv, int rc, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(lv->res->detail, sizeof(lv->res->detail), fmt, ap);
         va_end(ap);
+        if (lv->opt->dsn) /* libpq's messages may quote the connection string */
+            dsn_scrub(lv->res->detail, sizeof(lv->res->detail), lv->opt->dsn);
     }
     lv->stop = true;
     pthread_cond_broadcast(&lv->cond);
@@ -137,7 +141,11 @@ const struct guard_ops live_guard_exec = {
 static int setup_dir(struct live *lv)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(lv->dir, sizeof(lv->dir), "%s/overlapsim-live-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    struct live_owner me; /* named by its owner: the next run cleans up after a killed one */
+    live_owner_self(&me);
+    live_leftovers_clean(tmp, lv->res->cleaned, sizeof(lv->res->cleaned));
+    snprintf(lv->dir, sizeof(lv->dir), "%s/overlapsim-live-%ld-%llu-XXXXXX",
+             tmp && *tmp ? tmp : "/tmp", me.pid, me.start);
     if (!mkdtemp(lv->dir)) {
         int rc = -errno;
         live_fail(lv, rc, "cannot create a run directory in '%s': %s", tmp && *tmp ? tmp : "/tmp",
@@ -166,14 +174,21 @@ static int setup_db(struct live *lv)
     }
     int rc = pg_db_open(&lv->db, conninfo, err, sizeof(err));
     if (rc) {
+        char shown[PATH_MAX + 64];
         if (o->dsn)
-            live_fail(lv, rc, "--dsn '%s': %s", o->dsn, err);
+            live_fail(lv, rc, "--dsn '%s': %s", dsn_redact(o->dsn, shown, sizeof(shown)), err);
         else
             live_fail(lv, rc, "%s", err);
         return rc;
     }
     lv->have_db = true;
     snprintf(lv->dsn, sizeof(lv->dsn), "%s", conninfo);
+    char names[512];
+    if (o->dsn && pg_db_drop_orphans(&lv->db, names, sizeof(names)) > 0) {
+        size_t k = strlen(lv->res->cleaned);
+        snprintf(lv->res->cleaned + k, sizeof(lv->res->cleaned) - k, "%sdropped schema %s",
+                 k ? ", " : "", names);
+    }
     return 0;
 }
 
