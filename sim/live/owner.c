@@ -22,7 +22,7 @@
 #include "pgdb.h"
 #include "proc.h"
 
-/* Field 22 of /proc/PID/stat, the start time; 0 if there is no such process. */
+/* Field 22 of /proc/PID/stat, the start time; 0 if there is no such process, or a zombie. */
 static unsigned long long start_of(long pid)
 {
     char path[64], buf[1024];
@@ -35,6 +35,8 @@ static unsigned long long start_of(long pid)
     buf[n] = 0;
     const char *p = strrchr(buf, ')'); /* the command may hold spaces and parentheses */
     unsigned long long start = 0;
+    if (p && (p[2] == 'Z' || p[2] == 'X'))
+        return 0; /* a zombie: dead, only not yet reaped (its parent was killed too) */
     for (int field = 2; p && *p && field < 22; field++)
         p = strchr(p + 1, ' ');
     if (p)
@@ -121,6 +123,21 @@ static bool cluster_stop(const char *dir)
     return true;
 }
 
+#define KEPT "KEPT" /* the marker of a directory kept with --keep */
+
+void live_owner_keep(const char *dir)
+{
+    char path[PATH_MAX + 8];
+    if (!dir || !dir[0])
+        return;
+    snprintf(path, sizeof(path), "%s/" KEPT, dir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("kept by overlapsim live --keep: remove this directory yourself\n", f);
+        fclose(f);
+    }
+}
+
 /* Every overlapsim-live-* and overlapsim-pg-* in dir whose owner is gone. */
 static void clean_dir(const char *dir, char *note, size_t len, int *runs)
 {
@@ -137,7 +154,10 @@ static void clean_dir(const char *dir, char *note, size_t len, int *runs)
         char path[PATH_MAX], sub[PATH_MAX + 300];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         struct stat st;
-        if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+        snprintf(sub, sizeof(sub), "%s/" KEPT, path);
+        /* ours (as root: also the clusters handed to postgres) */
+        if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) ||
+            (st.st_uid != geteuid() && geteuid() != 0) || access(sub, F_OK) == 0)
             continue;
         bool stopped = false;
         if (pg) {
@@ -178,8 +198,8 @@ static void clean_faketime(char *note, size_t len)
             p = e->d_name + 17;
         char *end;
         long pid = p ? strtol(p, &end, 10) : 0;
-        if (pid <= 0 || *end || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
+        if (pid <= 0 || *end || start_of(pid) != 0)
+            continue; /* its process runs */
         char path[300];
         struct stat st;
         snprintf(path, sizeof(path), "/dev/shm/%s", e->d_name);

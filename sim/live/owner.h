@@ -28,6 +28,9 @@ bool live_owner_gone(const struct live_owner *o);
 /* "PID-START" (dirs) or "PID_START_HOST" (schemas) after prefix; 0 or -EINVAL. */
 int live_owner_parse(const char *name, const char *prefix, bool schema, struct live_owner *o);
 
+/* Marks dir (if any) as kept (--keep): live_leftovers_clean leaves it alone. */
+void live_owner_keep(const char *dir);
+
 /*
  * Removes what killed live runs left in tmpdir and /tmp: stops their
  * PostgreSQL clusters (and the clusters' SysV shared memory), removes their

@@ -265,10 +265,16 @@ static void teardown(struct live *lv)
     live_db_stop(lv);
     if (lv->have_db)
         pg_db_close(&lv->db);
+    char pg_dir[PATH_MAX];
+    snprintf(pg_dir, sizeof(pg_dir), "%s", lv->pg.dir);
     pg_cluster_stop(&lv->pg);
     proc_reap(200); /* adopted orphans; a caller's own children only cost the wait */
     if (lv->dir[0] && !lv->opt->keep)
         proc_rmtree(lv->dir);
+    if (lv->opt->keep) { /* kept on purpose: not a killed run's, for the next run to remove */
+        live_owner_keep(lv->dir);
+        live_owner_keep(pg_dir);
+    }
 }
 
 /* Waits for the end of the run, a signal or a failure. True if a signal came. */
