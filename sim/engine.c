@@ -4,6 +4,7 @@
  * duration is over. Events at or after the end are not run.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,41 @@ fail:
     return NULL;
 }
 
+static atomic_int interrupt_flag; /* lock-free: safe in a signal handler */
+static _Thread_local const struct sim_progress *progress;
+
+void sim_interrupt(void)
+{
+    atomic_store_explicit(&interrupt_flag, 1, memory_order_relaxed);
+}
+
+void sim_interrupt_clear(void)
+{
+    atomic_store_explicit(&interrupt_flag, 0, memory_order_relaxed);
+}
+
+bool sim_interrupted(void)
+{
+    return atomic_load_explicit(&interrupt_flag, memory_order_relaxed) != 0;
+}
+
+void sim_progress_set(const struct sim_progress *p)
+{
+    progress = p;
+}
+
+/* Every 65536 events: stop if asked, tell whoever watches. Never changes what happens. */
+static bool sim_check_in(struct sim *s)
+{
+    if (sim_interrupted()) {
+        s->error = -EINTR;
+        return false;
+    }
+    if (progress)
+        progress->fn(progress->user, s->now, s->end);
+    return true;
+}
+
 int sim_loop(struct sim *s, sim_time until)
 {
     sim_time limit = until < s->end ? until : s->end;
@@ -177,6 +213,8 @@ int sim_loop(struct sim *s, sim_time until)
         s->now = ev.at;
         s->m->events++;
         ev.fn(s, ev.arg, ev.tag);
+        if ((s->m->events & 0xffff) == 0 && !sim_check_in(s))
+            break;
     }
     if (limit == s->end && !s->error) {
         s->now = s->end;

@@ -52,9 +52,30 @@ int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks 
                    struct metrics *out);
 
 /*
+ * Asks every sim_run in progress (and every later one, until
+ * sim_interrupt_clear) to stop at its next check, every 65536 events; it
+ * then returns -EINTR. Async-signal-safe: a SIGINT handler calls it.
+ */
+void sim_interrupt(void);
+void sim_interrupt_clear(void);
+bool sim_interrupted(void);
+
+/*
+ * Progress of a long run: fn is called from sim_run every 65536 events
+ * with the simulated time reached and the end. For this thread only (set
+ * NULL to stop); fn must not touch the simulation.
+ */
+struct sim_progress {
+    void (*fn)(void *user, sim_time now, sim_time end);
+    void *user;
+};
+void sim_progress_set(const struct sim_progress *p);
+
+/*
  * Runs model m (borrowed) for seed. Writes every event to trace when it is
- * not NULL. Returns 0; -ENOMEM; or -E2BIG when more than SIM_MAX_ACTORS
- * actors would be alive at once. *out is filled in either way.
+ * not NULL. Returns 0; -ENOMEM; -E2BIG when more than SIM_MAX_ACTORS
+ * actors would be alive at once; or -EINTR after sim_interrupt. *out is
+ * filled in either way (up to where it stopped).
  */
 int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out);
 

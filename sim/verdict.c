@@ -142,7 +142,12 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
         m->node[i].cfg.guard = g;
 
     for (uint64_t seed = seeds.from;; seed++) {
-        rc = sim_run(m, seed, trace, met);
+        rc = sim_interrupted() ? -EINTR : sim_run(m, seed, trace, met);
+        if (rc == -EINTR) { /* Ctrl-C: the seeds done so far are the result */
+            out->interrupted = true;
+            out->interrupted_seed = seed;
+            break;
+        }
         if (rc) {
             snprintf(err, errlen, "%s, guard %s, seed %" PRIu64 ": %s", sc->path, g->name, seed,
                      rc == -E2BIG ? "more runs alive at once than the simulator allows "
@@ -156,6 +161,14 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
         if ((!o.pass || o.violation) && out->rechecked < RECHECK_SEEDS) {
             out->rechecked++;
             rc = recheck(m, seed, met, err, errlen);
+            if (rc == -EINTR) { /* the seed itself is done: only its re-check was cut */
+                out->interrupted = true;
+                out->interrupted_seed = seed + 1;
+                rc = 0;
+                if (cb)
+                    cb(user, out, &o);
+                break;
+            }
             if (rc) {
                 if (rc != -EPROTO)
                     snprintf(err, errlen, "%s", strerror(-rc));

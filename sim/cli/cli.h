@@ -11,12 +11,14 @@
 #include <stdio.h>
 
 #include "../config.h"
+#include "../engine.h"
 #include "../scenario.h"
 #include "../verdict.h"
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2
 #define EXIT_INTERNAL 3 /* the simulator contradicted itself (nondeterminism) */
+#define EXIT_INTERRUPTED 130 /* Ctrl-C: what was done so far was reported */
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
@@ -139,6 +141,28 @@ int cli_out_begin(struct cli_out *w, const char *opt, const char *path, bool our
  * writing failed. Returns 0, or EXIT_USAGE after printing why.
  */
 int cli_out_end(struct cli_out *w, bool failed);
+
+/* Triggers per seed of variant v (from each node's interval and the duration). */
+double cli_work_triggers(const struct scenario *sc, int v);
+
+/* One line on stderr when triggers x seeds x cases is large (a billion and more). */
+void cli_work_announce(const char *what, double triggers, double seeds, double cases);
+
+/* SIGINT and SIGTERM stop the simulation at its next check (sim_interrupt). */
+void cli_interrupt_catch(void);
+
+/* A progress line on a terminal that moves within a seed too (engine progress). */
+struct cli_work {
+    bool on;
+    const char *what;
+    uint64_t seeds, done;
+    double in_seed; /* share of the current seed simulated */
+    double t0, last;
+    struct sim_progress hook;
+};
+void cli_work_start(struct cli_work *w, const char *what, uint64_t seeds);
+void cli_work_step(struct cli_work *w, uint64_t done);
+void cli_work_end(struct cli_work *w);
 
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

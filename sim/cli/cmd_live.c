@@ -17,7 +17,6 @@
 #include "cli.h"
 #include "text_out.h"
 
-#define EXIT_INTERRUPTED 130
 
 static const char usage[] =
     "usage: overlapsim live FILE --guard G [--speed N] [--seed N] [--variant V]\n"

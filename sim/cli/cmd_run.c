@@ -27,6 +27,7 @@ struct run_ctx {
     const struct scenario *sc;
     const struct cli_opts *o;
     bool single;
+    struct cli_work work;
 };
 
 static void on_seed(void *user, const struct case_result *c, const struct seed_outcome *so)
@@ -34,6 +35,9 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
     struct run_ctx *r = user;
     const struct metrics *m = so->m;
     char replay[1024], t[TIME_FMT_LEN];
+    cli_work_step(&r->work, c->nseeds);
+    if (r->work.on) /* the progress line gives way to the result */
+        fputs("\r\033[K", stderr);
     if (r->o->format == FORMAT_JSON) {
         json_print_line(json_seed(r->sc, c, so));
         fflush(stdout);
@@ -108,7 +112,11 @@ int cmd_run(int argc, char **argv)
         }
         trace_init(&trace, tf);
     }
-    struct run_ctx ctx = {sc, &o, seeds.from == seeds.to};
+    struct run_ctx ctx = {sc, &o, seeds.from == seeds.to, {0}};
+    uint64_t nseeds = seeds.to - seeds.from + 1;
+    cli_work_announce("run", cli_work_triggers(sc, v), (double)nseeds, 1);
+    cli_interrupt_catch();
+    cli_work_start(&ctx.work, "run", nseeds);
     if (o.format == FORMAT_CSV)
         csv_seed_header(stdout);
     struct case_result *res = malloc(sizeof(*res));
@@ -117,6 +125,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     int crc = case_run(sc, v, g, seeds, tf ? &trace : NULL, on_seed, &ctx, res, err, sizeof(err));
+    cli_work_end(&ctx.work);
     if (crc != 0) {
         rc = cli_case_error(crc, err);
         goto out;
@@ -126,7 +135,9 @@ int cmd_run(int argc, char **argv)
                        strerror(trace.error ? trace.error : errno));
         goto out;
     }
-    if (!ctx.single && o.format == FORMAT_TEXT) {
+    if (res->interrupted) /* what was done so far, then the line that says so */
+        ctx.single = false;
+    if (!ctx.single && o.format == FORMAT_TEXT && res->nseeds) {
         char failed[2048], replay[1024];
         printf("%s: %s over %" PRIu64 " seeds, %" PRIu64 " violating\n", res->guard->name,
                res->pass ? "pass" : "FAIL", res->nseeds, res->violating_seeds);
@@ -137,6 +148,12 @@ int cmd_run(int argc, char **argv)
                    case_replay(sc, res, res->first_violating_seed, replay, sizeof(replay)));
     }
     rc = res->pass ? 0 : EXIT_VIOLATED;
+    if (res->interrupted) {
+        cli_error("interrupted in seed %" PRIu64 ": %" PRIu64 " of %" PRIu64
+                  " seeds done (%.0f%% of that seed simulated)",
+                  res->interrupted_seed, res->nseeds, nseeds, 100 * ctx.work.in_seed);
+        rc = EXIT_INTERRUPTED;
+    }
 out:
     free(res);
     if (tf && cli_is_stdout(o.trace)) {

@@ -69,6 +69,12 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
  */
 int pg_db_drop_orphans(struct pg_db *db, char *names, size_t len);
 
+/*
+ * "-c search_path=NAME" for libpq's options or PGOPTIONS: NAME quoted as an
+ * identifier, spaces and backslashes escaped as those options want.
+ */
+void pg_search_path_option(const char *schema, char *buf, size_t len);
+
 /* The schema's name quoted as an SQL identifier (PQescapeIdentifier); "" if it cannot be. */
 char *pg_db_schema_quoted(const struct pg_db *db, char *buf, size_t len);
 

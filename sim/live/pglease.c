@@ -2,8 +2,8 @@
  * The database side of live mode (see pgdb.h): the run's schema and
  * task_lock table, and the statements of the database guards. Every value
  * goes in as a parameter (PQexecParams); the one identifier we build, the
- * schema's name, is quoted with PQescapeIdentifier wherever it goes into
- * SQL text (CREATE, DROP, the search_path).
+ * schema's name, is quoted: with PQescapeIdentifier in SQL text (CREATE,
+ * DROP), and by the same rule in each session's search_path option.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -64,24 +64,37 @@ static char *quote_ident(PGconn *c, const char *name, char *buf, size_t len)
     return buf;
 }
 
+/*
+ * "-c search_path=..." for the startup packet (no round trip: cron starts a
+ * client per firing): the name quoted as an identifier, as
+ * PQescapeIdentifier would (there is no connection yet to ask), then
+ * spaces and backslashes escaped for libpq's options.
+ */
+void pg_search_path_option(const char *schema, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "-c search_path=\\\"");
+    for (const char *p = schema; *p && n + 6 < len; p++) {
+        if (*p == '"')
+            buf[n++] = '\\', buf[n++] = '"'; /* "" inside the identifier */
+        if (*p == ' ' || *p == '\\' || *p == '"')
+            buf[n++] = '\\';
+        buf[n++] = *p;
+    }
+    snprintf(buf + n, len - n, "\\\"");
+}
+
 static PGconn *connect_to(const char *conninfo, const char *schema, const char *app, char *err,
                           size_t errlen)
 {
-    const char *keys[] = {"dbname", "application_name", NULL};
-    const char *vals[] = {conninfo, app, NULL};
-    char why[256], q[160];
+    char opts[400], why[256];
+    const char *keys[] = {"dbname", "options", "application_name", NULL};
+    const char *vals[] = {conninfo, opts, app, NULL};
+    pg_search_path_option(schema && *schema ? schema : "public", opts, sizeof(opts));
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (c)
         PQsetNoticeProcessor(c, quiet, NULL); /* "drop cascades to ...": not for the user */
     if (!c || PQstatus(c) != CONNECTION_OK) {
         snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));
-        PQfinish(c);
-        return NULL;
-    }
-    /* the run's schema first: set as a parameter, the name quoted, never spliced raw */
-    const char *p[] = {quote_ident(c, schema && *schema ? schema : "public", q, sizeof(q))};
-    if (!p[0][0] || exec_cmd(c, "SELECT set_config('search_path', $1, false)", 1, p) != 0) {
-        snprintf(err, errlen, "cannot set the search_path: %s", pg_error(c, why, sizeof(why)));
         PQfinish(c);
         return NULL;
     }
