@@ -105,5 +105,43 @@ fi
 run_in "$w" "$bin" merge "$tmp/s1.csv" "$tmp/s2.csv" --out "$tmp/no/such/dir/m.csv"
 error_is "merge --out into a missing directory says so" 2 "cannot write: No such file or directory"
 
+# 12. large work: said up front, progress on a terminal, Ctrl-C reports what was done
+# interrupt SECONDS CMD...: runs CMD in the background, SIGINT after SECONDS; sets rc
+interrupt() {
+    secs=$1
+    shift
+    "$@" >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep "$secs"
+    kill -INT "$pid"
+    wait "$pid"
+    rc=$?
+}
+interrupt 1.5 "$bin" run "$S" --seeds 1..100000000
+check "run: 10^8 seeds are said up front" \
+    grep -q "^overlapsim: run: a large run: about 2.88e+11 triggers (2.88e+03 per seed x 100000000 seeds)" "$tmp/err"
+check "run: Ctrl-C exits 130" test "$rc" -eq 130
+check "run: Ctrl-C reports the seeds done" \
+    sh -c "tail -n 1 '$tmp/out' | grep -Eq '^atomic: pass over [0-9]+ seeds, 0 violating' &&
+           tail -n 1 '$tmp/err' | grep -Eq '^overlapsim: interrupted in seed [0-9]+: [0-9]+ of 100000000 seeds done'"
+done_seeds=$(tail -n 1 "$tmp/out" | sed 's/.* over \([0-9]*\) seeds.*/\1/')
+check "run: one line per seed done" test "$(grep -c '^seed ' "$tmp/out")" = "$done_seeds"
+interrupt 1.5 "$bin" run "$S" --set schedule.interval=1ns --set scenario.duration=1h
+check "run: interval = 1ns is said up front" grep -q "about 3.6e+12 triggers" "$tmp/err"
+check "run: Ctrl-C within the one seed" \
+    sh -c "[ $rc -eq 130 ] && tail -n 1 '$tmp/err' | grep -q '^overlapsim: interrupted in seed 1: 0 of 1 seeds done'"
+interrupt 1.5 "$bin" compare "$S" --seeds 1..100000000 --guards none,atomic
+check "compare: Ctrl-C exits 130 with the row of the seeds done" \
+    sh -c "[ $rc -eq 130 ] && grep -Eq '^  none +[a-zA-Z]+ ' '$tmp/out' &&
+           tail -n 1 '$tmp/err' | grep -q 'interrupted in seed [0-9]* of guard none'"
+"$bin" run "$S" --seeds 1..3 >/dev/null 2>"$tmp/err"
+check "small work says nothing" test ! -s "$tmp/err"
+if command -v script >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
+    timeout -s INT 3 script -qec "$bin run $S --set schedule.interval=1us --set scenario.duration=1h" \
+        /dev/null >"$tmp/tty" 2>&1
+    check "run: a progress line on a terminal, within the seed" \
+        grep -aEq "run: seed 1 of 1 \([0-9.]+% of the work\)  ETA" "$tmp/tty"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

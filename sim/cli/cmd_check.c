@@ -33,7 +33,8 @@ static const char usage[] =
     "threads (default: all cores) and print in a fixed order. Text ends with\n"
     "'N passed, N failed' alone on the last line; with --format csv or json the\n"
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
-    "GitHub Actions, GitLab or Jenkins (written whole, or not at all).\n"
+    "GitHub Actions, GitLab or Jenkins (written whole, or not at all; --junit -:\n"
+    "to stdout, the report then on stderr).\n"
     "Exit: 0 every case passes, 1 one fails, 2 bad input.\n";
 
 /* One test case: a variant and a guard of a loaded scenario. */

@@ -23,7 +23,8 @@ static const char usage[] =
     "(--bound, default 2); pct samples schedules with random priorities (PCT) when the space\n"
     "is too large. Stops at the first schedule that breaks the invariant (more runs at once\n"
     "than allowed) and prints it as scenario.interleaving; --out writes it as an explicit\n"
-    "scenario file. At most --budget schedules (default 100000).\n"
+    "scenario file (\"-\": stdout, the report then on stderr; an existing file only if\n"
+    "overlapsim wrote it). At most --budget schedules (default 100000).\n"
     "Exit: 0 no violation, 1 a violation was found, 2 bad input.\n";
 
 static void write_explicit(FILE *f, const struct model *m, const char *src, const char *guard,

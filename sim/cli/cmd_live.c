@@ -33,14 +33,17 @@ static const char usage[] =
     "  --speed N     simulated time per real time (keep a simulated second >= 5 ms)\n"
     "  --seed N      the workload drawn, as in `run` (default: the first seed)\n"
     "  --cmd CMD     with --guard exec: the user's command (a cron wrapper)\n"
-    "  --dsn DSN     use this PostgreSQL server (default: a throwaway cluster)\n"
+    "  --dsn DSN     use this PostgreSQL server (default: a throwaway cluster);\n"
+    "                its password is shown nowhere (prefer PGPASSWORD or ~/.pgpass:\n"
+    "                a command line is readable until overlapsim blanks it)\n"
     "  --db          set up the database even if the guard needs none; the\n"
     "                command sees OVERLAPSIM_DSN and PGOPTIONS\n"
     "  --skew D      shift the nodes' wall clocks by D (libfaketime in workers)\n"
     "  --in-worker   run an in-process guard in a worker process\n"
     "  --keep        leave the run directory and its logs\n"
     "Exit: 0 all expectations hold, 1 one is violated, 2 bad input or a setup\n"
-    "failure, 130 interrupted. Nothing is left behind (without --keep).\n";
+    "failure, 130 interrupted. Nothing is left behind (without --keep); what a\n"
+    "killed run left (its cluster, directory, schema) the next run removes.\n";
 
 /* The options that replay this run, beyond those case_replay writes. */
 static void replay_args(const struct cli_opts *o, double speed, char *buf, size_t len)

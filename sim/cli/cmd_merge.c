@@ -19,8 +19,8 @@ static const char usage[] =
     "usage: overlapsim merge SHARD.csv... [--out FILE]\n"
     "\n"
     "Merges the CSV output of `overlapsim sweep --format csv --shard K/N` for K = 1..N\n"
-    "into the CSV one run of the whole sweep prints (to stdout, or FILE written at\n"
-    "once). Every row must appear exactly once: missing or conflicting rows are an\n"
+    "into the CSV one run of the whole sweep prints (to stdout or --out -, or FILE\n"
+    "written at once). Every row must appear exactly once: missing or conflicting rows are an\n"
     "error (exit 2) and nothing is written.\n";
 
 struct input {

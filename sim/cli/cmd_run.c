@@ -19,9 +19,12 @@ static const char usage[] =
     "\n"
     "Simulates FILE with one guard (default: the scenario's guard.kind) for each seed\n"
     "(default: the first of scenario.seeds) and checks the scenario's expectations.\n"
-    "With --trace, every event of every seed is written as CSV (one header line).\n"
+    "With --trace, every event of every seed is written as CSV (one header line);\n"
+    "--trace - writes it to stdout, and the report goes to stderr.\n"
+    "Large work (a billion triggers and more) is said up front, a terminal shows\n"
+    "progress, and Ctrl-C stops it with the seeds done so far reported (exit 130).\n"
     "JSON: one object per seed, one per line; CSV: a header and one row per seed.\n"
-    "Exit: 0 all expectations hold, 1 one is violated, 2 bad input.\n";
+    "Exit: 0 all expectations hold, 1 one is violated, 2 bad input, 130 interrupted.\n";
 
 struct run_ctx {
     const struct scenario *sc;

@@ -20,7 +20,8 @@ static const char usage[] =
     "writes a fully explicit scenario (every trigger's work and every fault fixed; no\n"
     "randomness left) that fails the same expectation, minimised: shortest duration,\n"
     "fewest faults, shortest runs, roundest values. It replays without a seed.\n"
-    "Without --out the scenario goes to standard output.\n"
+    "Without --out (or with --out -) the scenario goes to standard output; --out\n"
+    "replaces an existing file only if overlapsim wrote it.\n"
     "Exit: 0 shrunk, 2 bad input (including a seed that fails nothing).\n";
 
 static void write_scenario(FILE *f, const struct shrink_result *r, const char *src,
