@@ -134,6 +134,11 @@ interrupt 1.5 "$bin" compare "$S" --seeds 1..100000000 --guards none,atomic
 check "compare: Ctrl-C exits 130 with the row of the seeds done" \
     sh -c "[ $rc -eq 130 ] && grep -Eq '^  none +[a-zA-Z]+ ' '$tmp/out' &&
            tail -n 1 '$tmp/err' | grep -q 'interrupted in seed [0-9]* of guard none'"
+interrupt 1.5 "$bin" check "$S" --seeds 1..10000000 --jobs 2
+check "check: large work said up front, Ctrl-C exits 130 naming the cases not finished" \
+    sh -c "[ $rc -eq 130 ] && head -n 1 '$tmp/err' | grep -q '^overlapsim: check: a large run: about' &&
+           grep -Eq '^overlapsim: interrupted: [0-9]+ of [0-9]+ cases not finished' '$tmp/err' &&
+           tail -n 1 '$tmp/out' | grep -Eq '^[0-9]+ passed, [0-9]+ failed'"
 "$bin" run "$S" --seeds 1..3 >/dev/null 2>"$tmp/err"
 check "small work says nothing" test ! -s "$tmp/err"
 if command -v script >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then

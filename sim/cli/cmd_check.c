@@ -60,6 +60,7 @@ struct check {
     struct check_slot *ring;
     struct junit junit;
     int passed, failed;
+    int interrupted; /* cases Ctrl-C cut short: neither passed nor failed */
 };
 
 static double wall(void)
@@ -106,6 +107,10 @@ static int done(void *user, size_t i, size_t slot)
     const struct scenario *sc = ck->sc[cc->file];
     const char *v = scenario_variant_name(sc, cc->variant);
     char why[2048], replay[1024];
+    if (res->interrupted) { /* not judged: its seeds were not all run */
+        ck->interrupted++;
+        return 0;
+    }
     uint64_t seed = replay_seed(res, case_seeds(ck, cc));
     if (!res->pass) {
         case_failures(res, why, sizeof(why));
@@ -232,6 +237,16 @@ int cmd_check(int argc, char **argv)
     cli_files_free(&files);
     if (!ck.sc)
         rc = cli_error("out of memory");
+    if (!rc) { /* large work is said up front; Ctrl-C stops it with the cases done */
+        double work = 0;
+        for (size_t i = 0; i < ck.ncases; i++) {
+            struct seed_range r = case_seeds(&ck, &ck.cases[i]);
+            work += cli_work_triggers(ck.sc[ck.cases[i].file], ck.cases[i].variant) *
+                    (double)(r.to - r.from + 1);
+        }
+        cli_work_announce("check", work, 1, 1);
+        cli_interrupt_catch();
+    }
     int jobs = cli_jobs(&o);
     size_t window = par_window(jobs);
     if (!rc && !(ck.ring = calloc(window, sizeof(*ck.ring))))
@@ -255,8 +270,10 @@ int cmd_check(int argc, char **argv)
         rc = write_junit(&ck, o.junit);
     if (!rc) {
         FILE *sum = o.format == FORMAT_TEXT ? stdout : stderr;
+        if (ck.interrupted)
+            cli_error("interrupted: %d of %zu cases not finished", ck.interrupted, ck.ncases);
         fprintf(sum, "%d passed, %d failed\n", ck.passed, ck.failed);
-        rc = ck.failed ? EXIT_VIOLATED : 0;
+        rc = ck.interrupted ? EXIT_INTERRUPTED : ck.failed ? EXIT_VIOLATED : 0;
     }
     for (int i = 0; i < ck.nsc; i++)
         scenario_free(ck.sc[i]);

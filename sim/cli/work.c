@@ -37,13 +37,16 @@ void cli_work_announce(const char *what, double triggers, double seeds, double c
     double total = triggers * seeds * cases;
     if (total < WORK_LARGE)
         return;
-    char per[200] = "";
+    char how[200] = "";
     if (cases > 1)
-        snprintf(per, sizeof(per), " x %.0f cases", cases);
+        snprintf(how, sizeof(how), " (%.3g per seed x %.0f seeds x %.0f cases)", triggers, seeds,
+                 cases);
+    else if (seeds > 1)
+        snprintf(how, sizeof(how), " (%.3g per seed x %.0f seeds)", triggers, seeds);
     fprintf(stderr,
-            "overlapsim: %s: a large run: about %.3g triggers (%.3g per seed x %.0f seeds%s); "
-            "Ctrl-C stops it and reports what was done\n",
-            what, total, triggers, seeds, per);
+            "overlapsim: %s: a large run: about %.3g triggers%s; Ctrl-C stops it and reports "
+            "what was done\n",
+            what, total, how);
 }
 
 static void on_signal(int sig)
