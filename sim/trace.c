@@ -71,8 +71,7 @@ static size_t field(char *dst, size_t cap, const char *s)
     return n;
 }
 
-static void row_hash(struct trace *t, sim_time at, const char *node, uint64_t run,
-                     const char *kind)
+static void row_hash(struct trace *t, sim_time at, const char *node, uint64_t run, const char *kind)
 {
     /* independent products, one dependent step per row and hash */
     uint64_t h = (uint64_t)at * 0x9e3779b97f4a7c15ULL ^ run * 0xbf58476d1ce4e5b9ULL ^
@@ -85,8 +84,8 @@ static void row_write(struct trace *t, sim_time at, const char *node, uint64_t r
                       const char *kind, const char *detail)
 {
     char buf[512], clock[TIME_FMT_LEN];
-    size_t n = (size_t)snprintf(buf, sizeof(buf), "%" PRId64 ",%s,", at,
-                                time_format_clock(at, clock));
+    size_t n =
+        (size_t)snprintf(buf, sizeof(buf), "%" PRId64 ",%s,", at, time_format_clock(at, clock));
     n += field(buf + n, sizeof(buf) - n, node);
     if (run)
         n += (size_t)snprintf(buf + n, sizeof(buf) - n, ",%" PRIu64 ",", run);
