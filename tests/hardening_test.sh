@@ -117,7 +117,7 @@ interrupt() {
     wait "$pid"
     rc=$?
 }
-interrupt 1.5 "$bin" run "$S" --seeds 1..100000000
+interrupt 2 "$bin" run "$S" --seeds 1..100000000
 check "run: 10^8 seeds are said up front" \
     grep -q "^overlapsim: run: a large run: about 2.88e+11 triggers (2.88e+03 per seed x 100000000 seeds)" "$tmp/err"
 check "run: Ctrl-C exits 130" test "$rc" -eq 130
@@ -126,15 +126,15 @@ check "run: Ctrl-C reports the seeds done" \
            tail -n 1 '$tmp/err' | grep -Eq '^overlapsim: interrupted in seed [0-9]+: [0-9]+ of 100000000 seeds done'"
 done_seeds=$(tail -n 1 "$tmp/out" | sed 's/.* over \([0-9]*\) seeds.*/\1/')
 check "run: one line per seed done" test "$(grep -c '^seed ' "$tmp/out")" = "$done_seeds"
-interrupt 1.5 "$bin" run "$S" --set schedule.interval=1ns --set scenario.duration=1h
+interrupt 2 "$bin" run "$S" --set schedule.interval=1ns --set scenario.duration=1h
 check "run: interval = 1ns is said up front" grep -q "about 3.6e+12 triggers" "$tmp/err"
 check "run: Ctrl-C within the one seed" \
     sh -c "[ $rc -eq 130 ] && tail -n 1 '$tmp/err' | grep -q '^overlapsim: interrupted in seed 1: 0 of 1 seeds done'"
-interrupt 1.5 "$bin" compare "$S" --seeds 1..100000000 --guards none,atomic
+interrupt 2 "$bin" compare "$S" --seeds 1..100000000 --guards none,atomic
 check "compare: Ctrl-C exits 130 with the row of the seeds done" \
     sh -c "[ $rc -eq 130 ] && grep -Eq '^  none +[a-zA-Z]+ ' '$tmp/out' &&
            tail -n 1 '$tmp/err' | grep -q 'interrupted in seed [0-9]* of guard none'"
-interrupt 1.5 "$bin" check "$S" --seeds 1..10000000 --jobs 2
+interrupt 2 "$bin" check "$S" --seeds 1..10000000 --jobs 2
 check "check: large work said up front, Ctrl-C exits 130 naming the cases not finished" \
     sh -c "[ $rc -eq 130 ] && head -n 1 '$tmp/err' | grep -q '^overlapsim: check: a large run: about' &&
            grep -Eq '^overlapsim: interrupted: [0-9]+ of [0-9]+ cases not finished' '$tmp/err' &&
