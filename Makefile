@@ -97,7 +97,7 @@ test-tsan: deps-live
 	@sh tests/tsan_live.sh build/tsan
 
 # libFuzzer on the scenario and value parsers (clang); make test runs it briefly.
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 300
 TEST_FUZZ_SECONDS ?= 30
 fuzz: deps
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)

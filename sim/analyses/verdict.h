@@ -77,6 +77,8 @@ struct case_result {
     bool pass;               /* verdict != VERDICT_FAIL: what exit codes read */
     int rechecked;          /* failing seeds re-run to check determinism */
     int error;              /* engine error (negative errno), 0 if none; -EPROTO: nondeterminism */
+    bool interrupted;          /* sim_interrupt (Ctrl-C) stopped it: nseeds were done */
+    uint64_t interrupted_seed; /* the seed it stopped in (not counted) */
     /* how case_replay replays it: "run" unless set (live sets "live" and its options) */
     const char *replay_cmd;
     const char *replay_args; /* already quoted, appended as is; may be NULL */
@@ -87,8 +89,9 @@ typedef void (*seed_cb)(void *user, const struct case_result *c, const struct se
 /*
  * Runs guard g in variant v (-1: base) of sc for every seed in seeds,
  * calling cb (may be NULL) after each seed. trace, when not NULL, receives
- * the trace of every seed. Returns 0, or a negative errno with err filled
- * (a model that cannot be built, an engine error).
+ * the trace of every seed. Returns 0 (also when sim_interrupt stopped it:
+ * out->interrupted, with the seeds done so far judged), or a negative errno
+ * with err filled (a model that cannot be built, an engine error).
  */
 int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
              struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,

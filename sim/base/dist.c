@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "num.h"
+
 #define Z99 2.3263478740408408 /* standard normal 0.99 quantile */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -208,14 +210,14 @@ int dist_parse_in(const char *text, const char *dir, struct dist *out, char *err
             if (!colon)
                 return fail(err, errlen, "mix() part '%s' lacks ':weight'", args[i]);
             *colon = 0;
-            char *end;
-            double w = strtod(trim(colon + 1), &end);
-            if (end == trim(colon + 1) || *end || !(w > 0) || w > 1)
+            double w;
+            if (num_parse_decimal(trim(colon + 1), &w) != 0 || !(w > 0) || w > 1)
                 return fail(err, errlen, "bad weight '%s' in mix()", trim(colon + 1));
             if (parse_simple(trim(args[i]), &out->part[i], err, errlen))
                 return -EINVAL;
             sum += w;
             out->cum[i] = sum;
+            out->weight[i] = w;
         }
         if (fabs(sum - 1.0) > 1e-6)
             return fail(err, errlen, "mix() weights sum to %g, not 1", sum);
@@ -368,13 +370,14 @@ char *dist_format(const struct dist *d, char *buf, size_t len)
         return buf;
     }
     size_t n = (size_t)snprintf(buf, len, "mix(");
-    double prev = 0;
     for (int i = 0; i < d->nparts && n < len; i++) {
+        char w[32];
         n += (size_t)simple_format(&d->part[i], buf + n, len - n);
+        /* the weight as given: cum[i] - cum[i - 1] loses a 1e-17 beside 0.5 */
         if (n < len)
-            n += (size_t)snprintf(buf + n, len - n, ":%g%s", d->cum[i] - prev,
+            n += (size_t)snprintf(buf + n, len - n, ":%s%s",
+                                  num_format(d->weight[i], w, sizeof(w)),
                                   i + 1 < d->nparts ? ", " : ")");
-        prev = d->cum[i];
     }
     return buf;
 }

@@ -40,6 +40,7 @@ struct dist {
     struct dist_simple one;
     int nparts; /* mix only */
     double cum[DIST_MIX_MAX];
+    double weight[DIST_MIX_MAX]; /* as written, so that dist_format gives them back */
     struct dist_simple part[DIST_MIX_MAX];
     const struct dist_data *data; /* histogram, empirical: the file's data (shared, read-only) */
 };

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "../base/num.h"
 #include "../base/time.h"
+#include "metrics.h"
 
 static const char *const op_names[] = {"=", "<=", ">=", "!="};
 
@@ -42,9 +43,8 @@ int expect_parse(const char *key, const char *value, struct expectation *e, char
         snprintf(err, errlen, "unknown metric '%s' (see scenarios/README.md)", metric);
         return -EINVAL;
     }
-    char *end;
-    e->value = strtod(value, &end);
-    if (end == value || *end) {
+    /* finite decimals only: "nan" would fail every comparison, "0x10" surprise */
+    if (num_parse_decimal(value, &e->value) != 0) {
         /* durations are welcome where seconds are meant */
         sim_time t;
         size_t mlen = strlen(metric);
@@ -78,8 +78,9 @@ bool expect_holds(const struct expectation *e, double v)
 
 char *expect_format(const struct expectation *e, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s %s %g", e->mode == EXPECT_SOME ? "some." : "",
-             metric_defs[e->metric].name, op_names[e->op], e->value);
+    char v[32];
+    snprintf(buf, len, "%s%s %s %s", e->mode == EXPECT_SOME ? "some." : "",
+             metric_defs[e->metric].name, op_names[e->op], num_format(e->value, v, sizeof(v)));
     return buf;
 }
 

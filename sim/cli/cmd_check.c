@@ -36,9 +36,10 @@ static const char usage[] =
     "threads (default: all cores) and print in a fixed order. Text ends with\n"
     "'N passed, N failed' alone on the last line; with --format csv or json the\n"
     "rows go to stdout and that line to stderr. --junit writes JUnit XML for\n"
-    "GitHub Actions, GitLab or Jenkins (written whole, or not at all). Text opens\n"
-    "with a guard x variant matrix of safety per scenario. --quiet prints only the\n"
-    "failing cases (text) and the total.\n"
+    "GitHub Actions, GitLab or Jenkins (written whole, or not at all; --junit -:\n"
+    "to stdout, the report then on stderr). Text opens with a guard x variant\n"
+    "matrix of safety per scenario. --quiet prints only the failing cases (text)\n"
+    "and the total.\n"
     "\n" VERDICT_HELP "\n"
     "Exit: 0 no case FAILs (each passes or is an xfail), 1 one FAILs, 2 bad input.\n";
 
@@ -65,6 +66,7 @@ struct check {
     struct check_slot *ring;
     struct junit junit;
     int passed, failed, xfail;
+    int interrupted;         /* cases Ctrl-C cut short: neither passed nor failed */
     struct text_cell *cells; /* [case]: the matrices */
     FILE *lines;             /* text: the case lines, printed after the matrices */
 };
@@ -103,6 +105,10 @@ static int done(void *user, size_t i, size_t slot)
     const struct scenario *sc = ck->sc[cc->file];
     const char *v = scenario_variant_name(sc, cc->variant);
     char why[2048], replay[1024], safety[64], unsafe[300] = "";
+    if (res->interrupted) { /* not judged: its seeds were not all run */
+        ck->interrupted++;
+        return 0;
+    }
     uint64_t seed = case_replay_seed(res);
     if (!res->pass)
         case_failures(res, why, sizeof(why));
@@ -222,25 +228,16 @@ static void check_print_text(struct check *ck, char *lines, size_t len)
     fwrite(lines, 1, len, stdout);
 }
 
-/* Writes the JUnit file whole: a temporary file renamed into place. */
+/* Writes the JUnit file whole: a temporary file renamed into place ("-": stdout). */
 static int write_junit(const struct check *ck, const char *path)
 {
-    char tmp[1200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return cli_error("--junit %s: cannot write: %s", path, strerror(errno));
-    int rc = junit_write(&ck->junit, "overlapsim check", f);
-    if (fclose(f) != 0 || rc) {
-        remove(tmp);
-        return cli_error("--junit %s: cannot write: %s", path, strerror(errno ? errno : EIO));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return cli_error("--junit %s: cannot write: %s", path, strerror(e));
-    }
-    return 0;
+    struct cli_out w;
+    int rc = cli_out_begin(&w, "--junit", path, false);
+    if (rc)
+        return rc;
+    int jrc = junit_write(&ck->junit, "overlapsim check", w.f);
+    rc = cli_out_end(&w, jrc != 0);
+    return jrc ? cli_error("--junit %s: cannot write: %s", path, strerror(EIO)) : rc;
 }
 
 int cmd_check(int argc, char **argv)
@@ -249,6 +246,8 @@ int cmd_check(int argc, char **argv)
     int rc = cli_parse(argc, argv, "seeds,set,files,jobs,junit,format,csv,quiet", usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (cli_is_stdout(o.junit) && !cli_stdout_take()) /* the XML alone on stdout */
+        return cli_error("--junit -: cannot write to standard output: %s", strerror(errno));
     /* getopt_long moved the operands to the end: the first is o.file, at optind - 1 */
     struct cli_files files;
     rc = cli_files_collect(&files, argv + optind - 1, o.file ? argc - optind + 1 : 0, "scenarios");
@@ -290,6 +289,16 @@ int cmd_check(int argc, char **argv)
     cli_files_free(&files);
     if (!ck.sc)
         rc = cli_error("out of memory");
+    if (!rc) { /* large work is said up front; Ctrl-C stops it with the cases done */
+        double work = 0;
+        for (size_t i = 0; i < ck.ncases; i++) {
+            struct seed_range r = case_seeds(&ck, &ck.cases[i]);
+            work += cli_work_triggers(ck.sc[ck.cases[i].file], ck.cases[i].variant) *
+                    (double)(r.to - r.from + 1);
+        }
+        cli_work_announce("check", work, 1, 1);
+        cli_interrupt_catch();
+    }
     int jobs = cli_jobs(&o);
     size_t window = par_window(jobs);
     char *lines = NULL;
@@ -326,8 +335,10 @@ int cmd_check(int argc, char **argv)
         if (ck.xfail)
             fprintf(sum, "%d xfail: UNSAFE where the scenario says the guard must break\n",
                     ck.xfail);
+        if (ck.interrupted)
+            cli_error("interrupted: %d of %zu cases not finished", ck.interrupted, ck.ncases);
         fprintf(sum, "%d passed, %d failed\n", ck.passed, ck.failed);
-        rc = ck.failed ? EXIT_VIOLATED : 0;
+        rc = ck.interrupted ? EXIT_INTERRUPTED : ck.failed ? EXIT_VIOLATED : 0;
     }
     free(lines);
     free(ck.cells);

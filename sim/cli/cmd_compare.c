@@ -88,14 +88,11 @@ static void row(const struct case_result *c, const int *extra, int nextra)
     printf("\n");
 }
 
-/* Progress on stderr, only when a person is watching it. */
+/* Progress on stderr, only when a person is watching it (cli_work: within a seed too). */
 static void progress(void *user, const struct case_result *c, const struct seed_outcome *o)
 {
-    (void)user;
-    uint64_t total = c->seeds.to - c->seeds.from + 1;
-    if (c->nseeds % 16 == 0 || c->nseeds == total)
-        fprintf(stderr, "\r  %-14s seed %" PRIu64 " (%" PRIu64 "/%" PRIu64 ")\033[K", c->guard->name,
-                o->m->seed, c->nseeds, total);
+    (void)o;
+    cli_work_step(user, c->nseeds);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -123,22 +120,35 @@ int cmd_compare(int argc, char **argv)
         return nv < 0 || ng < 0 ? EXIT_USAGE : cli_error("out of memory");
     }
     struct seed_range seeds = o.have_seeds ? o.seeds : sc->base.seeds;
-    bool all_pass = true;
-    bool tty = isatty(STDERR_FILENO);
+    bool all_pass = true, interrupted = false;
+    uint64_t nseeds = seeds.to - seeds.from + 1;
+    double work = 0;
+    for (int i = 0; i < nv; i++)
+        work += cli_work_triggers(sc, vs[i]);
+    cli_work_announce("compare", work / nv, (double)nseeds, (double)(nv * ng));
+    cli_interrupt_catch();
     char err[600], failed[2048], replay[1024];
     rc = 0;
     const struct scenario *scs[1] = {sc};
     text_seeds_note(o.format == FORMAT_TEXT ? stdout : stderr, &seeds, scs, 1);
     if (o.format == FORMAT_CSV)
         csv_case_header(stdout);
-    for (int i = 0; i < nv && !rc; i++) {
-        for (int j = 0; j < ng; j++) {
+    for (int i = 0; i < nv && !rc && !interrupted; i++) {
+        for (int j = 0; j < ng && !interrupted; j++) {
             struct case_result *r =
                 o.format == FORMAT_TEXT ? &res[(size_t)i * (size_t)ng + (size_t)j] : res;
-            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, tty ? progress : NULL, NULL, r, err,
-                               sizeof(err));
-            if (tty)
-                fputs("\r\033[K", stderr);
+            struct cli_work w;
+            char what[64];
+            snprintf(what, sizeof(what), "  %s", gs[j]->name);
+            cli_work_start(&w, what, nseeds);
+            int crc = case_run(sc, vs[i], gs[j], seeds, NULL, progress, &w, r, err, sizeof(err));
+            cli_work_end(&w);
+            if (crc == 0 && r->interrupted) { /* the row of the seeds done, then say so */
+                interrupted = true;
+                cli_error("interrupted in seed %" PRIu64 " of guard %s: %" PRIu64 " of %" PRIu64
+                          " seeds done in that case",
+                          r->interrupted_seed, gs[j]->name, r->nseeds, nseeds);
+            }
             if (crc != 0) {
                 rc = cli_case_error(crc, err);
                 break;
@@ -160,6 +170,8 @@ int cmd_compare(int argc, char **argv)
             header(sc, vs[i], seeds, extra, nextra);
             for (int j = 0; j < ng; j++) {
                 const struct case_result *r = &res[(size_t)i * (size_t)ng + (size_t)j];
+                if (!cells[i * ng + j].set) /* not run: Ctrl-C came first */
+                    continue;
                 row(r, extra, nextra);
                 text_exports_row(stdout, &r->agg);
                 if (!r->pass)
@@ -175,5 +187,7 @@ int cmd_compare(int argc, char **argv)
     scenario_free(sc);
     if (rc)
         return rc;
+    if (interrupted)
+        return EXIT_INTERRUPTED;
     return all_pass ? 0 : EXIT_VIOLATED;
 }

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../analyses/explore.h"
 #include "../scenario/model_write.h"
@@ -24,29 +23,21 @@ static const char usage[] =
     "(--bound, default 2); pct samples schedules with random priorities (PCT) when the space\n"
     "is too large. Stops at the first schedule that breaks the invariant (more runs at once\n"
     "than allowed) and prints it as scenario.interleaving; --out writes it as an explicit\n"
-    "scenario file. At most --budget schedules (default 100000).\n"
+    "scenario file (\"-\": stdout, the report then on stderr; an existing file only if\n"
+    "overlapsim wrote it). At most --budget schedules (default 100000).\n"
     "Exit: 0 no violation, 1 a violation was found, 2 bad input.\n";
 
-static int write_explicit(const char *path, const struct model *m, const char *src,
-                          const char *guard, uint64_t seed)
+static void write_explicit(FILE *f, const struct model *m, const char *src, const char *guard,
+                           uint64_t seed)
 {
-    char tmp[1100], comment[1200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return cli_error("--out %s: cannot write: %s", path, strerror(errno));
+    char comment[1200];
     snprintf(comment, sizeof(comment),
              "Found by: overlapsim explore %s --guard %s --seed %" PRIu64 "\n"
              "The interleaving below breaks the invariant; it replays without any search.",
              src, guard, seed);
-    int rc = model_write(m, f, comment);
+    model_write(m, f, comment);
     /* the invariant explore checked, so that replaying the file fails */
     fprintf(f, "\n[expect]\nmax_concurrency <= %d\n", m->cfg.limit);
-    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
-        remove(tmp);
-        return cli_error("--out %s: write failed", path);
-    }
-    return 0;
 }
 
 int cmd_explore(int argc, char **argv)
@@ -58,6 +49,12 @@ int cmd_explore(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if ((rc = cli_load(&o, &sc)) != 0)
         return rc;
+    /* before the search: a refused --out wastes none of it, and "-" moves the report to stderr */
+    struct cli_out w = {0};
+    if (o.out && (rc = cli_out_begin(&w, "--out", o.out, true)) != 0) {
+        scenario_free(sc);
+        return rc;
+    }
     int v;
     struct model *m = malloc(sizeof(*m));
     struct explore_result *res = malloc(sizeof(*res));
@@ -121,13 +118,17 @@ int cmd_explore(int argc, char **argv)
         m->cfg.seeds = (struct seed_range){eo.seed, eo.seed};
         m->cfg.nguards = 1;
         m->cfg.guards[0] = m->cfg.guard;
-        rc = write_explicit(o.out, m, sc->path, m->cfg.guard->name, eo.seed);
+        write_explicit(w.f, m, sc->path, m->cfg.guard->name, eo.seed);
+        rc = cli_out_end(&w, false);
         if (rc)
             goto out;
-        printf("  explicit scenario: %s\n", o.out);
+        printf("  explicit scenario: %s%s\n", o.out,
+               w.replaced ? " (replaced the file an earlier run wrote)" : "");
     }
     rc = EXIT_VIOLATED;
 out:
+    if (w.f) /* no violation, or an error: the earlier file stays */
+        cli_out_end(&w, true);
     free(res);
     free(m);
     scenario_free(sc);

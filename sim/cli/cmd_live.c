@@ -7,15 +7,16 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../../reports/json_out.h"
+#include "../live/sys/dsn.h"
 #include "../live/live.h"
 #include "common/cli.h"
 #include "../../reports/text_out.h"
 
-#define EXIT_INTERRUPTED 130
 
 static const char usage[] =
     "usage: overlapsim live FILE --guard G [--speed N] [--seed N] [--variant V]\n"
@@ -34,7 +35,9 @@ static const char usage[] =
     "  --speed N     simulated time per real time (keep a simulated second >= 5 ms)\n"
     "  --seed N      the workload drawn, as in `run` (default: the first seed)\n"
     "  --cmd CMD     with --guard exec: the user's command (a cron wrapper)\n"
-    "  --dsn DSN     use this PostgreSQL server (default: a throwaway cluster)\n"
+    "  --dsn DSN     use this PostgreSQL server (default: a throwaway cluster);\n"
+    "                its password is shown nowhere (prefer PGPASSWORD or ~/.pgpass:\n"
+    "                a command line is readable until overlapsim blanks it)\n"
     "  --db          set up the database even if the guard needs none; the\n"
     "                command sees OVERLAPSIM_DSN and PGOPTIONS\n"
     "  --skew D      shift the nodes' wall clocks by D (libfaketime in workers)\n"
@@ -42,7 +45,8 @@ static const char usage[] =
     "  --keep        leave the run directory and its logs\n"
     "\n" VERDICT_HELP "\n"
     "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input or a setup\n"
-    "failure, 130 interrupted. Nothing is left behind (without --keep).\n";
+    "failure, 130 interrupted. Nothing is left behind (without --keep); what a\n"
+    "killed run left (its cluster, directory, schema) the next run removes.\n";
 
 /* The options that replay this run, beyond those case_replay writes. */
 static void replay_args(const struct cli_opts *o, double speed, char *buf, size_t len)
@@ -113,6 +117,17 @@ int cmd_live(int argc, char **argv)
                        usage, &o);
     if (rc)
         return rc < 0 ? 0 : rc;
+    /* a password on our command line is readable by every user (ps, /proc/PID/cmdline) */
+    static char dsn[4096];
+    if (o.dsn) {
+        if (strlen(o.dsn) >= sizeof(dsn))
+            return cli_error("--dsn: longer than %zu characters", sizeof(dsn) - 1);
+        strcpy(dsn, o.dsn);
+        for (int i = 1; i < argc; i++)
+            if (strcmp(argv[i], dsn) == 0 || strncmp(argv[i], "--dsn=", 6) == 0)
+                dsn_blank(argv[i] + (argv[i][0] == '-' ? 6 : 0));
+        o.dsn = dsn;
+    }
     if ((rc = cli_load(&o, &sc)) != 0)
         return rc;
 
@@ -133,7 +148,7 @@ int cmd_live(int argc, char **argv)
     if (cli_variants(sc, o.variant, false, &v, 1) < 0)
         goto out;
     if (scenario_model(sc, v, m, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
+        cli_error("%s", err);
         goto out;
     }
     if (resolve_guard(&o, m, &g) != 0)
@@ -145,8 +160,9 @@ int cmd_live(int argc, char **argv)
     }
     self[n] = 0;
     if (o.trace) {
-        if (!(tf = fopen(o.trace, "w"))) {
-            cli_error("--trace %s: cannot open", o.trace);
+        tf = cli_is_stdout(o.trace) ? cli_stdout_take() : fopen(o.trace, "w");
+        if (!tf) {
+            cli_error("--trace %s: cannot open: %s", o.trace, strerror(errno));
             goto out;
         }
         trace_init(&trace, tf);
@@ -175,6 +191,8 @@ int cmd_live(int argc, char **argv)
                 time_format((sim_time)((double)m->cfg.duration / lo.speed) / SIM_MS * SIM_MS, t2));
     }
     int lrc = live_run(m, &lo, met, &lr);
+    if (lr.cleaned[0]) /* one line: what a killed run left */
+        fprintf(stderr, "overlapsim: live: cleaned up after a killed run: %s\n", lr.cleaned);
     if (o.keep && lr.dir[0])
         fprintf(stderr, "live: kept %s\n", lr.dir);
     if (o.keep && lr.pg_dir[0])
@@ -205,10 +223,15 @@ int cmd_live(int argc, char **argv)
         print_text(sc, res, &so, lo.speed);
     rc = res->pass ? 0 : EXIT_VIOLATED;
 out:
-    if (tf && fclose(tf) != 0 && rc == 0)
-        rc = cli_error("--trace %s: write failed", o.trace);
-    if (tf && rc == EXIT_USAGE)
-        remove(o.trace); /* no half-written output */
+    if (tf && cli_is_stdout(o.trace)) {
+        if (fflush(tf) != 0 && rc == 0)
+            rc = cli_error("--trace -: write failed: %s", strerror(errno));
+    } else if (tf) {
+        if (fclose(tf) != 0 && rc == 0)
+            rc = cli_error("--trace %s: write failed", o.trace);
+        if (rc == EXIT_USAGE)
+            remove(o.trace); /* no half-written output */
+    }
     free(res);
     free(met);
     free(m);

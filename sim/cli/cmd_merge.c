@@ -19,8 +19,8 @@ static const char usage[] =
     "usage: overlapsim merge SHARD.csv... [--out FILE]\n"
     "\n"
     "Merges the CSV output of `overlapsim sweep --format csv --shard K/N` for K = 1..N\n"
-    "into the CSV one run of the whole sweep prints (to stdout, or FILE written at\n"
-    "once). Every row must appear exactly once: missing or conflicting rows are an\n"
+    "into the CSV one run of the whole sweep prints (to stdout or --out -, or FILE\n"
+    "written at once). Every row must appear exactly once: missing or conflicting rows are an\n"
     "error (exit 2) and nothing is written.\n";
 
 struct input {
@@ -180,30 +180,22 @@ int cmd_merge(int argc, char **argv)
     for (int k = 0; k < n; k++)
         in[k].path = argv[first + k];
     char *header = NULL;
-    char tmp[1200] = "";
     rc = merge_pass(in, n, NULL, &header);
     close_all(in, n);
-    FILE *out = stdout;
-    if (!rc && o.out) {
-        snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", o.out, (long)getpid());
-        out = fopen(tmp, "w");
-        if (!out)
-            rc = cli_error("cannot write '%s': %s", o.out, strerror(errno));
-    }
+    struct cli_out w = {.f = stdout};
+    bool to_file = o.out && !cli_is_stdout(o.out);
+    if (!rc && to_file)
+        rc = cli_out_begin(&w, "--out", o.out, false);
     if (!rc) {
         free(header);
         header = NULL;
-        rc = merge_pass(in, n, out, &header);
+        rc = merge_pass(in, n, w.f, &header);
         close_all(in, n);
-        if (!rc && (fflush(out) != 0 || ferror(out)))
-            rc = cli_error("cannot write '%s': %s", o.out ? o.out : "stdout", strerror(errno));
-        if (o.out && out) {
-            if (fclose(out) != 0 && !rc)
-                rc = cli_error("cannot write '%s': %s", o.out, strerror(errno));
-            if (!rc && rename(tmp, o.out) != 0)
-                rc = cli_error("cannot write '%s': %s", o.out, strerror(errno));
-            if (rc)
-                remove(tmp);
+        if (!to_file && !rc && (fflush(stdout) != 0 || ferror(stdout)))
+            rc = cli_error("cannot write to standard output: %s", strerror(errno));
+        if (to_file) {
+            int erc = cli_out_end(&w, rc != 0);
+            rc = rc ? rc : erc;
         }
     }
     for (int i = 0; i < n; i++)

@@ -20,16 +20,20 @@ static const char usage[] =
     "\n"
     "Simulates FILE with one guard (default: the scenario's guard.kind) for each seed\n"
     "(default: the first of scenario.seeds) and checks the scenario's expectations.\n"
-    "With --trace, every event of every seed is written as CSV (one header line).\n"
+    "With --trace, every event of every seed is written as CSV (one header line);\n"
+    "--trace - writes it to stdout, and the report goes to stderr.\n"
+    "Large work (a billion triggers and more) is said up front, a terminal shows\n"
+    "progress, and Ctrl-C stops it with the seeds done so far reported (exit 130).\n"
     "JSON: one object per seed, one per line; CSV: a header and one row per seed.\n"
     "\n" VERDICT_HELP "One seed cannot decide a some. line: on one seed they are not judged.\n"
     "\n"
-    "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input.\n";
+    "Exit: 0 no FAIL (pass or xfail), 1 FAIL, 2 bad input, 130 interrupted.\n";
 
 struct run_ctx {
     const struct scenario *sc;
     const struct cli_opts *o;
     bool single;
+    struct cli_work work;
 };
 
 static void on_seed(void *user, const struct case_result *c, const struct seed_outcome *so)
@@ -37,6 +41,9 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
     struct run_ctx *r = user;
     const struct metrics *m = so->m;
     char replay[1024], t[TIME_FMT_LEN];
+    cli_work_step(&r->work, c->nseeds);
+    if (r->work.on) /* the progress line gives way to the result */
+        fputs("\r\033[K", stderr);
     if (r->o->format == FORMAT_JSON) {
         json_print_line(json_seed(r->sc, c, so));
         fflush(stdout);
@@ -122,7 +129,7 @@ int cmd_run(int argc, char **argv)
     FILE *tf = NULL;
     struct trace trace;
     if (o.trace) {
-        tf = fopen(o.trace, "w");
+        tf = cli_is_stdout(o.trace) ? cli_stdout_take() : fopen(o.trace, "w");
         if (!tf) {
             rc = cli_error("--trace %s: cannot open: %s", o.trace, strerror(errno));
             scenario_free(sc);
@@ -130,7 +137,11 @@ int cmd_run(int argc, char **argv)
         }
         trace_init(&trace, tf);
     }
-    struct run_ctx ctx = {sc, &o, seeds.from == seeds.to};
+    struct run_ctx ctx = {sc, &o, seeds.from == seeds.to, {0}};
+    uint64_t nseeds = seeds.to - seeds.from + 1;
+    cli_work_announce("run", cli_work_triggers(sc, v), (double)nseeds, 1);
+    cli_interrupt_catch();
+    cli_work_start(&ctx.work, "run", nseeds);
     if (o.format == FORMAT_CSV)
         csv_seed_header(stdout);
     struct case_result *res = malloc(sizeof(*res));
@@ -139,6 +150,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     int crc = case_run(sc, v, g, seeds, tf ? &trace : NULL, on_seed, &ctx, res, err, sizeof(err));
+    cli_work_end(&ctx.work);
     if (crc != 0) {
         rc = cli_case_error(crc, err);
         goto out;
@@ -148,7 +160,9 @@ int cmd_run(int argc, char **argv)
                        strerror(trace.error ? trace.error : errno));
         goto out;
     }
-    if (!ctx.single && o.format == FORMAT_TEXT) {
+    if (res->interrupted) /* what was done so far, then the line that says so */
+        ctx.single = false;
+    if (!ctx.single && o.format == FORMAT_TEXT && res->nseeds) {
         char failed[2048], replay[1024], safety[64];
         printf("%s: %s, verdict %s over %" PRIu64 " seeds", res->guard->name,
                case_safety(res, safety, sizeof(safety)), text_verdict(res->verdict), res->nseeds);
@@ -163,12 +177,23 @@ int cmd_run(int argc, char **argv)
                    case_replay(sc, res, case_replay_seed(res), replay, sizeof(replay)));
     }
     rc = res->pass ? 0 : EXIT_VIOLATED;
+    if (res->interrupted) {
+        cli_error("interrupted in seed %" PRIu64 ": %" PRIu64 " of %" PRIu64
+                  " seeds done (%.0f%% of that seed simulated)",
+                  res->interrupted_seed, res->nseeds, nseeds, 100 * ctx.work.in_seed);
+        rc = EXIT_INTERRUPTED;
+    }
 out:
     free(res);
-    if (tf && fclose(tf) != 0 && rc == 0)
-        rc = cli_error("--trace %s: write failed", o.trace);
-    if (tf && rc >= EXIT_USAGE)
-        remove(o.trace); /* no half-written output */
+    if (tf && cli_is_stdout(o.trace)) {
+        if (fflush(tf) != 0 && rc == 0)
+            rc = cli_error("--trace -: write failed: %s", strerror(errno));
+    } else if (tf) {
+        if (fclose(tf) != 0 && rc == 0)
+            rc = cli_error("--trace %s: write failed", o.trace);
+        if (rc >= EXIT_USAGE)
+            remove(o.trace); /* no half-written output */
+    }
     scenario_free(sc);
     return rc;
 }

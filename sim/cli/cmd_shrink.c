@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../scenario/model_write.h"
 #include "../analyses/shrink.h"
@@ -21,7 +20,8 @@ static const char usage[] =
     "writes a fully explicit scenario (every trigger's work and every fault fixed; no\n"
     "randomness left) that fails the same expectation, minimised: shortest duration,\n"
     "fewest faults, shortest runs, roundest values. It replays without a seed.\n"
-    "Without --out the scenario goes to standard output.\n"
+    "Without --out (or with --out -) the scenario goes to standard output; --out\n"
+    "replaces an existing file only if overlapsim wrote it.\n"
     "Exit: 0 shrunk, 2 bad input (including a seed that fails nothing).\n";
 
 static void write_scenario(FILE *f, const struct shrink_result *r, const char *src,
@@ -79,25 +79,21 @@ int cmd_shrink(int argc, char **argv)
     res.m->cfg.guards[0] = g;
     res.m->cfg.seeds = (struct seed_range){1, 1};
     rc = 0;
-    if (!o.out) {
+    if (!o.out || cli_is_stdout(o.out)) {
         write_scenario(stdout, &res, o.file, g->name, o.seeds.from);
     } else {
-        char tmp[1100];
-        snprintf(tmp, sizeof(tmp), "%s.tmp.%d", o.out, (int)getpid());
-        FILE *f = fopen(tmp, "w");
-        if (!f) {
-            rc = cli_error("--out %s: cannot write: %s", o.out, strerror(errno));
-        } else {
-            write_scenario(f, &res, o.file, g->name, o.seeds.from);
-            if (ferror(f) | (fclose(f) != 0) || rename(tmp, o.out) != 0) {
-                remove(tmp);
-                rc = cli_error("--out %s: write failed", o.out);
-            } else {
-                char exp[128];
-                fprintf(stderr, "shrunk to %s: %" PRIu64 " triggers, %d faults, fails %s\n", o.out,
-                        res.final_triggers, res.m->nfaults,
-                        expect_format(&res.target, exp, sizeof(exp)));
-            }
+        struct cli_out w;
+        rc = cli_out_begin(&w, "--out", o.out, true);
+        if (!rc) {
+            write_scenario(w.f, &res, o.file, g->name, o.seeds.from);
+            rc = cli_out_end(&w, false);
+        }
+        if (!rc) {
+            char exp[128];
+            fprintf(stderr, "shrunk to %s%s: %" PRIu64 " triggers, %d faults, fails %s\n", o.out,
+                    w.replaced ? " (replaced the file an earlier run wrote)" : "",
+                    res.final_triggers, res.m->nfaults,
+                    expect_format(&res.target, exp, sizeof(exp)));
         }
     }
     shrink_result_release(&res);

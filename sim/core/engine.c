@@ -6,6 +6,8 @@
  * run.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +144,41 @@ struct sim *sim_new(const struct model *m, uint64_t seed, const struct sim_hooks
     return s;
 }
 
+static atomic_int interrupt_flag; /* lock-free: safe in a signal handler */
+static _Thread_local const struct sim_progress *progress;
+
+void sim_interrupt(void)
+{
+    atomic_store_explicit(&interrupt_flag, 1, memory_order_relaxed);
+}
+
+void sim_interrupt_clear(void)
+{
+    atomic_store_explicit(&interrupt_flag, 0, memory_order_relaxed);
+}
+
+bool sim_interrupted(void)
+{
+    return atomic_load_explicit(&interrupt_flag, memory_order_relaxed) != 0;
+}
+
+void sim_progress_set(const struct sim_progress *p)
+{
+    progress = p;
+}
+
+/* Every 65536 events: stop if asked, tell whoever watches. Never changes what happens. */
+static bool sim_check_in(struct sim *s)
+{
+    if (sim_interrupted()) {
+        s->error = -EINTR;
+        return false;
+    }
+    if (progress)
+        progress->fn(progress->user, s->now, s->end);
+    return true;
+}
+
 int sim_loop(struct sim *s, sim_time until)
 {
     sim_time limit = until < s->end ? until : s->end;
@@ -155,6 +192,8 @@ int sim_loop(struct sim *s, sim_time until)
         s->now = ev.at;
         s->m->events++;
         ev.fn(s, ev.arg, ev.tag);
+        if ((s->m->events & 0xffff) == 0 && !sim_check_in(s))
+            break;
     }
     if (s->ndue)
         sim_trace_due_flush(s, limit - 1);
@@ -199,10 +238,33 @@ void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, co
     trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
 }
 
+void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt,
+                ...)
+{
+    if (!s->trace)
+        return;
+    if (!trace_writes(s->trace)) { /* hashed, never formatted */
+        if (s->ndue && s->due_min <= s->now)
+            sim_trace_due_flush(s, s->now);
+        trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, NULL);
+        return;
+    }
+    char d[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d, sizeof(d), fmt, ap);
+    va_end(ap);
+    sim_trace(s, n, run, kind, d);
+}
+
 void sim_trace_clock(struct sim *s, struct node *n)
 {
     if (!s->trace)
         return;
+    if (!trace_writes(s->trace)) {
+        sim_trace(s, n, 0, "clock", NULL);
+        return;
+    }
     char d[NODE_CLOCK_DESC_LEN + 16], c[NODE_CLOCK_DESC_LEN];
     snprintf(d, sizeof(d), "%s%s", n ? "" : "database ",
              node_clock_describe(n ? &n->clock : &s->db.clock, s->now, c));

@@ -47,4 +47,24 @@ struct sim_hooks {
     struct sim_observer *observer; /* or NULL */
 };
 
+/*
+ * Asks every simulation in progress (and every later one, until
+ * sim_interrupt_clear) to stop at its next check, every 65536 events; it
+ * then returns -EINTR. Async-signal-safe: a SIGINT handler calls it.
+ */
+void sim_interrupt(void);
+void sim_interrupt_clear(void);
+bool sim_interrupted(void);
+
+/*
+ * Progress of a long run: fn is called from the event loop every 65536
+ * events with the simulated time reached and the end. For this thread only
+ * (set NULL to stop); fn must not touch the simulation.
+ */
+struct sim_progress {
+    void (*fn)(void *user, sim_time now, sim_time end);
+    void *user;
+};
+void sim_progress_set(const struct sim_progress *p);
+
 #endif

@@ -60,7 +60,7 @@ struct proc *sim_proc_spawn(struct sim *s, struct node *n, enum world_cmd cmd)
 {
     int pid = world_pid_alloc(n->host, s->now);
     if (pid < 0) { /* fork: Resource temporarily unavailable */
-        sim_trace(s, n, 0, "proc", "fork failed: no free PID");
+        sim_tracef(s, n, 0, "proc", "fork failed: no free PID");
         return NULL;
     }
     struct proc *p = proc_alloc(s);
@@ -82,7 +82,7 @@ struct proc *sim_proc_spawn(struct sim *s, struct node *n, enum world_cmd cmd)
     struct world_pident id = {pid, s->now, cmd, p};
     if (world_pid_add(n->host, &id) != 0) {
         proc_free(s, p);
-        sim_trace(s, n, 0, "proc", "fork failed: process table full");
+        sim_tracef(s, n, 0, "proc", "fork failed: process table full");
         return NULL;
     }
     if (cmd == WORLD_CMD_SERVICE || cmd == WORLD_CMD_CRON) {
@@ -91,11 +91,8 @@ struct proc *sim_proc_spawn(struct sim *s, struct node *n, enum world_cmd cmd)
     }
     p->next = n->procs;
     n->procs = p;
-    if (s->trace && (cmd != WORLD_CMD_SERVICE || s->now > 0)) {
-        char d[64];
-        snprintf(d, sizeof(d), "start pid %d (%s)", pid, cmd_names[cmd]);
-        sim_trace(s, n, 0, "proc", d);
-    }
+    if (s->trace && (cmd != WORLD_CMD_SERVICE || s->now > 0))
+        sim_tracef(s, n, 0, "proc", "start pid %d (%s)", pid, cmd_names[cmd]);
     return p;
 nomem:
     if (!s->error)
@@ -136,11 +133,8 @@ static void proc_gone(struct sim *s, struct proc *p, const char *how)
         p->held = false;
         p->nactors--;
     }
-    if (s->trace && (p->cmd != WORLD_CMD_SERVICE || *how != 'e')) {
-        char d[64];
-        snprintf(d, sizeof(d), "%s pid %d (%s)", how, p->pid, cmd_names[p->cmd]);
-        sim_trace(s, n, 0, "proc", d);
-    }
+    if (s->trace && (p->cmd != WORLD_CMD_SERVICE || *how != 'e'))
+        sim_tracef(s, n, 0, "proc", "%s pid %d (%s)", how, p->pid, cmd_names[p->cmd]);
 }
 
 void sim_proc_exit(struct sim *s, struct proc *p)
@@ -172,11 +166,8 @@ void sim_proc_terminate(struct sim *s, struct proc *p)
     if (p->dead || p->terminating)
         return;
     p->terminating = true;
-    if (s->trace) {
-        char d[64];
-        snprintf(d, sizeof(d), "SIGTERM pid %d (%s)", p->pid, cmd_names[p->cmd]);
-        sim_trace(s, p->node, 0, "proc", d);
-    }
+    if (s->trace)
+        sim_tracef(s, p->node, 0, "proc", "SIGTERM pid %d (%s)", p->pid, cmd_names[p->cmd]);
     p->nactors++;
     if (p->held) { /* it exits once its runs have finished */
         p->held = false;
@@ -202,7 +193,7 @@ static void node_restart(void *ctx, void *arg, uint64_t tag)
     if (tag != n->epoch || !n->down)
         return;
     n->down = false;
-    sim_trace(s, n, 0, "fault", "restart");
+    sim_tracef(s, n, 0, "fault", "restart");
     n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
                                                                    : WORLD_CMD_SERVICE);
     if (n->service)
@@ -240,16 +231,17 @@ void sim_pause(struct sim *s, struct node *n, struct proc *p, sim_time until)
     if (until > *pu)
         *pu = until;
     if (s->trace) {
-        char d[96], t[TIME_FMT_LEN];
-        if (p)
+        char d[96] = "", t[TIME_FMT_LEN];
+        bool text = trace_writes(s->trace); /* a hash-only trace needs no text */
+        if (text && p)
             snprintf(d, sizeof(d), "pause pid %d for %s", p->pid, time_format(until - s->now, t));
-        else
+        else if (text)
             snprintf(d, sizeof(d), "pause for %s", time_format(until - s->now, t));
         sim_trace(s, n, 0, "fault", d);
         /* the window's end, when the trace gets there (a longer pause moves it) */
-        if (p)
+        if (text && p)
             snprintf(d, sizeof(d), "pause pid %d: resumed", p->pid);
-        else
+        else if (text)
             snprintf(d, sizeof(d), "pause: resumed");
         sim_trace_due(s, *pu, n, 0, "fault-end", d, pu);
     }
@@ -259,9 +251,6 @@ void sim_proc_disconnect(struct sim *s, struct proc *p)
 {
     for (int i = 0; i < p->nconn; i++)
         world_db_session_end(&s->db, p->conn[i].sid);
-    if (s->trace && p->nconn) {
-        char d[64];
-        snprintf(d, sizeof(d), "db sessions of pid %d end", p->pid);
-        sim_trace(s, p->node, 0, "fault", d);
-    }
+    if (s->trace && p->nconn)
+        sim_tracef(s, p->node, 0, "fault", "db sessions of pid %d end", p->pid);
 }

@@ -323,6 +323,9 @@ void sim_procs_free(struct sim *s);
 void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *detail);
 /* Traces n's clock now (n NULL: the database's), as a `clock` row. */
 void sim_trace_clock(struct sim *s, struct node *n);
+/* A trace row whose detail (printf) is formatted only if the trace is written. */
+void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
 
 /*
  * Writes a row at true time at (after now), when the trace gets there: the

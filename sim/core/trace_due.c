@@ -20,7 +20,8 @@ static void due_min_update(struct sim *s)
 
 static void due_write(struct sim *s, const struct sim_due *d)
 {
-    trace_event(s->trace, d->at, d->n ? d->n->name : NULL, d->run, d->kind, d->detail);
+    trace_event(s->trace, d->at, d->n ? d->n->name : NULL, d->run, d->kind,
+                trace_writes(s->trace) ? d->detail : NULL);
 }
 
 void sim_trace_due_cancel(struct sim *s, const void *key)
@@ -44,7 +45,8 @@ void sim_trace_due(struct sim *s, sim_time at, struct node *n, uint64_t run, con
         return;
     struct sim_due d = {at, n, run, key, "", ""};
     snprintf(d.kind, sizeof(d.kind), "%s", kind);
-    snprintf(d.detail, sizeof(d.detail), "%s", detail ? detail : "");
+    if (detail && trace_writes(s->trace))
+        snprintf(d.detail, sizeof(d.detail), "%s", detail);
     if (at <= s->now) { /* due already */
         sim_trace_due_flush(s, at);
         due_write(s, &d);

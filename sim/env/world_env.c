@@ -322,6 +322,14 @@ static int db_apply(struct sim *s, struct node *n, uint64_t run, const struct en
     }
     const struct node_clock *clk = st->client_time ? &n->clock : &s->db.clock;
     sim_time until = node_clock_true(clk, after.until);
+    if (!trace_writes(s->trace)) { /* hashed only: the rows, no text */
+        sim_trace(s, about, grant ? 0 : run, "lease", NULL);
+        if (until > s->now)
+            sim_trace_due(s, until, about, grant ? 0 : run, "lease", NULL, after.row);
+        else
+            sim_trace_due_cancel(s, after.row);
+        return rc;
+    }
     char d[320], u[TIME_FMT_LEN], l[TIME_FMT_LEN];
     char by[80];
     if (st->client_time)
@@ -396,15 +404,12 @@ static const char *const stmt_names[] = {
 static void trace_stmt(struct actor *a, const struct env_stmt *st, int rc, bool late)
 {
     struct sim *s = a->sim;
-    if (!s->trace)
-        return;
-    char d[128];
     if (rc >= 0)
-        snprintf(d, sizeof(d), "%s: %d row%s", stmt_names[st->kind], rc, rc == 1 ? "" : "s");
+        sim_tracef(s, a->node, a->run, "db", "%s: %d row%s", stmt_names[st->kind], rc,
+                   rc == 1 ? "" : "s");
     else
-        snprintf(d, sizeof(d), "%s: %s%s", stmt_names[st->kind], strerror(-rc),
-                 late ? " (it ran: the reply came too late)" : "");
-    sim_trace(s, a->node, a->run, "db", d);
+        sim_tracef(s, a->node, a->run, "db", "%s: %s%s", stmt_names[st->kind], strerror(-rc),
+                   late ? " (it ran: the reply came too late)" : "");
 }
 
 int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *out)

@@ -54,11 +54,9 @@ static bool targets(const struct fault_spec *f, const struct node *n)
 static void trace_fault(struct sim *s, struct node *n, const struct fault_spec *f,
                         const char *what)
 {
-    if (!s->trace)
-        return;
-    char d[128];
-    snprintf(d, sizeof(d), "%s%s%s", fault_kind_name(f->kind), what ? " " : "", what ? what : "");
-    sim_trace(s, n, 0, "fault", d);
+    if (s->trace)
+        sim_tracef(s, n, 0, "fault", "%s%s%s", fault_kind_name(f->kind), what ? " " : "",
+                   what ? what : "");
 }
 
 static void inject_hit(struct sim *s, bool holder)
@@ -198,11 +196,10 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
     struct sim *s = ctx;
     struct inj_fault *in = arg;
     const struct fault_spec *f = in->f;
-    if (!s->trace)
-        return;
-    char d[64], t[TIME_FMT_LEN];
-    snprintf(d, sizeof(d), "%s after %s", fault_kind_name(f->kind), time_format(f->dur, t));
-    sim_trace(s, f->node_idx >= 0 ? &s->node[f->node_idx] : NULL, 0, "fault-end", d);
+    char t[TIME_FMT_LEN];
+    if (s->trace)
+        sim_tracef(s, f->node_idx >= 0 ? &s->node[f->node_idx] : NULL, 0, "fault-end", "%s after %s",
+                   fault_kind_name(f->kind), trace_writes(s->trace) ? time_format(f->dur, t) : "");
 }
 
 static void occur(struct sim *s, struct inj_fault *in)
@@ -212,7 +209,7 @@ static void occur(struct sim *s, struct inj_fault *in)
         in->win_start = s->now;
         in->win_end = s->now + f->dur;
         if (f->kind == FAULT_API_SLOW && f->node_idx < 0)
-            sim_trace(s, NULL, 0, "fault", "api-slow begins");
+            sim_tracef(s, NULL, 0, "fault", "api-slow begins");
         else
             trace_fault(s, f->node_idx >= 0 ? &s->node[f->node_idx] : NULL, f, "begins");
         sim_at(s, in->win_end, fault_end, in, 0);
@@ -284,7 +281,7 @@ static void occur(struct sim *s, struct inj_fault *in)
     if (f->kind == FAULT_MANUAL_RUN) {
         struct node *n = &s->node[f->node_idx >= 0 ? f->node_idx : 0];
         struct trigger t = sim_trigger_new(s, n, s->now, true);
-        sim_trace(s, NULL, 0, "fault", "manual-run");
+        sim_tracef(s, NULL, 0, "fault", "manual-run");
         sim_spawn_job(s, n, &t);
     }
 }
@@ -408,12 +405,8 @@ static int inject_point(struct actor *a, enum fault_point_id point)
             continue;
         if (in->f->kind != FAULT_CRASH || in->f->target == FT_NODE) /* crash_proc counts its own */
             inject_hit(s, a->run != 0 && point != POINT_AFTER_RELEASE);
-        if (s->trace) {
-            char d[96];
-            snprintf(d, sizeof(d), "%s (%s)", fault_kind_name(in->f->kind),
-                     fault_point_name(point));
-            sim_trace(s, a->node, a->run, "fault", d);
-        }
+        sim_tracef(s, a->node, a->run, "fault", "%s (%s)", fault_kind_name(in->f->kind),
+                   fault_point_name(point));
         flags |= fire_point(a, in);
     }
     return flags;
@@ -435,7 +428,7 @@ static void after_crash(struct sim *s, struct inj_fault *in, struct node *n, int
         break;
     case FAULT_MANUAL_RUN: {
         struct trigger t = sim_trigger_new(s, n, s->now, true);
-        sim_trace(s, n, 0, "fault", "manual-run (after crash)");
+        sim_tracef(s, n, 0, "fault", "manual-run (after crash)");
         sim_spawn_job(s, n, &t);
         break;
     }

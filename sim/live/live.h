@@ -62,6 +62,7 @@ struct live_result {
     char pg_dir[PATH_MAX]; /* the throwaway cluster's, when not inside dir */
     bool interrupted;      /* SIGINT, SIGTERM or SIGHUP ended the run early */
     char detail[512];      /* the reason behind an error */
+    char cleaned[1024];    /* what killed runs left and this one removed ("": nothing) */
 };
 
 /* The placeholder guard of --guard exec: the user's command is the guard. */

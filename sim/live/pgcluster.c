@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "live.h"
+#include "owner.h"
 #include "sys/pgdb.h"
 #include "sys/proc.h"
 
@@ -117,10 +118,14 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
                     "PostgreSQL's initdb not found (install postgresql, or use --dsn)");
     c->as_postgres = geteuid() == 0;
     /* postgres must reach its directory: under parent if it can, else in /tmp */
-    if (c->as_postgres && !traversable(parent))
-        snprintf(c->dir, sizeof(c->dir), "/tmp/overlapsim-pg-XXXXXX");
-    else
+    if (c->as_postgres && !traversable(parent)) {
+        struct live_owner me; /* named by its owner: a killed run's is found and stopped */
+        live_owner_self(&me);
+        snprintf(c->dir, sizeof(c->dir), "/tmp/overlapsim-pg-%ld-%llu-XXXXXX", me.pid,
+                 me.start);
+    } else {
         snprintf(c->dir, sizeof(c->dir), "%s/pg-XXXXXX", parent);
+    }
     if (!mkdtemp(c->dir)) {
         c->dir[0] = 0;
         return fail(err, errlen, "cannot create a directory in '%s': %s", parent, strerror(errno));
@@ -204,4 +209,16 @@ void pg_cluster_stop(struct pg_cluster *c)
     if (!c->keep)
         proc_rmtree(c->dir);
     c->dir[0] = 0;
+}
+
+void pg_cluster_orphan_stop(const char *dir)
+{
+    struct pg_cluster c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.dir, sizeof(c.dir), "%s", dir);
+    if (find_bin(c.bin, sizeof(c.bin)) != 0)
+        c.bin[0] = 0; /* pg_ctl cannot run: stop kills the postmaster itself */
+    c.as_postgres = geteuid() == 0;
+    c.running = true;
+    pg_cluster_stop(&c);
 }

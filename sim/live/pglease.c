@@ -1,10 +1,12 @@
 /*
  * The database side of live mode (see pgdb.h): the run's schema and
  * task_lock table, and the statements of the database guards. Every value
- * goes in as a parameter (PQexecParams); only the schema name, which we
- * make ourselves, is quoted into text, with PQescapeIdentifier.
+ * goes in as a parameter (PQexecParams); the one identifier we build, the
+ * schema's name, is quoted: with PQescapeIdentifier in SQL text (CREATE,
+ * DROP), and by the same rule in each session's search_path option.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 
 #include "sys/env_live.h"
 #include "live.h"
+#include "owner.h"
 #include "sys/pgdb.h"
 
 /* The database clock: the transaction's start plus this session's skew. */
@@ -52,18 +55,45 @@ static void quiet(void *arg, const char *message)
     (void)arg, (void)message;
 }
 
+/* name as a quoted SQL identifier ("a""b"), or "" if it cannot be quoted. */
+static char *quote_ident(PGconn *c, const char *name, char *buf, size_t len)
+{
+    char *q = PQescapeIdentifier(c, name, strlen(name));
+    snprintf(buf, len, "%s", q && strlen(q) < len ? q : "");
+    PQfreemem(q);
+    return buf;
+}
+
+/*
+ * "-c search_path=..." for the startup packet (no round trip: cron starts a
+ * client per firing): the name quoted as an identifier, as
+ * PQescapeIdentifier would (there is no connection yet to ask), then
+ * spaces and backslashes escaped for libpq's options.
+ */
+void pg_search_path_option(const char *schema, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "-c search_path=\\\"");
+    for (const char *p = schema; *p && n + 6 < len; p++) {
+        if (*p == '"')
+            buf[n++] = '\\', buf[n++] = '"'; /* "" inside the identifier */
+        if (*p == ' ' || *p == '\\' || *p == '"')
+            buf[n++] = '\\';
+        buf[n++] = *p;
+    }
+    snprintf(buf + n, len - n, "\\\"");
+}
+
 static PGconn *connect_to(const char *conninfo, const char *schema, const char *app, char *err,
                           size_t errlen)
 {
-    char opts[128];
+    char opts[400], why[256];
     const char *keys[] = {"dbname", "options", "application_name", NULL};
     const char *vals[] = {conninfo, opts, app, NULL};
-    snprintf(opts, sizeof(opts), "-c search_path=%s", schema && *schema ? schema : "public");
+    pg_search_path_option(schema && *schema ? schema : "public", opts, sizeof(opts));
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (c)
         PQsetNoticeProcessor(c, quiet, NULL); /* "drop cascades to ...": not for the user */
     if (!c || PQstatus(c) != CONNECTION_OK) {
-        char why[256];
         snprintf(err, errlen, "%s", pg_error(c, why, sizeof(why)));
         PQfinish(c);
         return NULL;
@@ -98,14 +128,50 @@ PGconn *pg_session(const char *conninfo, const char *schema, int64_t skew_us, ch
     return pg_session_as(conninfo, schema, "overlapsim", skew_us, err, errlen);
 }
 
+int pg_db_drop_orphans(struct pg_db *db, char *names, size_t len)
+{
+    int rc = 0, n = 0;
+    names[0] = 0;
+    PGresult *r = exec(db->admin,
+                       "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'overlapsim\\_%' "
+                       "ORDER BY 1",
+                       0, NULL, &rc);
+    if (!r)
+        return rc;
+    struct live_owner me;
+    live_owner_self(&me);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *name = PQgetvalue(r, i, 0);
+        struct live_owner o;
+        if (live_owner_parse(name, "overlapsim_", true, &o) != 0 || o.host != me.host ||
+            !live_owner_gone(&o))
+            continue; /* not ours, another machine's, or its run goes on */
+        char sql[256], q[160];
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
+                 quote_ident(db->admin, name, q, sizeof(q)));
+        PGresult *d = PQexec(db->admin, sql);
+        if (PQresultStatus(d) == PGRES_COMMAND_OK) {
+            size_t k = strlen(names);
+            snprintf(names + k, len - k, "%s%s", n ? ", " : "", name);
+            n++;
+        }
+        PQclear(d);
+    }
+    PQclear(r);
+    return n;
+}
+
 int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
 {
     char why[300];
     memset(db, 0, sizeof(*db));
     snprintf(db->conninfo, sizeof(db->conninfo), "%s", conninfo);
-    /* unique enough: one run per process at a time, and the time breaks pid reuse */
-    snprintf(db->schema, sizeof(db->schema), "overlapsim_%d_%llx", (int)getpid(),
-             (unsigned long long)(env_live_mono() / 1000) & 0xffffffffull);
+    /* named by its owner, so that the next run drops it if this one is killed */
+    static atomic_int serial;
+    struct live_owner me;
+    live_owner_self(&me);
+    snprintf(db->schema, sizeof(db->schema), "overlapsim_%ld_%llu_%08x_%d", me.pid, me.start,
+             me.host, atomic_fetch_add(&serial, 1));
     db->admin = connect_to(conninfo, db->schema, "overlapsim", why, sizeof(why));
     if (!db->admin) {
         snprintf(err, errlen, "cannot connect to the database: %s", why);
@@ -113,7 +179,8 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
         return -LIVE_EDB;
     }
     /* shedlock as ShedLock's PostgreSQL DDL, but timestamptz: no session time zone in play */
-    char sql[1024];
+    char sql[2048], q[160];
+    quote_ident(db->admin, db->schema, q, sizeof(q));
     snprintf(sql, sizeof(sql),
              "CREATE SCHEMA %s; CREATE TABLE %s.task_lock (task_name text PRIMARY KEY, "
              "started_at timestamptz NOT NULL, locked_until timestamptz NOT NULL, "
@@ -122,7 +189,7 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
              "CREATE TABLE %s.shedlock (name varchar(64) PRIMARY KEY, "
              "lock_until timestamptz NOT NULL, locked_at timestamptz NOT NULL, "
              "locked_by varchar(255) NOT NULL)",
-             db->schema, db->schema, db->schema, db->schema);
+             q, q, q, q);
     PGresult *r = PQexec(db->admin, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
@@ -135,11 +202,17 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
     return 0;
 }
 
+char *pg_db_schema_quoted(const struct pg_db *db, char *buf, size_t len)
+{
+    return quote_ident(db->admin, db->schema, buf, len);
+}
+
 void pg_db_close(struct pg_db *db)
 {
     if (db->admin && db->schema[0]) {
-        char sql[128];
-        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", db->schema);
+        char sql[256], q[160];
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
+                 quote_ident(db->admin, db->schema, q, sizeof(q)));
         PQclear(PQexec(db->admin, sql));
     }
     PQfinish(db->admin);

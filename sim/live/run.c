@@ -18,6 +18,8 @@
 #include <time.h>
 
 #include "../base/mem.h"
+#include "sys/dsn.h"
+#include "owner.h"
 #include "live_impl.h"
 #include "sys/proc.h"
 
@@ -73,6 +75,8 @@ void live_fail(struct live *lv, int rc, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(lv->res->detail, sizeof(lv->res->detail), fmt, ap);
         va_end(ap);
+        if (lv->opt->dsn) /* libpq's messages may quote the connection string */
+            dsn_scrub(lv->res->detail, sizeof(lv->res->detail), lv->opt->dsn);
     }
     lv->stop = true;
     pthread_cond_broadcast(&lv->cond);
@@ -137,7 +141,11 @@ const struct guard_ops live_guard_exec = {
 static int setup_dir(struct live *lv)
 {
     const char *tmp = getenv("TMPDIR");
-    snprintf(lv->dir, sizeof(lv->dir), "%s/overlapsim-live-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    struct live_owner me; /* named by its owner: the next run cleans up after a killed one */
+    live_owner_self(&me);
+    live_leftovers_clean(tmp, lv->res->cleaned, sizeof(lv->res->cleaned));
+    snprintf(lv->dir, sizeof(lv->dir), "%s/overlapsim-live-%ld-%llu-XXXXXX",
+             tmp && *tmp ? tmp : "/tmp", me.pid, me.start);
     if (!mkdtemp(lv->dir)) {
         int rc = -errno;
         live_fail(lv, rc, "cannot create a run directory in '%s': %s", tmp && *tmp ? tmp : "/tmp",
@@ -166,14 +174,21 @@ static int setup_db(struct live *lv)
     }
     int rc = pg_db_open(&lv->db, conninfo, err, sizeof(err));
     if (rc) {
+        char shown[PATH_MAX + 64];
         if (o->dsn)
-            live_fail(lv, rc, "--dsn '%s': %s", o->dsn, err);
+            live_fail(lv, rc, "--dsn '%s': %s", dsn_redact(o->dsn, shown, sizeof(shown)), err);
         else
             live_fail(lv, rc, "%s", err);
         return rc;
     }
     lv->have_db = true;
     snprintf(lv->dsn, sizeof(lv->dsn), "%s", conninfo);
+    char names[512];
+    if (o->dsn && pg_db_drop_orphans(&lv->db, names, sizeof(names)) > 0) {
+        size_t k = strlen(lv->res->cleaned);
+        snprintf(lv->res->cleaned + k, sizeof(lv->res->cleaned) - k, "%sdropped schema %s",
+                 k ? ", " : "", names);
+    }
     return 0;
 }
 
@@ -250,10 +265,16 @@ static void teardown(struct live *lv)
     live_db_stop(lv);
     if (lv->have_db)
         pg_db_close(&lv->db);
+    char pg_dir[PATH_MAX];
+    snprintf(pg_dir, sizeof(pg_dir), "%s", lv->pg.dir);
     pg_cluster_stop(&lv->pg);
     proc_reap(200); /* adopted orphans; a caller's own children only cost the wait */
     if (lv->dir[0] && !lv->opt->keep)
         proc_rmtree(lv->dir);
+    if (lv->opt->keep) { /* kept on purpose: not a killed run's, for the next run to remove */
+        live_owner_keep(lv->dir);
+        live_owner_keep(pg_dir);
+    }
 }
 
 /* Waits for the end of the run, a signal or a failure. True if a signal came. */

@@ -173,7 +173,9 @@ static char **worker_env(struct live_worker *w)
     snprintf(v[n++], sizeof(v[0]), "PATH=%.*s:%s", dirlen, o->self, path ? path : "/usr/bin:/bin");
     if (lv->have_db) {
         snprintf(v[n++], sizeof(v[0]), LIVE_ENV_DSN "=%s", lv->dsn);
-        snprintf(v[n++], sizeof(v[0]), "PGOPTIONS=-c search_path=%s", lv->db.schema);
+        char opt[400]; /* the name quoted, as in the harness's own sessions */
+        pg_search_path_option(lv->db.schema, opt, sizeof(opt));
+        snprintf(v[n++], sizeof(v[0]), "PGOPTIONS=%s", opt);
     }
     if (w->skew || w->clock_file[0]) {
         const char *pre = getenv("LD_PRELOAD"), *asan = getenv("ASAN_OPTIONS");

@@ -19,8 +19,9 @@ int sim_run_hooked(const struct model *m, uint64_t seed, const struct sim_hooks 
 
 /*
  * Runs model m (borrowed) for seed. Writes every event to trace when it is
- * not NULL. Returns 0; -ENOMEM; or -E2BIG when more than SIM_MAX_ACTORS
- * actors would be alive at once. *out is filled in either way.
+ * not NULL. Returns 0; -ENOMEM; -E2BIG when more than SIM_MAX_ACTORS
+ * actors would be alive at once; or -EINTR after sim_interrupt. *out is
+ * filled in either way (up to where it stopped).
  */
 int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct metrics *out);
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
+
 static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
                                            "k8s-cronjob", "systemd-timer", NULL};
 static const char *const k8s_policy_names[] = {"allow", "forbid", "replace", NULL};
@@ -303,14 +305,20 @@ static int parse_bool(const char *v, bool *out)
 
 static int parse_prob(const char *v, double *out)
 {
-    char *end;
-    errno = 0;
-    double p = strtod(v, &end);
-    if (end == v || errno)
+    char num[64];
+    size_t n = strlen(v);
+    double p;
+    if (n == 0 || n >= sizeof(num))
         return -EINVAL;
-    if (*end == '%')
-        p /= 100, end++;
-    if (*end || !(p >= 0 && p <= 1))
+    memcpy(num, v, n + 1);
+    bool percent = num[n - 1] == '%';
+    if (percent)
+        num[n - 1] = 0;
+    if (num_parse_decimal(num, &p) != 0)
+        return -EINVAL;
+    if (percent)
+        p /= 100;
+    if (!(p >= 0 && p <= 1))
         return -EINVAL;
     *out = p;
     return 0;
@@ -415,10 +423,8 @@ int config_set(struct config *c, const char *key, const char *value, int line, c
         break;
     case CT_FACTOR:
     case CT_REAL: {
-        char *end;
-        errno = 0;
-        double v = strtod(value, &end);
-        if (errno || end == value || *end || v != v || v > 1e12 || v < -1e12)
+        double v;
+        if (num_parse_decimal(value, &v) != 0 || v > 1e12 || v < -1e12)
             return fail(err, errlen, -EINVAL, "%s: bad number '%s'", key, value);
         if (k->type == CT_FACTOR && v < 0)
             return fail(err, errlen, -EINVAL, "%s: must not be negative, got '%s'", key, value);
@@ -503,14 +509,14 @@ char *config_get(const struct config *c, const struct config_key *k, char *buf, 
         snprintf(buf, len, "%s", time_format(*(const sim_time *)field, t));
         break;
     case CT_FACTOR:
-    case CT_REAL:
-        snprintf(buf, len, "%g", *(const double *)field);
+    case CT_REAL: /* the shortest text that reads back the same, as for CT_PROB */
+        num_format(*(const double *)field, buf, len);
         break;
     case CT_CRON:
         snprintf(buf, len, "%s", c->cron_text);
         break;
     case CT_PROB:
-        snprintf(buf, len, "%g", *(const double *)field);
+        num_format(*(const double *)field, buf, len);
         break;
     }
     return buf;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/num.h"
+
 static const char *const kind_names[FAULT_KIND_COUNT] = {
     [FAULT_API_SLOW] = "api-slow",
     [FAULT_MANUAL_RUN] = "manual-run",
@@ -154,9 +156,8 @@ int fault_set(struct fault_spec *f, const char *key, const char *value, char *er
         return 0;
     }
     if (strcmp(key, "probability") == 0) {
-        char *end;
-        double p = strtod(value, &end);
-        if (end == value || *end || !(p >= 0 && p <= 1))
+        double p;
+        if (num_parse_decimal(value, &p) != 0 || !(p >= 0 && p <= 1))
             return bad(err, errlen, key, "expected a number from 0 to 1, got", value);
         f->probability = p;
         return 0;

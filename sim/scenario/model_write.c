@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../base/num.h"
+
 static void write_comment(FILE *f, const char *comment)
 {
     const char *p = comment;
@@ -94,7 +96,7 @@ static void write_fault(FILE *f, const struct fault_spec *fs)
             fprintf(f, "until = %s\n", time_format(fs->until, v));
     }
     if (fs->probability < 1.0)
-        fprintf(f, "probability = %.17g\n", fs->probability);
+        fprintf(f, "probability = %s\n", num_format(fs->probability, v, sizeof(v)));
 }
 
 int model_write(const struct model *m, FILE *f, const char *comment)

@@ -27,7 +27,9 @@ struct parse {
     int sections; /* section headers seen so far */
     int section_line; /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
-    int too_long;
+    int too_long; /* line longer than libinih's buffer */
+    int max_line; /* the longest line it takes */
+    int nul;      /* line with a NUL byte */
     int long_section; /* first header whose name libinih would cut */
     int rc;
     char err[512];
@@ -51,31 +53,55 @@ static void section_empty(struct parse *p);
 /* libinih's MAX_SECTION (ini.c, not in its header): longer section names are cut silently. */
 #define INIH_MAX_SECTION 50
 
+/*
+ * Hands libinih one line at a time (its buffer holds num - 1 characters).
+ * A longer line would come back as several "lines", shifting every line
+ * number after it and cutting a section header in two; a NUL byte would
+ * hide the rest of its line. Both stop the parse at their true line.
+ */
 static char *reader(char *str, int num, void *stream)
 {
     struct parse *p = stream;
-    char *s = fgets(str, num, p->f);
-    if (!s)
+    int n = 0, c = 0;
+    if (p->too_long || p->nul)
         return NULL;
+    while (n < num - 1 && (c = getc(p->f)) != EOF) {
+        if (c == 0 && !p->nul)
+            p->nul = p->line + 1;
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    if (n == 0)
+        return NULL;
+    str[n] = 0;
     p->line++;
-    size_t len = strlen(s);
-    if (len == (size_t)num - 1 && s[len - 1] != '\n' && !feof(p->f) && !p->too_long)
-        p->too_long = p->line;
-    const char *t = s;
+    if (p->nul)
+        return NULL;
+    if (str[n - 1] != '\n' && c != EOF) {
+        int next = getc(p->f);
+        if (next != EOF) {
+            ungetc(next, p->f);
+            p->too_long = p->line;
+            p->max_line = num - 2;
+            return NULL;
+        }
+    }
+    const char *t = str;
     while (isspace((unsigned char)*t))
         t++;
-    p->continued = t > s && *t && *t != ';' && *t != '#' && *t != '[';
+    p->continued = t > str && *t && *t != ';' && *t != '#' && *t != '[';
     if (*t == '[') {
         section_empty(p); /* the section that ends here, if it had no key */
         p->sections++;
         p->section_line = p->line;
-        size_t n = strcspn(t + 1, "]\n");
-        if (n >= INIH_MAX_SECTION && !p->long_section)
+        size_t len = strcspn(t + 1, "]\n");
+        if (len >= INIH_MAX_SECTION && !p->long_section)
             p->long_section = p->line;
-        snprintf(p->section, sizeof(p->section), "%.*s", (int)n, t + 1);
+        snprintf(p->section, sizeof(p->section), "%.*s", (int)len, t + 1);
         p->job_or_schedule |= strcmp(p->section, "job") == 0 || strcmp(p->section, "schedule") == 0;
     }
-    return s;
+    return str;
 }
 
 static int perr(struct parse *p, int rc, const char *fmt, ...)
@@ -482,8 +508,13 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
                  path, p.long_section, INIH_MAX_SECTION - 1);
         p.rc = -EINVAL;
     }
+    if (!p.rc && p.nul) {
+        snprintf(p.err, sizeof(p.err), "%s:%d: NUL byte in the line", path, p.nul);
+        p.rc = -EINVAL;
+    }
     if (!p.rc && p.too_long) {
-        snprintf(p.err, sizeof(p.err), "%s:%d: line too long", path, p.too_long);
+        snprintf(p.err, sizeof(p.err), "%s:%d: line longer than %d characters", path,
+                 p.too_long, p.max_line);
         p.rc = -EINVAL;
     }
     if (!p.rc && line > 0) {
@@ -616,7 +647,7 @@ static int model_error(const struct scenario *sc, int v, int line, const char *w
     if (line > 0)
         snprintf(err, errlen, "%s:%d: %s", sc->path, line, why);
     else if (line < 0)
-        snprintf(err, errlen, "overlapsim: --set: %s", why);
+        snprintf(err, errlen, "--set: %s", why);
     else if (v >= 0)
         snprintf(err, errlen, "%s: variant '%s': %s", sc->path, sc->variants[v].name, why);
     else

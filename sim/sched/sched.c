@@ -78,7 +78,7 @@ static struct misfire_step grid_step(struct sim *s, struct ticker *tk, const cha
     for (int64_t i = 0; i < st.dropped; i++)
         checker_coalesce(&s->chk);
     if (st.missed)
-        sim_trace(s, tk->node, 0, "coalesce", st.fire ? fire_msg : wait_msg);
+        sim_tracef(s, tk->node, 0, "coalesce", "%s", st.fire ? fire_msg : wait_msg);
     tk->next = st.next;
     return st;
 }
@@ -135,7 +135,7 @@ static void ticker_fire(void *ctx, void *arg, uint64_t tag)
         tk->slot_full = true;
     } else {
         checker_coalesce(&s->chk);
-        sim_trace(s, tk->node, 0, "coalesce", "tick dropped: channel full");
+        sim_tracef(s, tk->node, 0, "coalesce", "tick dropped: channel full");
     }
 }
 
@@ -209,7 +209,7 @@ static void delay_loop(struct actor *a)
             break;
         if (p == MISFIRE_SKIP && misfire_missed(c, p, s->now - tk->next)) {
             checker_coalesce(&s->chk);
-            sim_trace(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
+            sim_tracef(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
             tk->next = misfire_grid_after(tk->next, c->interval, s->now);
             continue;
         }

@@ -88,7 +88,7 @@ static int64_t catch_up(struct cron_run *r, int64_t virtual, int64_t running, en
     for (int64_t m = cron_next(e, virtual); m >= 0 && m < running; m = cron_next(e, m))
         n++;
     if (p == MISFIRE_BURST) {
-        sim_trace(a->sim, a->node, 0, "cron", "misfire: a run per missed minute");
+        sim_tracef(a->sim, a->node, 0, "cron", "misfire: a run per missed minute");
         do {
             if (run_queue(r))
                 sim_sleep(a, 10 * SIM_S);
@@ -137,11 +137,11 @@ static void cron_loop(struct actor *a)
             virtual = running;
             find_jobs(&r, virtual, true, true);
         } else if (diff > 180 || diff < -180) { /* a clock correction */
-            sim_trace(s, a->node, 0, "cron", "clock jumped: run this minute, go on from here");
+            sim_tracef(s, a->node, 0, "cron", "clock jumped: run this minute, go on from here");
             virtual = running;
             find_jobs(&r, running, true, true);
         } else if (diff > 5) { /* DST begins: wildcard once, fixed-time per minute */
-            sim_trace(s, a->node, 0, "cron", "clock moved forward: catch up fixed-time jobs");
+            sim_tracef(s, a->node, 0, "cron", "clock moved forward: catch up fixed-time jobs");
             find_jobs(&r, running, true, false);
             do {
                 if (run_queue(&r))
@@ -151,7 +151,7 @@ static void cron_loop(struct actor *a)
                 clock_min = node_clock_minute(local_now(a));
             } while (virtual < running && clock_min == running && !a->killed);
         } else if (diff > 0) { /* woke up late: every minute until caught up */
-            sim_trace(s, a->node, 0, "cron", "woke up late: run each missed minute");
+            sim_tracef(s, a->node, 0, "cron", "woke up late: run each missed minute");
             do {
                 if (run_queue(&r))
                     sim_sleep(a, 10 * SIM_S);
@@ -159,7 +159,7 @@ static void cron_loop(struct actor *a)
                 find_jobs(&r, virtual, true, true);
             } while (virtual < running && !a->killed);
         } else { /* the clock went back: wildcard jobs only, until caught up */
-            sim_trace(s, a->node, 0, "cron", "clock moved back: wildcard jobs only");
+            sim_tracef(s, a->node, 0, "cron", "clock moved back: wildcard jobs only");
             find_jobs(&r, running, true, false);
         }
         if (!a->killed)

@@ -55,7 +55,7 @@ static void kill_event(void *ctx, void *arg, uint64_t tag)
     k->used = false;
     for (struct proc *p = k->node->procs; p; p = p->next) {
         if (p->cmd == WORLD_CMD_JOB && !p->dead && p->pid == k->pid && p->started == k->started) {
-            sim_trace(s, k->node, 0, "k8s", "replaced Job's pod killed: grace period over");
+            sim_tracef(s, k->node, 0, "k8s", "replaced Job's pod killed: grace period over");
             sim_proc_kill(s, p);
             return;
         }
@@ -77,7 +77,7 @@ static void replace_active(struct sim *s, struct node *n)
             continue;
         }
         *k = (struct k8s_kill){n, p->pid, p->started, true};
-        sim_trace(s, n, 0, "k8s", "Replace: active Job deleted, its pod terminating");
+        sim_tracef(s, n, 0, "k8s", "Replace: active Job deleted, its pod terminating");
         sim_at(s, s->now + n->cfg->grace_period, kill_event, k, 0);
     }
 }
@@ -119,17 +119,17 @@ static void k8s_sync(struct sim *s, struct node *n)
             sim_trace(s, n, 0, "k8s", "TooManyMissedTimes: more than 100 missed start times "
                                       "(warning only: still scheduled)");
         if (c->starting_deadline > 0 && slot + c->starting_deadline < now_l) {
-            sim_trace(s, n, 0, "k8s", "MissSchedule: later than startingDeadlineSeconds");
+            sim_tracef(s, n, 0, "k8s", "MissSchedule: later than startingDeadlineSeconds");
             again = false;
         } else if (skip) {
             for (int64_t x = cron_next(&c->cron, node_clock_minute(k->last)); x >= 0 && x <= recent;
                  x = cron_next(&c->cron, x))
                 checker_coalesce(&s->chk);
-            sim_trace(s, n, 0, "k8s", "misfire: missed slots dropped");
+            sim_tracef(s, n, 0, "k8s", "misfire: missed slots dropped");
             k->last = slot;
         } else if (c->k8s_policy == K8S_FORBID && active_jobs(n) > 0) {
             /* not a skip yet: the slot may still start when the Job ends */
-            sim_trace(s, n, 0, "k8s", "JobAlreadyActive: Forbid, not starting");
+            sim_tracef(s, n, 0, "k8s", "JobAlreadyActive: Forbid, not starting");
             again = false;
         } else {
             if (c->k8s_policy == K8S_REPLACE)

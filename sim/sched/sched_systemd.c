@@ -112,7 +112,7 @@ static void timer_loop(struct actor *a)
         if (missed && p == MISFIRE_SKIP) {
             for (int64_t i = 0; i <= later; i++)
                 checker_coalesce(&s->chk);
-            sim_trace(s, n, 0, "systemd", "misfire: wait for the next elapse after now");
+            sim_tracef(s, n, 0, "systemd", "misfire: wait for the next elapse after now");
             last = now_l;
             continue;
         }
@@ -122,7 +122,7 @@ static void timer_loop(struct actor *a)
             for (int64_t i = 0; i < later; i++)
                 checker_coalesce(&s->chk);
             if (later)
-                sim_trace(s, n, 0, "systemd", "elapse already past: trigger once now");
+                sim_tracef(s, n, 0, "systemd", "elapse already past: trigger once now");
             last = now_l;
         }
         sd->last = last; /* Persistent=: touch the stamp file */

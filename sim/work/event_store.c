@@ -152,10 +152,9 @@ static void store_append(struct store *st, sim_time at, sim_time blocked)
         if (!eo_arrive(&x->sink[i].chk, at) && !s->error)
             s->error = -ENOMEM;
     if (blocked > 0 && s->trace) {
-        char d[96], t[TIME_FMT_LEN];
-        snprintf(d, sizeof(d), "event %" PRIu64 " after waiting %s", st->last,
-                 time_format(blocked, t));
-        sim_trace(s, NULL, 0, "add-blocked", d);
+        char t[TIME_FMT_LEN];
+        sim_tracef(s, NULL, 0, "add-blocked", "event %" PRIu64 " after waiting %s", st->last,
+                   trace_writes(s->trace) ? time_format(blocked, t) : "");
     }
 }
 
@@ -259,7 +258,7 @@ static void tick_fire(void *ctx, void *arg, uint64_t tag)
         sc->slot_full = true;
     } else {
         checker_coalesce(sc->chkp);
-        sim_trace(s, NULL, 0, "coalesce", "tick dropped: channel full");
+        sim_tracef(s, NULL, 0, "coalesce", "tick dropped: channel full");
     }
 }
 
@@ -337,7 +336,6 @@ int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time
     const struct store_config *c = st->cfg;
     bool global = c->lock_scope == STORE_SCOPE_GLOBAL;
     bool have_consumer = false, have_store = false;
-    char d[160];
     if (thrown)
         return thrown;
 
@@ -356,11 +354,10 @@ int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time
         store_unlock(a, st);
         have_store = false;
     }
-    if (s->trace) {
-        snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 ": events %" PRIu64 "..%" PRIu64,
-                 sc->k, sc->offset, from, to);
-        sim_trace(s, a->node, run, "fetch", d);
-    }
+    if (s->trace)
+        sim_tracef(s, a->node, run, "fetch",
+                   "consumer %d offset %" PRIu64 ": events %" PRIu64 "..%" PRIu64, sc->k,
+                   sc->offset, from, to);
 
     thrown |= sim_job_point(a, POINT_BEFORE_WRITE);
     if (thrown || a->killed || a->interrupted)
@@ -373,11 +370,11 @@ int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time
         export_run_rng(&r, t);
         if (s->xp->cfg->write_fail > 0 && prng_unit(&r) < s->xp->cfg->write_fail) {
             s->m->xp.write_errors++;
-            sim_trace(s, a->node, run, "write-error", "export failed: offset not updated");
+            sim_tracef(s, a->node, run, "write-error", "export failed: offset not updated");
             goto out;
         }
         if (sink_write(s, k, a->node, from, to, run, hold->token) != 0) {
-            sim_trace(s, a->node, run, "fenced", "export rejected: stale token");
+            sim_tracef(s, a->node, run, "fenced", "export rejected: stale token");
             goto out;
         }
     }
@@ -389,14 +386,14 @@ int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time
     sim_sleep(a, c->hold); /* updateConsumerOffset */
     uint64_t before = sc->offset;
     sc->offset = c->offset_update == STORE_OFFSET_GIVEN ? (to >= from ? to : before) : st->last;
-    if (s->trace && sc->offset != before) {
-        int n = snprintf(d, sizeof(d), "consumer %d offset %" PRIu64 " -> %" PRIu64, sc->k,
-                         before, sc->offset);
-        if (sc->offset > to)
-            snprintf(d + n, sizeof(d) - (size_t)n, ": skips %" PRIu64 " unexported events",
-                     sc->offset - (to > before ? to : before));
-        sim_trace(s, a->node, run, "offset", d);
-    }
+    if (s->trace && sc->offset != before && sc->offset > to)
+        sim_tracef(s, a->node, run, "offset",
+                   "consumer %d offset %" PRIu64 " -> %" PRIu64 ": skips %" PRIu64
+                   " unexported events",
+                   sc->k, before, sc->offset, sc->offset - (to > before ? to : before));
+    else if (s->trace && sc->offset != before)
+        sim_tracef(s, a->node, run, "offset", "consumer %d offset %" PRIu64 " -> %" PRIu64, sc->k,
+                   before, sc->offset);
 out:
     if (have_store)
         store_unlock(a, st);

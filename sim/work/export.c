@@ -115,20 +115,18 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
         struct dup_sample d = {s->now, dup_from, repeats, dup_first, run, k->id};
         export_metrics_dup(xm, &d);
     }
-    if (s->trace && to >= from) {
-        char d[160];
-        int n = snprintf(d, sizeof(d), "sink %d items %" PRIu64 "..%" PRIu64, k->id, from, to);
+    if (s->trace && to >= from) { /* sim_tracef: text only for a written trace */
         if (repeats)
-            snprintf(d + n, sizeof(d) - (size_t)n, " (%" PRIu64 " %s)", repeats,
-                     k->chk.idempotent ? "absorbed" : "duplicated");
-        sim_trace(s, by, run, "export", d);
-        if (repeats && !k->chk.idempotent) {
-            snprintf(d, sizeof(d),
-                     "sink %d: %" PRIu64 " items again from %" PRIu64
-                     " (first written by run %" PRIu64 ")",
-                     k->id, repeats, dup_from, dup_first);
-            sim_trace(s, by, run, "dup", d);
-        }
+            sim_tracef(s, by, run, "export", "sink %d items %" PRIu64 "..%" PRIu64 " (%" PRIu64 " %s)",
+                       k->id, from, to, repeats, k->chk.idempotent ? "absorbed" : "duplicated");
+        else
+            sim_tracef(s, by, run, "export", "sink %d items %" PRIu64 "..%" PRIu64, k->id, from,
+                       to);
+        if (repeats && !k->chk.idempotent)
+            sim_tracef(s, by, run, "dup",
+                       "sink %d: %" PRIu64 " items again from %" PRIu64
+                       " (first written by run %" PRIu64 ")",
+                       k->id, repeats, dup_from, dup_first);
     }
     return 0;
 }
@@ -159,6 +157,10 @@ static void run_trace(struct xrun *r, const char *kind, const char *fmt, ...)
     struct sim *s = r->a->sim;
     if (!s->trace)
         return;
+    if (!trace_writes(s->trace)) { /* the row, no text */
+        sim_trace(s, r->a->node, r->run, kind, NULL);
+        return;
+    }
     char d[160];
     va_list ap;
     va_start(ap, fmt);
@@ -428,12 +430,10 @@ static void export_finish(struct sim *s)
     if (s->trace) {
         for (int i = 0; i < x->nsinks; i++) {
             const struct exactly_once *c = &x->sink[i].chk;
-            char d[200];
-            snprintf(d, sizeof(d),
-                     "sink %d: %" PRIu64 " arrived, %" PRIu64 " delivered, %" PRIu64
-                     " duplicates, %" PRIu64 " lost, %" PRIu64 " pending",
-                     i, c->arrived, c->delivered, c->duplicates, c->lost, c->pending);
-            sim_trace(s, NULL, 0, "exactly-once", d);
+            sim_tracef(s, NULL, 0, "exactly-once",
+                       "sink %d: %" PRIu64 " arrived, %" PRIu64 " delivered, %" PRIu64
+                       " duplicates, %" PRIu64 " lost, %" PRIu64 " pending",
+                       i, c->arrived, c->delivered, c->duplicates, c->lost, c->pending);
         }
     }
 }

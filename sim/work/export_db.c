@@ -105,12 +105,12 @@ static void deadlock_check(void *ctx, void *arg, uint64_t gen)
     tx->aborted = 1;
     s->m->xp.deadlocks++;
     if (s->trace) {
-        char d[128], t[TIME_FMT_LEN];
+        char t[TIME_FMT_LEN];
         const struct xtx *h = db->row[row].holder;
-        snprintf(d, sizeof(d),
-                 "waiting %s for row %d held by run %" PRIu64 ", which waits too: aborted",
-                 time_format(db->deadlock_timeout, t), row, h ? h->run : 0);
-        sim_trace(s, tx->a->node, tx->run, "deadlock", d);
+        sim_tracef(s, tx->a->node, tx->run, "deadlock",
+                   "waiting %s for row %d held by run %" PRIu64 ", which waits too: aborted",
+                   trace_writes(s->trace) ? time_format(db->deadlock_timeout, t) : "", row,
+                   h ? h->run : 0);
     }
     sim_wake_at(s, tx->a, s->now);
 }
@@ -133,11 +133,9 @@ int xdb_lock(struct xdb *db, struct xtx *tx, int row)
     tx->waiting = row;
     tx->wait_gen = ++db->gen;
     s->m->xp.lock_waits++;
-    if (s->trace) {
-        char d[64];
-        snprintf(d, sizeof(d), "row %d held by run %" PRIu64, row, r->holder->run);
-        sim_trace(s, tx->a->node, tx->run, "lock-wait", d);
-    }
+    if (s->trace)
+        sim_tracef(s, tx->a->node, tx->run, "lock-wait", "row %d held by run %" PRIu64, row,
+                   r->holder->run);
     sim_time since = s->now;
     sim_at(s, s->now + db->deadlock_timeout, deadlock_check, tx, tx->wait_gen);
     sim_park(tx->a);

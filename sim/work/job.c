@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "../env/world_env.h"
@@ -27,11 +28,7 @@ struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool 
     if (s->observer)
         s->observer->trigger(s->observer, t.id, at, manual, n->id, t.api, t.db);
     checker_trigger(&s->chk, manual);
-    if (s->trace) {
-        char d[64];
-        snprintf(d, sizeof(d), "#%" PRIu64 "%s", t.id, manual ? " manual" : "");
-        sim_trace(s, n, 0, "trigger", d);
-    }
+    sim_tracef(s, n, 0, "trigger", "#%" PRIu64 "%s", t.id, manual ? " manual" : "");
     return t;
 }
 
@@ -63,7 +60,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     int thrown = point(pf, a, POINT_BEFORE_ACQUIRE);
     int rc = a->killed ? -ESRCH : guard_try_acquire(g, &a->env, &hold);
     if (a->killed) {
-        sim_trace(s, a->node, 0, "killed", "before it acquired");
+        sim_tracef(s, a->node, 0, "killed", "before it acquired");
         goto out;
     }
     if (rc != 1) {
@@ -71,8 +68,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
             checker_guard_error(chk);
         checker_skip(chk);
         if (s->trace) {
-            snprintf(d, sizeof(d), "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
-            sim_trace(s, a->node, 0, "skip", d);
+            sim_tracef(s, a->node, 0, "skip", "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
         }
         goto out;
     }
@@ -92,8 +88,10 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     if (s->observer)
         s->observer->start(s->observer, t->id, api);
     if (s->trace) {
-        snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
-                 time_format(t->db, t2), slow ? " (api slowed)" : "");
+        d[0] = 0; /* the detail only for a written trace: time_format is not free */
+        if (trace_writes(s->trace))
+            snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
+                     time_format(t->db, t2), slow ? " (api slowed)" : "");
         sim_trace(s, a->node, run, "start", d);
     }
     thrown |= point(pf, a, POINT_AFTER_ACQUIRE);
@@ -107,7 +105,7 @@ void sim_job_run(struct actor *a, const struct trigger *t)
         if (!thrown && !a->interrupted && !a->killed) {
             /* the write: a sink that checks fencing tokens may turn it away */
             if (sim_sink_write(a, hold.token) == -ESTALE)
-                sim_trace(s, a->node, run, "write", "rejected: a newer fencing token was seen");
+                sim_tracef(s, a->node, run, "write", "rejected: a newer fencing token was seen");
             else
                 sim_phase_sleep(a, t->db);
         }

@@ -25,7 +25,9 @@ for target in fuzz_scenario fuzz_values; do
     else
         for v in 30s 1h30m 250ms "lognormal(median=20s,p99=60s)" "mix(10s:0.5, 5m:0.4, 30m:0.1)" \
             "uniform(2s,6s)" "exp(10m)" 1..20 "runs >=100" "some.max_concurrency >=2" \
-            "*/2 * * * *" "0 9-17 * * 1-5" "15,45 */3 1 1,6 *"; do
+            "*/2 * * * *" "0 9-17 * * 1-5" "15,45 */3 1 1,6 *" "runs_per_period >=0.5" \
+            "job.api=mix(1s:0.25, 2s:0.75)" "node.clock_drift_ppm=-20.5" "export.crash=5%" \
+            "node.clock_offset=-6m" "scenario.seeds=1..20" "guard.max_factor=1.5"; do
             printf '%s' "$v" >"$corpus/$(printf '%s' "$v" | cksum | cut -d' ' -f1)"
         done
     fi

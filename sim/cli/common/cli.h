@@ -8,14 +8,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "../../analyses/verdict.h"
+#include "../../core/engine.h"
 #include "../../scenario/config.h"
 #include "../../scenario/scenario.h"
-#include "../../analyses/verdict.h"
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2
 #define EXIT_INTERNAL 3 /* the simulator contradicted itself (nondeterminism) */
+#define EXIT_INTERRUPTED 130 /* Ctrl-C: what was done so far was reported */
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 
@@ -127,6 +130,61 @@ struct cli_progress {
 void cli_progress_start(struct cli_progress *p, const char *what, uint64_t total);
 void cli_progress_step(struct cli_progress *p, uint64_t done);
 void cli_progress_end(struct cli_progress *p);
+
+/* Is path "-", meaning standard output? */
+bool cli_is_stdout(const char *path);
+
+/*
+ * Standard output for a data stream (--trace -, --out -): a stream on the
+ * real stdout, with file descriptor 1 pointed at stderr from then on, so the
+ * command's own report cannot mix into the data. The same stream on every
+ * call; NULL with errno set on failure.
+ */
+FILE *cli_stdout_take(void);
+
+/* An output file written whole: a temporary file renamed into place by cli_out_end. */
+struct cli_out {
+    FILE *f;       /* write here */
+    bool replaced; /* an earlier file of overlapsim's was there */
+    bool direct;   /* written in place: no file could be made beside it */
+    const char *opt, *path;
+    char tmp[1200]; /* "" for standard output */
+};
+
+/*
+ * Opens path ("-": standard output) for option opt ("--out"). With ours_only,
+ * an existing file is replaced only if overlapsim wrote it (its first line
+ * says "... by: overlapsim ..."). Returns 0, or EXIT_USAGE after printing why.
+ */
+int cli_out_begin(struct cli_out *w, const char *opt, const char *path, bool ours_only);
+
+/*
+ * Closes w: renames the file into place, or removes it if failed is true or
+ * writing failed. Returns 0, or EXIT_USAGE after printing why.
+ */
+int cli_out_end(struct cli_out *w, bool failed);
+
+/* Triggers per seed of variant v (from each node's interval and the duration). */
+double cli_work_triggers(const struct scenario *sc, int v);
+
+/* One line on stderr when triggers x seeds x cases is large (a billion and more). */
+void cli_work_announce(const char *what, double triggers, double seeds, double cases);
+
+/* SIGINT and SIGTERM stop the simulation at its next check (sim_interrupt). */
+void cli_interrupt_catch(void);
+
+/* A progress line on a terminal that moves within a seed too (engine progress). */
+struct cli_work {
+    bool on;
+    const char *what;
+    uint64_t seeds, done;
+    double in_seed; /* share of the current seed simulated */
+    double t0, last;
+    struct sim_progress hook;
+};
+void cli_work_start(struct cli_work *w, const char *what, uint64_t seeds);
+void cli_work_step(struct cli_work *w, uint64_t done);
+void cli_work_end(struct cli_work *w);
 
 int cmd_run(int argc, char **argv);
 int cmd_battery(int argc, char **argv);

@@ -82,8 +82,16 @@ int cli_parse(int argc, char **argv, const char *allowed, const char *usage, str
     o->tolerance = -1;
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    int c, idx;
+    bool seen[128] = {false};
+    while ((c = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
+        /* an option given twice is a mistake (which one was meant?), except the lists */
+        if (c > 0 && c < 128 && c != 'D' && c != 'V' && c != ':' && c != '?') {
+            int same = c == 'S' ? 's' : c; /* --seed and --seeds set the same thing */
+            if (seen[same])
+                return cli_error("option '--%s' given twice", opts[idx].name);
+            seen[same] = true;
+        }
         switch (c) {
         case 'g':
             o->guard = optarg;
@@ -225,10 +233,8 @@ int cli_load(const struct cli_opts *o, struct scenario **sc)
     char err[600];
     if (!o->file)
         return cli_error("no scenario file given (see --help)");
-    if (scenario_load(o->file, sc, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
-        return EXIT_USAGE;
-    }
+    if (scenario_load(o->file, sc, err, sizeof(err)) != 0)
+        return cli_error("%s", err);
     for (int i = 0; i < o->nsets; i++) {
         if (scenario_add_set(*sc, o->sets[i], err, sizeof(err)) != 0) {
             scenario_free(*sc);
@@ -247,8 +253,7 @@ int cli_load(const struct cli_opts *o, struct scenario **sc)
             free(m);
             scenario_free(*sc);
             *sc = NULL;
-            fprintf(stderr, "%s\n", err);
-            return EXIT_USAGE;
+            return cli_error("%s", err);
         }
     }
     free(m);

@@ -39,6 +39,10 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
 /* Stops the server (immediate shutdown) and removes its directory unless keep. Idempotent. */
 void pg_cluster_stop(struct pg_cluster *c);
 
+/* Stops the server of a cluster in dir that a killed run left, and removes dir. */
+void pg_cluster_orphan_stop(const char *dir);
+
+
 /*
  * The harness's own session and what it created: a schema of its own, so a
  * server given with --dsn is touched nowhere else, holding task_lock (with
@@ -57,6 +61,22 @@ struct pg_db {
  * (an unreachable server, a refused login).
  */
 int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen);
+
+/*
+ * Drops the schemas (overlapsim_PID_START_HOST) that killed runs of this
+ * host left in db's server. Their names, comma-separated, in names ("" if
+ * none). Returns how many, or a negative errno.
+ */
+int pg_db_drop_orphans(struct pg_db *db, char *names, size_t len);
+
+/*
+ * "-c search_path=NAME" for libpq's options or PGOPTIONS: NAME quoted as an
+ * identifier, spaces and backslashes escaped as those options want.
+ */
+void pg_search_path_option(const char *schema, char *buf, size_t len);
+
+/* The schema's name quoted as an SQL identifier (PQescapeIdentifier); "" if it cannot be. */
+char *pg_db_schema_quoted(const struct pg_db *db, char *buf, size_t len);
 
 /* Drops the schema (and so only what this run created) and disconnects. Idempotent. */
 void pg_db_close(struct pg_db *db);
