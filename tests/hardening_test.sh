@@ -52,6 +52,10 @@ check "run --trace - keeps the report off stdout" sh -c "! grep -q verdict '$tmp
 check "run --trace - creates no file" test -z "$(ls -A "$w")"
 "$bin" run "$S" --seed 1 --set scenario.duration=1h --trace "$tmp/t.csv" >/dev/null 2>&1
 check "run --trace - gives the bytes of --trace FILE" cmp -s "$tmp/out" "$tmp/t.csv"
+run_in "$w" "$bin" live "$root/scenarios/live/race.ini" --guard atomic --speed 50 --trace -
+check "live --trace - prints the CSV on stdout, the report on stderr, no file" \
+    sh -c "[ $rc -eq 0 ] && head -n 1 '$tmp/out' | grep -q '^time_ns,time,node,run,kind,detail' &&
+           grep -q ',trigger,' '$tmp/out' && grep -q verdict '$tmp/err' && [ -z \"\$(ls -A '$w')\" ]"
 run_in "$w" "$bin" explore "$E" --guard none --out -
 check "explore --out - prints the scenario on stdout" sh -c "head -n 1 '$tmp/out' | grep -q '^; Found by: overlapsim explore' && grep -q '^\[expect\]' '$tmp/out'"
 check "explore --out - creates no file" test -z "$(ls -A "$w")"
