@@ -169,18 +169,18 @@ static void test_export_sink_fencing(void **state)
     metrics_init(&met);
     memset(&s, 0, sizeof(s));
     s.m = &met;
-    assert_int_equal(eo_init(&k.chk, SIM_HOUR, false, &met.xp.lag), 0);
+    assert_int_equal(exactly_once_init(&k.chk, SIM_HOUR, false, &met.xp.lag), 0);
     for (int i = 0; i < 6; i++)
-        eo_arrive(&k.chk, 0);
-    assert_int_equal(sink_write(&s, &k, NULL, 1, 2, 1, 5), 0);
-    assert_int_equal(sink_write(&s, &k, NULL, 3, 4, 2, 4), -ESTALE);
+        exactly_once_arrive(&k.chk, 0);
+    assert_int_equal(export_sink_write(&s, &k, NULL, 1, 2, 1, 5), 0);
+    assert_int_equal(export_sink_write(&s, &k, NULL, 3, 4, 2, 4), -ESTALE);
     assert_int_equal(met.xp.fenced, 1);
-    assert_int_equal(sink_write(&s, &k, NULL, 3, 4, 3, 0), 0); /* unfenced writer */
-    assert_int_equal(sink_write(&s, &k, NULL, 5, 6, 4, 6), 0);
+    assert_int_equal(export_sink_write(&s, &k, NULL, 3, 4, 3, 0), 0); /* unfenced writer */
+    assert_int_equal(export_sink_write(&s, &k, NULL, 5, 6, 4, 6), 0);
     assert_int_equal(k.max_token, 6);
     assert_int_equal(k.chk.delivered, 6);
     assert_int_equal(k.chk.duplicates, 0);
-    eo_release(&k.chk);
+    exactly_once_release(&k.chk);
 }
 
 /* A killed connection's transaction rolls back: its rows are free again. */
@@ -189,26 +189,26 @@ static void test_export_db_kill_frees_rows(void **state)
     (void)state;
     static struct sim s;
     static struct actor a, b;
-    struct xdb db;
+    struct export_db db;
     memset(&s, 0, sizeof(s));
     s.m = &met;
     metrics_init(&met);
-    xdb_init(&db, &s, 2, SIM_S);
-    struct xtx *tx = xdb_begin(&db, &a, 1);
+    export_db_init(&db, &s, 2, SIM_S);
+    struct export_db_tx *tx = export_db_begin(&db, &a, 1);
     assert_non_null(tx);
-    assert_int_equal(xdb_lock(&db, tx, 0), 0);
-    assert_int_equal(xdb_lock(&db, tx, 1), 0);
+    assert_int_equal(export_db_lock(&db, tx, 0), 0);
+    assert_int_equal(export_db_lock(&db, tx, 1), 0);
     assert_ptr_equal(db.row[1].holder, tx);
-    xdb_kill(&db, &b); /* someone else's connection: nothing happens */
+    export_db_kill(&db, &b); /* someone else's connection: nothing happens */
     assert_ptr_equal(db.row[0].holder, tx);
-    xdb_kill(&db, &a);
+    export_db_kill(&db, &a);
     assert_null(db.row[0].holder);
     assert_null(db.row[1].holder);
-    struct xtx *again = xdb_begin(&db, &b, 2); /* the record is reused */
+    struct export_db_tx *again = export_db_begin(&db, &b, 2); /* the record is reused */
     assert_ptr_equal(again, tx);
-    assert_int_equal(xdb_lock(&db, again, 1), 0);
-    xdb_end(&db, again);
-    xdb_release(&db);
+    assert_int_equal(export_db_lock(&db, again, 1), 0);
+    export_db_end(&db, again);
+    export_db_release(&db);
 }
 
 #define STORE                                                                                      \

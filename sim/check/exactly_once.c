@@ -1,6 +1,6 @@
 /*
  * The exactly-once checker (see exactly_once.h). The window is a ring indexed
- * by ID. Only when it is full does the head move (eo_settle), past items
+ * by ID. Only when it is full does the head move (exactly_once_settle), past items
  * that are settled: delivered and either older than the allowance or more
  * than half a ring behind, or undelivered past the allowance (lost: the ID
  * joins a run of lost IDs). Settling in bulk keeps the per-item cost to a
@@ -13,29 +13,29 @@
 
 #include "../base/mem.h"
 
-#define EO_RING_MIN 64
+#define EXACTLY_ONCE_RING_MIN 64
 
-int eo_init(struct exactly_once *c, sim_time allowance, bool idempotent, struct hist *lag)
+int exactly_once_init(struct exactly_once *c, sim_time allowance, bool idempotent, struct hist *lag)
 {
     memset(c, 0, sizeof(*c));
     c->allowance = allowance;
     c->idempotent = idempotent;
     c->lag = lag;
     c->base = c->next = 1;
-    c->ring = mem_alloc(EO_RING_MIN * sizeof(*c->ring));
+    c->ring = mem_alloc(EXACTLY_ONCE_RING_MIN * sizeof(*c->ring));
     if (!c->ring)
         return -ENOMEM;
-    c->mask = EO_RING_MIN - 1;
+    c->mask = EXACTLY_ONCE_RING_MIN - 1;
     return 0;
 }
 
-void eo_release(struct exactly_once *c)
+void exactly_once_release(struct exactly_once *c)
 {
     mem_free(c->ring);
     c->ring = NULL;
 }
 
-static inline struct eo_slot *slot(const struct exactly_once *c, uint64_t id)
+static inline struct exactly_once_slot *slot(const struct exactly_once *c, uint64_t id)
 {
     return &c->ring[id & c->mask];
 }
@@ -46,19 +46,19 @@ static void lost_add(struct exactly_once *c, uint64_t id)
         c->lost_ranges[c->nlost - 1].to++;
         return;
     }
-    if (c->nlost == EO_LOST_RANGES) { /* forget the oldest run */
+    if (c->nlost == EXACTLY_ONCE_LOST_RANGES) { /* forget the oldest run */
         memmove(&c->lost_ranges[0], &c->lost_ranges[1],
-                (EO_LOST_RANGES - 1) * sizeof(c->lost_ranges[0]));
+                (EXACTLY_ONCE_LOST_RANGES - 1) * sizeof(c->lost_ranges[0]));
         c->nlost--;
     }
-    c->lost_ranges[c->nlost++] = (struct eo_range){id, id + 1};
+    c->lost_ranges[c->nlost++] = (struct exactly_once_range){id, id + 1};
 }
 
 /* Takes id out of the remembered lost IDs; false if it is not among them. */
 static bool lost_take(struct exactly_once *c, uint64_t id)
 {
     for (int i = c->nlost - 1; i >= 0; i--) {
-        struct eo_range *r = &c->lost_ranges[i];
+        struct exactly_once_range *r = &c->lost_ranges[i];
         if (id < r->from || id >= r->to)
             continue;
         if (r->to - r->from == 1) {
@@ -69,9 +69,9 @@ static bool lost_take(struct exactly_once *c, uint64_t id)
         } else if (id == r->to - 1) {
             r->to--;
         } else { /* split: the upper part goes right after */
-            if (c->nlost == EO_LOST_RANGES) {
+            if (c->nlost == EXACTLY_ONCE_LOST_RANGES) {
                 memmove(&c->lost_ranges[0], &c->lost_ranges[1],
-                        (EO_LOST_RANGES - 1) * sizeof(c->lost_ranges[0]));
+                        (EXACTLY_ONCE_LOST_RANGES - 1) * sizeof(c->lost_ranges[0]));
                 c->nlost--;
                 r--;
                 i--;
@@ -79,7 +79,7 @@ static bool lost_take(struct exactly_once *c, uint64_t id)
             if (i < 0) /* the range itself was the one forgotten */
                 return true;
             memmove(r + 2, r + 1, (size_t)(c->nlost - i - 1) * sizeof(*r));
-            r[1] = (struct eo_range){id + 1, r->to};
+            r[1] = (struct exactly_once_range){id + 1, r->to};
             r->to = id;
             c->nlost++;
         }
@@ -88,12 +88,12 @@ static bool lost_take(struct exactly_once *c, uint64_t id)
     return false;
 }
 
-void eo_settle(struct exactly_once *c, sim_time now)
+void exactly_once_settle(struct exactly_once *c, sim_time now)
 {
     /* keep half the ring's worth of delivered items, for naming first writers */
     uint64_t keep = (c->mask + 1) / 2;
     while (c->base < c->next) {
-        const struct eo_slot *s = slot(c, c->base);
+        const struct exactly_once_slot *s = slot(c, c->base);
         bool old = s->arrived + c->allowance <= now;
         if (s->run) {
             if (!old && c->next - c->base <= keep)
@@ -111,7 +111,7 @@ void eo_settle(struct exactly_once *c, sim_time now)
 static int grow(struct exactly_once *c)
 {
     uint64_t cap = 2 * (c->mask + 1), mask = cap - 1;
-    struct eo_slot *ring = mem_alloc(cap * sizeof(*ring));
+    struct exactly_once_slot *ring = mem_alloc(cap * sizeof(*ring));
     if (!ring)
         return -ENOMEM;
     for (uint64_t id = c->base; id < c->next; id++)
@@ -122,31 +122,31 @@ static int grow(struct exactly_once *c)
     return 0;
 }
 
-uint64_t eo_arrive(struct exactly_once *c, sim_time at)
+uint64_t exactly_once_arrive(struct exactly_once *c, sim_time at)
 {
     if (c->next - c->base > c->mask) { /* full: settle what we can, else grow */
-        eo_settle(c, at);
+        exactly_once_settle(c, at);
         if (c->next - c->base > c->mask && grow(c) != 0)
             return 0;
     }
     uint64_t id = c->next++;
-    *slot(c, id) = (struct eo_slot){at, 0};
+    *slot(c, id) = (struct exactly_once_slot){at, 0};
     c->arrived++;
     return id;
 }
 
-enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uint64_t run,
+enum exactly_once_outcome exactly_once_deliver(struct exactly_once *c, uint64_t id, sim_time at, uint64_t run,
                            uint64_t *first_run)
 {
     uint64_t first = 0;
     if (id == 0 || id >= c->next) {
         if (first_run)
             *first_run = 0;
-        return EO_UNKNOWN;
+        return EXACTLY_ONCE_UNKNOWN;
     }
     c->writes++;
     if (id >= c->base) {
-        struct eo_slot *s = slot(c, id);
+        struct exactly_once_slot *s = slot(c, id);
         if (!s->run) {
             s->run = run;
             c->delivered++;
@@ -156,7 +156,7 @@ enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uin
                 hist_add(c->lag, at - s->arrived);
             if (first_run)
                 *first_run = run;
-            return EO_FIRST;
+            return EXACTLY_ONCE_FIRST;
         }
         first = s->run;
     } else if (lost_take(c, id)) {
@@ -165,31 +165,31 @@ enum eo_outcome eo_deliver(struct exactly_once *c, uint64_t id, sim_time at, uin
         c->delivered++;
         if (first_run)
             *first_run = run;
-        return EO_LATE;
+        return EXACTLY_ONCE_LATE;
     }
     if (first_run)
         *first_run = first;
     if (c->idempotent) {
         c->redelivered++;
-        return EO_REDELIVERED;
+        return EXACTLY_ONCE_REDELIVERED;
     }
     c->duplicates++;
-    return EO_DUPLICATE;
+    return EXACTLY_ONCE_DUPLICATE;
 }
 
-void eo_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_time at,
-                      uint64_t run, struct eo_batch *out)
+void exactly_once_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_time at,
+                      uint64_t run, struct exactly_once_batch *out)
 {
-    *out = (struct eo_batch){0};
+    *out = (struct exactly_once_batch){0};
     if (from == 0)
         from = 1;
     if (to >= c->next)
         to = c->next - 1;
     for (uint64_t id = from; id <= to; id++) {
         uint64_t first;
-        enum eo_outcome o;
+        enum exactly_once_outcome o;
         if (id >= c->base) { /* the common case, inline: in the window, first copy */
-            struct eo_slot *s = slot(c, id);
+            struct exactly_once_slot *s = slot(c, id);
             if (!s->run) {
                 s->run = run;
                 c->writes++;
@@ -202,10 +202,10 @@ void eo_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_ti
                 continue;
             }
         }
-        o = eo_deliver(c, id, at, run, &first);
-        if (o == EO_FIRST || o == EO_LATE) {
+        o = exactly_once_deliver(c, id, at, run, &first);
+        if (o == EXACTLY_ONCE_FIRST || o == EXACTLY_ONCE_LATE) {
             out->first++;
-        } else if (o == EO_DUPLICATE || o == EO_REDELIVERED) {
+        } else if (o == EXACTLY_ONCE_DUPLICATE || o == EXACTLY_ONCE_REDELIVERED) {
             if (!out->repeats++) {
                 out->repeat_id = id;
                 out->repeat_first_run = first;
@@ -214,11 +214,11 @@ void eo_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_ti
     }
 }
 
-void eo_finish(struct exactly_once *c, sim_time end)
+void exactly_once_finish(struct exactly_once *c, sim_time end)
 {
-    eo_settle(c, end);
+    exactly_once_settle(c, end);
     for (uint64_t id = c->base; id < c->next; id++) {
-        const struct eo_slot *s = slot(c, id);
+        const struct exactly_once_slot *s = slot(c, id);
         if (s->run)
             continue;
         if (s->arrived + c->allowance <= end)

@@ -149,7 +149,7 @@ static void store_append(struct store *st, sim_time at, sim_time blocked)
     s->m->xp.adds++;
     hist_add(&s->m->xp.add_blocked, blocked);
     for (int i = 0; i < x->nsinks; i++)
-        if (!eo_arrive(&x->sink[i].chk, at) && !s->error)
+        if (!exactly_once_arrive(&x->sink[i].chk, at) && !s->error)
             s->error = -ENOMEM;
     if (blocked > 0 && s->trace) {
         char t[TIME_FMT_LEN];
@@ -373,7 +373,7 @@ int store_flush(struct actor *a, const struct trigger *t, uint64_t run, sim_time
             sim_tracef(s, a->node, run, "write-error", "export failed: offset not updated");
             goto out;
         }
-        if (sink_write(s, k, a->node, from, to, run, hold->token) != 0) {
+        if (export_sink_write(s, k, a->node, from, to, run, hold->token) != 0) {
             sim_tracef(s, a->node, run, "fenced", "export rejected: stale token");
             goto out;
         }

@@ -47,11 +47,11 @@ static int export_init(struct sim *s)
     x->sim = s;
     x->cfg = &c->xp;
     s->m->xp.on = true;
-    xdb_init(&x->db, s, c->xp.shared_rows, c->xp.deadlock_timeout);
+    export_db_init(&x->db, s, c->xp.shared_rows, c->xp.deadlock_timeout);
     x->nsinks = c->store.consumers > 0 ? c->store.consumers : 1;
     for (int i = 0; i < x->nsinks; i++) {
         x->sink[i].id = i;
-        int rc = eo_init(&x->sink[i].chk, c->xp.lag_allowance, c->xp.sink == SINK_IDEMPOTENT,
+        int rc = exactly_once_init(&x->sink[i].chk, c->xp.lag_allowance, c->xp.sink == SINK_IDEMPOTENT,
                          &s->m->xp.lag);
         if (rc)
             return rc;
@@ -90,7 +90,7 @@ static void source_advance(struct sim *s, struct export_state *x, sim_time upto)
         return;
     while (x->src.next_at <= upto && x->src.next_at < s->end) {
         for (int i = 0; i < x->nsinks; i++) {
-            if (!eo_arrive(&x->sink[i].chk, x->src.next_at) && !s->error)
+            if (!exactly_once_arrive(&x->sink[i].chk, x->src.next_at) && !s->error)
                 s->error = -ENOMEM;
         }
         x->src.last++;
@@ -98,7 +98,7 @@ static void source_advance(struct sim *s, struct export_state *x, sim_time upto)
     }
 }
 
-int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
+int export_sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
                uint64_t run, uint64_t token)
 {
     struct export_metrics *xm = &s->m->xp;
@@ -108,8 +108,8 @@ int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, ui
     }
     if (token > k->max_token)
         k->max_token = token;
-    struct eo_batch b;
-    eo_deliver_range(&k->chk, from, to, s->now, run, &b);
+    struct exactly_once_batch b;
+    exactly_once_deliver_range(&k->chk, from, to, s->now, run, &b);
     uint64_t repeats = b.repeats, dup_from = b.repeat_id, dup_first = b.repeat_first_run;
     if (repeats && !k->chk.idempotent) {
         struct dup_sample d = {s->now, dup_from, repeats, dup_first, run, k->id};
@@ -192,9 +192,9 @@ enum { WRITE_OK = 0, WRITE_CRASHED = 1 };
 static bool stopped(const struct actor *a) { return a->killed || a->interrupted; }
 
 /* Rolls tx back and says why the attempt ended. */
-static int rollback(struct xdb *db, struct xtx *tx, int rc)
+static int rollback(struct export_db *db, struct export_db_tx *tx, int rc)
 {
-    xdb_end(db, tx);
+    export_db_end(db, tx);
     return rc;
 }
 
@@ -231,7 +231,7 @@ static int write_attempt(struct xrun *r)
             if (stopped(a))
                 return -EINTR;
         }
-        struct xtx *tx = xdb_begin(&x->db, a, r->run);
+        struct export_db_tx *tx = export_db_begin(&x->db, a, r->run);
         if (!tx)
             return -ENOMEM;
         sim_phase_sleep(a, slice(r->db, step++, nslices)); /* the inserts */
@@ -245,7 +245,7 @@ static int write_attempt(struct xrun *r)
             return rollback(&x->db, tx, -EIO);
         }
         for (int j = 0; last && j < c->shared_rows; j++) {
-            int rc = xdb_lock(&x->db, tx, r->order[j]);
+            int rc = export_db_lock(&x->db, tx, r->order[j]);
             if (rc)
                 return rollback(&x->db, tx, rc == -EDEADLK ? rc : -EINTR);
             sim_phase_sleep(a, slice(r->db, step++, nslices));
@@ -260,10 +260,10 @@ static int write_attempt(struct xrun *r)
             return rollback(&x->db, tx, -ESTALE);
         }
         if (n)
-            sink_write(s, r->k, a->node, lo, hi, r->run, 0);
+            export_sink_write(s, r->k, a->node, lo, hi, r->run, 0);
         if (n && last && c->commit == COMMIT_TRANSACTIONAL)
             r->k->watermark = r->to;
-        xdb_end(&x->db, tx);
+        export_db_end(&x->db, tx);
     }
     return WRITE_OK;
 }
@@ -401,7 +401,7 @@ int export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time 
 void export_kill(struct sim *s, struct actor *a)
 {
     if (s->xp)
-        xdb_kill(&s->xp->db, a);
+        export_db_kill(&s->xp->db, a);
 }
 
 static void export_finish(struct sim *s)
@@ -416,7 +416,7 @@ static void export_finish(struct sim *s)
     xm->items = x->store ? xm->adds : x->src.last;
     for (int i = 0; i < x->nsinks; i++) {
         struct exactly_once *c = &x->sink[i].chk;
-        eo_finish(c, s->end);
+        exactly_once_finish(c, s->end);
         xm->exports += c->writes;
         xm->delivered += c->delivered;
         xm->duplicates += c->duplicates;
@@ -446,8 +446,8 @@ static void export_release(struct sim *s)
     if (x->store)
         store_release(x);
     for (int i = 0; i < x->nsinks; i++)
-        eo_release(&x->sink[i].chk);
-    xdb_release(&x->db);
+        exactly_once_release(&x->sink[i].chk);
+    export_db_release(&x->db);
     mem_free(x);
     s->xp = NULL;
 }

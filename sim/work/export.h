@@ -6,7 +6,7 @@
  *
  * Plug-in points for the simulated world (crashes, fencing tokens):
  * - every sink write carries the run's fencing token (guard_hold.token, 0 for
- *   none): sink_write() rejects a token older than the newest it has seen;
+ *   none): export_sink_write() rejects a token older than the newest it has seen;
  * - export_crash_point() is asked at each step of a run where its process
  *   may die (after the fetch, before each transaction's COMMIT, before the
  *   watermark commit); today only export.crash answers yes, between the
@@ -30,7 +30,7 @@ struct sink {
 
 /* --- the sink database: transactions and row locks (export_db.c) --- */
 
-struct xtx {
+struct export_db_tx {
     struct actor *a;
     uint64_t run;
     int waiting;       /* row waited for, or -1 */
@@ -38,44 +38,44 @@ struct xtx {
     int aborted;       /* chosen as a deadlock victim */
     uint32_t held;     /* rows held, one bit each */
     int open;          /* begun and not yet ended */
-    struct xtx *next;  /* in a row's wait queue, or the free list */
+    struct export_db_tx *next;  /* in a row's wait queue, or the free list */
 };
 
 struct xrow {
-    struct xtx *holder;
-    struct xtx *head, *tail; /* waiters, granted in order */
+    struct export_db_tx *holder;
+    struct export_db_tx *head, *tail; /* waiters, granted in order */
 };
 
-struct xdb {
+struct export_db {
     struct sim *sim;
     sim_time deadlock_timeout;
     int nrows;
     struct xrow row[EXPORT_MAX_ROWS];
     uint64_t gen;
-    struct xtx *free; /* transaction records, reused; all freed at the end */
-    struct xtx **all;
+    struct export_db_tx *free; /* transaction records, reused; all freed at the end */
+    struct export_db_tx **all;
     int nall, cap;
 };
 
-void xdb_init(struct xdb *db, struct sim *s, int nrows, sim_time deadlock_timeout);
-void xdb_release(struct xdb *db);
+void export_db_init(struct export_db *db, struct sim *s, int nrows, sim_time deadlock_timeout);
+void export_db_release(struct export_db *db);
 /* A new transaction of run in actor a, or NULL (and s->error) when out of memory. */
-struct xtx *xdb_begin(struct xdb *db, struct actor *a, uint64_t run);
+struct export_db_tx *export_db_begin(struct export_db *db, struct actor *a, uint64_t run);
 /*
- * Locks row for tx until xdb_end, waiting (in FIFO order) while another
+ * Locks row for tx until export_db_end, waiting (in FIFO order) while another
  * transaction holds it. A waiter checks for a deadlock once, after
  * deadlock_timeout; if it is in a cycle it is aborted. Returns 0 or -EDEADLK
- * (then the caller must xdb_end it). Blocks.
+ * (then the caller must export_db_end it). Blocks.
  */
-int xdb_lock(struct xdb *db, struct xtx *tx, int row);
+int export_db_lock(struct export_db *db, struct export_db_tx *tx, int row);
 /* Commits or rolls back tx: releases its rows to their next waiters. */
-void xdb_end(struct xdb *db, struct xtx *tx);
+void export_db_end(struct export_db *db, struct export_db_tx *tx);
 /*
  * The connection of actor a dropped (its process was killed): the database
  * rolls back a's open transaction, if any, as PostgreSQL does when a backend
  * loses its client. The actor itself is not woken.
  */
-void xdb_kill(struct xdb *db, struct actor *a);
+void export_db_kill(struct export_db *db, struct actor *a);
 
 /* --- the export model (export.c) --- */
 
@@ -93,7 +93,7 @@ struct export_state {
     int nsinks;
     struct sink sink[STORE_MAX_CONSUMERS];
     struct source src;
-    struct xdb db;
+    struct export_db db;
     struct store *store; /* the seed-001 event store, or NULL */
 };
 
@@ -109,7 +109,7 @@ enum export_step {
  * by, carrying fencing token (0: none). Returns 0, or -ESTALE when the token is older
  * than one the sink has already seen (nothing is written).
  */
-int sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
+int export_sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
                uint64_t run, uint64_t token);
 
 /*

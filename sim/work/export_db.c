@@ -16,7 +16,7 @@
 #include "export.h"
 #include "../base/mem.h"
 
-void xdb_init(struct xdb *db, struct sim *s, int nrows, sim_time deadlock_timeout)
+void export_db_init(struct export_db *db, struct sim *s, int nrows, sim_time deadlock_timeout)
 {
     memset(db, 0, sizeof(*db));
     db->sim = s;
@@ -24,7 +24,7 @@ void xdb_init(struct xdb *db, struct sim *s, int nrows, sim_time deadlock_timeou
     db->deadlock_timeout = deadlock_timeout;
 }
 
-void xdb_release(struct xdb *db)
+void export_db_release(struct export_db *db)
 {
     for (int i = 0; i < db->nall; i++)
         mem_free(db->all[i]);
@@ -34,15 +34,15 @@ void xdb_release(struct xdb *db)
     db->free = NULL;
 }
 
-struct xtx *xdb_begin(struct xdb *db, struct actor *a, uint64_t run)
+struct export_db_tx *export_db_begin(struct export_db *db, struct actor *a, uint64_t run)
 {
-    struct xtx *tx = db->free;
+    struct export_db_tx *tx = db->free;
     if (tx) {
         db->free = tx->next;
     } else {
         if (db->nall == db->cap) {
             int cap = db->cap ? 2 * db->cap : 8;
-            struct xtx **all = mem_realloc(db->all, (size_t)cap * sizeof(*all));
+            struct export_db_tx **all = mem_realloc(db->all, (size_t)cap * sizeof(*all));
             if (!all)
                 goto nomem;
             db->all = all;
@@ -53,7 +53,7 @@ struct xtx *xdb_begin(struct xdb *db, struct actor *a, uint64_t run)
             goto nomem;
         db->all[db->nall++] = tx;
     }
-    *tx = (struct xtx){.a = a, .run = run, .waiting = -1, .open = 1};
+    *tx = (struct export_db_tx){.a = a, .run = run, .waiting = -1, .open = 1};
     return tx;
 nomem:
     if (!db->sim->error)
@@ -62,9 +62,9 @@ nomem:
 }
 
 /* Takes tx out of row's wait queue. */
-static void unqueue(struct xrow *row, struct xtx *tx)
+static void unqueue(struct xrow *row, struct export_db_tx *tx)
 {
-    struct xtx **p = &row->head, *prev = NULL;
+    struct export_db_tx **p = &row->head, *prev = NULL;
     while (*p && *p != tx) {
         prev = *p;
         p = &(*p)->next;
@@ -78,9 +78,9 @@ static void unqueue(struct xrow *row, struct xtx *tx)
 }
 
 /* Does the chain of waits starting at tx's lead back to tx? */
-static int in_cycle(const struct xdb *db, const struct xtx *tx)
+static int in_cycle(const struct export_db *db, const struct export_db_tx *tx)
 {
-    const struct xtx *h = db->row[tx->waiting].holder;
+    const struct export_db_tx *h = db->row[tx->waiting].holder;
     for (int steps = 0; h && steps <= db->nall; steps++) {
         if (h == tx)
             return 1;
@@ -95,8 +95,8 @@ static int in_cycle(const struct xdb *db, const struct xtx *tx)
 static void deadlock_check(void *ctx, void *arg, uint64_t gen)
 {
     struct sim *s = ctx;
-    struct xdb *db = &s->xp->db;
-    struct xtx *tx = arg;
+    struct export_db *db = &s->xp->db;
+    struct export_db_tx *tx = arg;
     if (tx->waiting < 0 || tx->wait_gen != gen || tx->a->killed || !in_cycle(db, tx))
         return;
     int row = tx->waiting;
@@ -106,7 +106,7 @@ static void deadlock_check(void *ctx, void *arg, uint64_t gen)
     s->m->xp.deadlocks++;
     if (s->trace) {
         char t[TIME_FMT_LEN];
-        const struct xtx *h = db->row[row].holder;
+        const struct export_db_tx *h = db->row[row].holder;
         sim_tracef(s, tx->a->node, tx->run, "deadlock",
                    "waiting %s for row %d held by run %" PRIu64 ", which waits too: aborted",
                    trace_writes(s->trace) ? time_format(db->deadlock_timeout, t) : "", row,
@@ -115,7 +115,7 @@ static void deadlock_check(void *ctx, void *arg, uint64_t gen)
     sim_wake_at(s, tx->a, s->now);
 }
 
-int xdb_lock(struct xdb *db, struct xtx *tx, int row)
+int export_db_lock(struct export_db *db, struct export_db_tx *tx, int row)
 {
     struct sim *s = db->sim;
     struct xrow *r = &db->row[row];
@@ -149,13 +149,13 @@ int xdb_lock(struct xdb *db, struct xtx *tx, int row)
     return tx->aborted ? -EDEADLK : 0;
 }
 
-void xdb_end(struct xdb *db, struct xtx *tx)
+void export_db_end(struct export_db *db, struct export_db_tx *tx)
 {
     for (int i = 0; i < db->nrows; i++) {
         if (!(tx->held & (1u << i)))
             continue;
         struct xrow *r = &db->row[i];
-        struct xtx *w;
+        struct export_db_tx *w;
         while ((w = r->head) && w->a->killed) { /* it leaves the line as it unwinds */
             r->head = w->next;
             w->next = NULL;
@@ -183,9 +183,9 @@ void xdb_end(struct xdb *db, struct xtx *tx)
     db->free = tx;
 }
 
-void xdb_kill(struct xdb *db, struct actor *a)
+void export_db_kill(struct export_db *db, struct actor *a)
 {
     for (int i = 0; i < db->nall; i++)
         if (db->all[i]->open && db->all[i]->a == a)
-            xdb_end(db, db->all[i]);
+            export_db_end(db, db->all[i]);
 }
