@@ -132,7 +132,10 @@ static struct scenario *load_file(const char *file)
     return sc;
 }
 
-static struct scenario *load(void) { return load_file(SCENARIO); }
+static struct scenario *load(void)
+{
+    return load_file(SCENARIO);
+}
 
 /* One seed of replicas-lease@steady (3 replicas, the database lease) for `duration`. */
 static double replicas_run(struct scenario *sc, const char *guard, sim_time duration,
@@ -253,7 +256,8 @@ static void year_of_everything(void)
     FILE *p = popen("find scenarios -name '*.ini' | sort", "r");
     char path[512];
     long worst = 0;
-    printf("one simulated year of each shipped scenario and variant (seed 1, its default guard):\n");
+    printf(
+        "one simulated year of each shipped scenario and variant (seed 1, its default guard):\n");
     while (p && fgets(path, sizeof(path), p)) {
         path[strcspn(path, "\n")] = 0;
         struct scenario *sc;
@@ -316,8 +320,8 @@ static void battery_bench(void)
         fprintf(stderr, "bench: cannot set up the battery\n");
         exit(1);
     }
-    struct par p = {.n = n, .jobs = 2, .work = battery_bench_work, .done = battery_bench_done,
-                    .user = &b};
+    struct par p = {
+        .n = n, .jobs = 2, .work = battery_bench_work, .done = battery_bench_done, .user = &b};
     double t0 = now_s();
     if (par_run(&p) != 0)
         exit(1);
@@ -417,8 +421,8 @@ int main(void)
             trig_rate[i] = (double)m->triggers / t;
             ev_rate[i] = (double)m->events / t;
         }
-        printf("replicas-lease@steady, 30 simulated days, %s guard (%llu triggers):\n",
-               rguards[g], (unsigned long long)m->triggers);
+        printf("replicas-lease@steady, 30 simulated days, %s guard (%llu triggers):\n", rguards[g],
+               (unsigned long long)m->triggers);
         printf("  triggers per second       %12.0f%s\n", median(trig_rate, REPEAT),
                g == 0 ? (median(trig_rate, REPEAT) >= 5e6 ? "   (target 5,000,000: met)"
                                                           : "   (target 5,000,000: NOT MET)")
@@ -446,8 +450,8 @@ int main(void)
         int vi = scenario_variant_find(ps, variants[k]);
         for (int i = 0; i < REPEAT; i++) {
             double t0 = now_s();
-            if (case_run(ps, vi, guard_lookup("lease"), (struct seed_range){1, 1}, NULL, NULL,
-                         NULL, res, err, sizeof(err)) != 0) {
+            if (case_run(ps, vi, guard_lookup("lease"), (struct seed_range){1, 1}, NULL, NULL, NULL,
+                         res, err, sizeof(err)) != 0) {
                 fprintf(stderr, "bench: %s\n", err);
                 return 2;
             }

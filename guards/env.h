@@ -86,16 +86,16 @@ enum env_stmt_kind {
 
 struct env_stmt {
     enum env_stmt_kind kind;
-    int session;          /* from db_session_open, or ENV_DB_ANY */
-    const char *name;     /* task_name / shedlock name */
-    const char *owner;    /* locked_by */
-    bool check_owner;     /* add AND locked_by = :owner */
-    sim_time hold;        /* lock for this long (max_factor x interval, lockAtMostFor) */
-    sim_time min_hold;    /* min_factor x interval, lockAtLeastFor */
-    bool client_time;     /* bind the client's clock as :now */
-    sim_time client_now;  /* the client's reading, when client_time */
-    sim_time until;       /* ENV_SHEDLOCK_UNLOCK with client time: the new lock_until */
-    int64_t key;          /* advisory lock key */
+    int session;         /* from db_session_open, or ENV_DB_ANY */
+    const char *name;    /* task_name / shedlock name */
+    const char *owner;   /* locked_by */
+    bool check_owner;    /* add AND locked_by = :owner */
+    sim_time hold;       /* lock for this long (max_factor x interval, lockAtMostFor) */
+    sim_time min_hold;   /* min_factor x interval, lockAtLeastFor */
+    bool client_time;    /* bind the client's clock as :now */
+    sim_time client_now; /* the client's reading, when client_time */
+    sim_time until;      /* ENV_SHEDLOCK_UNLOCK with client time: the new lock_until */
+    int64_t key;         /* advisory lock key */
 };
 
 /* What a statement returned. */
@@ -155,9 +155,18 @@ struct env {
     const struct env_ops *ops;
 };
 
-static inline sim_time env_clock_now(struct env *e) { return e->ops->clock_now(e); }
-static inline void env_sleep(struct env *e, sim_time d) { e->ops->sleep(e, d); }
-static inline void env_mutex_lock(struct env *e, pthread_mutex_t *m) { e->ops->mutex_lock(e, m); }
+static inline sim_time env_clock_now(struct env *e)
+{
+    return e->ops->clock_now(e);
+}
+static inline void env_sleep(struct env *e, sim_time d)
+{
+    e->ops->sleep(e, d);
+}
+static inline void env_mutex_lock(struct env *e, pthread_mutex_t *m)
+{
+    e->ops->mutex_lock(e, m);
+}
 static inline void env_mutex_unlock(struct env *e, pthread_mutex_t *m)
 {
     e->ops->mutex_unlock(e, m);
@@ -166,7 +175,10 @@ static inline int env_open(struct env *e, const char *path, int flags)
 {
     return e->ops->file_open(e, path, flags);
 }
-static inline int env_close(struct env *e, int fd) { return e->ops->file_close(e, fd); }
+static inline int env_close(struct env *e, int fd)
+{
+    return e->ops->file_close(e, fd);
+}
 static inline int env_read(struct env *e, int fd, char *buf, size_t len)
 {
     return e->ops->file_read(e, fd, buf, len);
@@ -183,7 +195,10 @@ static inline int env_rename(struct env *e, const char *from, const char *to)
 {
     return e->ops->file_rename(e, from, to);
 }
-static inline int env_flock(struct env *e, int fd, int op) { return e->ops->file_flock(e, fd, op); }
+static inline int env_flock(struct env *e, int fd, int op)
+{
+    return e->ops->file_flock(e, fd, op);
+}
 static inline int env_proc_self(struct env *e, struct env_proc *out)
 {
     return e->ops->proc_self(e, out);
@@ -192,8 +207,14 @@ static inline int env_proc_lookup(struct env *e, int pid, struct env_proc *out)
 {
     return e->ops->proc_lookup(e, pid, out);
 }
-static inline int env_db_session_open(struct env *e) { return e->ops->db_session_open(e); }
-static inline void env_db_session_close(struct env *e, int s) { e->ops->db_session_close(e, s); }
+static inline int env_db_session_open(struct env *e)
+{
+    return e->ops->db_session_open(e);
+}
+static inline void env_db_session_close(struct env *e, int s)
+{
+    e->ops->db_session_close(e, s);
+}
 static inline int env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *out)
 {
     return e->ops->db_exec(e, st, out);

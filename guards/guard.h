@@ -48,19 +48,19 @@ enum guard_locked_by { GUARD_LOCKED_BY_HOST, GUARD_LOCKED_BY_HOST_PID };
 
 /* Parameters of all guards; each guard reads the ones it knows. */
 struct guard_params {
-    sim_time gap;            /* flag: time between its check and its set */
-    sim_time interval;       /* the task's period, which lease factors multiply */
-    double min_factor;       /* lease: release shortens to started_at + min_factor x interval */
-    double max_factor;       /* lease: a grant lasts max_factor x interval */
+    sim_time gap;      /* flag: time between its check and its set */
+    sim_time interval; /* the task's period, which lease factors multiply */
+    double min_factor; /* lease: release shortens to started_at + min_factor x interval */
+    double max_factor; /* lease: a grant lasts max_factor x interval */
     enum guard_release_mode release;
     enum guard_owner_check owner_check; /* lease, shedlock: release only our own row */
     enum guard_locked_by locked_by;     /* shedlock: who the row says holds it */
-    sim_time at_most;        /* shedlock: lockAtMostFor */
-    sim_time at_least;       /* shedlock: lockAtLeastFor */
-    enum guard_clock clock;  /* shedlock: database or client time */
-    char name[GUARD_NAME_LEN]; /* the lock's name (task_name, shedlock name) */
-    char path[GUARD_PATH_LEN]; /* pidfile-check, pidfile, flock: the file */
-    int key;                 /* advisory: the lock key */
+    sim_time at_most;                   /* shedlock: lockAtMostFor */
+    sim_time at_least;                  /* shedlock: lockAtLeastFor */
+    enum guard_clock clock;             /* shedlock: database or client time */
+    char name[GUARD_NAME_LEN];          /* the lock's name (task_name, shedlock name) */
+    char path[GUARD_PATH_LEN];          /* pidfile-check, pidfile, flock: the file */
+    int key;                            /* advisory: the lock key */
 };
 
 /* What one successful acquire leaves for its release. */

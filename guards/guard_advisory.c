@@ -26,7 +26,10 @@ static struct guard *adv_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void adv_destroy(struct guard *g) { mem_free(g); }
+static void adv_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int adv_try_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
 {

@@ -24,14 +24,16 @@ static struct guard *axact_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void axact_destroy(struct guard *g) { mem_free(g); }
+static void axact_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int axact_try_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
 {
     struct advisory_xact *g = (struct advisory_xact *)gg;
     (void)h;
-    struct env_stmt st = {.kind = ENV_ADVISORY_XACT_TRY_LOCK, .session = ENV_DB_ANY,
-                          .key = g->key};
+    struct env_stmt st = {.kind = ENV_ADVISORY_XACT_TRY_LOCK, .session = ENV_DB_ANY, .key = g->key};
     return env_db_exec(env, &st, NULL);
 }
 

@@ -24,7 +24,10 @@ static struct guard *atomic_create(const struct guard_params *p)
     return &a->base;
 }
 
-static void atomic_destroy(struct guard *g) { mem_free(g); }
+static void atomic_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int atomic_try_acquire(struct guard *g, struct env *env, struct guard_hold *h)
 {

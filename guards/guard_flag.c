@@ -27,7 +27,10 @@ static struct guard *flag_create(const struct guard_params *p)
     return &f->base;
 }
 
-static void flag_destroy(struct guard *g) { mem_free(g); }
+static void flag_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int flag_try_acquire(struct guard *g, struct env *env, struct guard_hold *h)
 {

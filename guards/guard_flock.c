@@ -26,7 +26,10 @@ static struct guard *flock_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void flock_destroy(struct guard *g) { mem_free(g); }
+static void flock_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int flock_try_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
 {

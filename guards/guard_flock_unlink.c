@@ -29,7 +29,10 @@ static struct guard *fu_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void fu_destroy(struct guard *g) { mem_free(g); }
+static void fu_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int fu_try_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
 {

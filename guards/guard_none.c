@@ -9,7 +9,10 @@ static struct guard *none_create(const struct guard_params *p)
     return g;
 }
 
-static void none_destroy(struct guard *g) { mem_free(g); }
+static void none_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static int none_try_acquire(struct guard *g, struct env *env, struct guard_hold *h)
 {

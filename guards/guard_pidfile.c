@@ -44,7 +44,10 @@ static struct guard *pidfile_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void pidfile_destroy(struct guard *g) { mem_free(g); }
+static void pidfile_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 /* 1 and *id; 0 for an empty or unreadable content (being written); -errno. */
 static int read_ident(struct env *env, const char *path, struct ident *id)
@@ -111,7 +114,7 @@ static int remove_if(struct env *env, const char *path, const struct ident *stal
     if (rc == -ENOENT)
         return 1; /* that claim is done: look again */
     if (rc <= 0 || alive(env, &owner) || depth >= 2)
-        return 0; /* someone is taking over right now */
+        return 0;                                        /* someone is taking over right now */
     return remove_if(env, claim, &owner, me, depth + 1); /* a claimant died: clear its claim */
 }
 

@@ -40,7 +40,10 @@ static struct guard *pidcheck_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void pidcheck_destroy(struct guard *g) { mem_free(g); }
+static void pidcheck_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 /* [ -f path ] */
 static bool file_exists(struct env *env, const char *path)

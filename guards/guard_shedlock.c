@@ -34,7 +34,10 @@ static struct guard *shed_create(const struct guard_params *p)
     return &g->base;
 }
 
-static void shed_destroy(struct guard *g) { mem_free(g); }
+static void shed_destroy(struct guard *g)
+{
+    mem_free(g);
+}
 
 static struct env_stmt shed_stmt(struct shedlock *g, enum env_stmt_kind kind)
 {

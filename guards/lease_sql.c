@@ -28,9 +28,15 @@ struct guard *lease_new(const struct guard_params *p, enum lease_clock clock, bo
     return &g->base;
 }
 
-void lease_free(struct guard *g) { mem_free(g); }
+void lease_free(struct guard *g)
+{
+    mem_free(g);
+}
 
-static sim_time factor(sim_time interval, double f) { return (sim_time)(f * (double)interval); }
+static sim_time factor(sim_time interval, double f)
+{
+    return (sim_time)(f * (double)interval);
+}
 
 void lease_owner_fill(struct lease_guard *g, struct env *env)
 {

@@ -6,8 +6,8 @@
 
 #include "guard.h"
 
-extern const struct guard_ops guard_none, guard_flag, guard_atomic, guard_mutex,
-    guard_mutex_wait, guard_semaphore;
+extern const struct guard_ops guard_none, guard_flag, guard_atomic, guard_mutex, guard_mutex_wait,
+    guard_semaphore;
 extern const struct guard_ops guard_pidfile_check, guard_pidfile, guard_flock, guard_lease,
     guard_lease_local, guard_shedlock, guard_lease_fenced, guard_advisory;
 /* mutants: deliberately wrong, to prove the checkers fire */

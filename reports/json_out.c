@@ -68,10 +68,10 @@ json_t *json_seed(const struct scenario *sc, const struct case_result *c,
             json_array_append_new(unjudged, json_string(expect_format(c->st[i].e, t, sizeof(t))));
     }
     json_object_set_new(j, "not_judged", unjudged);
-    json_object_set_new(j, "first_overlap", o->m->nwindows ? window_json(sc, &o->m->window[0])
-                                                           : json_null());
-    json_object_set_new(j, "replay", json_string(case_replay(sc, c, o->m->seed, replay,
-                                                             sizeof(replay))));
+    json_object_set_new(j, "first_overlap",
+                        o->m->nwindows ? window_json(sc, &o->m->window[0]) : json_null());
+    json_object_set_new(j, "replay",
+                        json_string(case_replay(sc, c, o->m->seed, replay, sizeof(replay))));
     return j;
 }
 
@@ -104,8 +104,9 @@ json_t *json_case(const struct scenario *sc, const struct case_result *c)
         json_object_set_new(j, "first_overlap", window_json(sc, &c->first_window));
     }
     if (c->unsafe_seeds || !c->pass)
-        json_object_set_new(j, "replay", json_string(case_replay(sc, c, case_replay_seed(c),
-                                                                 replay, sizeof(replay))));
+        json_object_set_new(
+            j, "replay",
+            json_string(case_replay(sc, c, case_replay_seed(c), replay, sizeof(replay))));
     return j;
 }
 

@@ -88,8 +88,10 @@ int junit_write(const struct junit *j, const char *name, FILE *f)
         counts(j, suite, &tests, &fail, &err, &time);
         fputs("  <testsuite name=\"", f);
         junit_escape(f, suite);
-        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\" file=\"",
-                tests, fail, err, time);
+        fprintf(
+            f,
+            "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\" file=\"",
+            tests, fail, err, time);
         junit_escape(f, j->v[i].file);
         fputs("\">\n", f);
         for (size_t k = i; k < j->n; k++) {

@@ -20,12 +20,12 @@ struct junit_case {
     char name[128];      /* the guard */
     double time_s;
     bool failed;
-    bool error;          /* could not run (an engine error) */
-    char message[1024];  /* one line: what failed */
-    char details[4096];  /* more lines: each expectation, the replay command */
-    char out[2048];      /* system-out: the case's safety and metrics in brief */
-    char safety[400];    /* "SAFE" or "UNSAFE 3/20 (seed 4: ...)"; "" for none */
-    char verdict[8];     /* "pass", "xfail" or "fail"; "" for none */
+    bool error;         /* could not run (an engine error) */
+    char message[1024]; /* one line: what failed */
+    char details[4096]; /* more lines: each expectation, the replay command */
+    char out[2048];     /* system-out: the case's safety and metrics in brief */
+    char safety[400];   /* "SAFE" or "UNSAFE 3/20 (seed 4: ...)"; "" for none */
+    char verdict[8];    /* "pass", "xfail" or "fail"; "" for none */
 };
 
 struct junit {

@@ -53,14 +53,15 @@ int outdir_begin(struct outdir *o, const char *target, char *err, size_t errlen)
     struct stat st;
     if (stat(o->target, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
-            return fail(err, errlen, -ENOTDIR, "cannot write to '%s': it is a file, not a directory",
-                        o->target);
+            return fail(err, errlen, -ENOTDIR,
+                        "cannot write to '%s': it is a file, not a directory", o->target);
         int rc = replaceable(o->target);
         if (rc == -EEXIST)
-            return fail(err, errlen, rc,
-                        "cannot write to '%s': it holds files overlapsim did not write (choose a new "
-                        "or empty directory)",
-                        o->target);
+            return fail(
+                err, errlen, rc,
+                "cannot write to '%s': it holds files overlapsim did not write (choose a new "
+                "or empty directory)",
+                o->target);
         if (rc)
             return fail(err, errlen, rc, "cannot write to '%s': %s", o->target, strerror(-rc));
     }
@@ -82,7 +83,8 @@ int outdir_begin(struct outdir *o, const char *target, char *err, size_t errlen)
     chmod(o->tmp, 0777 & ~um);
     char marker[1200];
     FILE *f = fopen(outdir_path(o, OUTDIR_MARKER, marker, sizeof(marker)), "w");
-    if (!f || fputs("written by overlapsim; the directory may be replaced by the next run\n", f) < 0 ||
+    if (!f ||
+        fputs("written by overlapsim; the directory may be replaced by the next run\n", f) < 0 ||
         fclose(f) != 0) {
         int e = errno ? errno : EIO;
         outdir_abort(o);

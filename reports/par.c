@@ -33,7 +33,10 @@ struct worker_arg {
     int id;
 };
 
-size_t par_window(int jobs) { return jobs <= 1 ? 1 : (size_t)jobs * 16; }
+size_t par_window(int jobs)
+{
+    return jobs <= 1 ? 1 : (size_t)jobs * 16;
+}
 
 int par_cores(void)
 {

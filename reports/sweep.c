@@ -72,8 +72,7 @@ static const char *suggest(const char *name)
 static int add_value(struct sweep_key *k, const char *text, double num, char *err, size_t errlen)
 {
     if (k->nvalues == SWEEP_MAX_VALUES)
-        return fail(err, errlen, -EINVAL, "more than %d values for '%s'", SWEEP_MAX_VALUES,
-                    k->key);
+        return fail(err, errlen, -EINVAL, "more than %d values for '%s'", SWEEP_MAX_VALUES, k->key);
     if (strlen(text) >= SWEEP_VALUE_LEN)
         return fail(err, errlen, -EINVAL, "value '%s' too long", text);
     struct config scratch;
@@ -198,8 +197,7 @@ static int parse_list(struct sweep_key *k, const char *arg, const char *spec, ch
             return fail(err, errlen, rc, "--vary %s: %s", arg, why);
         p = *q ? q + 1 : q;
         if (*q && !*p)
-            return fail(err, errlen, -EINVAL, "--vary %s: empty value at the end of the list",
-                        arg);
+            return fail(err, errlen, -EINVAL, "--vary %s: empty value at the end of the list", arg);
     }
     k->duration = all_durations;
     return 0;
@@ -223,8 +221,8 @@ int sweep_key_parse(const char *arg, struct sweep_key *k, char *err, size_t errl
             return fail(err, errlen, -ENOENT, "--vary %s: unknown key '%s' (did you mean '%s'?)",
                         arg, k->key, s);
         return fail(err, errlen, -ENOENT,
-                    "--vary %s: unknown key '%s' (the keys are listed in scenarios/README.md)",
-                    arg, k->key);
+                    "--vary %s: unknown key '%s' (the keys are listed in scenarios/README.md)", arg,
+                    k->key);
     }
     int rc = strstr(eq + 1, "..") ? parse_range(k, arg, eq + 1, err, errlen)
                                   : parse_list(k, arg, eq + 1, err, errlen);
@@ -303,7 +301,8 @@ static int apply_point(struct sweep *sw, struct scenario *sc, size_t p, char *er
     sc->ncli = sw->base_ncli;
     for (int i = 0; i < sw->nkeys; i++) {
         char set[200];
-        snprintf(set, sizeof(set), "%s=%s", sw->k[i].key, sw->k[i].text[sweep_point_value(sw, p, i)]);
+        snprintf(set, sizeof(set), "%s=%s", sw->k[i].key,
+                 sw->k[i].text[sweep_point_value(sw, p, i)]);
         int rc = scenario_add_set(sc, set, err, errlen);
         if (rc)
             return rc;
@@ -470,8 +469,13 @@ void sweep_csv_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
         if (!r->invalid)
             csv_number(f, r->metric[i]);
     }
-    fprintf(f, ",%s,%s,", r->invalid ? "" : r->violation ? "yes" : "no",
-            r->invalid ? "invalid" : r->pass ? "pass" : "fail");
+    fprintf(f, ",%s,%s,",
+            r->invalid     ? ""
+            : r->violation ? "yes"
+                           : "no",
+            r->invalid ? "invalid"
+            : r->pass  ? "pass"
+                       : "fail");
     csv_field(f, r->failed);
     fputc(',', f);
     if (r->has_first)
@@ -512,7 +516,9 @@ void sweep_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
     if (!r->invalid)
         json_object_set_new(j, "violation", json_boolean(r->violation));
     json_object_set_new(j, "verdict",
-                        json_string(r->invalid ? "invalid" : r->pass ? "pass" : "fail"));
+                        json_string(r->invalid ? "invalid"
+                                    : r->pass  ? "pass"
+                                               : "fail"));
     char buf[512];
     snprintf(buf, sizeof(buf), "%s", r->failed);
     for (char *save, *tok = strtok_r(buf, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
@@ -523,8 +529,8 @@ void sweep_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
     json_object_set_new(j, "failed", failed);
     if (r->has_first)
         json_object_set_new(j, "first_overlap",
-                            json_pack("{s:f, s:f}", "start_s", time_to_sec(r->first.start),
-                                      "end_s", time_to_sec(r->first.end)));
+                            json_pack("{s:f, s:f}", "start_s", time_to_sec(r->first.start), "end_s",
+                                      time_to_sec(r->first.end)));
     if (!r->invalid)
         json_object_set_new(j, "replay", json_string(r->replay));
     char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);

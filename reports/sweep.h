@@ -26,7 +26,7 @@
 
 struct sweep_key {
     char key[64];
-    bool duration;   /* values are durations (numeric values in seconds) */
+    bool duration; /* values are durations (numeric values in seconds) */
     int nvalues;
     char (*text)[SWEEP_VALUE_LEN]; /* as given to --set */
     double *num;                   /* for plots; NAN when not numeric */
@@ -36,17 +36,17 @@ struct sweep {
     const char *path;
     int nkeys;
     struct sweep_key k[SWEEP_MAX_KEYS];
-    size_t npoints;          /* product of the keys' value counts */
+    size_t npoints; /* product of the keys' value counts */
     int nguards;
     const struct guard_ops *guard[CONFIG_MAX_GUARDS];
-    int variant;             /* -1: the scenario has none */
+    int variant; /* -1: the scenario has none */
     struct seed_range seeds;
     uint64_t nseeds;
-    uint64_t units;          /* nguards x npoints x nseeds */
-    int shard_k, shard_n;    /* 1-based slice; 1/1 is everything */
-    char (*invalid)[256];    /* per point: why it cannot run, "" if it can */
+    uint64_t units;       /* nguards x npoints x nseeds */
+    int shard_k, shard_n; /* 1-based slice; 1/1 is everything */
+    char (*invalid)[256]; /* per point: why it cannot run, "" if it can */
     int nworkers;
-    struct scenario **wsc;   /* one scenario per worker thread */
+    struct scenario **wsc; /* one scenario per worker thread */
     struct case_result **wres;
     int base_ncli;
 };
@@ -127,7 +127,7 @@ struct sweep_agg {
     bool invalid;
     double sum[SWEEP_MAX_METRICS], max[SWEEP_MAX_METRICS], min[SWEEP_MAX_METRICS];
     uint64_t first_violating_seed;
-    char first_failed[512];   /* expectations failed on the first failing seed */
+    char first_failed[512]; /* expectations failed on the first failing seed */
     uint64_t first_failing_seed;
 };
 
@@ -149,7 +149,7 @@ struct sweep_view_spec {
     const char *label; /* colour bar / axis label */
     int metric;        /* metric_defs index (unused for SV_VIOLATING) */
     enum sweep_view view;
-    int palette;       /* enum plot_palette */
+    int palette; /* enum plot_palette */
 };
 
 /* The plot value of one aggregate (NAN when the setting could not run). */
@@ -167,7 +167,8 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
                     const struct sweep_view_spec *v, const bool *feasible, long rec_point,
                     const char *dir, const char *stem, char *names, size_t max);
 
-/* The standard views: violating-seed rate, runs per hour, longest gap, and duplicates when that metric exists. */
+/* The standard views: violating-seed rate, runs per hour, longest gap, and duplicates when that
+ * metric exists. */
 int sweep_default_views(struct sweep_view_spec *out, int max);
 
 #endif

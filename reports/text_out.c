@@ -4,8 +4,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf,
-                  size_t len)
+char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf, size_t len)
 {
     char a[TIME_FMT_LEN], b[TIME_FMT_LEN], na[32], nb[32];
     snprintf(buf, len, "%s .. %s: run %" PRIu64 " (%s) and run %" PRIu64 " (%s)",
@@ -30,9 +29,8 @@ void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m)
     }
     fprintf(f, "  runs/period %.2f   effective period %s   longest gap %s\n",
             metric_value(m, metric_find("runs_per_period")),
-            time_format((sim_time)(metric_value(m, metric_find("effective_period_s")) * 1e3) *
-                            SIM_MS,
-                        t1),
+            time_format(
+                (sim_time)(metric_value(m, metric_find("effective_period_s")) * 1e3) * SIM_MS, t1),
             time_format(m->longest_gap / SIM_MS * SIM_MS, t2));
     fprintf(f, "  lateness p50 %s   p99 %s   max %s\n",
             time_format(hist_quantile(&m->lateness, 0.5) / SIM_MS * SIM_MS, t1),
@@ -41,8 +39,7 @@ void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m)
     fprintf(f, "  duration p50 %s   p99 %s   max %s   longer than interval %" PRIu64 " (%.1f%%)\n",
             time_format(hist_quantile(&m->cycle, 0.5) / SIM_MS * SIM_MS, t1),
             time_format(hist_quantile(&m->cycle, 0.99) / SIM_MS * SIM_MS, t2),
-            time_format((m->cycle.count ? m->cycle.max : 0) / SIM_MS * SIM_MS, t3),
-            m->long_cycles,
+            time_format((m->cycle.count ? m->cycle.max : 0) / SIM_MS * SIM_MS, t3), m->long_cycles,
             100.0 * metric_value(m, metric_find("long_cycle_ratio")));
     text_exports(f, m);
 }

@@ -13,8 +13,7 @@
 void text_metrics(FILE *f, const struct scenario *sc, const struct metrics *m);
 
 /* "00:12:30.000 .. 00:12:41.532: run 25 and run 26 on app" */
-char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf,
-                  size_t len);
+char *text_window(const struct scenario *sc, const struct overlap_window *w, char *buf, size_t len);
 
 /* The export block of run (several lines), nothing when exports are off (text_exports.c). */
 void text_exports(FILE *f, const struct metrics *m);

@@ -61,8 +61,8 @@ static bool lease_like(const struct tune *t)
     return varied || strstr(g, "lease") || strstr(g, "shedlock");
 }
 
-static void add(struct tune *t, const char *kind, int metric, int op, double value,
-                const char *fmt, ...)
+static void add(struct tune *t, const char *kind, int metric, int op, double value, const char *fmt,
+                ...)
 {
     if (t->nc == TUNE_MAX_CONSTRAINTS)
         return;
@@ -197,8 +197,14 @@ void tune_row(struct tune *t, const struct sweep_row *r)
     }
 }
 
-static double rph(const struct tune *t, const struct sweep_agg *a) { return sweep_agg_mean(a, t->m_rph); }
-static double spr(const struct tune *t, const struct sweep_agg *a) { return sweep_agg_mean(a, t->m_spr); }
+static double rph(const struct tune *t, const struct sweep_agg *a)
+{
+    return sweep_agg_mean(a, t->m_rph);
+}
+static double spr(const struct tune *t, const struct sweep_agg *a)
+{
+    return sweep_agg_mean(a, t->m_spr);
+}
 
 void tune_decide(struct tune *t, const struct sweep_agg *agg)
 {
@@ -236,7 +242,8 @@ void tune_decide(struct tune *t, const struct sweep_agg *agg)
     t->recommended = -1;
     double least = INFINITY;
     for (size_t p = 0; p < sw->npoints; p++)
-        if (t->pt[p].feasible && rph(t, &agg[p]) >= best * (1 - t->tolerance) && spr(t, &agg[p]) < least)
+        if (t->pt[p].feasible && rph(t, &agg[p]) >= best * (1 - t->tolerance) &&
+            spr(t, &agg[p]) < least)
             least = spr(t, &agg[p]);
     int best_nb = -1;
     for (size_t p = 0; p < sw->npoints; p++) {
@@ -308,16 +315,19 @@ char *tune_reasons(const struct tune *t, const struct sweep_agg *agg, size_t p, 
         const struct tune_constraint *c = &t->c[i];
         if (c->metric == -2) {
             char t1[TIME_FMT_LEN];
-            append(buf, len, "%slock: a run outlasted the max lock time on %" PRIu64 "/%" PRIu64
-                             " seeds (by up to %s, seed %" PRIu64 ")",
+            append(buf, len,
+                   "%slock: a run outlasted the max lock time on %" PRIu64 "/%" PRIu64
+                   " seeds (by up to %s, seed %" PRIu64 ")",
                    buf[0] ? "; " : "", tp->fails[i], a->nseeds, secs(-tp->worst[i], t1),
                    tp->first_seed[i]);
         } else if (c->metric < 0)
-            append(buf, len, "%soverlap (%.0f runs at once) on %" PRIu64 "/%" PRIu64
-                             " seeds, first seed %" PRIu64,
+            append(buf, len,
+                   "%soverlap (%.0f runs at once) on %" PRIu64 "/%" PRIu64
+                   " seeds, first seed %" PRIu64,
                    buf[0] ? "; " : "", tp->worst[i], tp->fails[i], a->nseeds, tp->first_seed[i]);
         else
-            append(buf, len, "%s%s %s failed on %" PRIu64 "/%" PRIu64 " seeds (worst %g, seed %" PRIu64 ")",
+            append(buf, len,
+                   "%s%s %s failed on %" PRIu64 "/%" PRIu64 " seeds (worst %g, seed %" PRIu64 ")",
                    buf[0] ? "; " : "", c->kind, c->text, tp->fails[i], a->nseeds, tp->worst[i],
                    tp->first_seed[i]);
     }
@@ -548,8 +558,7 @@ int tune_explain(const struct tune *t, const struct sweep_agg *agg, char (*lines
                            rph(t, a));
                     longer_rph += rph(t, a);
                     nlonger++;
-                }
-                else if (ml < minlock && !t->pt[sl[i]].feasible)
+                } else if (ml < minlock && !t->pt[sl[i]].feasible)
                     append(shorter, sizeof(shorter), "%s%s (%s): %s", shorter[0] ? "; " : "", v,
                            secs(ml, t1), short_reason(t, agg, sl[i], why, sizeof(why)));
             }

@@ -23,10 +23,10 @@
 #define TUNE_LINE_LEN 2048
 
 struct tune_constraint {
-    char text[160];  /* "at most 1 run at once", "runs_per_period >= 0.7 (etl-ticker.ini:52)" */
-    char kind[16];   /* "overlap", "duplicates", "starvation", "bound" */
-    int metric;      /* metric_defs index, or -1: the overlap invariant (row.violation) */
-    int op;          /* enum expect_op */
+    char text[160]; /* "at most 1 run at once", "runs_per_period >= 0.7 (etl-ticker.ini:52)" */
+    char kind[16];  /* "overlap", "duplicates", "starvation", "bound" */
+    int metric;     /* metric_defs index, or -1: the overlap invariant (row.violation) */
+    int op;         /* enum expect_op */
     double value;
 };
 
@@ -46,7 +46,7 @@ struct tune {
     double tolerance;      /* runs per hour within this share of the best count as equal */
     long recommended;      /* point, or -1 when none is acceptable */
     int limit;
-    double interval_s;     /* the scenario's interval (when not varied) */
+    double interval_s; /* the scenario's interval (when not varied) */
     int m_rph, m_spr, m_gap, m_dmax, m_dp99;
     struct config cfg; /* the scenario's resolved configuration, for keys not varied */
 };
@@ -130,15 +130,16 @@ struct tune_multi {
     struct tune *t[TUNE_MAX_VARIANTS];
     const struct sweep_agg *agg[TUNE_MAX_VARIANTS];
     const char *vname[TUNE_MAX_VARIANTS]; /* "" for a scenario without variants */
-    bool judged[TUNE_MAX_VARIANTS]; /* held to the goal; else to its constraints only */
+    bool judged[TUNE_MAX_VARIANTS];       /* held to the goal; else to its constraints only */
     char why_not[TUNE_MAX_VARIANTS][300]; /* why a variant is not held to the goal */
     struct tune_goal goal;
     double tolerance;
     size_t npoints;
-    bool *ok;             /* per point */
-    double *dev;          /* per point: worst distance from the goal (runs per period, period) */
-    double *rpp_lo, *rpp_hi, *rph, *spr; /* per point, over variants: worst means; rpp_hi: max seed */
-    int *nfail;           /* per point: variants that rejected it */
+    bool *ok;    /* per point */
+    double *dev; /* per point: worst distance from the goal (runs per period, period) */
+    double *rpp_lo, *rpp_hi, *rph,
+        *spr;   /* per point, over variants: worst means; rpp_hi: max seed */
+    int *nfail; /* per point: variants that rejected it */
     long recommended, nearest;
     int m_rpp, m_eff;
 };

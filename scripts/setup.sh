@@ -5,7 +5,7 @@ set -eu
 # libpq-dev always: the library links libpq. --live adds what `make test`
 # runs besides: a PostgreSQL server (a throwaway cluster), libfaketime (clock
 # skew) and Debian's chromium (the report checked in a headless browser).
-PKGS="build-essential pkg-config libinih-dev libcmocka-dev libjansson-dev libyaml-dev libpq-dev gnuplot-nox jq clang libclang-rt-14-dev"
+PKGS="build-essential pkg-config clang-format libinih-dev libcmocka-dev libjansson-dev libyaml-dev libpq-dev gnuplot-nox jq clang libclang-rt-14-dev"
 [ "${1:-}" = "--live" ] && PKGS="$PKGS faketime libfaketime postgresql chromium"
 missing=""
 for p in $PKGS; do

@@ -6,7 +6,10 @@
 static struct metrics m;
 static struct checker c;
 
-static void start(sim_time s, uint64_t run) { checker_start(&c, s * SIM_S, run, 0, s * SIM_S); }
+static void start(sim_time s, uint64_t run)
+{
+    checker_start(&c, s * SIM_S, run, 0, s * SIM_S);
+}
 static void end(sim_time s, uint64_t run, sim_time began)
 {
     checker_end(&c, s * SIM_S, run, began * SIM_S);

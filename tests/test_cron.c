@@ -29,7 +29,7 @@ static void parse_fails(const char *text, const char *msg)
         fail_msg("cron_parse('%s'): '%s' does not say '%s'", text, err, msg);
 }
 
-#define MIN_OF(d, h, m) ((int64_t)(d) * 1440 + (h) * 60 + (m))
+#define MIN_OF(d, h, m) ((int64_t)(d)*1440 + (h)*60 + (m))
 
 static void test_cron_parse_fields(void **state)
 {
@@ -93,7 +93,7 @@ static void test_cron_matches_and_next(void **state)
     assert_int_equal(cron_next(&e, MIN_OF(4, 9, 30)), MIN_OF(7, 9, 30)); /* Fri -> Mon */
     /* the dom/dow OR rule: the 15th, and every Sunday */
     e = parse_ok("0 0 15 * sun");
-    assert_int_equal(cron_next(&e, 0), MIN_OF(6, 0, 0));  /* Sunday Jan 7 */
+    assert_int_equal(cron_next(&e, 0), MIN_OF(6, 0, 0));                 /* Sunday Jan 7 */
     assert_int_equal(cron_next(&e, MIN_OF(13, 0, 0)), MIN_OF(14, 0, 0)); /* Jan 15 (Mon) */
     /* with a star in one day field it is AND: Sundays only */
     e = parse_ok("0 0 * * sun");

@@ -20,8 +20,14 @@ static char *capture(void (*fn)(FILE *, const void *), const void *arg)
     return buf;
 }
 
-static void field(FILE *f, const void *s) { csv_field(f, s); }
-static void number(FILE *f, const void *v) { csv_number(f, *(const double *)v); }
+static void field(FILE *f, const void *s)
+{
+    csv_field(f, s);
+}
+static void number(FILE *f, const void *v)
+{
+    csv_number(f, *(const double *)v);
+}
 
 static void test_csv_field_quotes_only_when_needed(void **state)
 {

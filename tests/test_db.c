@@ -16,8 +16,11 @@ struct upsert {
 static void do_upsert(struct actor *a, void *arg)
 {
     struct upsert *u = arg;
-    struct env_stmt st = {.kind = ENV_LEASE_UPSERT, .session = ENV_DB_ANY, .name = "task",
-                          .owner = a->node->name, .hold = 5 * SIM_MIN};
+    struct env_stmt st = {.kind = ENV_LEASE_UPSERT,
+                          .session = ENV_DB_ANY,
+                          .name = "task",
+                          .owner = a->node->name,
+                          .hold = 5 * SIM_MIN};
     u->rc = env_db_exec(&a->env, &st, &u->row);
     u->done = a->sim->now;
 }
@@ -217,7 +220,7 @@ static void test_db_advisory_released_on_disconnect(void **state)
     harness_run(&h, 2 * SIM_MIN);
     assert_int_equal(a.lock, 1);
     assert_int_equal(b.lock, 0);
-    assert_int_equal(c.lock, 1);           /* the lock vanished with the session */
+    assert_int_equal(c.lock, 1);             /* the lock vanished with the session */
     assert_int_equal(a.unlock, -ECONNRESET); /* and the holder finds out only now */
     assert_int_equal(c.unlock, 1);
     harness_end(&h);

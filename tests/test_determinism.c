@@ -7,8 +7,8 @@
 #include "../sim/scenario/scenario.h"
 #include "sim_harness.h"
 
-static uint64_t trace_hash(const char *file, const char *variant, const char *guard,
-                           uint64_t seed, uint64_t *rows)
+static uint64_t trace_hash(const char *file, const char *variant, const char *guard, uint64_t seed,
+                           uint64_t *rows)
 {
     struct scenario *sc;
     char err[600];

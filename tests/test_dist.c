@@ -111,10 +111,18 @@ static void test_dist_uniform_exp_mix_means(void **state)
 static void test_dist_parse_errors(void **state)
 {
     (void)state;
-    const char *bad[] = {"lognorm(median=1s,p99=2s)", "uniform(6s,2s)", "uniform(1s)",
-                         "lognormal(median=5s,p99=2s)", "lognormal(mean=5s,p99=9s)",
-                         "mix(10s:0.5, 5m:0.4)", "mix(10s, 5m:1)", "exp(10)", "const(5s",
-                         "mix(mix(1s:1):1)", "", "fast"};
+    const char *bad[] = {"lognorm(median=1s,p99=2s)",
+                         "uniform(6s,2s)",
+                         "uniform(1s)",
+                         "lognormal(median=5s,p99=2s)",
+                         "lognormal(mean=5s,p99=9s)",
+                         "mix(10s:0.5, 5m:0.4)",
+                         "mix(10s, 5m:1)",
+                         "exp(10)",
+                         "const(5s",
+                         "mix(mix(1s:1):1)",
+                         "",
+                         "fast"};
     char err[200];
     struct dist d;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

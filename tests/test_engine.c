@@ -75,8 +75,7 @@ static void test_engine_spawn_atomic_skips(void **state)
 static void test_engine_mutex_wait_queues(void **state)
 {
     (void)state;
-    run_text(COMMON "[schedule]\nkind = ticker\ninterval = 10s\ndispatch = spawn\n",
-             "mutex-wait");
+    run_text(COMMON "[schedule]\nkind = ticker\ninterval = 10s\ndispatch = spawn\n", "mutex-wait");
     assert_int_equal(m.runs, 4);
     assert_int_equal(m.skipped, 0);
     assert_int_equal(m.max_concurrency, 1);
@@ -109,7 +108,7 @@ static void test_engine_fixed_delay(void **state)
 /* A manual run at exactly a tick's time: the flag's check-then-set window
  * lets both in; the atomic flag lets one. */
 #define RACE                                                                                       \
-    COMMON "[schedule]\nkind = ticker\ninterval = 50s\ndispatch = spawn\n"                        \
+    COMMON "[schedule]\nkind = ticker\ninterval = 50s\ndispatch = spawn\n"                         \
            "[guard]\ngap = 1ms\n[fault]\nkind = manual-run\nat = 50s\n"
 
 static void test_engine_flag_loses_the_race(void **state)
@@ -157,9 +156,12 @@ static void test_engine_same_seed_same_trace(void **state)
 {
     (void)state;
     const char *f = "scenarios/etl-ticker.ini";
-    assert_true(trace_hash(f, "spawn-manual", "flag", 5) == trace_hash(f, "spawn-manual", "flag", 5));
-    assert_true(trace_hash(f, "inline", "mutex-wait", 5) == trace_hash(f, "inline", "mutex-wait", 5));
-    assert_true(trace_hash(f, "spawn-manual", "flag", 5) != trace_hash(f, "spawn-manual", "flag", 6));
+    assert_true(trace_hash(f, "spawn-manual", "flag", 5) ==
+                trace_hash(f, "spawn-manual", "flag", 5));
+    assert_true(trace_hash(f, "inline", "mutex-wait", 5) ==
+                trace_hash(f, "inline", "mutex-wait", 5));
+    assert_true(trace_hash(f, "spawn-manual", "flag", 5) !=
+                trace_hash(f, "spawn-manual", "flag", 6));
 }
 
 /* Guards see the same workload: the first runs start with the same work. */
@@ -230,8 +232,9 @@ static void test_engine_quartz_skip_waits_for_the_next_slot(void **state)
 
 /* A CronJob every minute whose Jobs take 150 s, for 10 min; the controller
  * syncs 100 ms after each slot. */
-#define K8S "[scenario]\nduration = 10m\n[job]\napi = 150s\ndb = 0\n[node]\nexec_latency = 0\n" \
-            "[schedule]\nkind = k8s-cronjob\ncron = * * * * *\n"
+#define K8S                                                                                        \
+    "[scenario]\nduration = 10m\n[job]\napi = 150s\ndb = 0\n[node]\nexec_latency = 0\n"            \
+    "[schedule]\nkind = k8s-cronjob\ncron = * * * * *\n"
 
 /* Allow: slots 1..9 min each start a Job; at 3m0.1s three run at once. */
 static void test_engine_k8s_allow_piles_up(void **state)

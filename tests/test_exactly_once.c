@@ -57,7 +57,8 @@ static void test_exactly_once_duplicate_names_both_runs(void **state)
     for (uint64_t id = 1; id <= 3; id++)
         assert_int_equal(exactly_once_deliver(&c, id, 5 * SIM_S, 7, &first), EXACTLY_ONCE_FIRST);
     for (uint64_t id = 1; id <= 3; id++) {
-        assert_int_equal(exactly_once_deliver(&c, id, 6 * SIM_S, 8, &first), EXACTLY_ONCE_DUPLICATE);
+        assert_int_equal(exactly_once_deliver(&c, id, 6 * SIM_S, 8, &first),
+                         EXACTLY_ONCE_DUPLICATE);
         assert_int_equal(first, 7);
     }
     assert_int_equal(exactly_once_deliver(&c, 4, 6 * SIM_S, 8, &first), EXACTLY_ONCE_FIRST);
@@ -94,9 +95,10 @@ static void test_exactly_once_loss_respects_allowance(void **state)
     (void)state;
     struct exactly_once c;
     start(&c, 10 * SIM_S, false);
-    exactly_once_arrive(&c, 1 * SIM_S);  /* 1: never delivered, old at the end: lost */
-    exactly_once_arrive(&c, 2 * SIM_S);  /* 2: delivered */
-    exactly_once_arrive(&c, 95 * SIM_S); /* 3: never delivered, younger than the allowance: pending */
+    exactly_once_arrive(&c, 1 * SIM_S); /* 1: never delivered, old at the end: lost */
+    exactly_once_arrive(&c, 2 * SIM_S); /* 2: delivered */
+    exactly_once_arrive(&c,
+                        95 * SIM_S); /* 3: never delivered, younger than the allowance: pending */
     exactly_once_deliver(&c, 2, 3 * SIM_S, 1, NULL);
     exactly_once_finish(&c, 100 * SIM_S);
     assert_int_equal(c.lost, 1);
@@ -170,7 +172,8 @@ static void test_exactly_once_range_matches_items(void **state)
         exactly_once_deliver_range(&a, ranges[r][0], ranges[r][1], 16 * SIM_S, ranges[r][2], &bt);
         uint64_t first = 0, repeats = 0;
         for (uint64_t id = ranges[r][0]; id <= ranges[r][1]; id++) {
-            enum exactly_once_outcome o = exactly_once_deliver(&b, id, 16 * SIM_S, ranges[r][2], NULL);
+            enum exactly_once_outcome o =
+                exactly_once_deliver(&b, id, 16 * SIM_S, ranges[r][2], NULL);
             first += o == EXACTLY_ONCE_FIRST || o == EXACTLY_ONCE_LATE;
             repeats += o == EXACTLY_ONCE_DUPLICATE || o == EXACTLY_ONCE_REDELIVERED;
         }
@@ -209,7 +212,8 @@ static void test_exactly_once_lag_quantiles(void **state)
     for (int i = 0; i < 100; i++)
         exactly_once_arrive(&c, i * SIM_S);
     for (uint64_t id = 1; id <= 100; id++)
-        exactly_once_deliver(&c, id, (sim_time)(id - 1) * SIM_S + (id == 50 ? 60 : 1) * SIM_S, 1, NULL);
+        exactly_once_deliver(&c, id, (sim_time)(id - 1) * SIM_S + (id == 50 ? 60 : 1) * SIM_S, 1,
+                             NULL);
     assert_int_equal(lag.count, 100);
     sim_time p50 = hist_quantile(&lag, 0.5);
     assert_true(p50 > SIM_S * 97 / 100 && p50 < SIM_S * 103 / 100);

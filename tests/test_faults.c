@@ -62,8 +62,8 @@ static void load_fails(const char *text, int line, const char *msg)
 }
 
 /* two replicas a and b; a test adds [node b]'s keys (REPLICAS_A) or takes both */
-#define REPLICAS_A                                                                             \
-    "[scenario]\nduration = 1h\n[schedule]\nkind = fixed-rate\ninterval = 60s\n"                  \
+#define REPLICAS_A                                                                                 \
+    "[scenario]\nduration = 1h\n[schedule]\nkind = fixed-rate\ninterval = 60s\n"                   \
     "[job]\napi = 10s\n[node a]\nclock_offset = 0s\n"
 #define REPLICAS REPLICAS_A "[node b]\nclock_offset = 0s\n"
 
@@ -124,7 +124,7 @@ static void test_fault_crash_sigterm_releases(void **state)
      * its finally block shortens the lease (to started_at + 54 s); with kill -9
      * the lease stays for its 5 min and b waits */
     const char *base = REPLICAS_A "[node b]\nschedule.first_at = 70s\n"
-                                "[fault]\nkind = crash\nnode = a\nat = 5s\ncleanup = %s\n";
+                                  "[fault]\nkind = crash\nnode = a\nat = 5s\ncleanup = %s\n";
     char text[600];
     snprintf(text, sizeof(text), base, "yes");
     struct metrics m = run_text(text, NULL, "lease", 1, NULL);
@@ -143,14 +143,15 @@ static void test_fault_clock_step_database(void **state)
     (void)state;
     /* the database clock jumps 10 min forward while a holds a 5 min lease for a
      * 7 min run: b, ticking 30 s after a, takes it at once */
-    struct metrics m = run_text(REPLICAS_A "[node b]\nschedule.first_at = 30s\n[job]\napi = 7m\n"
-                                         "[scenario]\nduration = 2m\n"
-                                         "[fault]\nkind = clock-step\ntarget = database\nat = 10s\n"
-                                         "by = 10m\n",
-                                NULL, "lease", 1, NULL);
+    struct metrics m =
+        run_text(REPLICAS_A "[node b]\nschedule.first_at = 30s\n[job]\napi = 7m\n"
+                            "[scenario]\nduration = 2m\n"
+                            "[fault]\nkind = clock-step\ntarget = database\nat = 10s\n"
+                            "by = 10m\n",
+                 NULL, "lease", 1, NULL);
     assert_int_equal(m.max_concurrency, 2);
     m = run_text(REPLICAS_A "[node b]\nschedule.first_at = 30s\n[job]\napi = 7m\n"
-                          "[scenario]\nduration = 2m\n",
+                            "[scenario]\nduration = 2m\n",
                  NULL, "lease", 1, NULL);
     assert_int_equal(m.max_concurrency, 1);
 }
@@ -160,8 +161,8 @@ static void test_fault_clock_step_node(void **state)
     (void)state;
     /* b's clock steps 6 min ahead: lease-local on b sees a's lease as over */
     const char *t = REPLICAS_A "[node b]\nschedule.first_at = 30s\n[job]\napi = 50s\n"
-                             "[scenario]\nduration = 2m\n"
-                             "[fault]\nkind = clock-step\nnode = b\nat = 10s\nby = 6m\n";
+                               "[scenario]\nduration = 2m\n"
+                               "[fault]\nkind = clock-step\nnode = b\nat = 10s\nby = 6m\n";
     assert_int_equal(run_text(t, NULL, "lease-local", 1, NULL).max_concurrency, 2);
     assert_int_equal(run_text(t, NULL, "lease", 1, NULL).max_concurrency, 1);
 }
@@ -220,7 +221,7 @@ static void test_fault_db_outage_and_disconnect(void **state)
     assert_int_equal(m.guard_errors, 6);
     assert_int_equal(m.runs, 60 - 3);
     m = run_text(REPLICAS_A "[node b]\nschedule.first_at = 20s\n[job]\napi = 50s\n"
-                          "[fault]\nkind = db-disconnect\nnode = a\nafter = acquire\n",
+                            "[fault]\nkind = db-disconnect\nnode = a\nafter = acquire\n",
                  NULL, "advisory", 1, NULL);
     assert_int_equal(m.max_concurrency, 2);
 }
@@ -242,10 +243,11 @@ static void test_fault_db_contention(void **state)
 static void test_fault_pid_reuse(void **state)
 {
     (void)state;
-    const char *t = "[scenario]\nduration = 1h\n[schedule]\nkind = cron\ncron = */2 * * * *\n"
-                    "[job]\napi = 5m\n[guard]\npath = /tmp/p.pid\n"
-                    "[fault]\nkind = crash\ntarget = process\nafter = acquire\nat = 10m\n"
-                    "[fault]\nkind = pid-reuse\nafter = crash\ndelay = 30s\ncmdline = %s\nfor = 30m\n";
+    const char *t =
+        "[scenario]\nduration = 1h\n[schedule]\nkind = cron\ncron = */2 * * * *\n"
+        "[job]\napi = 5m\n[guard]\npath = /tmp/p.pid\n"
+        "[fault]\nkind = crash\ntarget = process\nafter = acquire\nat = 10m\n"
+        "[fault]\nkind = pid-reuse\nafter = crash\ndelay = 30s\ncmdline = %s\nfor = 30m\n";
     char text[600];
     snprintf(text, sizeof(text), t, "same");
     struct metrics m = run_text(text, NULL, "pidfile-check", 1, NULL);
@@ -292,8 +294,7 @@ static void test_fault_bad_input(void **state)
     /* a fault's own errors point at its section */
     load_fails("[fault]\nkind = pause\n", 1, "pause needs 'for'");
     load_fails("[fault @nope]\nkind = manual-run\n", 1, "unknown variant '@nope'");
-    load_fails("[fault]\nkind = clock-step\nby = 1m\nafter = crash\n", 1,
-               "cannot follow a crash");
+    load_fails("[fault]\nkind = clock-step\nby = 1m\nafter = crash\n", 1, "cannot follow a crash");
     load_fails("[fault]\nkind = api-slow\ntarget = database\nfor = 1m\nlatency = 1s\n", 1,
                "cannot target the database");
     load_fails("[fault]\nkind = pause\nfor = 1m\nevery = 0\n", 4, "must be positive");

@@ -43,8 +43,10 @@ static void fake_unlock(struct env *e, pthread_mutex_t *m)
     assert_int_equal(pthread_mutex_unlock(m), 0);
 }
 
-static const struct env_ops fake_ops = {
-    .clock_now = fake_now, .sleep = fake_sleep, .mutex_lock = fake_lock, .mutex_unlock = fake_unlock};
+static const struct env_ops fake_ops = {.clock_now = fake_now,
+                                        .sleep = fake_sleep,
+                                        .mutex_lock = fake_lock,
+                                        .mutex_unlock = fake_unlock};
 
 static int acquire_with_interleave(const char *name, int *nested)
 {

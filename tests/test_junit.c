@@ -37,7 +37,8 @@ static void add(struct junit *j, const char *suite, const char *name, int failed
     if (failed) {
         snprintf(c.message, sizeof(c.message), "max_concurrency <= 1 failed on seed 4 (was 2)");
         snprintf(c.details, sizeof(c.details),
-                 "x.ini:12: expected \"max_concurrency <= 1\"\nreplay: overlapsim run 'a b.ini' --seed 4 & <x>\x01\n");
+                 "x.ini:12: expected \"max_concurrency <= 1\"\nreplay: overlapsim run 'a b.ini' "
+                 "--seed 4 & <x>\x01\n");
     }
     assert_int_equal(junit_add(j, &c), 0);
 }
@@ -110,8 +111,10 @@ static void test_junit_checker_rejects_broken_xml(void **state)
 {
     (void)state;
     struct xml_check x;
-    assert_int_not_equal(xml_check_junit("<testsuites tests=\"0\" failures=\"0\"><testsuite>", &x), 0);
-    assert_int_not_equal(xml_check_junit("<testsuites tests=\"1\" failures=\"0\"></testsuites>", &x), 0);
+    assert_int_not_equal(xml_check_junit("<testsuites tests=\"0\" failures=\"0\"><testsuite>", &x),
+                         0);
+    assert_int_not_equal(
+        xml_check_junit("<testsuites tests=\"1\" failures=\"0\"></testsuites>", &x), 0);
     assert_int_not_equal(
         xml_check_junit("<testsuites tests=\"0\" failures=\"0\">a & b</testsuites>", &x), 0);
     assert_int_not_equal(xml_check_junit("<testsuites tests=0 failures=\"0\"/>", &x), 0);

@@ -28,7 +28,6 @@
 #include "helpers.h"
 #include "pg_fixture.h"
 
-
 static PGconn *session(int64_t skew_us)
 {
     char err[300];

@@ -24,7 +24,6 @@
 
 #define SPEED 100.0
 
-
 struct fixture {
     struct pgenv *p;
     struct env_live e;

@@ -32,12 +32,19 @@ struct step {
 };
 
 #define LEASE(k, row, who, hold_s, min_s, check)                                                   \
-    {.kind = (k), .name = (row), .owner = (who), .hold = (hold_s)*SIM_S,                           \
-     .min_hold = (min_s)*SIM_S, .check_owner = (check)}
+    {                                                                                              \
+        .kind = (k), .name = (row), .owner = (who), .hold = (hold_s)*SIM_S,                        \
+        .min_hold = (min_s)*SIM_S, .check_owner = (check)                                          \
+    }
 #define SHED_CLIENT(k, row, who, hold_s, now_s, until_s)                                           \
-    {.kind = (k), .name = (row), .owner = (who), .hold = (hold_s)*SIM_S, .client_time = true,      \
-     .client_now = (now_s)*SIM_S, .until = (until_s)*SIM_S}
-#define ADVISORY(k, sess) {.kind = (k), .session = (sess), .key = 7}
+    {                                                                                              \
+        .kind = (k), .name = (row), .owner = (who), .hold = (hold_s)*SIM_S, .client_time = true,   \
+        .client_now = (now_s)*SIM_S, .until = (until_s)*SIM_S                                      \
+    }
+#define ADVISORY(k, sess)                                                                          \
+    {                                                                                              \
+        .kind = (k), .session = (sess), .key = 7                                                   \
+    }
 
 static const struct step script[] = {
     {"a acquires", LEASE(ENV_LEASE_UPSERT, "t", "a", 60, 0, false), 0, 1},

@@ -56,8 +56,7 @@ static void test_node_clock_step_and_drift(void **state)
     node_clock_init(&c, 0, 100);
     node_clock_step(&c, SIM_DAY, -SIM_MIN);
     /* drift keeps accumulating from time 0 across the step */
-    assert_int_equal(node_clock_local(&c, 2 * SIM_DAY),
-                     2 * SIM_DAY + 2 * 8640 * SIM_MS - SIM_MIN);
+    assert_int_equal(node_clock_local(&c, 2 * SIM_DAY), 2 * SIM_DAY + 2 * 8640 * SIM_MS - SIM_MIN);
 }
 
 static void test_node_clock_many_steps_fold(void **state)
@@ -67,7 +66,8 @@ static void test_node_clock_many_steps_fold(void **state)
     node_clock_init(&c, 0, 0);
     for (int i = 1; i <= NODE_CLOCK_MAX_STEPS + 5; i++)
         assert_int_equal(node_clock_step(&c, i * SIM_S, SIM_MS), 0);
-    assert_int_equal(node_clock_local(&c, SIM_HOUR), SIM_HOUR + (NODE_CLOCK_MAX_STEPS + 5) * SIM_MS);
+    assert_int_equal(node_clock_local(&c, SIM_HOUR),
+                     SIM_HOUR + (NODE_CLOCK_MAX_STEPS + 5) * SIM_MS);
 }
 
 /* The true time a reading is reached, and the clock as a trace detail. */

@@ -47,7 +47,8 @@ static void run(int jobs, size_t n, size_t fail_at, struct ctx *c, int *rc)
     memset(c, 0, sizeof(*c));
     c->fail_at = fail_at;
     c->order_ok = 1;
-    struct par p = {.n = n, .jobs = jobs, .window = jobs > 1 ? 8 : 1, .work = work, .done = done, .user = c};
+    struct par p = {
+        .n = n, .jobs = jobs, .window = jobs > 1 ? 8 : 1, .work = work, .done = done, .user = c};
     *rc = par_run(&p);
 }
 

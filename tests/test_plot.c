@@ -19,7 +19,7 @@
 #include "../reports/outdir.h"
 #include "../reports/plot/plot.h"
 
-#define S(x) ((sim_time)(x) * SIM_S)
+#define S(x) ((sim_time)(x)*SIM_S)
 
 static char dir[256];
 
@@ -156,8 +156,9 @@ static void test_plot_timeline(void **state)
     snprintf(path, sizeof(path), "%s/timeline.csv", dir);
     char *csv = (char *)slurp(path, &len);
     csv[len] = 0;
-    static const char *const kinds[] = {"\nrun,", "\noverlap,", "\nlease,", "\nskip,",
-                                        "\ncoalesce,", "\nmanual,", "\nfault,", "\nfault_instant,"};
+    static const char *const kinds[] = {"\nrun,",   "\noverlap,",      "\nlease,",
+                                        "\nskip,",  "\ncoalesce,",     "\nmanual,",
+                                        "\nfault,", "\nfault_instant,"};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (!strstr(csv, kinds[i]))
             fail_msg("timeline.csv lacks %s", kinds[i] + 1);
@@ -288,8 +289,8 @@ static void test_plot_heatmap_and_line(void **state)
         ok[i] = i % 4 >= 2;
     }
     v[5] = NAN; /* a setting that could not run */
-    struct plot_grid g = {4, 3, "schedule.interval", "guard.factor", xl, yl, v, ok, 2, 1,
-                          "violating seeds", PLOT_PAL_BAD, 0, 1};
+    struct plot_grid g = {4, 3, "schedule.interval", "guard.factor", xl, yl, v, ok,
+                          2, 1, "violating seeds",   PLOT_PAL_BAD,   0,  1};
     assert_int_equal(plot_heatmap(dir, "heatmap", &g, "a heatmap"), 0);
     check_plot("heatmap", 0, 420);
     check_deterministic("heatmap");

@@ -9,7 +9,7 @@
 
 #include "../reports/plot/plotdata.h"
 
-#define S(x) ((long long)(x) * 1000000000LL)
+#define S(x) ((long long)(x)*1000000000LL)
 
 static void feed(struct plotdata *pd, const char *const *rows)
 {
@@ -184,7 +184,8 @@ static void test_plotdata_caps_and_streams(void **state)
     assert_non_null(f);
     fputs("time_ns,time,node,run,kind,detail\n", f);
     for (int i = 0; i < 20; i++)
-        fprintf(f, "%lld,x,app,%d,start,\n%lld,x,app,%d,end,\n", S(i * 10), i + 1, S(i * 10 + 5), i + 1);
+        fprintf(f, "%lld,x,app,%d,start,\n%lld,x,app,%d,end,\n", S(i * 10), i + 1, S(i * 10 + 5),
+                i + 1);
     fclose(f);
     plotdata_finish(&pd, S(300));
     assert_int_equal(pd.runs.n, 5);

@@ -18,7 +18,8 @@ static void test_scenario_errors_name_the_line(void **state)
 {
     (void)state;
     expect_error("[scenario]\nduration = 1d\n[bogus]\nx = 1\n", 4, "unknown section [bogus]");
-    expect_error("[schedule]\ninterval = 30s\nintervall = 5s\n", 3, "unknown key 'schedule.intervall'");
+    expect_error("[schedule]\ninterval = 30s\nintervall = 5s\n", 3,
+                 "unknown key 'schedule.intervall'");
     expect_error("[schedule]\n\ninterval = 30\n", 3, "bad duration '30'");
     expect_error("[job]\napi = lognorm(median=1s,p99=2s)\n", 2, "unknown distribution 'lognorm'");
     expect_error("[guard]\nkind = spinlock\n", 2, "unknown guard 'spinlock'");

@@ -34,7 +34,8 @@ static void test_sweep_vary_durations_numbers_lists(void **state)
     assert_string_equal(k.text[2], "3");
     sweep_key_release(&k);
 
-    assert_int_equal(sweep_key_parse("job.db=const(1s),uniform(2s,6s),exp(3s)", &k, err, sizeof(err)), 0);
+    assert_int_equal(
+        sweep_key_parse("job.db=const(1s),uniform(2s,6s),exp(3s)", &k, err, sizeof(err)), 0);
     assert_int_equal(k.nvalues, 3);
     assert_string_equal(k.text[1], "uniform(2s,6s)");
     sweep_key_release(&k);
@@ -116,13 +117,19 @@ static int done(void *user, size_t j, size_t slot)
 
 static char *sweep_csv(int jobs, int shard_k, int shard_n, bool header)
 {
-    struct sweep sw = {.path = "scenarios/etl-ticker.ini", .nguards = 2, .variant = 0,
-                       .seeds = {3, 5}, .shard_k = shard_k, .shard_n = shard_n};
+    struct sweep sw = {.path = "scenarios/etl-ticker.ini",
+                       .nguards = 2,
+                       .variant = 0,
+                       .seeds = {3, 5},
+                       .shard_k = shard_k,
+                       .shard_n = shard_n};
     char err[600];
     sw.guard[0] = guard_lookup("none");
     sw.guard[1] = guard_lookup("flag");
-    assert_int_equal(sweep_key_parse("schedule.interval=20s..40s/10s", &sw.k[0], err, sizeof(err)), 0);
-    assert_int_equal(sweep_key_parse("schedule.manual=none,exp(2m)", &sw.k[1], err, sizeof(err)), 0);
+    assert_int_equal(sweep_key_parse("schedule.interval=20s..40s/10s", &sw.k[0], err, sizeof(err)),
+                     0);
+    assert_int_equal(sweep_key_parse("schedule.manual=none,exp(2m)", &sw.k[1], err, sizeof(err)),
+                     0);
     sw.nkeys = 2;
     const char *sets[] = {"scenario.duration=2h"};
     if (sweep_open(&sw, sets, 1, jobs, err, sizeof(err)) != 0)
@@ -130,7 +137,8 @@ static char *sweep_csv(int jobs, int shard_k, int shard_n, bool header)
     assert_int_equal(sw.units, 2 * 3 * 2 * 3);
     char *buf = NULL;
     size_t len = 0;
-    struct run r = {&sw, calloc(par_window(jobs), sizeof(struct sweep_row)), open_memstream(&buf, &len)};
+    struct run r = {&sw, calloc(par_window(jobs), sizeof(struct sweep_row)),
+                    open_memstream(&buf, &len)};
     if (header)
         sweep_csv_header(r.out, &sw);
     struct par p = {sweep_shard_units(&sw), jobs, par_window(jobs), work, done, &r};
@@ -182,10 +190,12 @@ static void test_sweep_shards_interleave_into_the_whole(void **state)
 static void test_sweep_invalid_settings_are_rows_not_errors(void **state)
 {
     (void)state;
-    struct sweep sw = {.path = "scenarios/etl-ticker.ini", .nguards = 1, .variant = 0, .seeds = {1, 1}};
+    struct sweep sw = {
+        .path = "scenarios/etl-ticker.ini", .nguards = 1, .variant = 0, .seeds = {1, 1}};
     char err[600];
     sw.guard[0] = guard_lookup("atomic");
-    assert_int_equal(sweep_key_parse("schedule.interval=0s..20s/10s", &sw.k[0], err, sizeof(err)), 0);
+    assert_int_equal(sweep_key_parse("schedule.interval=0s..20s/10s", &sw.k[0], err, sizeof(err)),
+                     0);
     sw.nkeys = 1;
     const char *sets[] = {"scenario.duration=10m"};
     assert_int_equal(sweep_open(&sw, sets, 1, 1, err, sizeof(err)), 0);
@@ -200,7 +210,8 @@ static void test_sweep_invalid_settings_are_rows_not_errors(void **state)
     sweep_close(&sw);
 
     /* all settings invalid: an error */
-    struct sweep bad = {.path = "scenarios/etl-ticker.ini", .nguards = 1, .variant = 0, .seeds = {1, 1}};
+    struct sweep bad = {
+        .path = "scenarios/etl-ticker.ini", .nguards = 1, .variant = 0, .seeds = {1, 1}};
     bad.guard[0] = guard_lookup("atomic");
     assert_int_equal(sweep_key_parse("schedule.interval=0s,0s", &bad.k[0], err, sizeof(err)), 0);
     bad.nkeys = 1;

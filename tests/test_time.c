@@ -29,8 +29,8 @@ static void test_time_parse_rejects(void **state)
 {
     (void)state;
     sim_time t;
-    const char *bad[] = {"", "30", "s", "5x", "-3s", "1..2s", "1.s5", "3 s", "1h30", "ms",
-                         "99999999999999d", ".s"};
+    const char *bad[] = {
+        "", "30", "s", "5x", "-3s", "1..2s", "1.s5", "3 s", "1h30", "ms", "99999999999999d", ".s"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_not_equal(time_parse_duration(bad[i], &t), 0);
     assert_int_equal(time_parse_signed("-3s", &t), 0);
@@ -40,8 +40,17 @@ static void test_time_parse_rejects(void **state)
 static void test_time_format_round_trip(void **state)
 {
     (void)state;
-    sim_time cases[] = {0, 1, 999, SIM_US, 1500 * SIM_US, 250 * SIM_MS, 30 * SIM_S,
-                        90 * SIM_MIN + 1, 7 * SIM_DAY + 3 * SIM_S + 5, 63887123456LL, -5 * SIM_S};
+    sim_time cases[] = {0,
+                        1,
+                        999,
+                        SIM_US,
+                        1500 * SIM_US,
+                        250 * SIM_MS,
+                        30 * SIM_S,
+                        90 * SIM_MIN + 1,
+                        7 * SIM_DAY + 3 * SIM_S + 5,
+                        63887123456LL,
+                        -5 * SIM_S};
     char buf[TIME_FMT_LEN];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         sim_time back;

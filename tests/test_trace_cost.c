@@ -64,9 +64,9 @@ static void test_trace_hash_only_run_formats_nothing(void **state)
         trace_init(&t, NULL);
         assert_int_equal(sim_run(m, 2, &t, met), 0);
         if (t.wasted)
-            fail_msg("%s@%s/%s: %llu of %llu rows formatted for a hash-only trace",
-                     cases[i].file, cases[i].variant ? cases[i].variant : "",
-                     cases[i].guard, (unsigned long long)t.wasted, (unsigned long long)t.rows);
+            fail_msg("%s@%s/%s: %llu of %llu rows formatted for a hash-only trace", cases[i].file,
+                     cases[i].variant ? cases[i].variant : "", cases[i].guard,
+                     (unsigned long long)t.wasted, (unsigned long long)t.rows);
         assert_true(t.rows > 100);
         free(met);
         free(m);

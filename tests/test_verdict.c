@@ -25,8 +25,8 @@ static void test_verdict_every_and_some(void **state)
     assert_int_equal(r.violating_seeds, 5);
     assert_int_equal(r.first_violating_seed, 1);
     assert_int_equal(r.rechecked, 3); /* failing seeds re-run for determinism */
-    assert_int_equal(case_run(sc, -1, guard_lookup("atomic"), (struct seed_range){2, 4}, NULL,
-                              NULL, NULL, &r, err, sizeof(err)),
+    assert_int_equal(case_run(sc, -1, guard_lookup("atomic"), (struct seed_range){2, 4}, NULL, NULL,
+                              NULL, &r, err, sizeof(err)),
                      0);
     assert_true(r.pass);
     assert_int_equal(r.verdict, VERDICT_PASS);

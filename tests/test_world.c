@@ -173,8 +173,8 @@ static void test_world_files_flock(void **state)
 
 static struct env_stmt lease(enum env_stmt_kind k, const char *owner)
 {
-    return (struct env_stmt){.kind = k, .name = "task", .owner = owner, .hold = 5 * SIM_MIN,
-                             .min_hold = 54 * SIM_S};
+    return (struct env_stmt){
+        .kind = k, .name = "task", .owner = owner, .hold = 5 * SIM_MIN, .min_hold = 54 * SIM_S};
 }
 
 static void test_world_db_lease(void **state)
@@ -230,8 +230,12 @@ static void test_world_db_shedlock(void **state)
     (void)state;
     struct world_db *db = calloc(1, sizeof(*db));
     world_db_init(db);
-    struct env_stmt ins = {.kind = ENV_SHEDLOCK_INSERT, .name = "job", .owner = "host1",
-                           .hold = 5 * SIM_MIN, .client_time = true, .client_now = 0};
+    struct env_stmt ins = {.kind = ENV_SHEDLOCK_INSERT,
+                           .name = "job",
+                           .owner = "host1",
+                           .hold = 5 * SIM_MIN,
+                           .client_time = true,
+                           .client_now = 0};
     assert_int_equal(world_db_apply(db, &ins, 0, 0, NULL), 1);
     assert_int_equal(world_db_apply(db, &ins, 0, 0, NULL), -EEXIST);
     struct env_stmt upd = ins;
@@ -240,8 +244,11 @@ static void test_world_db_shedlock(void **state)
     upd.client_now = 4 * SIM_MIN;
     assert_int_equal(world_db_apply(db, &upd, 0, 0, NULL), 0);
     /* unlock on the database clock: lock_until = max(locked_at + atLeast, now) */
-    struct env_stmt un = {.kind = ENV_SHEDLOCK_UNLOCK, .name = "job", .owner = "host1",
-                          .check_owner = true, .min_hold = 50 * SIM_S};
+    struct env_stmt un = {.kind = ENV_SHEDLOCK_UNLOCK,
+                          .name = "job",
+                          .owner = "host1",
+                          .check_owner = true,
+                          .min_hold = 50 * SIM_S};
     assert_int_equal(world_db_apply(db, &un, 0, 10 * SIM_S, NULL), 1);
     assert_int_equal(db->shed[0].lock_until, 50 * SIM_S);
     assert_int_equal(world_db_apply(db, &un, 0, 70 * SIM_S, NULL), 1);
@@ -249,8 +256,8 @@ static void test_world_db_shedlock(void **state)
     un.owner = "host2"; /* not the owner */
     assert_int_equal(world_db_apply(db, &un, 0, 80 * SIM_S, NULL), 0);
     /* the upsert on the database clock */
-    struct env_stmt ups = {.kind = ENV_SHEDLOCK_UPSERT, .name = "job", .owner = "host2",
-                           .hold = 5 * SIM_MIN};
+    struct env_stmt ups = {
+        .kind = ENV_SHEDLOCK_UPSERT, .name = "job", .owner = "host2", .hold = 5 * SIM_MIN};
     assert_int_equal(world_db_apply(db, &ups, 0, 69 * SIM_S, NULL), 0);
     assert_int_equal(world_db_apply(db, &ups, 0, 70 * SIM_S, NULL), 1);
     assert_string_equal(db->shed[0].locked_by, "host2");

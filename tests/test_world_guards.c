@@ -174,8 +174,8 @@ static void test_guard_pidfile_stale_takeover_race(void **state)
 {
     (void)state;
     struct harness h;
-    struct run a = {.hold = 60 * SIM_S}, r[3] = {{.hold = SIM_MIN}, {.hold = SIM_MIN},
-                                                {.hold = SIM_MIN}};
+    struct run a = {.hold = 60 * SIM_S},
+               r[3] = {{.hold = SIM_MIN}, {.hold = SIM_MIN}, {.hold = SIM_MIN}};
     struct script sa, sc[3];
     harness_start(&h, model(1, "pidfile"));
     struct proc *p = harness_proc(&h, 0);

@@ -37,7 +37,8 @@ static int xml_text(struct xml_check *x, char stop)
             static const char *const ok[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
             int good = 0;
             for (int i = 0; i < 5 && e; i++)
-                good |= (size_t)(e - x->p + 1) == strlen(ok[i]) && strncmp(x->p, ok[i], strlen(ok[i])) == 0;
+                good |= (size_t)(e - x->p + 1) == strlen(ok[i]) &&
+                        strncmp(x->p, ok[i], strlen(ok[i])) == 0;
             if (e && x->p[1] == '#')
                 good = 1;
             if (!good)
@@ -108,10 +109,9 @@ static int xml_element(struct xml_check *x, const char *parent)
     /* the JUnit shape */
     static const struct {
         const char *child, *parent;
-    } shape[] = {{"testsuites", ""}, {"testsuite", "testsuites"}, {"testcase", "testsuite"},
-                 {"failure", "testcase"}, {"error", "testcase"}, {"system-out", "testcase"},
-                 {"skipped", "testcase"}, {"properties", "testcase"},
-                 {"property", "properties"}};
+    } shape[] = {{"testsuites", ""},      {"testsuite", "testsuites"}, {"testcase", "testsuite"},
+                 {"failure", "testcase"}, {"error", "testcase"},       {"system-out", "testcase"},
+                 {"skipped", "testcase"}, {"properties", "testcase"},  {"property", "properties"}};
     int known = 0;
     for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++)
         if (strcmp(shape[i].child, name) == 0) {

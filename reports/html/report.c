@@ -288,7 +288,7 @@ int report_draw(struct report *r, const char *dir, char *err, size_t errlen)
                 double hours = time_to_sec(c->agg.duration) / 3600;
                 bars[g] = (struct plot_bar){
                     .label = c->guard->name,
-                    .state = !c->pass                         ? PLOT_FAIL
+                    .state = !c->pass                      ? PLOT_FAIL
                              : c->verdict == VERDICT_XFAIL ? PLOT_VIOLATING
                                                            : PLOT_OK,
                     .violating_seeds = (double)c->violating_seeds,
@@ -301,7 +301,8 @@ int report_draw(struct report *r, const char *dir, char *err, size_t errlen)
             const char *vn = scenario_variant_name(s->sc, s->variant[v]);
             char title[400];
             snprintf(s->compare[v], sizeof(s->compare[v]), "compare%s%s", *vn ? "-" : "", vn);
-            snprintf(title, sizeof(title), "%s%s%s: guards on the same seeds (%llu..%llu); red: "
+            snprintf(title, sizeof(title),
+                     "%s%s%s: guards on the same seeds (%llu..%llu); red: "
                      "FAIL, orange: xfail (breaks as the scenario expects)",
                      s->sc->base.name, *vn ? "@" : "", vn, (unsigned long long)s->seeds.from,
                      (unsigned long long)s->seeds.to);

@@ -23,15 +23,15 @@ struct report_case {
     int variant;
     const struct guard_ops *guard;
     struct case_result res;
-    uint64_t plot_seed;   /* the seed the plots show */
-    bool plot;            /* draw the case's timeline */
-    bool full;            /* and every other plot kind (one case per scenario) */
+    uint64_t plot_seed; /* the seed the plots show */
+    bool plot;          /* draw the case's timeline */
+    bool full;          /* and every other plot kind (one case per scenario) */
     struct caseplot cp;
-    char prefix[200];     /* file stem prefix of its plots, inside the scenario's directory */
+    char prefix[200]; /* file stem prefix of its plots, inside the scenario's directory */
 };
 
 struct report_scenario {
-    struct scenario *sc;  /* owned */
+    struct scenario *sc; /* owned */
     struct seed_range seeds;
     int nvariants;
     int variant[REPORT_MAX_VARIANTS];
@@ -39,18 +39,18 @@ struct report_scenario {
     const struct guard_ops *guard[CONFIG_MAX_GUARDS];
     struct report_case *cases; /* variant-major: [v * nguards + g] */
     size_t ncases;
-    char dir[160];        /* subdirectory of the report */
+    char dir[160];                          /* subdirectory of the report */
     char compare[REPORT_MAX_VARIANTS][200]; /* compare chart stem per variant, "" if none */
 };
 
 struct report {
     struct report_scenario *s;
     int n;
-    const char *command;  /* the command line that made it, shown in the page */
+    const char *command; /* the command line that made it, shown in the page */
     int jobs;
     void (*progress)(void *user, uint64_t done, uint64_t total);
     void *progress_user;
-    int render_error;     /* first plot problem: -ENOENT no gnuplot, -EIO gnuplot failed */
+    int render_error;         /* first plot problem: -ENOENT no gnuplot, -EIO gnuplot failed */
     char render_failed[1000]; /* dir/stem of the plot gnuplot failed on */
     int passed, failed;
 };
@@ -72,7 +72,8 @@ int report_draw(struct report *r, const char *dir, char *err, size_t errlen);
 /* Writes dir/index.html and dir/index.md. Returns 0 or a negative errno with err. */
 int report_write(const struct report *r, const char *dir, char *err, size_t errlen);
 
-/* The seed that best shows a case: its first violating seed, else the first failing, else the first. */
+/* The seed that best shows a case: its first violating seed, else the first failing, else the
+ * first. */
 uint64_t report_case_seed(const struct case_result *res);
 
 #endif

@@ -17,7 +17,10 @@
 #include "safety_html.h"
 
 /* HTML text: the same escaping as JUnit's XML serves (one implementation). */
-static void esc(FILE *f, const char *s) { junit_escape(f, s); }
+static void esc(FILE *f, const char *s)
+{
+    junit_escape(f, s);
+}
 
 /* Markdown table cell: pipes escaped, line breaks flattened. */
 static void mdc(FILE *f, const char *s)
@@ -34,13 +37,16 @@ static const char css[] =
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
     "color:#1b1f24;max-width:1420px;margin:0 auto;padding:18px 28px 60px;background:#fff}"
     "h1{font-size:26px;margin:8px 0 4px}h2{font-size:21px;margin:34px 0 6px;padding-top:12px;"
-    "border-top:2px solid #d0d7de}h3{font-size:17px;margin:26px 0 8px}h4{font-size:15px;margin:18px 0 6px}"
+    "border-top:2px solid #d0d7de}h3{font-size:17px;margin:26px 0 "
+    "8px}h4{font-size:15px;margin:18px 0 6px}"
     ".muted{color:#57606a}.small{font-size:13px}"
     "table{border-collapse:collapse;margin:8px 0 14px;font-size:13.5px}"
     "th,td{border:1px solid #d0d7de;padding:4px 9px;text-align:left;vertical-align:top}"
-    "th{background:#f6f8fa;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#f6f8fa;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-"
+    "nums}"
     "tr:nth-child(even) td{background:#fbfcfd}"
-    ".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12.5px;font-weight:600;white-space:nowrap}"
+    ".badge{display:inline-block;padding:1px "
+    "8px;border-radius:10px;font-size:12.5px;font-weight:600;white-space:nowrap}"
     ".pass{background:#dafbe1;color:#116329}.fail{background:#ffebe9;color:#a40e26}"
     ".expected{background:#fff1e5;color:#953800}"
     "pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;"
@@ -48,11 +54,13 @@ static const char css[] =
     "code{font-size:13px;background:#f6f8fa;padding:1px 4px;border-radius:4px}"
     "img{max-width:100%;height:auto;border:1px solid #e5e8eb;border-radius:4px;background:#fff}"
     "img.half{max-width:900px}"
-    ".case{border:1px solid #d0d7de;border-radius:8px;padding:4px 16px 12px;margin:14px 0;background:#fcfdfe}"
+    ".case{border:1px solid #d0d7de;border-radius:8px;padding:4px 16px 12px;margin:14px "
+    "0;background:#fcfdfe}"
     ".links{font-size:12.5px;color:#57606a;margin:2px 0 10px}.links a{color:#0969da}"
     ".fails li{margin-bottom:10px}nav ul{columns:2;margin:4px 0}"
     "details summary{cursor:pointer;color:#0969da;margin:6px 0}"
-    ".note{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px 12px;margin:10px 0}";
+    ".note{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:8px "
+    "12px;margin:10px 0}";
 
 static const char *verdict_class(const struct case_result *c)
 {
@@ -64,7 +72,10 @@ static const char *verdict_text(const struct case_result *c)
     return c->verdict == VERDICT_FAIL ? "FAIL" : c->verdict == VERDICT_XFAIL ? "xfail" : "pass";
 }
 
-static char *ms(sim_time t, char *buf) { return time_format(t / SIM_MS * SIM_MS, buf); }
+static char *ms(sim_time t, char *buf)
+{
+    return time_format(t / SIM_MS * SIM_MS, buf);
+}
 
 /* "00:03:30.000 .. 00:03:33.663: run 7 (app) and run 8 (app)" */
 static char *window_text(const struct report_scenario *s, int variant,
@@ -354,8 +365,8 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
                 "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
                 "</td><td class=\"num\">%d</td><td class=\"num\">%" PRIu64
                 "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>",
-                c->unsafe_seeds, c->nseeds, m->runs, m->skipped, m->coalesced,
-                m->max_concurrency, m->overlaps, gap, late);
+                c->unsafe_seeds, c->nseeds, m->runs, m->skipped, m->coalesced, m->max_concurrency,
+                m->overlaps, gap, late);
         for (int i = 0; i < nextra; i++) {
             char num[48];
             fprintf(f, "<td class=\"num\">%s</td>", metric_text(metric_value(m, extra[i]), num));
@@ -366,8 +377,8 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
         fprintf(md,
                 "| %s | %s | %" PRIu64 " / %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
                 " | %d | %" PRIu64 " | %s | %s | ",
-                c->guard->name, verdict_text(c), c->unsafe_seeds, c->nseeds, m->runs,
-                m->skipped, m->coalesced, m->max_concurrency, m->overlaps, gap, late);
+                c->guard->name, verdict_text(c), c->unsafe_seeds, c->nseeds, m->runs, m->skipped,
+                m->coalesced, m->max_concurrency, m->overlaps, gap, late);
         for (int i = 0; i < nextra; i++) {
             char num[48];
             fprintf(md, "%s | ", metric_text(metric_value(m, extra[i]), num));
@@ -405,10 +416,10 @@ static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
     const char *vn = scenario_variant_name(s->sc, c->variant);
     fputs("<div class=\"case\"><h4>", f);
     esc(f, c->guard->name);
-    fprintf(f, " <span class=\"badge %s\">%s</span> seed %" PRIu64 "</h4>\n", verdict_class(&c->res),
-            verdict_text(&c->res), c->plot_seed);
-    fprintf(md, "#### %s%s%s / %s, seed %" PRIu64 " (%s)\n\n", s->sc->base.name, *vn ? "@" : "",
-            vn, c->guard->name, c->plot_seed, verdict_text(&c->res));
+    fprintf(f, " <span class=\"badge %s\">%s</span> seed %" PRIu64 "</h4>\n",
+            verdict_class(&c->res), verdict_text(&c->res), c->plot_seed);
+    fprintf(md, "#### %s%s%s / %s, seed %" PRIu64 " (%s)\n\n", s->sc->base.name, *vn ? "@" : "", vn,
+            c->guard->name, c->plot_seed, verdict_text(&c->res));
     if (cp->has_overlap) {
         window_text(s, c->variant, &cp->first, win, sizeof(win));
         fputs("<p>First overlap on this seed: <b>", f);
@@ -420,11 +431,13 @@ static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
         fputs("No overlap on this seed.", md);
     }
     if (cp->zoomed && cp->name[CP_TIMELINE_FULL][0]) {
-        fprintf(f, " The timeline shows %s .. %s; the whole run is <a href=\"%s/%stimeline-full.png\">here</a>.",
+        fprintf(f,
+                " The timeline shows %s .. %s; the whole run is <a "
+                "href=\"%s/%stimeline-full.png\">here</a>.",
                 time_format_clock(cp->zoom_from, t1), time_format_clock(cp->zoom_to, t2), s->dir,
                 c->prefix);
-        fprintf(md, " The timeline shows %s .. %s; [the whole run](%s/%stimeline-full.png).",
-                t1, t2, s->dir, c->prefix);
+        fprintf(md, " The timeline shows %s .. %s; [the whole run](%s/%stimeline-full.png).", t1,
+                t2, s->dir, c->prefix);
     } else if (cp->zoomed) {
         fprintf(f, " The timeline shows %s .. %s.", time_format_clock(cp->zoom_from, t1),
                 time_format_clock(cp->zoom_to, t2));
@@ -439,7 +452,7 @@ static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
     fputs("</pre>\n", f);
     fprintf(md, "```\n%s\n```\n\n", replay);
     static const char *const alt[CP_COUNT] = {"timeline", "the whole run", "runs at once",
-                                             "run durations", "clock offsets"};
+                                              "run durations", "clock offsets"};
     for (int k = 0; k < CP_COUNT; k++) {
         if (!cp->name[k][0] || k == CP_TIMELINE_FULL)
             continue;
@@ -526,15 +539,16 @@ static void scenario_section(FILE *f, FILE *md, const struct report_scenario *s)
         s->cases[i].res.pass ? pass++ : fail++;
     fprintf(f, "<h2 id=\"%s\">", s->dir);
     esc(f, sc->base.name);
-    fprintf(f, " <span class=\"badge %s\">%d passed, %d failed</span></h2>\n", fail ? "fail" : "pass",
-            pass, fail);
+    fprintf(f, " <span class=\"badge %s\">%d passed, %d failed</span></h2>\n",
+            fail ? "fail" : "pass", pass, fail);
     fprintf(md, "## %s (%d passed, %d failed)\n\n", sc->base.name, pass, fail);
     fputs("<p>", f);
     esc(f, sc->description[0] ? sc->description : "(no description)");
     fputs("<br><span class=\"muted small\">file <code>", f);
     esc(f, sc->path);
     fputs("</code>", f);
-    fprintf(md, "%s\n\nFile `%s`", sc->description[0] ? sc->description : "(no description)", sc->path);
+    fprintf(md, "%s\n\nFile `%s`", sc->description[0] ? sc->description : "(no description)",
+            sc->path);
     if (sc->source[0]) {
         fputs(", from <code>", f);
         esc(f, sc->source);
@@ -578,9 +592,10 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
         snprintf(err, errlen, "cannot write the report: %s", strerror(e));
         return -e;
     }
-    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-               "<title>overlapsim report</title>\n<style>%s</style></head><body>\n",
+    fprintf(f,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>overlapsim report</title>\n<style>%s</style></head><body>\n",
             css);
     fputs("<h1>overlapsim report</h1>\n", f);
     fputs("# overlapsim report\n\n", md);
@@ -592,20 +607,23 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
               f);
         fprintf(md, "Made by `%s`.\n\n", r->command);
     }
-    fprintf(f, "<p>Cases: <span class=\"badge %s\">%d passed, %d failed</span> "
-               "(one case = one guard in one variant of a scenario, over all its seeds). "
-               "A guard whose expectations say it must break, and that did, shows "
-               "<span class=\"badge expected\">xfail</span>.</p>\n",
+    fprintf(f,
+            "<p>Cases: <span class=\"badge %s\">%d passed, %d failed</span> "
+            "(one case = one guard in one variant of a scenario, over all its seeds). "
+            "A guard whose expectations say it must break, and that did, shows "
+            "<span class=\"badge expected\">xfail</span>.</p>\n",
             r->failed ? "fail" : "pass", r->passed, r->failed);
-    fprintf(md, "Cases: **%d passed, %d failed** (one case = one guard in one variant of a "
-                "scenario, over all its seeds).\n\n",
+    fprintf(md,
+            "Cases: **%d passed, %d failed** (one case = one guard in one variant of a "
+            "scenario, over all its seeds).\n\n",
             r->passed, r->failed);
     if (r->render_error == -ENOENT) {
         fputs("<div class=\"note\">gnuplot was not found, so the plots were not drawn: their "
               "data and scripts are here; install gnuplot-nox and run <code>gnuplot NAME.gp</code> "
               "in a scenario's directory.</div>\n",
               f);
-        fputs("> gnuplot was not found: the plots' data and scripts are here, not the images.\n\n", md);
+        fputs("> gnuplot was not found: the plots' data and scripts are here, not the images.\n\n",
+              md);
     }
     report_safety_html(f, md, r); /* the first table: which guard is safe where */
     fputs("<table><tr><th>scenario</th><th>cases</th><th>failed</th><th>unsafe cases</th>"
@@ -621,12 +639,15 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
         }
         fprintf(f, "<tr><td><a href=\"#%s\">", s->dir);
         esc(f, s->sc->base.name);
-        fprintf(f, "</a></td><td class=\"num\">%zu</td><td class=\"num\">%s%d%s</td><td "
-                   "class=\"num\">%d</td><td class=\"small\">",
-                s->ncases, fail ? "<b style=\"color:#a40e26\">" : "", fail, fail ? "</b>" : "", viol);
+        fprintf(f,
+                "</a></td><td class=\"num\">%zu</td><td class=\"num\">%s%d%s</td><td "
+                "class=\"num\">%d</td><td class=\"small\">",
+                s->ncases, fail ? "<b style=\"color:#a40e26\">" : "", fail, fail ? "</b>" : "",
+                viol);
         esc(f, s->sc->description);
         fputs("</td></tr>\n", f);
-        fprintf(md, "| [%s](#%s) | %zu | %d | %d | ", s->sc->base.name, s->dir, s->ncases, fail, viol);
+        fprintf(md, "| [%s](#%s) | %zu | %d | %d | ", s->sc->base.name, s->dir, s->ncases, fail,
+                viol);
         mdc(md, s->sc->description);
         fputs(" |\n", md);
     }

@@ -11,8 +11,8 @@
 #include "plot.h"
 #include "plotdata.h"
 
-const char *const caseplot_names[CP_COUNT] = {"timeline", "timeline-full", "concurrency",
-                                              "cycles", "clock"};
+const char *const caseplot_names[CP_COUNT] = {"timeline", "timeline-full", "concurrency", "cycles",
+                                              "clock"};
 
 /* Intervals shown around the first overlap, and the most shown without zooming. */
 #define ZOOM_BEFORE 6

@@ -17,7 +17,7 @@
 enum caseplot_kind { CP_TIMELINE, CP_TIMELINE_FULL, CP_CONCURRENCY, CP_CYCLES, CP_CLOCK, CP_COUNT };
 
 struct caseplot {
-    char name[CP_COUNT][128]; /* file stem of each plot, "" if not drawn */
+    char name[CP_COUNT][128];    /* file stem of each plot, "" if not drawn */
     sim_time zoom_from, zoom_to; /* the timeline's window */
     bool zoomed;                 /* the timeline is part of the run */
     bool has_overlap;

@@ -50,7 +50,8 @@ void plot_quote_lines(FILE *f, const char *s)
     for (; *s; s++) {
         if (*s == '\n')
             fputs("\\n", f);
-        else if (*s == '"' || *s == '\\') /* the terminals are noenhanced: nothing else is special */
+        else if (*s == '"' ||
+                 *s == '\\') /* the terminals are noenhanced: nothing else is special */
             fprintf(f, "\\%c", *s);
         else
             fputc(*s, f);
@@ -85,7 +86,10 @@ void plot_script_begin(FILE *f, const char *name, int width, int height)
             height, name);
 }
 
-void plot_script_end(FILE *f) { fputs("unset output\n}\n", f); }
+void plot_script_end(FILE *f)
+{
+    fputs("unset output\n}\n", f);
+}
 
 double plot_time_axis(FILE *f, sim_time from, sim_time to)
 {
@@ -575,8 +579,8 @@ int plot_compare(const char *dir, const char *name, const struct plot_bar *bars,
     for (int i = 0; i < n; i++) {
         const struct plot_bar *b = &bars[i];
         csv_field(d, b->label);
-        fprintf(d, ",%s,%.9g,%.9g,%.9g,%.9g,%.9g\n", states[b->state], b->violating_seeds,
-                b->seeds, b->runs_per_hour, b->skips_per_hour, b->longest_gap_s);
+        fprintf(d, ",%s,%.9g,%.9g,%.9g,%.9g,%.9g\n", states[b->state], b->violating_seeds, b->seeds,
+                b->runs_per_hour, b->skips_per_hour, b->longest_gap_s);
         double v[4] = {b->violating_seeds, b->runs_per_hour, b->skips_per_hour, b->longest_gap_s};
         for (int k = 0; k < 4; k++)
             if (v[k] > top[k])
@@ -608,11 +612,12 @@ int plot_compare(const char *dir, const char *name, const struct plot_bar *bars,
     for (int k = 0; k < 4; k++) {
         fprintf(f, "set title '%s'\nset yrange [0:%.6g]\n", panel[k].title,
                 top[k] > 0 ? top[k] * 1.18 : 1);
-        fprintf(f,
-                "plot '%s.csv' skip 1 using 0:%d:(0.7):(col(strcol(2))):xtic(1) with boxes lc rgb "
-                "variable, \\\n"
-                "     '' skip 1 using 0:%d:(sprintf('%s', $%d%s)) with labels offset 0,0.8 font ',9'\n",
-                name, panel[k].col, panel[k].col, panel[k].fmt, panel[k].col, k == 0 ? ", $4" : "");
+        fprintf(
+            f,
+            "plot '%s.csv' skip 1 using 0:%d:(0.7):(col(strcol(2))):xtic(1) with boxes lc rgb "
+            "variable, \\\n"
+            "     '' skip 1 using 0:%d:(sprintf('%s', $%d%s)) with labels offset 0,0.8 font ',9'\n",
+            name, panel[k].col, panel[k].col, panel[k].fmt, panel[k].col, k == 0 ? ", $4" : "");
     }
     fputs("unset multiplot\n", f);
     plot_script_end(f);

@@ -88,12 +88,12 @@ struct plot_grid {
     int nx, ny;
     const char *xkey, *ykey;
     const char *const *xlabel, *const *ylabel; /* value texts */
-    const double *value;                        /* [y * nx + x] */
-    const bool *feasible;                       /* zero-violation cells, outlined */
-    int rec_x, rec_y;                           /* a cell to mark, or -1 */
-    const char *metric;                         /* colour bar label */
-    enum plot_palette palette;                  /* BAD: high is red; GOOD: high is good */
-    double cbmin, cbmax;                        /* NAN: automatic */
+    const double *value;                       /* [y * nx + x] */
+    const bool *feasible;                      /* zero-violation cells, outlined */
+    int rec_x, rec_y;                          /* a cell to mark, or -1 */
+    const char *metric;                        /* colour bar label */
+    enum plot_palette palette;                 /* BAD: high is red; GOOD: high is good */
+    double cbmin, cbmax;                       /* NAN: automatic */
 };
 
 /* Heatmap (with image), the feasible region outlined, values printed in small grids. */

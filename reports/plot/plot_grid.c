@@ -47,7 +47,11 @@ static void value_label(char *buf, size_t len, double v)
     if (isnan(v))
         snprintf(buf, len, "-");
     else if (v == 0 || (fabs(v) >= 0.01 && fabs(v) < 1e6))
-        snprintf(buf, len, fabs(v) >= 100 || v == (double)(long)v ? "%.0f" : fabs(v) >= 10 ? "%.1f" : "%.2f", v);
+        snprintf(buf, len,
+                 fabs(v) >= 100 || v == (double)(long)v ? "%.0f"
+                 : fabs(v) >= 10                        ? "%.1f"
+                                                        : "%.2f",
+                 v);
     else
         snprintf(buf, len, "%.2g", v);
 }
@@ -126,7 +130,12 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
     FILE *f = plot_open(dir, name, "gp");
     if (!f)
         return -errno;
-    int cw = g->nx <= 12 ? 70 : g->nx <= 30 ? 36 : 18, chh = g->ny <= 12 ? 46 : g->ny <= 30 ? 24 : 12;
+    int cw = g->nx <= 12   ? 70
+             : g->nx <= 30 ? 36
+                           : 18,
+        chh = g->ny <= 12   ? 46
+              : g->ny <= 30 ? 24
+                            : 12;
     int width = 260 + cw * g->nx, height = 200 + chh * g->ny;
     if (width < 900)
         width = 900;
@@ -141,8 +150,9 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
     plot_quote(f, g->ykey);
     fputs("\nset cblabel ", f);
     plot_quote(f, g->metric);
-    fprintf(f, "\nset xrange [-0.5:%d.5]\nset yrange [-0.5:%d.5]\nset tics out nomirror\n"
-               "set key outside below horizontal\nset bmargin 6\nset xlabel offset 0,0.3\n",
+    fprintf(f,
+            "\nset xrange [-0.5:%d.5]\nset yrange [-0.5:%d.5]\nset tics out nomirror\n"
+            "set key outside below horizontal\nset bmargin 6\nset xlabel offset 0,0.3\n",
             g->nx - 1, g->ny - 1);
     tics(f, "x", g->xlabel, g->nx);
     tics(f, "y", g->ylabel, g->ny);
@@ -152,12 +162,14 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
     if (g->nx * g->ny <= 400)
         fprintf(f, ", \\\n     '' skip 1 using 1:2:6 with labels font ',9' notitle");
     if (edges)
-        fprintf(f, ", \\\n     '%s.csv' skip 1 using 1:2:($3-$1):($4-$2) with vectors nohead lw 3 "
-                   "lc rgb '#111111' title 'zero violations (outlined)'",
+        fprintf(f,
+                ", \\\n     '%s.csv' skip 1 using 1:2:($3-$1):($4-$2) with vectors nohead lw 3 "
+                "lc rgb '#111111' title 'zero violations (outlined)'",
                 oname);
     if (g->rec_x >= 0)
-        fprintf(f, ", \\\n     '+' using (%d):(%d) every ::0::0 with points pt 6 ps 4.5 lw 3 lc rgb "
-                   "'#08519c' title 'recommended'",
+        fprintf(f,
+                ", \\\n     '+' using (%d):(%d) every ::0::0 with points pt 6 ps 4.5 lw 3 lc rgb "
+                "'#08519c' title 'recommended'",
                 g->rec_x, g->rec_y);
     fputs("\n", f);
     plot_script_end(f);
@@ -165,8 +177,7 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
     return rc ? rc : plot_render(dir, name);
 }
 
-int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g,
-                    const char *title)
+int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g, const char *title)
 {
     FILE *d = plot_open(dir, name, "csv");
     if (!d)
@@ -196,9 +207,10 @@ int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g
     plot_quote(f, g->xkey);
     fputs("\nset ylabel ", f);
     plot_quote(f, g->metric);
-    fprintf(f, "\nset xrange [-0.5:%d.5]\nset yrange [0:*]\nset grid ytics\n"
-               "set key outside below horizontal\nset bmargin 6\nset xlabel offset 0,0.3\n"
-               "set style fill transparent solid 0.18 noborder\n",
+    fprintf(f,
+            "\nset xrange [-0.5:%d.5]\nset yrange [0:*]\nset grid ytics\n"
+            "set key outside below horizontal\nset bmargin 6\nset xlabel offset 0,0.3\n"
+            "set style fill transparent solid 0.18 noborder\n",
             g->nx - 1);
     if (!isnan(g->cbmin) && !isnan(g->cbmax))
         fprintf(f, "set yrange [%.9g:%.9g]\n", g->cbmin, g->cbmax * 1.05);
@@ -207,13 +219,15 @@ int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g
     fprintf(f,
             "plot '%s.csv' skip 1 using 1:($4 > 0 ? NaN : 1):(1.0) axes x1y2 with boxes lc rgb "
             "'" PLOT_RED "' title 'violations (shaded)', \\\n"
-            "     '' skip 1 using 1:3 with linespoints lw 2 pt 7 lc rgb '" PLOT_BLUE "' notitle, \\\n"
+            "     '' skip 1 using 1:3 with linespoints lw 2 pt 7 lc rgb '" PLOT_BLUE
+            "' notitle, \\\n"
             "     '' skip 1 using 1:($4 > 0 ? $3 : NaN) with points pt 7 ps 1.4 lc rgb '" PLOT_GREEN
             "' title 'zero violations'",
             name);
     if (g->rec_x >= 0)
-        fprintf(f, ", \\\n     '%s.csv' skip 1 using 1:($1 == %d ? $3 : NaN) with points pt 6 ps "
-                   "3.2 lw 3 lc rgb '#1f77b4' title 'recommended'",
+        fprintf(f,
+                ", \\\n     '%s.csv' skip 1 using 1:($1 == %d ? $3 : NaN) with points pt 6 ps "
+                "3.2 lw 3 lc rgb '#1f77b4' title 'recommended'",
                 name, g->rec_x);
     fputs("\n", f);
     plot_script_end(f);

@@ -24,7 +24,10 @@ struct lanes {
     int nlanes;
 };
 
-static bool hits(sim_time a, sim_time b, sim_time from, sim_time to) { return b >= from && a <= to; }
+static bool hits(sim_time a, sim_time b, sim_time from, sim_time to)
+{
+    return b >= from && a <= to;
+}
 
 /* Lanes for what the window shows, in node order (the trace's clock rows
  * name every node first): a node gets as many as it has runs at once there. */
@@ -300,7 +303,7 @@ int plot_timeline(const char *dir, const char *name, const struct plotdata *pd, 
              name);
     if (have[0] && shown <= 40) /* few enough to number: overlap windows name runs */
         ELEM("'%s.csv' skip 1 using " SEL("run") "($3+$4)/2/xs : NaN):2:(sprintf('%%d', $5)) with "
-             "labels font ',8' tc rgb 'white' notitle",
+                                                 "labels font ',8' tc rgb 'white' notitle",
              name);
     if (have[9])
         ELEM("'%s.csv' skip 1 using " SEL("fault_label") "$3/xs : NaN):2:6 with labels left offset "

@@ -11,7 +11,8 @@
 
 #define PD_DEFAULT_CAP 200000
 
-#define PD_INIT(list, c) ((list).v = NULL, (list).n = (list).cap = 0, (list).max = (c), (list).truncated = false)
+#define PD_INIT(list, c)                                                                           \
+    ((list).v = NULL, (list).n = (list).cap = 0, (list).max = (c), (list).truncated = false)
 
 /* Makes room for one more; false when the cap is reached or memory is out. */
 static bool grow(struct plotdata *pd, void **v, size_t *n, size_t *cap, size_t max, bool *trunc,
@@ -35,7 +36,7 @@ static bool grow(struct plotdata *pd, void **v, size_t *n, size_t *cap, size_t m
 }
 
 #define PD_PUSH(pd, list, item)                                                                    \
-    (grow((pd), (void **)&(list).v, &(list).n, &(list).cap, (list).max, &(list).truncated,        \
+    (grow((pd), (void **)&(list).v, &(list).n, &(list).cap, (list).max, &(list).truncated,         \
           sizeof(*(list).v))                                                                       \
          ? ((list).v[(list).n++] = (item), true)                                                   \
          : false)
@@ -188,7 +189,8 @@ static void run_end(struct plotdata *pd, sim_time at, uint64_t run)
         memmove(&pd->active.v[i], &pd->active.v[i + 1], (pd->active.n - i - 1) * sizeof(r));
         pd->active.n--;
         r.end = at;
-        if (in_window(pd, r.start, r.end) || (r.lease_until >= 0 && in_window(pd, r.start, r.lease_until)))
+        if (in_window(pd, r.start, r.end) ||
+            (r.lease_until >= 0 && in_window(pd, r.start, r.lease_until)))
             PD_PUSH(pd, pd->runs, r);
         if (pd->level == pd->limit + 1)
             close_overlap(pd, at);
@@ -308,7 +310,8 @@ int plotdata_row(struct plotdata *pd, const char *line)
     } else if (strcmp(kind, "trigger") == 0) {
         if (at >= pd->lo && at <= pd->hi)
             PD_PUSH(pd, pd->marks,
-                    ((struct pd_mark){at, (short)node, strstr(detail, "manual") ? PD_MANUAL : PD_TRIGGER}));
+                    ((struct pd_mark){at, (short)node,
+                                      strstr(detail, "manual") ? PD_MANUAL : PD_TRIGGER}));
     } else if (strcmp(kind, "fault") == 0 || strcmp(kind, "fault-end") == 0) {
         fault_row(pd, at, node, detail, kind[5] == '-');
     }

@@ -40,7 +40,7 @@
 #define PD_NAME_LEN 48
 
 struct pd_run {
-    sim_time start, end; /* end: -1 while going */
+    sim_time start, end;              /* end: -1 while going */
     sim_time lease_from, lease_until; /* -1: no lease seen */
     uint64_t run;
     short node, slot;
@@ -57,8 +57,8 @@ struct pd_mark {
 struct pd_fault {
     sim_time from, to; /* to == from: an instant */
     short kind;
-    short node; /* -1: the world */
-    bool open;  /* a later fault-end row may still close it */
+    short node;  /* -1: the world */
+    bool open;   /* a later fault-end row may still close it */
     bool window; /* it has (or had, when it began) an end */
 };
 
@@ -98,15 +98,15 @@ struct plotdata {
     char series[PD_MAX_SERIES][PD_NAME_LEN];
     bool node_clock[PD_MAX_NODES]; /* the node's first clock row was seen: */
     double node_offset_s[PD_MAX_NODES], node_drift_ppm[PD_MAX_NODES]; /* its offset and drift */
-    PD_LIST(struct pd_run, runs);     /* finished (or cut at the end) runs in the window */
-    PD_LIST(struct pd_run, active);   /* going now; not capped beyond memory */
+    PD_LIST(struct pd_run, runs);   /* finished (or cut at the end) runs in the window */
+    PD_LIST(struct pd_run, active); /* going now; not capped beyond memory */
     PD_LIST(struct pd_mark, marks);
     PD_LIST(struct pd_fault, faults);
     PD_LIST(struct pd_clock, clock);
-    PD_LIST(struct pd_step, steps);   /* concurrency after each change */
+    PD_LIST(struct pd_step, steps); /* concurrency after each change */
     PD_LIST(struct pd_span, overlaps);
     int level, max_level;
-    int level_lo; /* concurrency at lo */
+    int level_lo;          /* concurrency at lo */
     sim_time overlap_from; /* -1 when not overlapping */
     sim_time pending_lease[PD_MAX_NODES];
     sim_time pending_lease_at[PD_MAX_NODES];
@@ -125,7 +125,8 @@ struct plotdata {
 void plotdata_init(struct plotdata *pd, sim_time lo, sim_time hi, int limit, size_t cap);
 void plotdata_release(struct plotdata *pd);
 
-/* Feeds one trace line (without its newline). The header line is ignored. Returns 0 or -ENOMEM/-EINVAL. */
+/* Feeds one trace line (without its newline). The header line is ignored. Returns 0 or
+ * -ENOMEM/-EINVAL. */
 int plotdata_row(struct plotdata *pd, const char *line);
 
 /* Closes runs, faults and overlaps still open at end (the simulated duration). */

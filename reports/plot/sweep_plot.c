@@ -108,8 +108,8 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
                 int idx[3] = {x, y, z};
                 size_t p = point_of(sw, idx);
                 val[y * nx + x] = sweep_view_value(&ga[p], v);
-                ok[y * nx + x] = feasible ? feasible[p]
-                                          : !ga[p].invalid && ga[p].nseeds && !ga[p].violating;
+                ok[y * nx + x] =
+                    feasible ? feasible[p] : !ga[p].invalid && ga[p].nseeds && !ga[p].violating;
             }
         char name[300], title[600], who[200];
         snprintf(who, sizeof(who), "%s%s%s / %s, seeds %llu..%llu", sw->wsc[0]->base.name,

@@ -299,8 +299,7 @@ static int pass_derandomize(struct shrinker *k, char *left, size_t leftlen)
 
 /* --- making the run explicit --- */
 
-static int make_explicit(struct shrinker *k, const struct recorder *r, char *err,
-                         size_t errlen)
+static int make_explicit(struct shrinker *k, const struct recorder *r, char *err, size_t errlen)
 {
     struct model *m = k->res->m;
     for (int i = 0; i < m->nfaults; i++) {
@@ -342,9 +341,13 @@ static int make_explicit(struct shrinker *k, const struct recorder *r, char *err
         const struct rec_trigger *t = &r->t[i];
         if (!t->started && !t->manual) /* a skipped trigger's work never mattered */
             continue;
-        k->res->triggers[k->ntrig++] = (struct trigger_spec){
-            .n = i + 1, .api = t->api, .db = t->db, .at = t->at, .has_api = t->started,
-            .has_db = t->started, .manual = t->manual};
+        k->res->triggers[k->ntrig++] = (struct trigger_spec){.n = i + 1,
+                                                             .api = t->api,
+                                                             .db = t->db,
+                                                             .at = t->at,
+                                                             .has_api = t->started,
+                                                             .has_db = t->started,
+                                                             .manual = t->manual};
     }
     m->triggers = k->res->triggers;
     m->ntriggers = k->ntrig;
@@ -356,8 +359,7 @@ static int make_explicit(struct shrinker *k, const struct recorder *r, char *err
  * trigger, dropping everything before it and renumbering what follows.
  * Binary search for the latest start that still fails.
  */
-static int shift_candidate(struct shrinker *k, const struct recorder *r, uint64_t idx,
-                           bool *kept)
+static int shift_candidate(struct shrinker *k, const struct recorder *r, uint64_t idx, bool *kept)
 {
     sim_time S = r->t[idx].at;
     struct trigger_spec *t;
@@ -504,7 +506,8 @@ int shrink_run(const struct scenario *sc, int v, const struct guard_ops *g, uint
     if ((rc = still_fails(&k, res->m, &fails)) != 0)
         goto fail;
     if (!fails) {
-        snprintf(err, errlen, "the explicit form of seed %llu no longer fails (a bug: please report)",
+        snprintf(err, errlen,
+                 "the explicit form of seed %llu no longer fails (a bug: please report)",
                  (unsigned long long)seed);
         rc = -EPROTO;
         goto fail;

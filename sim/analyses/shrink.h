@@ -15,11 +15,11 @@
 #include "../scenario/scenario.h"
 
 struct shrink_result {
-    struct model *m;                /* the explicit scenario (owned; shrink_result_release) */
-    struct trigger_spec *triggers;  /* m->triggers points here */
-    struct expectation target;      /* the expectation it fails */
+    struct model *m;               /* the explicit scenario (owned; shrink_result_release) */
+    struct trigger_spec *triggers; /* m->triggers points here */
+    struct expectation target;     /* the expectation it fails */
     double original_value, final_value;
-    uint64_t attempts;              /* candidate scenarios simulated */
+    uint64_t attempts; /* candidate scenarios simulated */
     uint64_t original_triggers, final_triggers;
     int original_faults;
     sim_time original_duration;

@@ -42,8 +42,8 @@ static int recheck(const struct model *m, uint64_t seed, const struct metrics *f
     int rc = sim_run(m, seed, &t, again);
     if (!rc && !verdict_same_run(first, 0, again, 0)) {
         snprintf(err, errlen,
-                 "internal error: seed %" PRIu64 " is not deterministic: runs %" PRIu64
-                 "/%" PRIu64 ", events %" PRIu64 "/%" PRIu64,
+                 "internal error: seed %" PRIu64 " is not deterministic: runs %" PRIu64 "/%" PRIu64
+                 ", events %" PRIu64 "/%" PRIu64,
                  seed, first->runs, again->runs, first->events, again->events);
         rc = -EPROTO;
     }

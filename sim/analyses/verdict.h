@@ -40,7 +40,7 @@ struct expect_status {
     uint64_t seeds_held;
     uint64_t first_failing_seed; /* every: the first seed where it failed */
     double first_failing_value;
-    bool held; /* every: on all seeds; some: on at least one */
+    bool held;     /* every: on all seeds; some: on at least one */
     bool unjudged; /* a some. line over one seed: one seed cannot decide it */
 };
 
@@ -74,10 +74,10 @@ struct case_result {
     int nexpect;
     struct expect_status st[VERDICT_MAX_EXPECT];
     enum case_verdict verdict;
-    bool pass;               /* verdict != VERDICT_FAIL: what exit codes read */
-    int rechecked;          /* failing seeds re-run to check determinism */
-    int error;              /* engine error (negative errno), 0 if none; -EPROTO: nondeterminism */
-    bool interrupted;          /* sim_interrupt (Ctrl-C) stopped it: nseeds were done */
+    bool pass;        /* verdict != VERDICT_FAIL: what exit codes read */
+    int rechecked;    /* failing seeds re-run to check determinism */
+    int error;        /* engine error (negative errno), 0 if none; -EPROTO: nondeterminism */
+    bool interrupted; /* sim_interrupt (Ctrl-C) stopped it: nseeds were done */
     uint64_t interrupted_seed; /* the seed it stopped in (not counted) */
     /* how case_replay replays it: "run" unless set (live sets "live" and its options) */
     const char *replay_cmd;

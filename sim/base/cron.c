@@ -27,10 +27,8 @@ struct field {
 };
 
 static const struct field fields[5] = {
-    {"minute", 0, 59, NULL, 0, 0},
-    {"hour", 0, 23, NULL, 0, 0},
-    {"day-of-month", 1, 31, NULL, 0, 0},
-    {"month", 1, 12, month_names, 12, 1},
+    {"minute", 0, 59, NULL, 0, 0},          {"hour", 0, 23, NULL, 0, 0},
+    {"day-of-month", 1, 31, NULL, 0, 0},    {"month", 1, 12, month_names, 12, 1},
     {"day-of-week", 0, 7, dow_names, 7, 0},
 };
 
@@ -46,8 +44,7 @@ static int value(const struct field *f, const char **p, int *out, char *err, siz
                 break;
         }
         if (v < f->lo || v > f->hi) {
-            snprintf(err, errlen, "%s field: %ld is out of range %d-%d", f->name, v, f->lo,
-                     f->hi);
+            snprintf(err, errlen, "%s field: %ld is out of range %d-%d", f->name, v, f->lo, f->hi);
             return -EINVAL;
         }
         *out = (int)v;
@@ -148,8 +145,10 @@ int cron_parse(const char *text, struct cron_expr *out, char *err, size_t errlen
                 return rc;
             }
         }
-        snprintf(err, errlen, "unknown cron shorthand '%.40s' (expected @hourly, @daily, "
-                              "@weekly, @monthly or @yearly)", text);
+        snprintf(err, errlen,
+                 "unknown cron shorthand '%.40s' (expected @hourly, @daily, "
+                 "@weekly, @monthly or @yearly)",
+                 text);
         return -EINVAL;
     }
     if (strlen(text) >= sizeof(buf)) {
@@ -160,9 +159,16 @@ int cron_parse(const char *text, struct cron_expr *out, char *err, size_t errlen
     for (char *t = strtok_r(buf, " \t", &save); t && n < 6; t = strtok_r(NULL, " \t", &save))
         tok[n++] = t;
     if (n != 5) {
-        snprintf(err, errlen, "cron expression '%.60s' has %s fields (expected 5: minute hour "
-                              "day-of-month month day-of-week)", text, n > 5 ? "more than 5" :
-                              n == 4 ? "4" : n == 3 ? "3" : n == 2 ? "2" : n == 1 ? "1" : "no");
+        snprintf(err, errlen,
+                 "cron expression '%.60s' has %s fields (expected 5: minute hour "
+                 "day-of-month month day-of-week)",
+                 text,
+                 n > 5    ? "more than 5"
+                 : n == 4 ? "4"
+                 : n == 3 ? "3"
+                 : n == 2 ? "2"
+                 : n == 1 ? "1"
+                          : "no");
         return -EINVAL;
     }
     uint64_t bits[5];

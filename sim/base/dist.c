@@ -152,7 +152,8 @@ static int parse_simple(char *text, struct dist_simple *o, char *err, size_t err
         return fail(err, errlen, "%s() cannot be part of mix()", kind);
     return fail(err, errlen,
                 "unknown distribution '%s' (expected const, uniform, exp, lognormal, mix, "
-                "histogram, empirical)", kind);
+                "histogram, empirical)",
+                kind);
 }
 
 int dist_parse(const char *text, struct dist *out, char *err, size_t errlen)
@@ -291,7 +292,7 @@ static double std_normal(struct prng *r)
         uint32_t abs_hz = hz < 0 ? (uint32_t)0 - (uint32_t)hz : (uint32_t)hz;
         double x = (double)hz * zig_w[iz];
         if (abs_hz < zig_k[iz])
-            return x; /* inside the rectangle: the common case */
+            return x;  /* inside the rectangle: the common case */
         if (iz == 0) { /* the tail beyond R */
             double xt, y;
             do {
@@ -375,8 +376,7 @@ char *dist_format(const struct dist *d, char *buf, size_t len)
         n += (size_t)simple_format(&d->part[i], buf + n, len - n);
         /* the weight as given: cum[i] - cum[i - 1] loses a 1e-17 beside 0.5 */
         if (n < len)
-            n += (size_t)snprintf(buf + n, len - n, ":%s%s",
-                                  num_format(d->weight[i], w, sizeof(w)),
+            n += (size_t)snprintf(buf + n, len - n, ":%s%s", num_format(d->weight[i], w, sizeof(w)),
                                   i + 1 < d->nparts ? ", " : ")");
     }
     return buf;

@@ -25,7 +25,10 @@ struct hist {
 
 void hist_init(struct hist *h);
 /* hist_init for a histogram whose bytes are already zero (inside a zeroed struct). */
-static inline void hist_init_zeroed(struct hist *h) { h->min = SIM_TIME_MAX; }
+static inline void hist_init_zeroed(struct hist *h)
+{
+    h->min = SIM_TIME_MAX;
+}
 void hist_add(struct hist *h, sim_time v);
 void hist_merge(struct hist *into, const struct hist *from);
 

@@ -93,7 +93,10 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-int64_t node_clock_minute(sim_time local) { return floor_div(local, SIM_MIN); }
+int64_t node_clock_minute(sim_time local)
+{
+    return floor_div(local, SIM_MIN);
+}
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
 static void civil_from_days(int64_t z, int *y, int *m, int *d)

@@ -19,7 +19,7 @@ struct node_clock {
     int64_t drift_ppb; /* local runs this many ns fast per s of true time */
     int nsteps;
     sim_time step_at[NODE_CLOCK_MAX_STEPS], step_by[NODE_CLOCK_MAX_STEPS];
-    sim_time stepped;  /* sum of all steps: valid once every step is in the past */
+    sim_time stepped; /* sum of all steps: valid once every step is in the past */
 };
 
 /* A clock with offset and drift (ppm, may be fractional or negative). */

@@ -27,7 +27,10 @@ enum prng_stream {
 
 void prng_seed(struct prng *r, uint64_t seed, uint64_t stream);
 
-static inline uint64_t prng_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t prng_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 static inline uint64_t prng_next(struct prng *r)
 {

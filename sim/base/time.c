@@ -14,7 +14,7 @@ static const struct unit {
     const char *name;
     sim_time ns;
 } units[] = {
-    {"ns", SIM_NS}, {"us", SIM_US}, {"ms", SIM_MS}, {"s", SIM_S},
+    {"ns", SIM_NS}, {"us", SIM_US},  {"ms", SIM_MS}, {"s", SIM_S},
     {"m", SIM_MIN}, {"h", SIM_HOUR}, {"d", SIM_DAY},
 };
 
@@ -25,8 +25,7 @@ static const struct unit *unit_match(const char *s, size_t *len)
     size_t best_len = 0;
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         size_t n = strlen(units[i].name);
-        if (n > best_len && strncmp(s, units[i].name, n) == 0 &&
-            !(s[n] >= 'a' && s[n] <= 'z')) {
+        if (n > best_len && strncmp(s, units[i].name, n) == 0 && !(s[n] >= 'a' && s[n] <= 'z')) {
             best = &units[i];
             best_len = n;
         }
@@ -139,8 +138,8 @@ char *time_format_clock(sim_time t, char *buf)
     long long ms = t / SIM_MS;
     long long s = ms / 1000, d = s / 86400;
     if (d)
-        snprintf(buf, TIME_FMT_LEN, "%s%lldd %02lld:%02lld:%02lld.%03lld", sign, d,
-                 s / 3600 % 24, s / 60 % 60, s % 60, ms % 1000);
+        snprintf(buf, TIME_FMT_LEN, "%s%lldd %02lld:%02lld:%02lld.%03lld", sign, d, s / 3600 % 24,
+                 s / 60 % 60, s % 60, ms % 1000);
     else
         snprintf(buf, TIME_FMT_LEN, "%s%02lld:%02lld:%02lld.%03lld", sign, s / 3600 % 24,
                  s / 60 % 60, s % 60, ms % 1000);

@@ -40,6 +40,9 @@ char *time_format(sim_time d, char *buf);
 /* Formats an instant as "[Nd ]HH:MM:SS.mmm" from the start of the run. */
 char *time_format_clock(sim_time t, char *buf);
 
-static inline double time_to_sec(sim_time d) { return (double)d / 1e9; }
+static inline double time_to_sec(sim_time d)
+{
+    return (double)d / 1e9;
+}
 
 #endif

@@ -36,9 +36,18 @@ void checker_trigger(struct checker *c, int manual)
         c->m->manual++;
 }
 
-void checker_skip(struct checker *c) { c->m->skipped++; }
-void checker_coalesce(struct checker *c) { c->m->coalesced++; }
-void checker_guard_error(struct checker *c) { c->m->guard_errors++; }
+void checker_skip(struct checker *c)
+{
+    c->m->skipped++;
+}
+void checker_coalesce(struct checker *c)
+{
+    c->m->coalesced++;
+}
+void checker_guard_error(struct checker *c)
+{
+    c->m->guard_errors++;
+}
 
 static void note_gap(struct metrics *m, sim_time from, sim_time to)
 {

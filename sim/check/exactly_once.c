@@ -135,8 +135,8 @@ uint64_t exactly_once_arrive(struct exactly_once *c, sim_time at)
     return id;
 }
 
-enum exactly_once_outcome exactly_once_deliver(struct exactly_once *c, uint64_t id, sim_time at, uint64_t run,
-                           uint64_t *first_run)
+enum exactly_once_outcome exactly_once_deliver(struct exactly_once *c, uint64_t id, sim_time at,
+                                               uint64_t run, uint64_t *first_run)
 {
     uint64_t first = 0;
     if (id == 0 || id >= c->next) {
@@ -178,7 +178,7 @@ enum exactly_once_outcome exactly_once_deliver(struct exactly_once *c, uint64_t 
 }
 
 void exactly_once_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_time at,
-                      uint64_t run, struct exactly_once_batch *out)
+                                uint64_t run, struct exactly_once_batch *out)
 {
     *out = (struct exactly_once_batch){0};
     if (from == 0)

@@ -67,7 +67,8 @@ struct exactly_once {
  * Starts a checker. lag (borrowed, may be NULL) receives the lag of each
  * first delivery. Returns 0 or -ENOMEM.
  */
-int exactly_once_init(struct exactly_once *c, sim_time allowance, bool idempotent, struct hist *lag);
+int exactly_once_init(struct exactly_once *c, sim_time allowance, bool idempotent,
+                      struct hist *lag);
 void exactly_once_release(struct exactly_once *c);
 
 /*
@@ -81,14 +82,14 @@ uint64_t exactly_once_arrive(struct exactly_once *c, sim_time at);
  * was; *first_run (may be NULL) gets the run that delivered it first, or 0
  * when that is no longer known (the item left the window).
  */
-enum exactly_once_outcome exactly_once_deliver(struct exactly_once *c, uint64_t id, sim_time at, uint64_t run,
-                           uint64_t *first_run);
+enum exactly_once_outcome exactly_once_deliver(struct exactly_once *c, uint64_t id, sim_time at,
+                                               uint64_t run, uint64_t *first_run);
 
 /* What writing a range of items did. */
 struct exactly_once_batch {
-    uint64_t first;     /* items of the range delivered for the first time (late ones too) */
-    uint64_t repeats;   /* duplicates or redeliveries */
-    uint64_t repeat_id; /* the first repeated item (0: none) */
+    uint64_t first;            /* items of the range delivered for the first time (late ones too) */
+    uint64_t repeats;          /* duplicates or redeliveries */
+    uint64_t repeat_id;        /* the first repeated item (0: none) */
     uint64_t repeat_first_run; /* the run that wrote it first; 0: no longer known */
 };
 
@@ -97,7 +98,7 @@ struct exactly_once_batch {
  * each, in one pass. Fills *out.
  */
 void exactly_once_deliver_range(struct exactly_once *c, uint64_t from, uint64_t to, sim_time at,
-                      uint64_t run, struct exactly_once_batch *out);
+                                uint64_t run, struct exactly_once_batch *out);
 
 /*
  * Settles the window at time now: moves past delivered items no longer

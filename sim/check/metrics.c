@@ -17,7 +17,10 @@ void metrics_init(struct metrics *m)
     export_metrics_init_zeroed(&m->xp);
 }
 
-bool metrics_violates(const struct metrics *m, int limit) { return m->max_concurrency > limit; }
+bool metrics_violates(const struct metrics *m, int limit)
+{
+    return m->max_concurrency > limit;
+}
 
 bool metrics_safe(const struct metrics *m, int limit)
 {
@@ -153,7 +156,8 @@ const struct metric_def metric_defs[] = {
     [M_OVERLAP_S] = {"overlap_s", "total time spent overlapping"},
     [M_LONGEST_GAP_S] = {"longest_gap_s", "longest time between run starts (or to the end)"},
     [M_MAX_GAP_PERIODS] = {"max_gap_periods", "longest gap in intervals"},
-    [M_EFFECTIVE_PERIOD_S] = {"effective_period_s", "simulated time per run (how often the job effectively runs)"},
+    [M_EFFECTIVE_PERIOD_S] = {"effective_period_s",
+                              "simulated time per run (how often the job effectively runs)"},
     [M_RUNS_PER_PERIOD] = {"runs_per_period", "runs x interval / simulated time"},
     [M_RUNS_PER_HOUR] = {"runs_per_hour", "runs per simulated hour"},
     [M_SKIPS_PER_RUN] = {"skips_per_run", "skipped triggers per run"},
@@ -165,32 +169,45 @@ const struct metric_def metric_defs[] = {
     [M_DURATION_MAX_S] = {"duration_max_s", "longest run"},
     [M_LONG_CYCLES] = {"long_cycles", "runs longer than the interval (the seed's warning)"},
     [M_LONG_CYCLE_RATIO] = {"long_cycle_ratio", "share of finished runs longer than the interval"},
-    [M_STALE_WRITES] = {"stale_writes", "writes accepted from a run that started before the last writer (an older holder overwrote a newer one)"},
-    [M_STALE_WRITES_REJECTED] = {"stale_writes_rejected", "writes the sink rejected because a newer fencing token was seen"},
+    [M_STALE_WRITES] = {"stale_writes", "writes accepted from a run that started before the last "
+                                        "writer (an older holder overwrote a newer one)"},
+    [M_STALE_WRITES_REJECTED] = {"stale_writes_rejected",
+                                 "writes the sink rejected because a newer fencing token was seen"},
     [M_JOB_ERRORS] = {"job_errors", "runs that threw (job-error faults)"},
     [M_RUNS_KILLED] = {"runs_killed", "runs cut off by kill -9 (crash faults)"},
     [M_DB_ERRORS] = {"db_errors", "database statements that failed or timed out"},
-    [M_FAULTS_HIT] = {"faults_hit", "times a fault took effect on a run, a process or a statement (0: every fault missed)"},
-    [M_FAULTS_HIT_HOLDER] = {"faults_hit_holder", "faults that hit a run while it held its guard (a pause, crash, disconnect or slow API inside the hold)"},
+    [M_FAULTS_HIT] =
+        {"faults_hit",
+         "times a fault took effect on a run, a process or a statement (0: every fault missed)"},
+    [M_FAULTS_HIT_HOLDER] = {"faults_hit_holder",
+                             "faults that hit a run while it held its guard (a pause, crash, "
+                             "disconnect or slow API inside the hold)"},
     [M_ITEMS] = {"items", "items that arrived at the source (event store: Add() calls)"},
     [M_EXPORTS] = {"exports", "item writes that reached a sink, repeats included"},
-    [M_DUPLICATES] = {"duplicates", "extra copies of items in a sink (at-least-once, not exactly-once)"},
+    [M_DUPLICATES] = {"duplicates",
+                      "extra copies of items in a sink (at-least-once, not exactly-once)"},
     [M_REDELIVERED] = {"redelivered", "repeated writes an idempotent sink absorbed"},
-    [M_LOST] = {"lost", "items that arrived before the end minus export.lag_allowance and were never delivered"},
+    [M_LOST] =
+        {"lost",
+         "items that arrived before the end minus export.lag_allowance and were never delivered"},
     [M_LATE] = {"late", "items delivered only after export.lag_allowance"},
-    [M_EXACTLY_ONCE] = {"exactly_once", "1 when exports ran with no duplicate and no lost item, else 0"},
+    [M_EXACTLY_ONCE] = {"exactly_once",
+                        "1 when exports ran with no duplicate and no lost item, else 0"},
     [M_DEADLOCKS] = {"deadlocks", "write transactions aborted by the database's deadlock check"},
     [M_LOCK_WAITS] = {"lock_waits", "row lock waits of write transactions"},
     [M_WRITE_ERRORS] = {"write_errors", "write transactions that failed (export.write_fail)"},
-    [M_EXPORT_FAILURES] = {"export_failures", "runs that gave up without committing their watermark"},
+    [M_EXPORT_FAILURES] = {"export_failures",
+                           "runs that gave up without committing their watermark"},
     [M_CRASHES] = {"crashes", "runs killed between the write and the watermark commit"},
     [M_FENCED] = {"fenced", "writes the sink rejected for a stale fencing token"},
     [M_LAG_P50_S] = {"lag_p50_s", "median time from an item's arrival to its first delivery"},
     [M_LAG_P99_S] = {"lag_p99_s", "99th percentile delivery lag"},
     [M_LAG_MAX_S] = {"lag_max_s", "longest delivery lag"},
-    [M_CONSUMER_EXPORTS_MIN] = {"consumer_exports_min", "event store: fewest item writes of any consumer"},
+    [M_CONSUMER_EXPORTS_MIN] = {"consumer_exports_min",
+                                "event store: fewest item writes of any consumer"},
     [M_ADDS] = {"adds", "event store: Add() calls"},
-    [M_ADD_BLOCKED_P50_S] = {"add_blocked_p50_s", "event store: median time Add() waited for the store mutex"},
+    [M_ADD_BLOCKED_P50_S] = {"add_blocked_p50_s",
+                             "event store: median time Add() waited for the store mutex"},
     [M_ADD_BLOCKED_P99_S] = {"add_blocked_p99_s", "event store: 99th percentile time Add() waited"},
     [M_ADD_BLOCKED_MAX_S] = {"add_blocked_max_s", "event store: longest time Add() waited"},
     {NULL, NULL},
@@ -204,7 +221,10 @@ int metric_find(const char *name)
     return -1;
 }
 
-static double per(double a, double b) { return b > 0 ? a / b : 0; }
+static double per(double a, double b)
+{
+    return b > 0 ? a / b : 0;
+}
 
 static double hist_sec(const struct hist *h, double q)
 {

@@ -43,14 +43,14 @@ struct metrics {
     struct hist lateness;                 /* trigger to start */
     struct hist cycle;                    /* start to end */
     uint64_t events;                      /* engine events processed */
-    uint64_t stale_writes;          /* accepted writes of a run older than the last writer */
-    uint64_t stale_writes_rejected; /* writes the sink's fencing check turned away */
-    uint64_t job_errors;            /* runs that threw */
-    uint64_t runs_killed;           /* runs cut off by kill -9 */
-    uint64_t db_errors;             /* statements that failed or timed out */
-    uint64_t faults_hit;            /* times a fault took effect on a run, process or statement */
-    uint64_t faults_hit_holder;     /* of which on a run that held its guard */
-    struct export_metrics xp;             /* exports and the event store */
+    uint64_t stale_writes;                /* accepted writes of a run older than the last writer */
+    uint64_t stale_writes_rejected;       /* writes the sink's fencing check turned away */
+    uint64_t job_errors;                  /* runs that threw */
+    uint64_t runs_killed;                 /* runs cut off by kill -9 */
+    uint64_t db_errors;                   /* statements that failed or timed out */
+    uint64_t faults_hit;        /* times a fault took effect on a run, process or statement */
+    uint64_t faults_hit_holder; /* of which on a run that held its guard */
+    struct export_metrics xp;   /* exports and the event store */
 };
 
 void metrics_init(struct metrics *m);

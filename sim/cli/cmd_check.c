@@ -90,8 +90,8 @@ static int work(void *user, size_t i, size_t slot, int worker)
     struct check_slot *s = &ck->ring[slot];
     const struct check_case *cc = &ck->cases[i];
     double t0 = wall();
-    s->rc = case_run(ck->sc[cc->file], cc->variant, cc->guard, case_seeds(ck, cc), NULL, NULL,
-                     NULL, &s->res, s->err, sizeof(s->err));
+    s->rc = case_run(ck->sc[cc->file], cc->variant, cc->guard, case_seeds(ck, cc), NULL, NULL, NULL,
+                     &s->res, s->err, sizeof(s->err));
     s->time_s = wall() - t0;
     return s->rc;
 }

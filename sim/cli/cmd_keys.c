@@ -21,7 +21,8 @@ int cmd_keys(int argc, char **argv)
     puts("# keys (any of them: in its [section], in [variant NAME] or as --set section.key=value)");
     for (const struct config_key *k = config_keys; k->name; k++)
         printf("%-28s %-34s %s\n", k->name, k->example, k->doc);
-    puts("\n# metrics (in [expect]: `metric OP value` on every seed, `some.metric OP value` on one)");
+    puts("\n# metrics (in [expect]: `metric OP value` on every seed, `some.metric OP value` on "
+         "one)");
     for (int i = 0; metric_defs[i].name; i++)
         printf("%-28s %s\n", metric_defs[i].name, metric_defs[i].doc);
     return 0;

@@ -17,7 +17,6 @@
 #include "common/cli.h"
 #include "../../reports/text_out.h"
 
-
 static const char usage[] =
     "usage: overlapsim live FILE --guard G [--speed N] [--seed N] [--variant V]\n"
     "                       [--set KEY=VALUE]... [--cmd 'CMD ...'] [--dsn DSN] [--db]\n"

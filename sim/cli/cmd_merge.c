@@ -144,8 +144,8 @@ static int merge_pass(struct input *in, int n, FILE *out, char **header)
         for (int i = 0; i < n; i++)
             if (i != best && in[i].more && in[i].index == b->index &&
                 strcmp(in[i].line, b->line) != 0)
-                return cli_error("row %" PRIu64 " differs between '%s' and '%s'", b->index,
-                                 b->path, in[i].path);
+                return cli_error("row %" PRIu64 " differs between '%s' and '%s'", b->index, b->path,
+                                 in[i].path);
         if (out) {
             fputs(b->line, out);
             fputc('\n', out);
@@ -158,7 +158,8 @@ static int merge_pass(struct input *in, int n, FILE *out, char **header)
     if (!have_units)
         return cli_error("no rows to merge");
     if (expect != units)
-        return cli_error("only %" PRIu64 " of %" PRIu64 " rows (a shard not given or not finished?)",
+        return cli_error("only %" PRIu64 " of %" PRIu64
+                         " rows (a shard not given or not finished?)",
                          expect, units);
     close_all(in, n);
     return 0;

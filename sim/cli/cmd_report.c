@@ -89,7 +89,8 @@ int cmd_report(int argc, char **argv)
             rc = EXIT_USAGE;
             break;
         }
-        if (report_add(&r, sc, o.have_seeds ? o.seeds : sc->base.seeds, o.guards ? gs : NULL, ng) != 0)
+        if (report_add(&r, sc, o.have_seeds ? o.seeds : sc->base.seeds, o.guards ? gs : NULL, ng) !=
+            0)
             rc = cli_error("out of memory");
     }
     cli_files_free(&files);
@@ -126,7 +127,8 @@ int cmd_report(int argc, char **argv)
         const char *slash = strrchr(r.render_failed, '/');
         snprintf(stem, sizeof(stem), "%s", slash ? slash + 1 : r.render_failed);
         char dir[1000];
-        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - r.render_failed) : 0, r.render_failed);
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - r.render_failed) : 0,
+                 r.render_failed);
         plot_error_message(dir, stem, why, sizeof(why));
         rc = cli_error("gnuplot failed on %s.gp: %s", stem, why);
         goto fail;

@@ -59,8 +59,7 @@ static void on_seed(void *user, const struct case_result *c, const struct seed_o
         char unj[1024];
         printf("%s%s%s  guard %s  seed %" PRIu64 "  %s simulated\n", r->sc->base.name,
                *v ? "  variant " : "", v, c->guard->name, m->seed, time_format(m->duration, t));
-        printf("  safety %s%s%s\n", so->safe ? "SAFE" : "UNSAFE", so->safe ? "" : ": ",
-               so->unsafe);
+        printf("  safety %s%s%s\n", so->safe ? "SAFE" : "UNSAFE", so->safe ? "" : ": ", so->unsafe);
         printf("  verdict %s%s%s\n", text_verdict(so->verdict), so->pass ? "" : ": ", so->failed);
         text_some_unjudged(c, unj, sizeof(unj));
         if (*unj)

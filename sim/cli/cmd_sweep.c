@@ -75,7 +75,10 @@ static void settings_csv(FILE *f, const struct sweep_cli *c)
             }
             fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s", a->nseeds, a->violating,
                     a->failing,
-                    a->invalid ? "invalid" : a->violating ? "violating" : a->failing ? "failing" : "ok");
+                    a->invalid     ? "invalid"
+                    : a->violating ? "violating"
+                    : a->failing   ? "failing"
+                                   : "ok");
             for (int i = 0; i < c->nmetrics; i++) {
                 fputc(',', f);
                 if (a->nseeds)

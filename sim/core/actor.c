@@ -97,7 +97,10 @@ void sim_actor_start(struct sim *s, struct actor *a)
     s->current = NULL;
 }
 
-void sim_park(struct actor *a) { fiber_switch(&a->fiber, &a->sim->main); }
+void sim_park(struct actor *a)
+{
+    fiber_switch(&a->fiber, &a->sim->main);
+}
 
 /* When a stopped process or node lets a's actor run again (0: not stopped). */
 static sim_time resume_time(const struct actor *a)
@@ -122,9 +125,15 @@ static void wake(void *ctx, void *arg, uint64_t tag)
     sim_actor_start(s, a);
 }
 
-void sim_wake_at(struct sim *s, struct actor *a, sim_time at) { sim_at(s, at, wake, a, a->gen); }
+void sim_wake_at(struct sim *s, struct actor *a, sim_time at)
+{
+    sim_at(s, at, wake, a, a->gen);
+}
 
-void sim_actor_start_at(struct sim *s, struct actor *a, sim_time at) { sim_wake_at(s, a, at); }
+void sim_actor_start_at(struct sim *s, struct actor *a, sim_time at)
+{
+    sim_wake_at(s, a, at);
+}
 
 void sim_actor_kill(struct sim *s, struct actor *a)
 {

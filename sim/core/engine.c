@@ -69,8 +69,8 @@ static int nodes_init(struct sim *s)
         sim_trace_clock(s, i < s->nnodes ? &s->node[i] : NULL);
     for (int i = 0; i < s->nnodes; i++) {
         struct node *n = &s->node[i];
-        n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
-                                                                       : WORLD_CMD_SERVICE);
+        n->service = sim_proc_spawn(
+            s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON : WORLD_CMD_SERVICE);
         if (!n->service)
             return s->error ? s->error : -ENOMEM;
     }
@@ -238,8 +238,7 @@ void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, co
     trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
 }
 
-void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt,
-                ...)
+void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt, ...)
 {
     if (!s->trace)
         return;

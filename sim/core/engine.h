@@ -42,8 +42,8 @@ struct sim_observer {
 };
 
 struct sim_hooks {
-    struct trace *trace;          /* every event as CSV, or NULL */
-    struct sim_chooser *chooser;  /* explore: order of tied events, or NULL */
+    struct trace *trace;           /* every event as CSV, or NULL */
+    struct sim_chooser *chooser;   /* explore: order of tied events, or NULL */
     struct sim_observer *observer; /* or NULL */
 };
 

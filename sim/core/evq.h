@@ -41,7 +41,13 @@ int evq_push_event(struct evq *q, const struct evq_event *ev);
 /* Removes the earliest event into *out; false when the queue is empty. */
 bool evq_pop(struct evq *q, struct evq_event *out);
 
-static inline bool evq_empty(const struct evq *q) { return q->len == 0; }
-static inline sim_time evq_next_time(const struct evq *q) { return q->heap[0].at; }
+static inline bool evq_empty(const struct evq *q)
+{
+    return q->len == 0;
+}
+static inline sim_time evq_next_time(const struct evq *q)
+{
+    return q->heap[0].at;
+}
 
 #endif

@@ -92,12 +92,12 @@ int fiber_create(struct fiber *f, size_t stack_size, void (*fn)(void *), void *a
 #if defined(__x86_64__)
     uintptr_t top = ((uintptr_t)map + size) & ~(uintptr_t)15;
     uint64_t *sp = (uint64_t *)(top - 16 - 7 * 8);
-    sp[0] = 0;                             /* r15 */
-    sp[1] = 0;                             /* r14 */
+    sp[0] = 0;                                /* r15 */
+    sp[1] = 0;                                /* r14 */
     sp[2] = (uint64_t)(uintptr_t)fiber_start; /* r13: function to call */
-    sp[3] = (uint64_t)(uintptr_t)f;       /* r12: its argument */
-    sp[4] = 0;                             /* rbx */
-    sp[5] = 0;                             /* rbp */
+    sp[3] = (uint64_t)(uintptr_t)f;           /* r12: its argument */
+    sp[4] = 0;                                /* rbx */
+    sp[5] = 0;                                /* rbp */
     sp[6] = (uint64_t)(uintptr_t)fiber_trampoline;
     f->sp = sp;
 #else

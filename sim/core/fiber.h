@@ -12,15 +12,15 @@
 #include <stddef.h>
 
 struct fiber {
-    void *sp;          /* saved stack pointer while suspended */
-    void *map;         /* mapping holding guard page and stack; NULL for a thread */
+    void *sp;  /* saved stack pointer while suspended */
+    void *map; /* mapping holding guard page and stack; NULL for a thread */
     size_t map_size;
     void (*fn)(void *);
     void *arg;
-    void *asan_fake;   /* AddressSanitizer bookkeeping */
+    void *asan_fake; /* AddressSanitizer bookkeeping */
     const void *asan_bottom;
     size_t asan_size;
-    void *uctx;        /* ucontext fallback only */
+    void *uctx; /* ucontext fallback only */
 };
 
 /* Makes f stand for the calling thread's own stack, to switch back to. */

@@ -194,8 +194,8 @@ static void node_restart(void *ctx, void *arg, uint64_t tag)
         return;
     n->down = false;
     sim_tracef(s, n, 0, "fault", "restart");
-    n->service = sim_proc_spawn(s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON
-                                                                   : WORLD_CMD_SERVICE);
+    n->service = sim_proc_spawn(
+        s, n, config_sched_forks(n->cfg->sched) ? WORLD_CMD_CRON : WORLD_CMD_SERVICE);
     if (n->service)
         s->sched->start(s, n); /* last: it may start actors */
 }

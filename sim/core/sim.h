@@ -74,7 +74,6 @@ struct sim_part {
 
 #define SIM_MAX_PARTS 8
 
-
 /* One trigger and the work it would do (drawn when it fires, run or not). */
 struct trigger {
     uint64_t id;
@@ -95,14 +94,14 @@ struct proc {
     sim_time started; /* true time; with pid, the process's identity */
     enum world_cmd cmd;
     struct node *node;
-    struct guard *guard;  /* this process's instance of the guard */
-    bool dead;            /* exited or killed */
-    bool terminating;     /* SIGTERM received: runs stop, finally blocks and traps run */
+    struct guard *guard;   /* this process's instance of the guard */
+    bool dead;             /* exited or killed */
+    bool terminating;      /* SIGTERM received: runs stop, finally blocks and traps run */
     sim_time paused_until; /* SIGSTOP: its actors make no progress until then */
-    int nactors;          /* actors running in it, +1 while its node holds it (a service) */
-    bool held;            /* the node's hold on its service: it does not exit when idle */
-    int holding;          /* its runs between a successful acquire and their end */
-    bool release_pending; /* a run threw without releasing: the exit trap's job */
+    int nactors;           /* actors running in it, +1 while its node holds it (a service) */
+    bool held;             /* the node's hold on its service: it does not exit when idle */
+    int holding;           /* its runs between a successful acquire and their end */
+    bool release_pending;  /* a run threw without releasing: the exit trap's job */
     struct guard_hold pending;
     struct world_fdtab fds;
     int nconn; /* database connections in its pool */
@@ -142,18 +141,18 @@ struct actor {
     struct fiber fiber;
     void (*main)(struct actor *a);
     struct trigger trig;
-    struct actor *next; /* free list or wait queue */
-    void *ctx;          /* what main needs besides the trigger */
-    uint64_t gen;       /* wake events carry it; a kill bumps it to void them */
-    bool busy;          /* running main (not on the free list) */
-    bool killed;        /* its process died: every call returns at once, nothing happens */
-    bool interrupted;   /* SIGTERM: the job's phases end early */
-    bool in_phase;      /* sleeping in a job phase, which SIGTERM cuts short */
-    bool is_job;        /* runs triggers (not a scheduler loop) */
-    struct waitq *wq;   /* the wait queue it is parked in */
+    struct actor *next;  /* free list or wait queue */
+    void *ctx;           /* what main needs besides the trigger */
+    uint64_t gen;        /* wake events carry it; a kill bumps it to void them */
+    bool busy;           /* running main (not on the free list) */
+    bool killed;         /* its process died: every call returns at once, nothing happens */
+    bool interrupted;    /* SIGTERM: the job's phases end early */
+    bool in_phase;       /* sleeping in a job phase, which SIGTERM cuts short */
+    bool is_job;         /* runs triggers (not a scheduler loop) */
+    struct waitq *wq;    /* the wait queue it is parked in */
     struct actor **slot; /* a pointer to it to clear when it is killed while parked */
-    uint64_t run;       /* the run it is doing, 0 if none */
-    uint64_t id;        /* creation order, stable across runs of a seed */
+    uint64_t run;        /* the run it is doing, 0 if none */
+    uint64_t id;         /* creation order, stable across runs of a seed */
 };
 
 struct waitq {
@@ -192,10 +191,10 @@ struct sim {
     int nwaitq;
     struct waitq waitq[SIM_MAX_WAITQ];
     uint64_t next_trigger, next_run;
-    int error; /* first error; stops the loop */
-    struct sim_chooser *chooser; /* explore mode, else NULL */
+    int error;                     /* first error; stops the loop */
+    struct sim_chooser *chooser;   /* explore mode, else NULL */
     struct sim_observer *observer; /* shrink's recorder, else NULL */
-    int next_explicit; /* cursor into model->triggers */
+    int next_explicit;             /* cursor into model->triggers */
     void *sched_state;
     struct actor *current; /* the actor running now, NULL on the event loop */
     int nhosts;
@@ -205,12 +204,12 @@ struct sim {
     struct proc **all_procs; /* every proc block ever allocated, for freeing */
     int nprocs, procs_cap;
     void *inject_state;
-    bool point_faults; /* some fault is placed at a point inside a run */
-    void *world_state; /* world_env.c: statements in flight */
-    struct export_state *xp; /* exports and the event store, or NULL (export.c) */
-    const struct env_ops *env_ops;     /* what an actor's environment calls (env/) */
-    const struct sim_sched_ops *sched; /* the schedulers (sched/) */
-    const struct sim_fault_ops *faults; /* never NULL: no faults answer "none" */
+    bool point_faults;                   /* some fault is placed at a point inside a run */
+    void *world_state;                   /* world_env.c: statements in flight */
+    struct export_state *xp;             /* exports and the event store, or NULL (export.c) */
+    const struct env_ops *env_ops;       /* what an actor's environment calls (env/) */
+    const struct sim_sched_ops *sched;   /* the schedulers (sched/) */
+    const struct sim_fault_ops *faults;  /* never NULL: no faults answer "none" */
     const struct sim_part *const *parts; /* NULL-terminated */
     int ndue;
     sim_time due_min; /* the earliest due row's time, when ndue > 0 */
@@ -273,8 +272,7 @@ static inline void sim_phase_sleep(struct actor *a, sim_time d)
 bool sim_node_gate_slow(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag);
 /* When an event for node n should wait (paused) or be dropped (epoch gone):
  * returns true after re-queueing it at the pause's end or dropping it. */
-static inline bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg,
-                                 uint64_t tag)
+static inline bool sim_node_gate(struct sim *s, struct node *n, evq_fn fn, void *arg, uint64_t tag)
 {
     if (tag == n->epoch && !n->down && n->paused_until <= s->now &&
         (!n->service || n->service->paused_until <= s->now))
@@ -324,8 +322,8 @@ void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, co
 /* Traces n's clock now (n NULL: the database's), as a `clock` row. */
 void sim_trace_clock(struct sim *s, struct node *n);
 /* A trace row whose detail (printf) is formatted only if the trace is written. */
-void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt,
-                ...) __attribute__((format(printf, 5, 6)));
+void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * Writes a row at true time at (after now), when the trace gets there: the

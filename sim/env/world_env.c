@@ -46,9 +46,15 @@ static void world_env_part_release(struct sim *s)
     s->world_state = NULL;
 }
 
-sim_time world_db_now(struct sim *s) { return node_clock_local(&s->db.clock, s->now); }
+sim_time world_db_now(struct sim *s)
+{
+    return node_clock_local(&s->db.clock, s->now);
+}
 
-static struct actor *actor_of(struct env *e) { return (struct actor *)e; }
+static struct actor *actor_of(struct env *e)
+{
+    return (struct actor *)e;
+}
 
 /* The call's latency, then: is the caller still alive to act? */
 static bool syscall(struct actor *a, sim_time latency)
@@ -212,9 +218,15 @@ static void conn_put(struct actor *a, int slot)
     sim_wake_one(a->sim, &p->conn);
 }
 
-int world_env_session_open(struct env *e) { return conn_get(actor_of(e)); }
+int world_env_session_open(struct env *e)
+{
+    return conn_get(actor_of(e));
+}
 
-void world_env_session_close(struct env *e, int session) { conn_put(actor_of(e), session); }
+void world_env_session_close(struct env *e, int session)
+{
+    conn_put(actor_of(e), session);
+}
 
 static void call_free(struct sim *s, struct db_call *c)
 {
@@ -392,11 +404,16 @@ static struct db_call *call_new(struct sim *s)
 }
 
 static const char *const stmt_names[] = {
-    [ENV_LEASE_UPSERT] = "lease upsert",       [ENV_LEASE_SHORTEN] = "lease shorten",
-    [ENV_LEASE_DELETE] = "lease delete",       [ENV_SHEDLOCK_INSERT] = "shedlock insert",
-    [ENV_SHEDLOCK_UPDATE] = "shedlock update", [ENV_SHEDLOCK_UPSERT] = "shedlock upsert",
-    [ENV_SHEDLOCK_UNLOCK] = "shedlock unlock", [ENV_ADVISORY_TRY_LOCK] = "pg_try_advisory_lock",
-    [ENV_ADVISORY_UNLOCK] = "pg_advisory_unlock", [ENV_LEASE_READ] = "lease read",
+    [ENV_LEASE_UPSERT] = "lease upsert",
+    [ENV_LEASE_SHORTEN] = "lease shorten",
+    [ENV_LEASE_DELETE] = "lease delete",
+    [ENV_SHEDLOCK_INSERT] = "shedlock insert",
+    [ENV_SHEDLOCK_UPDATE] = "shedlock update",
+    [ENV_SHEDLOCK_UPSERT] = "shedlock upsert",
+    [ENV_SHEDLOCK_UNLOCK] = "shedlock unlock",
+    [ENV_ADVISORY_TRY_LOCK] = "pg_try_advisory_lock",
+    [ENV_ADVISORY_UNLOCK] = "pg_advisory_unlock",
+    [ENV_LEASE_READ] = "lease read",
     [ENV_LEASE_WRITE] = "lease write",
     [ENV_ADVISORY_XACT_TRY_LOCK] = "pg_try_advisory_xact_lock",
 };
@@ -528,7 +545,10 @@ static sim_time env_clock_now_sim(struct env *e)
     return node_clock_local(&a->node->clock, a->sim->now);
 }
 
-static void env_sleep_sim(struct env *e, sim_time d) { sim_sleep((struct actor *)e, d); }
+static void env_sleep_sim(struct env *e, sim_time d)
+{
+    sim_sleep((struct actor *)e, d);
+}
 
 static void env_mutex_lock_sim(struct env *e, pthread_mutex_t *m)
 {

@@ -51,8 +51,7 @@ static bool targets(const struct fault_spec *f, const struct node *n)
     return f->node_idx < 0 || f->node_idx == n->id;
 }
 
-static void trace_fault(struct sim *s, struct node *n, const struct fault_spec *f,
-                        const char *what)
+static void trace_fault(struct sim *s, struct node *n, const struct fault_spec *f, const char *what)
 {
     if (s->trace)
         sim_tracef(s, n, 0, "fault", "%s%s%s", fault_kind_name(f->kind), what ? " " : "",
@@ -121,8 +120,8 @@ static void pid_reuse(struct sim *s, struct inj_fault *in, struct node *n, int p
 
 /* The processes a fault with target = process hits on n at a time: its job
  * processes under cron, else its service. */
-static void each_target_proc(struct sim *s, struct node *n, void (*fn)(struct sim *, struct proc *,
-                                                                       const struct fault_spec *),
+static void each_target_proc(struct sim *s, struct node *n,
+                             void (*fn)(struct sim *, struct proc *, const struct fault_spec *),
                              const struct fault_spec *f)
 {
     if (!config_sched_forks(n->cfg->sched)) {
@@ -198,8 +197,9 @@ static void fault_end(void *ctx, void *arg, uint64_t tag)
     const struct fault_spec *f = in->f;
     char t[TIME_FMT_LEN];
     if (s->trace)
-        sim_tracef(s, f->node_idx >= 0 ? &s->node[f->node_idx] : NULL, 0, "fault-end", "%s after %s",
-                   fault_kind_name(f->kind), trace_writes(s->trace) ? time_format(f->dur, t) : "");
+        sim_tracef(s, f->node_idx >= 0 ? &s->node[f->node_idx] : NULL, 0, "fault-end",
+                   "%s after %s", fault_kind_name(f->kind),
+                   trace_writes(s->trace) ? time_format(f->dur, t) : "");
 }
 
 static void occur(struct sim *s, struct inj_fault *in)
@@ -235,8 +235,8 @@ static void occur(struct sim *s, struct inj_fault *in)
         }
         return;
     }
-    if (f->kind == FAULT_DB_DISCONNECT && (f->target == FT_DATABASE ||
-                                           (f->target == FT_DEFAULT && f->node_idx < 0))) {
+    if (f->kind == FAULT_DB_DISCONNECT &&
+        (f->target == FT_DATABASE || (f->target == FT_DEFAULT && f->node_idx < 0))) {
         trace_fault(s, NULL, f, "(every session ends)");
         for (int i = 0; i < s->nnodes; i++)
             disconnect_node(s, &s->node[i]);

@@ -123,7 +123,7 @@ struct live {
     int nruns, runs_cap;
 
     struct guard *guards[MODEL_MAX_NODES]; /* per node, when guards run on threads here */
-    bool remote;         /* guards (or the user's command) run in workers */
+    bool remote;                           /* guards (or the user's command) run in workers */
     struct live_worker *workers;
     int nworkers;
     int evfd; /* the event socket */

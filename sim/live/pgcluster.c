@@ -121,8 +121,7 @@ int pg_cluster_start(struct pg_cluster *c, const char *parent, bool keep, char *
     if (c->as_postgres && !traversable(parent)) {
         struct live_owner me; /* named by its owner: a killed run's is found and stopped */
         live_owner_self(&me);
-        snprintf(c->dir, sizeof(c->dir), "/tmp/overlapsim-pg-%ld-%llu-XXXXXX", me.pid,
-                 me.start);
+        snprintf(c->dir, sizeof(c->dir), "/tmp/overlapsim-pg-%ld-%llu-XXXXXX", me.pid, me.start);
     } else {
         snprintf(c->dir, sizeof(c->dir), "%s/pg-XXXXXX", parent);
     }

@@ -80,7 +80,8 @@ static const struct stmt_sql sqls[] = {
     [ENV_ADVISORY_UNLOCK] = {"SELECT pg_advisory_unlock($1::int8)", NULL, 1, SQL_BOOL},
     [ENV_LEASE_READ] = {LEASE_READ(DBNOW), LEASE_READ(TS(2)), 1, SQL_BOOL},
     [ENV_LEASE_WRITE] = {LEASE_WRITE(DBNOW), LEASE_WRITE(TS(4)), 3, SQL_ROWS_RETURNED},
-    [ENV_ADVISORY_XACT_TRY_LOCK] = {"SELECT pg_try_advisory_xact_lock($1::int8)", NULL, 1, SQL_BOOL},
+    [ENV_ADVISORY_XACT_TRY_LOCK] = {"SELECT pg_try_advisory_xact_lock($1::int8)", NULL, 1,
+                                    SQL_BOOL},
 };
 
 /* The statement's SQL and its parameters as text (vals point into buf). */

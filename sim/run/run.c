@@ -67,4 +67,3 @@ int sim_run(const struct model *m, uint64_t seed, struct trace *trace, struct me
     struct sim_hooks h = {.trace = trace};
     return sim_run_hooked(m, seed, &h, out);
 }
-

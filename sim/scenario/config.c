@@ -15,8 +15,8 @@
 
 #include "../base/num.h"
 
-static const char *const sched_names[] = {"ticker", "fixed-rate", "fixed-delay", "cron", "quartz",
-                                           "k8s-cronjob", "systemd-timer", NULL};
+static const char *const sched_names[] = {"ticker", "fixed-rate",  "fixed-delay",   "cron",
+                                          "quartz", "k8s-cronjob", "systemd-timer", NULL};
 static const char *const k8s_policy_names[] = {"allow", "forbid", "replace", NULL};
 static const char *const misfire_names[] = {"default", "coalesce", "skip", "burst", NULL};
 static const char *const dispatch_names[] = {"inline", "spawn", NULL};
@@ -35,8 +35,7 @@ static const char *const offset_names[] = {"given", "last", NULL};
 const struct config_key config_keys[] = {
     {"scenario.name", CT_STRING, OFF(name), CONFIG_NAME_LEN, NULL, "etl-ticker",
      "name shown in reports (default: the file name)"},
-    {"scenario.duration", CT_DURATION, OFF(duration), 0, NULL, "1d",
-     "simulated time per seed"},
+    {"scenario.duration", CT_DURATION, OFF(duration), 0, NULL, "1d", "simulated time per seed"},
     {"scenario.seeds", CT_SEEDS, OFF(seeds), 0, NULL, "1..20",
      "seeds run by compare and check (run uses the first unless --seed)"},
     {"scenario.max_concurrency", CT_INT, OFF(limit), 1, NULL, "1",
@@ -157,15 +156,18 @@ const struct config_key config_keys[] = {
     {"export.arrival", CT_DIST, OFF(xp.arrival), 0, NULL, "exp(1s)",
      "time between items arriving at the source, IDs 1, 2, 3... (none: no exports)"},
     {"export.sink", CT_ENUM, OFF(xp.sink), 0, sink_names, "idempotent",
-     "append: each write inserts a row (a repeat is a duplicate); idempotent: upsert keyed by item ID"},
+     "append: each write inserts a row (a repeat is a duplicate); idempotent: upsert keyed by item "
+     "ID"},
     {"export.commit", CT_ENUM, OFF(xp.commit), 0, commit_names, "transactional",
-     "separate: the watermark is committed after the write; transactional: in the write's transaction"},
+     "separate: the watermark is committed after the write; transactional: in the write's "
+     "transaction"},
     {"export.batch", CT_INT, OFF(xp.batch), 0, NULL, "500",
      "most items one run fetches after its watermark (0: all pending)"},
     {"export.chunk", CT_INT, OFF(xp.chunk), 0, NULL, "10",
      "items per write transaction, each committed on its own (0: one transaction per write)"},
     {"export.shared_rows", CT_INT, OFF(xp.shared_rows), 0, NULL, "2",
-     "rows every write also updates (aggregates), locked in export.row_order: opposite orders deadlock"},
+     "rows every write also updates (aggregates), locked in export.row_order: opposite orders "
+     "deadlock"},
     {"export.row_order", CT_ENUM, OFF(xp.row_order), 0, row_order_names, "sorted",
      "random: each run locks the shared rows in its own order; sorted: all in the same order"},
     {"export.deadlock_timeout", CT_DURATION, OFF(xp.deadlock_timeout), 0, NULL, "1s",
@@ -188,15 +190,20 @@ const struct config_key config_keys[] = {
      "global: store mutex held across the export; split: released during it; per-consumer: "
      "split, plus a per-consumer mutex across the whole flush"},
     {"store.offset_update", CT_ENUM, OFF(store.offset_update), 0, offset_names, "given",
-     "given: a consumer's offset becomes the one it fetched up to; last: the store's last offset (the bug)"},
+     "given: a consumer's offset becomes the one it fetched up to; last: the store's last offset "
+     "(the bug)"},
     {"store.hold", CT_DURATION, OFF(store.hold), 0, NULL, "100us",
      "event store: time the store mutex is held to fetch pending events or to set an offset"},
     {"store.flush_demand", CT_DIST, OFF(store.demand), 0, NULL, "exp(10s)",
-     "event store, per consumer: time between on-demand Flush() calls beside the timer (none: off)"},
+     "event store, per consumer: time between on-demand Flush() calls beside the timer (none: "
+     "off)"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
-static int key_index(const struct config_key *k) { return (int)(k - config_keys); }
+static int key_index(const struct config_key *k)
+{
+    return (int)(k - config_keys);
+}
 static int key_line(const struct config *c, const char *name);
 
 void config_defaults(struct config *c)
@@ -212,10 +219,10 @@ void config_defaults(struct config *c)
     c->sched = SCHED_TICKER;
     c->interval = 30 * SIM_S;
     c->dispatch = DISPATCH_INLINE;
-    c->misfire_threshold = -1;         /* automatic: see config_resolve */
-    c->grace_period = 30 * SIM_S;      /* the PodSpec default */
-    c->accuracy = SIM_MIN;             /* AccuracySec= as shipped */
-    c->first_at = -1; /* one interval */
+    c->misfire_threshold = -1;    /* automatic: see config_resolve */
+    c->grace_period = 30 * SIM_S; /* the PodSpec default */
+    c->accuracy = SIM_MIN;        /* AccuracySec= as shipped */
+    c->first_at = -1;             /* one interval */
     c->manual.kind = DIST_NONE;
     c->api = dist_const(0);
     c->db = dist_const(0);
@@ -293,7 +300,8 @@ int config_parse_seeds(const char *s, struct seed_range *out)
 
 static int parse_bool(const char *v, bool *out)
 {
-    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+                                                                                "off", "0"};
     for (int i = 0; i < 4; i++) {
         if (strcmp(v, yes[i]) == 0)
             return *out = true, 0;
@@ -332,7 +340,8 @@ static int parse_guards(const char *v, struct config *c, char *err, size_t errle
     if (strlen(v) >= sizeof(buf))
         return fail(err, errlen, -EINVAL, "guard list too long");
     strcpy(buf, v);
-    for (char *save, *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+    for (char *save, *tok = strtok_r(buf, ", \t", &save); tok;
+         tok = strtok_r(NULL, ", \t", &save)) {
         const struct guard_ops *g = guard_lookup(tok);
         if (!g)
             return fail(err, errlen, -EINVAL, "unknown guard '%s' (see `overlapsim guards`)", tok);
@@ -459,7 +468,7 @@ void config_resolve(struct config *c)
             c->interval = (b - a) * SIM_MIN;
     }
     if (!key_line(c, "schedule.misfire_threshold") || c->misfire_threshold < 0) /* automatic */
-        c->misfire_threshold = c->sched == SCHED_QUARTZ ? 60 * SIM_S /* quartz.properties */
+        c->misfire_threshold = c->sched == SCHED_QUARTZ ? 60 * SIM_S   /* quartz.properties */
                                                         : c->interval; /* the next slot is due */
     if (!key_line(c, "guard.interval") || c->gp.interval <= 0)
         c->gp.interval = c->interval;
@@ -555,9 +564,10 @@ int config_check(const struct config *c, char *err, size_t errlen, int *line)
     }
     if (config_sched_forks(c->sched) && !c->cron_text[0]) {
         *line = key_line(c, "schedule.kind");
-        return fail(err, errlen, -EINVAL, "schedule.kind = %s needs schedule.cron "
-                                          "(e.g. */2 * * * *)",
-                    c->sched == SCHED_CRON ? "cron"
+        return fail(err, errlen, -EINVAL,
+                    "schedule.kind = %s needs schedule.cron "
+                    "(e.g. */2 * * * *)",
+                    c->sched == SCHED_CRON  ? "cron"
                     : c->sched == SCHED_K8S ? "k8s-cronjob"
                                             : "systemd-timer");
     }

@@ -53,7 +53,7 @@ struct config {
     char name[CONFIG_NAME_LEN];
     sim_time duration;
     struct seed_range seeds;
-    int limit; /* the invariant: at most this many runs at once */
+    int limit;              /* the invariant: at most this many runs at once */
     char interleaving[256]; /* explore: the order of events due together */
     int nguards;
     const struct guard_ops *guards[CONFIG_MAX_GUARDS];
@@ -118,15 +118,15 @@ enum config_type {
     CT_FACTOR, /* a non-negative number (double) */
     CT_REAL,   /* any number (double), e.g. a drift in ppm */
     CT_CRON,   /* a cron expression */
-    CT_PROB, /* a probability: 0.02 or 2% */
+    CT_PROB,   /* a probability: 0.02 or 2% */
 };
 
 struct config_key {
     const char *name; /* "schedule.interval" */
     enum config_type type;
     size_t offset;
-    size_t size;                 /* CT_STRING: buffer size; CT_INT: minimum */
-    const char *const *choices;  /* CT_ENUM: names, NULL-terminated */
+    size_t size;                /* CT_STRING: buffer size; CT_INT: minimum */
+    const char *const *choices; /* CT_ENUM: names, NULL-terminated */
     const char *example;
     const char *doc;
 };

@@ -23,13 +23,19 @@ static const char *const kind_names[FAULT_KIND_COUNT] = {
 };
 
 static const char *const point_names[POINT_COUNT] = {
-    [POINT_BEFORE_ACQUIRE] = "before acquire", [POINT_AFTER_ACQUIRE] = "after acquire",
-    [POINT_BEFORE_WRITE] = "before write",     [POINT_AFTER_WRITE] = "after write",
-    [POINT_BEFORE_RELEASE] = "before release", [POINT_AFTER_RELEASE] = "after release",
+    [POINT_BEFORE_ACQUIRE] = "before acquire",
+    [POINT_AFTER_ACQUIRE] = "after acquire",
+    [POINT_BEFORE_WRITE] = "before write",
+    [POINT_AFTER_WRITE] = "after write",
+    [POINT_BEFORE_RELEASE] = "before release",
+    [POINT_AFTER_RELEASE] = "after release",
     [POINT_CRASH] = "after crash",
 };
 
-const char *fault_kind_name(enum fault_kind k) { return kind_names[k]; }
+const char *fault_kind_name(enum fault_kind k)
+{
+    return kind_names[k];
+}
 
 const char *fault_point_name(int point)
 {

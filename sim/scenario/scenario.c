@@ -23,14 +23,14 @@
 struct parse {
     struct scenario *sc;
     FILE *f;
-    int line;     /* line last read */
-    int sections; /* section headers seen so far */
-    int section_line; /* line of the last section header */
+    int line;            /* line last read */
+    int sections;        /* section headers seen so far */
+    int section_line;    /* line of the last section header */
     int handled_section; /* value of sections when the handler last saw one */
-    int too_long; /* line longer than libinih's buffer */
-    int max_line; /* the longest line it takes */
-    int nul;      /* line with a NUL byte */
-    int long_section; /* first header whose name libinih would cut */
+    int too_long;        /* line longer than libinih's buffer */
+    int max_line;        /* the longest line it takes */
+    int nul;             /* line with a NUL byte */
+    int long_section;    /* first header whose name libinih would cut */
     int rc;
     char err[512];
     struct fault_spec *fault; /* the [fault] being filled */
@@ -330,8 +330,8 @@ static int on_trigger(struct parse *p, const char *number, const char *key, cons
         t->n = n;
         t->line = p->section_line;
     }
-    sim_time *dst = strcmp(key, "api") == 0        ? &t->api
-                    : strcmp(key, "db") == 0       ? &t->db
+    sim_time *dst = strcmp(key, "api") == 0         ? &t->api
+                    : strcmp(key, "db") == 0        ? &t->db
                     : strcmp(key, "manual_at") == 0 ? &t->at
                                                     : NULL;
     if (!dst)
@@ -472,8 +472,8 @@ static int check_whole(struct parse *p)
         const char *slash = strchr(o->key, '/');
         if (slash && find_node(sc, o->key, (size_t)(slash - o->key)) < 0 && sc->nnodes) {
             p->line = o->line;
-            return perr(p, -EINVAL, "unknown node '%.*s' in '%s'", (int)(slash - o->key),
-                        o->key, o->key);
+            return perr(p, -EINVAL, "unknown node '%.*s' in '%s'", (int)(slash - o->key), o->key,
+                        o->key);
         }
     }
     return 0;
@@ -504,8 +504,8 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
         p.rc = -EIO;
     }
     if (!p.rc && p.long_section) {
-        snprintf(p.err, sizeof(p.err), "%s:%d: section header longer than %d characters",
-                 path, p.long_section, INIH_MAX_SECTION - 1);
+        snprintf(p.err, sizeof(p.err), "%s:%d: section header longer than %d characters", path,
+                 p.long_section, INIH_MAX_SECTION - 1);
         p.rc = -EINVAL;
     }
     if (!p.rc && p.nul) {
@@ -513,8 +513,8 @@ int scenario_parse(FILE *f, const char *path, struct scenario **out, char *err, 
         p.rc = -EINVAL;
     }
     if (!p.rc && p.too_long) {
-        snprintf(p.err, sizeof(p.err), "%s:%d: line longer than %d characters", path,
-                 p.too_long, p.max_line);
+        snprintf(p.err, sizeof(p.err), "%s:%d: line longer than %d characters", path, p.too_long,
+                 p.max_line);
         p.rc = -EINVAL;
     }
     if (!p.rc && line > 0) {
@@ -656,8 +656,8 @@ static int model_error(const struct scenario *sc, int v, int line, const char *w
 }
 
 /* Does some NODE/ override name no node of the model? Its line, or -1. */
-static int stray_node_override(const struct override *o, int n, const struct model *m,
-                               char *name, size_t len)
+static int stray_node_override(const struct override *o, int n, const struct model *m, char *name,
+                               size_t len)
 {
     for (int i = 0; i < n; i++) {
         const char *slash = strchr(o[i].key, '/');
@@ -692,8 +692,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
     m->nnodes = sc->nnodes ? sc->nnodes : m->cfg.nnodes;
     if (m->nnodes > MODEL_MAX_NODES) {
         snprintf(why, sizeof(why), "scenario.nodes: at most %d nodes", MODEL_MAX_NODES);
-        return model_error(sc, v, m->cfg.line[config_key_find("scenario.nodes") - config_keys],
-                           why, err, errlen);
+        return model_error(sc, v, m->cfg.line[config_key_find("scenario.nodes") - config_keys], why,
+                           err, errlen);
     }
     for (int i = 0; i < m->nnodes; i++) {
         struct node_spec *n = &m->node[i];

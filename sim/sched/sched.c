@@ -329,7 +329,10 @@ static int sched_part_start(struct sim *s)
     return 0;
 }
 
-static void sched_part_release(struct sim *s) { mem_free(s->sched_state); }
+static void sched_part_release(struct sim *s)
+{
+    mem_free(s->sched_state);
+}
 
 const struct sim_part sched_part = {
     .init = sched_part_init, .start = sched_part_start, .release = sched_part_release};

@@ -12,10 +12,10 @@
  * server, so a restart of the node keeps it. */
 #define K8S_MAX_KILLS 8
 struct k8s_state {
-    bool created;        /* creationTimestamp set */
-    sim_time last;       /* lastScheduleTime (or creationTimestamp), controller wall clock */
-    uint64_t gen;        /* the requeue in effect; timers of older ones are stale */
-    struct k8s_kill {    /* a replaced Job's pod, killed when its grace period ends */
+    bool created;     /* creationTimestamp set */
+    sim_time last;    /* lastScheduleTime (or creationTimestamp), controller wall clock */
+    uint64_t gen;     /* the requeue in effect; timers of older ones are stale */
+    struct k8s_kill { /* a replaced Job's pod, killed when its grace period ends */
         struct node *node;
         int pid;
         sim_time started;
@@ -30,7 +30,7 @@ struct systemd_state {
     int boots;        /* each boot has a new boot ID, hence a new perturbation */
     sim_time perturb; /* sd-event's spot within every minute, from the boot ID */
     bool seeded;
-    struct prng rng;  /* RandomizedDelaySec= draws */
+    struct prng rng; /* RandomizedDelaySec= draws */
 };
 
 /* A ticker-family schedule's state on one node (sched.c). */

@@ -38,7 +38,10 @@ static int64_t floor_sec(sim_time local)
     return local >= 0 ? local / SIM_S : -((-local + SIM_S - 1) / SIM_S);
 }
 
-static sim_time local_now(struct actor *a) { return node_clock_local(&a->node->clock, a->sim->now); }
+static sim_time local_now(struct actor *a)
+{
+    return node_clock_local(&a->node->clock, a->sim->now);
+}
 
 /* find_jobs: queue the entry if it is due at minute m and of a kind asked for. */
 static void find_jobs(struct cron_run *r, int64_t m, bool wild, bool fixed)
@@ -92,7 +95,7 @@ static int64_t catch_up(struct cron_run *r, int64_t virtual, int64_t running, en
         do {
             if (run_queue(r))
                 sim_sleep(a, 10 * SIM_S);
-            virtual++;
+            virtual ++;
             find_jobs(r, virtual, true, true);
         } while (virtual < running && !a->killed);
         return virtual;
@@ -107,8 +110,9 @@ static int64_t catch_up(struct cron_run *r, int64_t virtual, int64_t running, en
     for (int64_t i = 0; i < dropped; i++)
         checker_coalesce(&a->sim->chk);
     if (n > 0)
-        sim_trace(a->sim, a->node, 0, "cron", p == MISFIRE_SKIP ? "misfire: missed minutes dropped"
-                                                               : "misfire: missed minutes run once");
+        sim_trace(a->sim, a->node, 0, "cron",
+                  p == MISFIRE_SKIP ? "misfire: missed minutes dropped"
+                                    : "misfire: missed minutes run once");
     return running;
 }
 
@@ -146,7 +150,7 @@ static void cron_loop(struct actor *a)
             do {
                 if (run_queue(&r))
                     sim_sleep(a, 10 * SIM_S);
-                virtual++;
+                virtual ++;
                 find_jobs(&r, virtual, false, true);
                 clock_min = node_clock_minute(local_now(a));
             } while (virtual < running && clock_min == running && !a->killed);
@@ -155,7 +159,7 @@ static void cron_loop(struct actor *a)
             do {
                 if (run_queue(&r))
                     sim_sleep(a, 10 * SIM_S);
-                virtual++;
+                virtual ++;
                 find_jobs(&r, virtual, true, true);
             } while (virtual < running && !a->killed);
         } else { /* the clock went back: wildcard jobs only, until caught up */

@@ -116,8 +116,9 @@ static void k8s_sync(struct sim *s, struct node *n)
         }
         sim_time slot = recent * SIM_MIN;
         if (missed > K8S_MANY_MISSED)
-            sim_trace(s, n, 0, "k8s", "TooManyMissedTimes: more than 100 missed start times "
-                                      "(warning only: still scheduled)");
+            sim_trace(s, n, 0, "k8s",
+                      "TooManyMissedTimes: more than 100 missed start times "
+                      "(warning only: still scheduled)");
         if (c->starting_deadline > 0 && slot + c->starting_deadline < now_l) {
             sim_tracef(s, n, 0, "k8s", "MissSchedule: later than startingDeadlineSeconds");
             again = false;
@@ -182,7 +183,7 @@ static void done_event(void *ctx, void *arg, uint64_t tag)
 
 static void k8s_job_done(struct sim *s, struct node *n, bool manual)
 {
-    (void)manual; /* the controller syncs after any of its Jobs ends */
+    (void)manual;                         /* the controller syncs after any of its Jobs ends */
     if (n->cfg->k8s_policy == K8S_FORBID) /* the Job's end is a sync */
         sim_at(s, s->now, done_event, n, n->epoch);
 }

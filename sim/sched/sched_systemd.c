@@ -30,7 +30,10 @@
 #include "../work/job.h"
 #include "misfire.h"
 
-static sim_time local_now(struct actor *a) { return node_clock_local(&a->node->clock, a->sim->now); }
+static sim_time local_now(struct actor *a)
+{
+    return node_clock_local(&a->node->clock, a->sim->now);
+}
 
 /* Sleeps until the node's wall clock reads at least target. */
 static void sleep_until_local(struct actor *a, sim_time target)

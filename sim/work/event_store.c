@@ -59,7 +59,7 @@ struct store {
     const struct store_config *cfg;
     pthread_mutex_t mu;
     bool mu_ok;
-    uint64_t last; /* offset of the newest event */
+    uint64_t last;     /* offset of the newest event */
     sim_time next_add; /* arrival of the next Add() call not yet made */
     int lockers;       /* actors holding or waiting for the store mutex */
     uint64_t gen;      /* of the Add() event chain while the mutex is wanted */

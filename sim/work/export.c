@@ -51,8 +51,8 @@ static int export_init(struct sim *s)
     x->nsinks = c->store.consumers > 0 ? c->store.consumers : 1;
     for (int i = 0; i < x->nsinks; i++) {
         x->sink[i].id = i;
-        int rc = exactly_once_init(&x->sink[i].chk, c->xp.lag_allowance, c->xp.sink == SINK_IDEMPOTENT,
-                         &s->m->xp.lag);
+        int rc = exactly_once_init(&x->sink[i].chk, c->xp.lag_allowance,
+                                   c->xp.sink == SINK_IDEMPOTENT, &s->m->xp.lag);
         if (rc)
             return rc;
     }
@@ -99,7 +99,7 @@ static void source_advance(struct sim *s, struct export_state *x, sim_time upto)
 }
 
 int export_sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
-               uint64_t run, uint64_t token)
+                      uint64_t run, uint64_t token)
 {
     struct export_metrics *xm = &s->m->xp;
     if (token && token < k->max_token) {
@@ -117,8 +117,9 @@ int export_sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t f
     }
     if (s->trace && to >= from) { /* sim_tracef: text only for a written trace */
         if (repeats)
-            sim_tracef(s, by, run, "export", "sink %d items %" PRIu64 "..%" PRIu64 " (%" PRIu64 " %s)",
-                       k->id, from, to, repeats, k->chk.idempotent ? "absorbed" : "duplicated");
+            sim_tracef(s, by, run, "export",
+                       "sink %d items %" PRIu64 "..%" PRIu64 " (%" PRIu64 " %s)", k->id, from, to,
+                       repeats, k->chk.idempotent ? "absorbed" : "duplicated");
         else
             sim_tracef(s, by, run, "export", "sink %d items %" PRIu64 "..%" PRIu64, k->id, from,
                        to);
@@ -189,7 +190,10 @@ static int crash_at(struct xrun *r, enum export_step step, bool watermark_tx)
 enum { WRITE_OK = 0, WRITE_CRASHED = 1 };
 
 /* The run cannot go on: its process was killed, or SIGTERM cut its phase short. */
-static bool stopped(const struct actor *a) { return a->killed || a->interrupted; }
+static bool stopped(const struct actor *a)
+{
+    return a->killed || a->interrupted;
+}
 
 /* Rolls tx back and says why the attempt ended. */
 static int rollback(struct export_db *db, struct export_db_tx *tx, int rc)

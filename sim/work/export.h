@@ -33,12 +33,12 @@ struct sink {
 struct export_db_tx {
     struct actor *a;
     uint64_t run;
-    int waiting;       /* row waited for, or -1 */
-    uint64_t wait_gen; /* identifies the current wait, for its deadlock timer */
-    int aborted;       /* chosen as a deadlock victim */
-    uint32_t held;     /* rows held, one bit each */
-    int open;          /* begun and not yet ended */
-    struct export_db_tx *next;  /* in a row's wait queue, or the free list */
+    int waiting;               /* row waited for, or -1 */
+    uint64_t wait_gen;         /* identifies the current wait, for its deadlock timer */
+    int aborted;               /* chosen as a deadlock victim */
+    uint32_t held;             /* rows held, one bit each */
+    int open;                  /* begun and not yet ended */
+    struct export_db_tx *next; /* in a row's wait queue, or the free list */
 };
 
 struct xrow {
@@ -110,7 +110,7 @@ enum export_step {
  * than one the sink has already seen (nothing is written).
  */
 int export_sink_write(struct sim *s, struct sink *k, struct node *by, uint64_t from, uint64_t to,
-               uint64_t run, uint64_t token);
+                      uint64_t run, uint64_t token);
 
 /*
  * Does the process running a die at this step of its run? struck says that

@@ -1,7 +1,7 @@
 /*
  * The sink database's row locks, as PostgreSQL behaves (its manual,
- * "Explicit Locking": row-level locks and deadlocks): a transaction that finds a row locked waits in line, without
- * limit, and is granted the row when the holder commits or rolls back. After
+ * "Explicit Locking": row-level locks and deadlocks): a transaction that finds a row locked waits
+ * in line, without limit, and is granted the row when the holder commits or rolls back. After
  * waiting deadlock_timeout it checks, once, whether it waits in a cycle
  * (it waits for a holder that waits ... for it); if so it is the one
  * aborted, which releases its rows. Which member of a cycle dies is thus the

@@ -68,7 +68,8 @@ void sim_job_run(struct actor *a, const struct trigger *t)
             checker_guard_error(chk);
         checker_skip(chk);
         if (s->trace) {
-            sim_tracef(s, a->node, 0, "skip", "#%" PRIu64 "%s", t->id, rc < 0 ? " guard error" : "");
+            sim_tracef(s, a->node, 0, "skip", "#%" PRIu64 "%s", t->id,
+                       rc < 0 ? " guard error" : "");
         }
         goto out;
     }

@@ -28,8 +28,8 @@
 #define WORLD_MAX_SESSIONS 256
 #define WORLD_MAX_ROWS 8
 #define WORLD_MAX_ADVISORY 32
-#define WORLD_RESERVED_PIDS 300 /* where Linux wraps PIDs to (kernel/pid.c) */
-#define WORLD_TICK (10 * SIM_MS)  /* USER_HZ = 100: /proc start times count these */
+#define WORLD_RESERVED_PIDS 300  /* where Linux wraps PIDs to (kernel/pid.c) */
+#define WORLD_TICK (10 * SIM_MS) /* USER_HZ = 100: /proc start times count these */
 
 struct proc;
 

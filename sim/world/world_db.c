@@ -110,7 +110,10 @@ const struct db_shed_row *world_db_shed_row(const struct world_db *db, const cha
     return shed_row((struct world_db *)db, name, false);
 }
 
-static const char *str(const char *s) { return s ? s : ""; }
+static const char *str(const char *s)
+{
+    return s ? s : "";
+}
 
 static bool owner_ok(const struct env_stmt *st, const char *row_owner)
 {

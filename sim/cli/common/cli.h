@@ -17,7 +17,7 @@
 
 #define EXIT_VIOLATED 1
 #define EXIT_USAGE 2
-#define EXIT_INTERNAL 3 /* the simulator contradicted itself (nondeterminism) */
+#define EXIT_INTERNAL 3      /* the simulator contradicted itself (nondeterminism) */
 #define EXIT_INTERRUPTED 130 /* Ctrl-C: what was done so far was reported */
 
 enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
@@ -33,40 +33,40 @@ enum out_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
     "only FAIL makes the exit code 1.\n"                                                           \
     "Expectations compose: a line of a more specific section ([expect GUARD @VARIANT],\n"          \
     "[expect GUARD], [expect @VARIANT], [expect]) overrides the less specific lines\n"             \
-    "on the same metric that bound the same side or that it contradicts; the others\n"            \
+    "on the same metric that bound the same side or that it contradicts; the others\n"             \
     "still apply.\n"
 
 struct cli_opts {
     const char *file;
-    const char *guard;      /* --guard */
-    const char *guards;     /* --guards a,b */
-    const char *variant;    /* --variant */
+    const char *guard;   /* --guard */
+    const char *guards;  /* --guards a,b */
+    const char *variant; /* --variant */
     bool have_seeds;
     struct seed_range seeds; /* --seed N or --seeds A..B */
     enum out_format format;
-    const char *trace;      /* --trace FILE.csv */
+    const char *trace; /* --trace FILE.csv */
     int nsets;
-    const char *sets[64];   /* --set K=V, in order */
-    int bound;              /* --bound K (explore) */
-    uint64_t budget;        /* --budget N (explore) */
-    const char *strategy;   /* --strategy dfs|pct (explore) */
-    const char *out;        /* --out FILE (explore, shrink, merge) or DIR (report, plot, sweep, tune) */
-    int jobs;               /* --jobs N (0: not given) */
-    const char *junit;      /* --junit FILE.xml */
+    const char *sets[64]; /* --set K=V, in order */
+    int bound;            /* --bound K (explore) */
+    uint64_t budget;      /* --budget N (explore) */
+    const char *strategy; /* --strategy dfs|pct (explore) */
+    const char *out;   /* --out FILE (explore, shrink, merge) or DIR (report, plot, sweep, tune) */
+    int jobs;          /* --jobs N (0: not given) */
+    const char *junit; /* --junit FILE.xml */
     int nvary;
-    const char *vary[8];    /* --vary KEY=FROM..TO/STEP, in order */
-    const char *shard;      /* --shard K/N */
-    double tolerance;       /* --tolerance PCT, as a share; -1: not given */
-    const char *goal;       /* --goal G (tune) */
+    const char *vary[8]; /* --vary KEY=FROM..TO/STEP, in order */
+    const char *shard;   /* --shard K/N */
+    double tolerance;    /* --tolerance PCT, as a share; -1: not given */
+    const char *goal;    /* --goal G (tune) */
     /* live */
-    double speed;           /* --speed N, 0: the default */
-    const char *cmd;        /* --cmd 'CMD ...' */
-    const char *dsn;        /* --dsn DSN */
-    bool db;                /* --db */
-    bool keep;              /* --keep */
-    sim_time skew;          /* --skew D */
-    bool in_worker;         /* --in-worker */
-    bool quiet;             /* --quiet (check: only failures and the total) */
+    double speed;    /* --speed N, 0: the default */
+    const char *cmd; /* --cmd 'CMD ...' */
+    const char *dsn; /* --dsn DSN */
+    bool db;         /* --db */
+    bool keep;       /* --keep */
+    sim_time skew;   /* --skew D */
+    bool in_worker;  /* --in-worker */
+    bool quiet;      /* --quiet (check: only failures and the total) */
 };
 
 /* Prints a failed case_run's error; EXIT_INTERNAL for nondeterminism, else EXIT_USAGE. */

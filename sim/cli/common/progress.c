@@ -10,7 +10,10 @@
 #include "../../../reports/par.h"
 #include "cli.h"
 
-int cli_jobs(const struct cli_opts *o) { return o->jobs > 0 ? o->jobs : par_cores(); }
+int cli_jobs(const struct cli_opts *o)
+{
+    return o->jobs > 0 ? o->jobs : par_cores();
+}
 
 static double now_s(void)
 {

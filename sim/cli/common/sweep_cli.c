@@ -184,8 +184,8 @@ void sweep_cli_describe(const struct sweep_cli *c, FILE *f)
     for (int k = 0; k < sw->nkeys; k++)
         fprintf(f, "  %s: %s .. %s (%d values)\n", sw->k[k].key, sw->k[k].text[0],
                 sw->k[k].text[sw->k[k].nvalues - 1], sw->k[k].nvalues);
-    fprintf(f, "  %zu settings x %d guard%s x %" PRIu64 " seeds = %" PRIu64 " runs",
-            sw->npoints, sw->nguards, sw->nguards > 1 ? "s" : "", sw->nseeds, sw->units);
+    fprintf(f, "  %zu settings x %d guard%s x %" PRIu64 " seeds = %" PRIu64 " runs", sw->npoints,
+            sw->nguards, sw->nguards > 1 ? "s" : "", sw->nseeds, sw->units);
     if (sw->shard_n > 1)
         fprintf(f, "; shard %d/%d runs %" PRIu64, sw->shard_k, sw->shard_n, sweep_shard_units(sw));
     fputc('\n', f);

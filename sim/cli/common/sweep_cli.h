@@ -13,13 +13,13 @@
 
 struct sweep_cli {
     struct sweep sw;
-    struct sweep_agg *agg;   /* guard * npoints + point */
+    struct sweep_agg *agg; /* guard * npoints + point */
     int nmetrics;
     struct sweep_row *ring;
-    char (*ring_err)[600];   /* why the unit in each slot failed */
+    char (*ring_err)[600]; /* why the unit in each slot failed */
     size_t window;
-    FILE *rows_csv;          /* every row as CSV (with header), or NULL */
-    FILE *rows_out;          /* every row to stdout in rows_format, or NULL */
+    FILE *rows_csv; /* every row as CSV (with header), or NULL */
+    FILE *rows_out; /* every row to stdout in rows_format, or NULL */
     enum out_format rows_format;
     struct cli_progress prog;
     void (*on_row)(void *user, const struct sweep_row *r); /* each row, in order, or NULL */

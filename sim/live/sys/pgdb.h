@@ -42,7 +42,6 @@ void pg_cluster_stop(struct pg_cluster *c);
 /* Stops the server of a cluster in dir that a killed run left, and removes dir. */
 void pg_cluster_orphan_stop(const char *dir);
 
-
 /*
  * The harness's own session and what it created: a schema of its own, so a
  * server given with --dsn is touched nowhere else, holding task_lock (with
