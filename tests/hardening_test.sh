@@ -126,7 +126,7 @@ check "run: 10^8 seeds are said up front" \
     grep -q "^overlapsim: run: a large run: about 2.88e+11 triggers (2.88e+03 per seed x 100000000 seeds)" "$tmp/err"
 check "run: Ctrl-C exits 130" test "$rc" -eq 130
 check "run: Ctrl-C reports the seeds done" \
-    sh -c "tail -n 1 '$tmp/out' | grep -Eq '^atomic: pass over [0-9]+ seeds, 0 violating' &&
+    sh -c "tail -n 1 '$tmp/out' | grep -Eq '^atomic: SAFE, verdict pass over [0-9]+ seeds' &&
            tail -n 1 '$tmp/err' | grep -Eq '^overlapsim: interrupted in seed [0-9]+: [0-9]+ of 100000000 seeds done'"
 done_seeds=$(tail -n 1 "$tmp/out" | sed 's/.* over \([0-9]*\) seeds.*/\1/')
 check "run: one line per seed done" test "$(grep -c '^seed ' "$tmp/out")" = "$done_seeds"
