@@ -13,7 +13,7 @@ passed=0
 failed=0
 for target in fuzz_scenario fuzz_values; do
     if ! clang $flags -o "$out/$target" "tests/fuzz/$target.c" $lib_src sim/core/fiber_x86_64.S \
-        -linih -ljansson -lm -lpthread 2>"$out/$target.build.log"; then
+        -linih -ljansson -lyaml -lm -lpthread 2>"$out/$target.build.log"; then
         echo "FAIL $target: does not build"; cat "$out/$target.build.log"
         failed=$((failed + 1))
         continue
