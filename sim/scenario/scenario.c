@@ -679,8 +679,8 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
 {
     char why[400];
     int line;
-    const struct override *vo = v >= 0 ? &sc->overrides[sc->variants[v].first] : NULL;
-    int nvo = v >= 0 ? sc->variants[v].count : 0;
+    int nvo = v >= 0 ? sc->variants[v].count : 0; /* an empty [variant NAME] has none */
+    const struct override *vo = nvo ? &sc->overrides[sc->variants[v].first] : NULL;
     memset(m, 0, sizeof(*m));
     m->cfg = sc->base;
     apply(&m->cfg, vo, nvo, NULL);
@@ -700,7 +700,7 @@ int scenario_model(const struct scenario *sc, int v, struct model *m, char *err,
         char buf[32];
         snprintf(n->name, sizeof(n->name), "%s", scenario_node_name(sc, i, buf, sizeof(buf)));
         n->cfg = m->cfg;
-        if (sc->nnodes)
+        if (sc->nnodes && sc->nodes[i].count) /* a [node NAME] with no keys has none */
             apply(&n->cfg, &sc->overrides[sc->nodes[i].first], sc->nodes[i].count, NULL);
         apply(&n->cfg, vo, nvo, n->name);
         apply(&n->cfg, sc->cli, sc->ncli, n->name);

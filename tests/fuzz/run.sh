@@ -21,7 +21,7 @@ for target in fuzz_scenario fuzz_values; do
     corpus="$out/corpus-$target"
     mkdir -p "$corpus"
     if [ "$target" = fuzz_scenario ]; then
-        find scenarios -name '*.ini' -exec cp {} "$corpus/" \;
+        find scenarios tests/fuzz/seeds -name '*.ini' -exec cp {} "$corpus/" \; # seeds: past finds
     else
         for v in 30s 1h30m 250ms "lognormal(median=20s,p99=60s)" "mix(10s:0.5, 5m:0.4, 30m:0.1)" \
             "uniform(2s,6s)" "exp(10m)" 1..20 "runs >=100" "some.max_concurrency >=2" \
