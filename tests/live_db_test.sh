@@ -49,9 +49,34 @@ xval "shedlock (database clock), 3 nodes racing" holds "runs skipped" $RE --guar
 xval "lease-rw mutant: all read 'expired', all write" violates $RE --guard lease-rw
 xval "advisory-xact mutant: the lock ends with its statement" violates $RE --guard advisory-xact
 
+# lease_rows NAME ARGS...: `live ARGS --trace` writes, as the simulator does, a `lease` grant row
+# with lease_until= on a run's node before each run starts there (the worker reports it), and
+# `lease` release rows naming runs that started
+lease_rows() {
+    name=$1
+    shift
+    "$bin" live "$@" --speed "${speed:-50}" --dsn "$live_dsn" --trace "$tmp/lease.csv" \
+        >/dev/null 2>"$tmp/lease.err"
+    out=$(awk -F, 'NR > 1 && $5 == "lease" && $6 ~ /^grant [a-z-]+ lease_until=[0-9]/ { g[$3]++; grants++ }
+        NR > 1 && $5 == "start" { starts++; if (g[$3]-- <= 0) orphan++; run[$4] = 1 }
+        NR > 1 && $5 == "lease" && $6 ~ /^release / { rel++; if (!($4 in run)) stray++ }
+        END { printf "%d %d %d %d %d", starts, grants, orphan, rel, stray }' "$tmp/lease.csv")
+    set -- $out
+    if [ "$1" -ge 1 ] && [ "$3" -eq 0 ] && [ "$4" -ge 1 ] && [ "$5" -eq 0 ]; then
+        ok "$name: $1 starts, $2 lease grants (one before each start), $4 releases"
+    else
+        bad "$name: $1 starts, $2 grants, $3 starts without a grant, $4 releases, $5 for no run"
+        head -3 "$tmp/lease.err"
+    fi
+}
+lease_rows "live --trace: lease rows from the worker processes" $RE --guard lease
+lease_rows "live --trace: lease-rw's rows, every racer granted" $RE --guard lease-rw
+
 # --- under cron every firing is a process of its own, with a database client of its own ---
 speed=100 # 5.5 min of cron: 3.3 s
 xval "lease under cron, a process per firing" holds "runs skipped" \
+    scenarios/live/cron-race.ini --guard lease
+lease_rows "live --trace under cron: lease rows from the firing processes" \
     scenarios/live/cron-race.ini --guard lease
 speed=
 

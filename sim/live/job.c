@@ -28,31 +28,6 @@ static void actor_env(struct live *lv, struct env_live *e)
     e->wait_ctx = lv;
 }
 
-/*
- * A `lease` row, as the simulator writes them, for a guard whose grant
- * carries its end (the task_lock leases): the grant with the true time it
- * holds until (the clock that wrote it, the database's or, for lease-local,
- * the node's, less its offset); the release without one, as the statement
- * that shortened or deleted it returns no row.
- */
-static void trace_lease(struct live *lv, int node, uint64_t run, const struct guard *g,
-                        const struct guard_hold *h, const char *what)
-{
-    if (!lv->opt->trace || h->until <= 0)
-        return;
-    char d[160], u[TIME_FMT_LEN];
-    if (strcmp(what, "grant") != 0) {
-        snprintf(d, sizeof(d), "%s %s", what, g->ops->name);
-        live_trace(lv, node, run, "lease", d);
-        return;
-    }
-    bool client = strcmp(g->ops->name, "lease-local") == 0;
-    sim_time until = h->until - (client ? lv->opt->skew : live_db_clock_offset(lv));
-    snprintf(d, sizeof(d), "%s %s lease_until=%s (by %s clock)", what, g->ops->name,
-             time_format(until > 0 ? until : 0, u), client ? "the node's" : "the database");
-    live_trace(lv, node, run, "lease", d);
-}
-
 static void job_run(struct live *lv, struct env_live *e, const struct live_trigger *t)
 {
     struct guard_hold hold = {0, -1, 0, 0, false};
@@ -62,7 +37,7 @@ static void job_run(struct live *lv, struct env_live *e, const struct live_trigg
         live_record_skip(lv, t->node, t->id, rc < 0);
         return;
     }
-    trace_lease(lv, t->node, 0, g, &hold, "grant");
+    live_trace_lease(lv, t->node, 0, g->ops->name, hold.until, true);
     uint64_t run = 0;
     sim_time started, api;
     if (live_record_start(lv, t, &run, &started, &api)) {
@@ -73,7 +48,8 @@ static void job_run(struct live *lv, struct env_live *e, const struct live_trigg
             live_record_end(lv, t->node, run, started);
     }
     guard_release(g, &e->env, &hold);
-    trace_lease(lv, t->node, run, g, &hold, "release");
+    if (hold.until > 0)
+        live_trace_lease(lv, t->node, run, g->ops->name, hold.until, false);
 }
 
 static void *actor_main(void *arg)

@@ -55,6 +55,7 @@ struct live_flight {
     sim_time at;
     int node;
     int starts;
+    uint64_t run; /* its latest run: a lease's release names it */
 };
 
 /*
@@ -177,6 +178,10 @@ void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const
 /* A `clock` row: node's clock (node -1: the database's) is offset from true time, as the simulator
  * writes it. */
 void live_trace_clock(struct live *lv, int node, sim_time offset);
+/* A `lease` row, as the simulator writes it, for a guard whose grant carries its end: a grant until
+ * `until` (by the clock that set it; none if until <= 0: not a time-based guard), or a release. */
+void live_trace_lease(struct live *lv, int node, uint64_t run, const char *guard, sim_time until,
+                      bool grant);
 /* The job length of a trigger run elsewhere: api (slowed if a fault says so at t->at) + db. */
 sim_time live_job_length(struct live *lv, const struct live_trigger *t);
 /* Closes the books: no more records; finishes the checker at the end or now. */
@@ -185,6 +190,8 @@ bool live__open_at(struct live *lv, sim_time now);
 void live__trace_locked(struct live *lv, sim_time at, int node, uint64_t run, const char *kind,
                         const char *detail);
 void live__skip_locked(struct live *lv, int node, uint64_t trigger, bool error, sim_time now);
+void live__lease_locked(struct live *lv, sim_time at, int node, uint64_t run, const char *guard,
+                        sim_time until, bool grant);
 /* The new run's id, 0 if the run is over. */
 uint64_t live__start_locked(struct live *lv, int node, sim_time trigger_at, sim_time now);
 void live__end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now);

@@ -48,6 +48,40 @@ void live_trace_clock(struct live *lv, int node, sim_time offset)
     pthread_mutex_unlock(&lv->rec);
 }
 
+/*
+ * The grant with the true time it holds until (the clock that wrote it, the
+ * database's or, for a client-clock lease, the node's, less its offset);
+ * the release without one, as the statement that shortened or deleted it
+ * returns no row. In-process guards call it through live_trace_lease, the
+ * worker processes' guards through their LIVE_EV_LEASE events. Under rec.
+ */
+void live__lease_locked(struct live *lv, sim_time at, int node, uint64_t run, const char *guard,
+                        sim_time until, bool grant)
+{
+    if (!lv->opt->trace || lv->closed || (grant && until <= 0))
+        return;
+    char d[160], u[TIME_FMT_LEN];
+    if (!grant) {
+        snprintf(d, sizeof(d), "release %s", guard);
+        live__trace_locked(lv, at, node, run, "lease", d);
+        return;
+    }
+    bool client = strcmp(guard, "lease-local") == 0;
+    sim_time node_skew = lv->remote && lv->workers ? lv->workers[node].skew : lv->opt->skew;
+    until -= client ? node_skew : live_db_clock_offset(lv);
+    snprintf(d, sizeof(d), "grant %s lease_until=%s (by %s clock)", guard,
+             time_format(until > 0 ? until : 0, u), client ? "the node's" : "the database");
+    live__trace_locked(lv, at, node, 0, "lease", d);
+}
+
+void live_trace_lease(struct live *lv, int node, uint64_t run, const char *guard, sim_time until,
+                      bool grant)
+{
+    pthread_mutex_lock(&lv->rec);
+    live__lease_locked(lv, live_now(lv), node, run, guard, until, grant);
+    pthread_mutex_unlock(&lv->rec);
+}
+
 /* Is a record at now still inside the run? Under rec. */
 bool live__open_at(struct live *lv, sim_time now)
 {

@@ -36,7 +36,7 @@ int live_flight_add(struct live *lv, const struct live_trigger *t)
     pthread_mutex_lock(&lv->rec);
     int rc = grow((void **)&lv->flight, &lv->flight_cap, lv->nflight, sizeof(*lv->flight));
     if (!rc)
-        lv->flight[lv->nflight++] = (struct live_flight){t->id, t->at, t->node, 0};
+        lv->flight[lv->nflight++] = (struct live_flight){t->id, t->at, t->node, 0, 0};
     pthread_mutex_unlock(&lv->rec);
     return rc;
 }
@@ -103,8 +103,10 @@ static void on_start(struct live *lv, const struct live_msg *m, sim_time now)
     uint64_t run = live__start_locked(lv, node, f ? f->at : now, now);
     if (!run)
         return;
-    if (f)
+    if (f) {
         f->starts++;
+        f->run = run;
+    }
     if (grow((void **)&lv->runs, &lv->runs_cap, lv->nruns, sizeof(*lv->runs)) != 0) {
         lv->closed = true;
         return;
@@ -191,6 +193,11 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
         break;
     case LIVE_EV_DB:
         live__db_note_locked(lv, m->value);
+        break;
+    case LIVE_EV_LEASE: /* a grant comes before its run's start, a release after its end */
+        f = flight_find(lv, m->trigger);
+        live__lease_locked(lv, now, f ? f->node : 0, m->value > 0 || !f ? 0 : f->run,
+                           lv->opt->guard->name, m->value, m->value > 0);
         break;
     case LIVE_EV_QUIT:
     case LIVE_EV_COUNT:

@@ -100,11 +100,16 @@ static void *job_main(void *arg)
     if (rc != 1) {
         report(k, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, j->r.id, rc);
     } else {
+        sim_time until = hold.until; /* a time-based guard's: the harness traces it */
+        if (until > 0)
+            report(k, LIVE_EV_LEASE, j->r.id, (long)until);
         report(k, LIVE_EV_START, j->r.id, 0);
         env_sleep(&e.env, j->r.job - j->r.db); /* the API phase, slowed or not */
         env_sleep(&e.env, j->r.db);
         report(k, LIVE_EV_END, j->r.id, 0); /* before the release: no false overlap */
         guard_release(k->guard, &e.env, &hold);
+        if (until > 0)
+            report(k, LIVE_EV_LEASE, j->r.id, 0);
     }
     report(k, LIVE_EV_DONE, j->r.id, 0);
     mem_free(j);

@@ -92,11 +92,16 @@ int live_worker_once(const struct live_worker_args *a)
     if (rc != 1) {
         report(a->events, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, id, rc);
     } else {
+        sim_time until = hold.until; /* a time-based guard's: the harness traces it */
+        if (until > 0)
+            report(a->events, LIVE_EV_LEASE, id, (long)until);
         report(a->events, LIVE_EV_START, id, 0);
         env_sleep(&e.env, job - db); /* the API phase, slowed or not */
         env_sleep(&e.env, db);
         report(a->events, LIVE_EV_END, id, 0); /* before the release: no false overlap */
         guard_release(g, &e.env, &hold);
+        if (until > 0)
+            report(a->events, LIVE_EV_LEASE, id, 0);
     }
     report(a->events, LIVE_EV_DONE, id, 0);
     guard_destroy(g);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 static const char *const names[LIVE_EV_COUNT] = {
-    "start", "end", "skip", "error", "done", "exit", "crash", "quit", "db",
+    "start", "end", "skip", "error", "done", "exit", "crash", "quit", "db", "lease",
 };
 
 int live_msg_format(const struct live_msg *m, char *buf)

@@ -23,6 +23,7 @@ enum live_ev {
     LIVE_EV_CRASH, /* node TRIGGER was killed: close its runs (harness to itself) */
     LIVE_EV_QUIT,  /* stop receiving (harness to itself) */
     LIVE_EV_DB,    /* a database statement met an error or a fault: VALUE is PGENV_NOTE_* */
+    LIVE_EV_LEASE, /* a time-based guard granted until VALUE (its clock's time), or 0: released */
     LIVE_EV_COUNT,
 };
 
