@@ -238,7 +238,8 @@ void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, co
     trace_event(s->trace, s->now, n ? n->name : NULL, run, kind, detail);
 }
 
-void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt, ...)
+void sim_trace_printf(struct sim *s, struct node *n, uint64_t run, const char *kind,
+                      const char *fmt, ...)
 {
     if (!s->trace)
         return;

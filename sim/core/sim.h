@@ -322,8 +322,10 @@ void sim_trace(struct sim *s, struct node *n, uint64_t run, const char *kind, co
 /* Traces n's clock now (n NULL: the database's), as a `clock` row. */
 void sim_trace_clock(struct sim *s, struct node *n);
 /* A trace row whose detail (printf) is formatted only if the trace is written. */
-void sim_tracef(struct sim *s, struct node *n, uint64_t run, const char *kind, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+void sim_trace_printf(struct sim *s, struct node *n, uint64_t run, const char *kind,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* sim_trace_printf behind one branch: an untraced run makes no variadic call. */
+#define sim_tracef(s, ...) ((s)->trace ? sim_trace_printf((s), __VA_ARGS__) : (void)0)
 
 /*
  * Writes a row at true time at (after now), when the trace gets there: the

@@ -47,6 +47,7 @@ void trace_init(struct trace *t, FILE *out)
     t->out = out;
     t->hash = HASH_SEED;
     t->rows = 0;
+    t->wasted = 0;
     t->error = 0;
     emit(t, TRACE_HEADER, strlen(TRACE_HEADER));
 }
