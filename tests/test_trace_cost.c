@@ -63,6 +63,12 @@ static void test_trace_hash_only_run_formats_nothing(void **state)
         struct trace t;
         trace_init(&t, NULL);
         assert_int_equal(sim_run(m, 2, &t, met), 0);
+        struct metrics *plain = malloc(sizeof(*plain)); /* and a trace changes nothing */
+        assert_non_null(plain);
+        assert_int_equal(sim_run(m, 2, NULL, plain), 0);
+        assert_true(verdict_same_run(met, 0, plain, 0));
+        assert_true(met->events == plain->events && met->longest_gap == plain->longest_gap);
+        free(plain);
         if (t.wasted)
             fail_msg("%s@%s/%s: %llu of %llu rows formatted for a hash-only trace", cases[i].file,
                      cases[i].variant ? cases[i].variant : "", cases[i].guard,
