@@ -4,30 +4,9 @@
 # output for any --jobs, replays that replay, CSV, and --out with
 # --write-scenarios whose files `check` passes.
 #   usage: tests/battery_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
-expect_exit() {
-    want=$1 name=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name (exit $got, want $want)"; sed 's/^/     /' "$tmp/err" | head -5; fi
-}
 
-error_line() {
-    if [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" && [ ! -s "$tmp/out" ]; then
-        ok "$1"
-    else
-        bad "$1: stderr was: $(cat "$tmp/err") / stdout: $(head -c 200 "$tmp/out")"
-    fi
-}
 
 R=scenarios/replicas-lease.ini
 FAILURES="overrun-interval overrun-lease manual-at-tick pause-holding crash-holding sigterm-holding
@@ -114,5 +93,4 @@ grep -q "^kind = pause" "$tmp/html/scenarios/lease--pause-holding.ini" && ok "th
 # a point fault keeps the time it is armed from (6h: a quarter of the day)
 grep -q "^at = 6h" "$tmp/html/scenarios/lease--pause-holding.ini" && ok "the point fault keeps its arming time" || bad "the point fault keeps its arming time"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals

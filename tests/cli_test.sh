@@ -2,32 +2,9 @@
 # Command-line behaviour: exit codes, one-line errors naming the file and
 # line or the option, JSON keys, reproducible traces and replay commands.
 #   usage: tests/cli_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
-# expect_exit CODE NAME CMD...: runs CMD, checks its exit code
-expect_exit() {
-    want=$1 name=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name (exit $got, want $want)"; sed 's/^/     /' "$tmp/err" | head -5; fi
-}
 
-# error_line NAME PATTERN: stderr is exactly one line matching PATTERN, stdout empty
-error_line() {
-    if [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -qE -e "$2" "$tmp/err" && [ ! -s "$tmp/out" ]; then
-        ok "$1"
-    else
-        bad "$1: stderr was: $(cat "$tmp/err") / stdout: $(head -c 200 "$tmp/out")"
-    fi
-}
 
 S=scenarios/etl-ticker.ini
 expect_exit 2 "no arguments is a usage error" "$bin"
@@ -110,5 +87,4 @@ missing=$(awk 'NF && $1 !~ /^#/ {print $1}' "$tmp/keys" | while read -r k; do
 done)
 [ -z "$missing" ] && ok "scenarios/README.md documents every key and metric" || bad "scenarios/README.md lacks: $missing"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals

@@ -5,15 +5,8 @@
 # has one "overlapsim:" prefix and the real reason, large work is announced
 # and Ctrl-C stops it cleanly.
 #   usage: tests/hardening_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
+. "$(dirname "$0")/lib.sh"
 case "$bin" in /*) ;; *) bin="$PWD/$bin" ;; esac
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
 # check NAME CMD...: CMD succeeds
 check() {
     name=$1
@@ -152,5 +145,4 @@ if command -v script >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
         grep -aEq "run: seed 1 of 1 \([0-9.]+% of the work\)  ETA" "$tmp/tty"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals

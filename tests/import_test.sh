@@ -5,14 +5,7 @@
 # refusals naming the line, and every scenario written accepted by `run`.
 # Also: measured durations (histogram, empirical) reach `run`.
 #   usage: tests/import_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 D=tests/data/import
 
 # check NAME CMD...: CMD succeeds
@@ -136,5 +129,4 @@ printf '[job]\napi = histogram(bad.prom)\n' >"$tmp/badprom.ini"
 "$bin" run "$tmp/badprom.ini" >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "bad.prom':2: bad value" "$tmp/err" && ok "durations: a bad data line names the data file and line" || bad "durations: bad data: $(cat "$tmp/err")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals

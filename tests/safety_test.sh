@@ -6,23 +6,8 @@
 # unsafe_seeds and verdict, and input that would silently change what the
 # user wrote is an error or kept.
 #   usage: tests/safety_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
-# expect_exit CODE NAME CMD...: runs CMD, checks its exit code
-expect_exit() {
-    want=$1 name=$2
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name (exit $got, want $want)"; sed 's/^/     /' "$tmp/err" | head -5; fi
-}
 has() { grep -qE -e "$2" "$tmp/out" && ok "$1" || { bad "$1"; sed 's/^/     /' "$tmp/out" | head -20; }; }
 
 # A first scenario with no [expect]: the invariant is expected by default
@@ -95,5 +80,4 @@ grep -qx ".*/dup.ini:3: 'interval' given twice in \[schedule\] (lines 2 and 3)" 
 expect_exit 2 "an empty file exits 2" "$bin" run "$tmp/empty.ini"
 grep -q "no \[job\] or \[schedule\] section" "$tmp/err" && ok "and says why" || bad "and says why: $(cat "$tmp/err")"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals

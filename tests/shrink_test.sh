@@ -3,14 +3,7 @@
 # small, still fails the same expectation and replays byte for byte whatever
 # the seed; explore finds the flag race and none where there is none.
 #   usage: tests/shrink_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 check() { if "$@"; then ok "$name"; else bad "$name"; fi; }
 
 # shrink_case NAME FILE VARIANT GUARD SEED
@@ -68,5 +61,4 @@ done
 rc=$?
 name="explore: a bad --bound is bad input"; check test $rc -eq 2
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals

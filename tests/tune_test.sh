@@ -3,14 +3,7 @@
 # the variants judged, the JSON recommendation with its margin, the nearest
 # miss when nothing qualifies, and bad --goal values.
 #   usage: tests/tune_test.sh path/to/overlapsim
-set -u
-bin=${1:-build/overlapsim}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 # jqt NAME FILTER FILE: the jq filter is true on FILE
 jqt() { jq -e "$2" "$3" >/dev/null 2>&1 && ok "$1" || bad "$1 ($2)"; }
 SC=scenarios/etl-ticker.ini
@@ -53,5 +46,4 @@ jqt "lease: six variants judged, disconnect and rolling-upgrade held to their co
 jqt "lease: max_factor 3 rejected for the long job's overlap" '[.settings[] | select(.settings["guard.max_factor"] == "3") | .why | test("@long-job: overlap")] | all' "$tmp/g.json"
 jqt "lease: the lock rule is explained on the long job" '[.why[] | test("^@long-job: max lock time must exceed the longest run")] | any' "$tmp/g.json"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+totals
