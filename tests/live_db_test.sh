@@ -11,27 +11,9 @@
 set -u
 bin=${1:-build/overlapsim}
 tmp=$(mktemp -d)
-pg=$(mktemp -d /tmp/overlapsim-dbtest-XXXXXX)
 . tests/live/lib.sh
 
-# --- the cluster: initdb and pg_ctl, as postgres when we are root ---
-as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
-pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
-stop_pg() { as_pg "$pgbin/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null 2>&1; }
-trap 'stop_pg; rm -rf "$tmp" "$pg"' EXIT
-[ "$(id -u)" -eq 0 ] && chown postgres "$pg"
-if ! as_pg "$pgbin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
-    >"$tmp/initdb.log" 2>&1 ||
-    ! as_pg "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 30 \
-        -o "-c listen_addresses='' -k $pg -p 5432 -c fsync=off -c synchronous_commit=off" \
-        start >"$tmp/pgctl.log" 2>&1; then
-    bad "a throwaway PostgreSQL cluster starts"
-    tail -3 "$tmp/initdb.log" "$tmp/pgctl.log" "$pg/server.log" 2>/dev/null
-    echo "$passed passed, $failed failed"
-    exit 1
-fi
-dsn="host=$pg port=5432 user=postgres dbname=postgres"
-sql() { psql "$dsn" -X -A -t -q -c "$1" 2>/dev/null; }
+pg_up overlapsim-dbtest # the cluster: $pg, $dsn, sql()
 
 RE=scenarios/live/db-replicas.ini
 SK=scenarios/live/db-clock-skew.ini

@@ -51,3 +51,26 @@ err1() {
         bad "$1 (exit $3): $(cat "$tmp/err")"
     fi
 }
+
+# pg_up PREFIX: a throwaway PostgreSQL cluster in a new /tmp/PREFIX-XXXXXX ($pg), run as postgres
+# when we are root, on a unix socket; sets $dsn and sql(), stops it and removes $pg and $tmp on
+# exit. If it cannot start: one FAIL, the totals, exit 1.
+as_pg() { if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+pg_up() {
+    pg=$(mktemp -d "/tmp/$1-XXXXXX")
+    pgbin=$(dirname "$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+    trap 'as_pg "$pgbin/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null 2>&1; rm -rf "$tmp" "$pg"' EXIT
+    [ "$(id -u)" -eq 0 ] && chown postgres "$pg"
+    if ! as_pg "$pgbin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
+        >"$tmp/initdb.log" 2>&1 ||
+        ! as_pg "$pgbin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 30 \
+            -o "-c listen_addresses='' -k $pg -p 5432 -c fsync=off -c synchronous_commit=off" \
+            start >"$tmp/pgctl.log" 2>&1; then
+        bad "a throwaway PostgreSQL cluster starts"
+        tail -3 "$tmp/initdb.log" "$tmp/pgctl.log" "$pg/server.log" 2>/dev/null
+        echo "$passed passed, $failed failed"
+        exit 1
+    fi
+    dsn="host=$pg port=5432 user=postgres dbname=postgres"
+}
+sql() { psql "$dsn" -X -A -t -q -c "$1" 2>/dev/null; }
