@@ -7,20 +7,11 @@
 # safety matrix (id="safety") is there. Keeps a screenshot of the page as a
 # build artifact: BUILD/report-screenshot.png. Prints "N passed, N failed".
 #   usage: sh tests/browser_test.sh path/to/overlapsim
-BIN=${1:-build/overlapsim}
+. "$(dirname "$0")/lib.sh"
+BIN=$bin
+T=$tmp
 BUILD=$(dirname "$BIN")
 CHROMIUM=${CHROMIUM:-chromium}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, then a command that must succeed
-    name=$1
-    shift
-    if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$T/out" | head -20; fi
-}
 # headless, nothing from the network, a fresh profile each time
 browse() {
     rm -rf "$T/profile"
@@ -31,7 +22,7 @@ browse() {
 
 if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
     bad "chromium is installed (make deps-live, or apt-get install chromium)"
-    echo "$pass passed, $fail failed"
+    echo "$passed passed, $failed failed"
     exit 1
 fi
 
@@ -82,5 +73,4 @@ if [ -s "$T/shot.png" ] && [ "$(wc -c <"$T/shot.png")" -gt 20000 ] &&
 else
     bad "chromium takes a screenshot of the report"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+totals

@@ -5,18 +5,9 @@
 # failure is cut, lines that only describe the workload are no failure).
 # Prints "N passed, N failed".
 #   usage: sh tests/cli_fixes_test.sh path/to/overlapsim
-BIN=${1:-build/overlapsim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, then a command that must succeed
-    name=$1
-    shift
-    if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$T/out" | head -20; fi
-}
+. "$(dirname "$0")/lib.sh"
+BIN=$bin
+T=$tmp
 SC=scenarios/etl-ticker.ini
 
 "$BIN" --version >"$T/v" 2>&1
@@ -79,5 +70,4 @@ check "the README's picture is in the repository" sh -c \
     "for p in \$(grep -o '](docs/[^)]*)' README.md | tr -d '()]'); do test -s \"\$p\" || exit 1; done"
 check "reports/README.md is no note to merge" sh -c "! grep -qi 'to be merged' reports/README.md"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+totals

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # What the command-line test scripts share, sourced as `. tests/lib.sh` with
 # the binary as $1: the binary, a temporary folder removed on exit, the
-# counters, ok/bad, expect_exit and error_line, and the closing totals line.
+# counters, ok/bad, check, expect_exit and error_line, and the closing totals line.
 set -u
 bin=${1:-build/overlapsim}
 tmp=$(mktemp -d)
@@ -27,6 +27,13 @@ error_line() {
     else
         bad "$1: stderr was: $(cat "$tmp/err") / stdout: $(head -c 200 "$tmp/out")"
     fi
+}
+
+# check NAME CMD...: CMD must succeed; its output is shown when it does not
+check() {
+    name=$1
+    shift
+    if "$@" >"$tmp/check.out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$tmp/check.out" | head -20; fi
 }
 
 # The last line, which tests/run_all.sh reads, and the exit status.

@@ -6,18 +6,9 @@
 # lease bars, the overlap over the limit, the 6m34s run in the overflow bin).
 # Prints "N passed, N failed".
 #   usage: sh tests/plots_test.sh path/to/overlapsim
-BIN=${1:-build/overlapsim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, then a command that must succeed
-    name=$1
-    shift
-    if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$T/out" | head -20; fi
-}
+. "$(dirname "$0")/lib.sh"
+BIN=$bin
+T=$tmp
 SC=scenarios/replicas-lease.ini
 
 # --- the trace ---
@@ -82,5 +73,4 @@ case "$BIN" in
     ;;
 esac
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+totals

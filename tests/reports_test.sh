@@ -3,19 +3,10 @@
 # input errors (exit 2, one line, nothing left behind), JUnit from check,
 # the report, plot and tune commands. Prints "N passed, N failed".
 #   usage: sh tests/reports_test.sh path/to/overlapsim
-BIN=${1:-build/overlapsim}
+. "$(dirname "$0")/lib.sh"
+BIN=$bin
+T=$tmp
 BUILD=$(dirname "$BIN")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, then a command that must succeed
-    name=$1
-    shift
-    if "$@" >"$T/out" 2>&1; then ok "$name"; else bad "$name"; sed 's/^/     /' "$T/out" | head -20; fi
-}
 SC=scenarios/etl-ticker.ini
 SW="$SC --vary schedule.interval=20s..50s/10s --vary schedule.manual=none,exp(2m) --guards none,flag --seeds 1..3 --set scenario.duration=3h --format csv"
 
@@ -110,5 +101,4 @@ check "tune writes its plot" test -s "$T/tune/tune-runs_per_hour.png"
 "$BIN" tune $SC --vary schedule.interval=20s..40s/10s --seeds 1..2 --set scenario.duration=2h --out "$T/tune2" --format json >"$T/tune.json"
 check "tune --format json names the recommendation" grep -q '"recommended": {' "$T/tune.json"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+totals
