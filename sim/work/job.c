@@ -11,6 +11,7 @@
 #include "../env/world_env.h"
 #include "export.h"
 #include "job.h"
+#include "job_run.h"
 #include "workload.h"
 
 struct trigger sim_trigger_new(struct sim *s, struct node *n, sim_time at, bool manual)
@@ -43,100 +44,189 @@ int sim_job_point(struct actor *a, enum fault_point_id at)
     return point(a->sim->point_faults, a, at);
 }
 
-void sim_job_run(struct actor *a, const struct trigger *t)
+/* --- the simulator's side of job_run (job_run.h) --- */
+
+struct sim_run {
+    struct actor *a;
+    const struct trigger *t;
+    struct checker *chk;
+    sim_time started;
+    bool point_faults;
+};
+
+static struct env *run_env(void *ctx)
 {
+    return &((struct sim_run *)ctx)->a->env;
+}
+
+static int run_point(void *ctx, enum fault_point_id at)
+{
+    struct sim_run *r = ctx;
+    return point(r->point_faults, r->a, at);
+}
+
+static bool run_killed(void *ctx)
+{
+    return ((struct sim_run *)ctx)->a->killed;
+}
+
+static bool run_interrupted(void *ctx)
+{
+    return ((struct sim_run *)ctx)->a->interrupted;
+}
+
+static void run_killed_early(void *ctx)
+{
+    struct actor *a = ((struct sim_run *)ctx)->a;
+    sim_tracef(a->sim, a->node, 0, "killed", "before it acquired");
+}
+
+static inline __attribute__((always_inline)) void run_skipped(void *ctx, const struct job_order *o,
+                                                              int rc)
+{
+    struct sim_run *r = ctx;
+    struct sim *s = r->a->sim;
+    if (rc < 0)
+        checker_guard_error(r->chk);
+    checker_skip(r->chk);
+    if (s->trace)
+        sim_tracef(s, r->a->node, 0, "skip", "#%" PRIu64 "%s", o->id, rc < 0 ? " guard error" : "");
+}
+
+static inline __attribute__((always_inline)) uint64_t
+run_started(void *ctx, const struct job_order *o, const struct guard_hold *h, sim_time *api_out)
+{
+    (void)h;
+    struct sim_run *r = ctx;
+    struct actor *a = r->a;
     struct sim *s = a->sim;
-    struct proc *p = a->proc;
-    struct guard *g = p->guard;
-    struct checker *chk = &s->chk;
-    struct guard_hold hold = {0, -1, 0, 0, false};
     char d[128], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
-    bool was_job = a->is_job;
-    const bool pf = s->point_faults;
-    a->is_job = true;
-
-    if (s->xp) /* the event store: its consumer's guard and checker */
-        export_bind(s, t, &g, &chk);
-    int thrown = point(pf, a, POINT_BEFORE_ACQUIRE);
-    int rc = a->killed ? -ESRCH : guard_try_acquire(g, &a->env, &hold);
-    if (a->killed) {
-        sim_tracef(s, a->node, 0, "killed", "before it acquired");
-        goto out;
-    }
-    if (rc != 1) {
-        if (rc < 0)
-            checker_guard_error(chk);
-        checker_skip(chk);
-        if (s->trace) {
-            sim_tracef(s, a->node, 0, "skip", "#%" PRIu64 "%s", t->id,
-                       rc < 0 ? " guard error" : "");
-        }
-        goto out;
-    }
     uint64_t run = ++s->next_run;
-    sim_time started = s->now;
+    r->started = s->now;
     a->run = run;
-    p->holding++;
-    if (checker_start(chk, started, run, a->node->id, t->at) != 0 && !s->error)
+    a->proc->holding++;
+    if (checker_start(r->chk, r->started, run, a->node->id, o->at) != 0 && !s->error)
         s->error = -ENOMEM;
-
-    sim_time api = t->api;
+    sim_time api = o->api;
     const struct dist *slow = s->inject_state ? s->faults->api_override(s, a->node) : NULL;
     if (slow) {
         api = dist_sample(slow, &s->rng_fault);
         s->faults->hit(s, true); /* slows a run that holds its guard */
     }
     if (s->observer)
-        s->observer->start(s->observer, t->id, api);
+        s->observer->start(s->observer, o->id, api);
     if (s->trace) {
         d[0] = 0; /* the detail only for a written trace: time_format is not free */
         if (trace_writes(s->trace))
-            snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", t->id, time_format(api, t1),
-                     time_format(t->db, t2), slow ? " (api slowed)" : "");
+            snprintf(d, sizeof(d), "#%" PRIu64 " api=%s db=%s%s", o->id, time_format(api, t1),
+                     time_format(o->db, t2), slow ? " (api slowed)" : "");
         sim_trace(s, a->node, run, "start", d);
     }
-    thrown |= point(pf, a, POINT_AFTER_ACQUIRE);
-    if (s->xp) { /* fetch after the watermark, write, commit (export.c) */
-        thrown = export_job(a, t, run, api, &hold, thrown);
-    } else {
-        if (!thrown)
-            sim_phase_sleep(a, api);
-        if (!thrown)
-            thrown |= point(pf, a, POINT_BEFORE_WRITE);
-        if (!thrown && !a->interrupted && !a->killed) {
-            /* the write: a sink that checks fencing tokens may turn it away */
-            if (sim_sink_write(a, hold.token) == -ESTALE)
-                sim_tracef(s, a->node, run, "write", "rejected: a newer fencing token was seen");
-            else
-                sim_phase_sleep(a, t->db);
-        }
-        if (!thrown)
-            thrown |= point(pf, a, POINT_AFTER_WRITE);
-    }
-    checker_end(chk, s->now, run, started);
+    *api_out = api;
+    return run;
+}
+
+static int run_exports(void *ctx, const struct job_order *o, uint64_t run, sim_time api,
+                       const struct guard_hold *h, int thrown)
+{
+    (void)o;
+    struct sim_run *r = ctx;
+    return export_job(r->a, r->t, run, api, h, thrown);
+}
+
+static void run_phase_sleep(void *ctx, sim_time d)
+{
+    sim_phase_sleep(((struct sim_run *)ctx)->a, d);
+}
+
+static int run_sink_write(void *ctx, uint64_t run, uint64_t token)
+{
+    struct actor *a = ((struct sim_run *)ctx)->a;
+    int rc = sim_sink_write(a, token);
+    if (rc == -ESTALE)
+        sim_tracef(a->sim, a->node, run, "write", "rejected: a newer fencing token was seen");
+    return rc;
+}
+
+static inline __attribute__((always_inline)) void run_ended(void *ctx, uint64_t run, int thrown)
+{
+    struct sim_run *r = ctx;
+    struct actor *a = r->a;
+    struct sim *s = a->sim;
+    checker_end(r->chk, s->now, run, r->started);
     if (a->killed) { /* kill -9: no finally, no trap */
         s->m->runs_killed++;
         sim_trace(s, a->node, run, "killed", NULL);
-        goto out;
+        return;
     }
     if (s->trace)
         sim_trace(s, a->node, run, "end", thrown ? "threw" : a->interrupted ? "interrupted" : NULL);
-    if (thrown) {
+    if (thrown)
         s->m->job_errors++;
-        hold.failed = true;
-        if (!a->node->cfg->release_on_error) { /* no finally block */
-            p->release_pending = true;
-            p->pending = hold;
-            goto out;
-        }
+}
+
+static void run_keep_hold(void *ctx, const struct guard_hold *h)
+{
+    struct proc *p = ((struct sim_run *)ctx)->a->proc;
+    p->release_pending = true;
+    p->pending = *h;
+}
+
+static void run_released(void *ctx, uint64_t run, const struct guard_hold *h)
+{
+    (void)ctx, (void)run, (void)h;
+}
+
+static const struct job_port sim_job_port = {
+    .env = run_env,
+    .point = run_point,
+    .killed = run_killed,
+    .interrupted = run_interrupted,
+    .skipped = run_skipped,
+    .started = run_started,
+    .exports = NULL,
+    .phase_sleep = run_phase_sleep,
+    .sink_write = run_sink_write,
+    .ended = run_ended,
+    .killed_early = run_killed_early,
+    .keep_hold = run_keep_hold,
+    .released = run_released,
+};
+
+/* The same with exports on: their fetch, write and commit replace the phases. */
+static const struct job_port sim_export_port = {
+    .env = run_env,
+    .point = run_point,
+    .killed = run_killed,
+    .interrupted = run_interrupted,
+    .skipped = run_skipped,
+    .started = run_started,
+    .exports = run_exports,
+    .phase_sleep = run_phase_sleep,
+    .sink_write = run_sink_write,
+    .ended = run_ended,
+    .killed_early = run_killed_early,
+    .keep_hold = run_keep_hold,
+    .released = run_released,
+};
+
+void sim_job_run(struct actor *a, const struct trigger *t)
+{
+    struct sim *s = a->sim;
+    struct guard *g = a->proc->guard;
+    struct sim_run r = {.a = a, .t = t, .chk = &s->chk, .point_faults = s->point_faults};
+    struct job_order o = {t->id, t->at, t->manual, t->api, t->db};
+    bool was_job = a->is_job;
+    bool release = a->node->cfg->release_on_error;
+    a->is_job = true;
+    if (s->xp) { /* the event store: its consumer's guard and checker */
+        export_bind(s, t, &g, &r.chk);
+        job_run(&sim_export_port, &r, g, &o, release);
+    } else {
+        job_run(&sim_job_port, &r, g, &o, release);
     }
-    point(pf, a, POINT_BEFORE_RELEASE);
-    if (!a->killed)
-        guard_release(g, &a->env, &hold);
-    point(pf, a, POINT_AFTER_RELEASE);
-out:
     if (a->run)
-        p->holding--;
+        a->proc->holding--;
     a->run = 0;
     a->is_job = was_job;
 }
