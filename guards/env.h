@@ -80,6 +80,11 @@ enum env_stmt_kind {
      * statement is its own transaction, so the lock is released as it ends.
      * 1 unless another session holds the key at session level. */
     ENV_ADVISORY_XACT_TRY_LOCK,
+    /* The job's write of its result to the sink, carrying the run's fencing
+     * token :token (0: none): taken (1) unless the sink has already taken a
+     * write with a higher token (0: refused); a taken token raises the
+     * sink's highest. */
+    ENV_SINK_WRITE,
 };
 
 #define ENV_DB_ANY (-1) /* a pooled connection for just this statement */
@@ -96,6 +101,7 @@ struct env_stmt {
     sim_time client_now; /* the client's reading, when client_time */
     sim_time until;      /* ENV_SHEDLOCK_UNLOCK with client time: the new lock_until */
     int64_t key;         /* advisory lock key */
+    uint64_t token;      /* ENV_SINK_WRITE: the writer's fencing token */
 };
 
 /* What a statement returned. */

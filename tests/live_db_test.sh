@@ -54,6 +54,17 @@ lease_rows() {
 lease_rows "live --trace: lease rows from the worker processes" $RE --guard lease
 lease_rows "live --trace: lease-rw's rows, every racer granted" $RE --guard lease-rw
 
+# --- a pause right after acquiring (the run stopped at its fault point): the lease runs out,
+# the other replica writes with a newer token, then the paused run writes; the sink table
+# takes that stale write under lease and refuses it under lease-fenced ---
+GC=scenarios/live/db-gc-pause.ini
+xval "lease, a 3 min pause after acquiring: the sink takes the stale write" violates \
+    "triggers runs stale_writes stale_writes_rejected faults_hit_holder" $GC --guard lease
+xval "lease-fenced, the same pause: the sink table refuses the stale write" violates \
+    "triggers runs stale_writes stale_writes_rejected faults_hit_holder" $GC --guard lease-fenced
+check "lease-fenced live: stale_writes_rejected >= 1 and stale_writes = 0" \
+    "lj '.stale_writes_rejected >= 1 and .stale_writes == 0'"
+
 # --- under cron every firing is a process of its own, with a database client of its own ---
 speed=100 # 5.5 min of cron: 3.3 s
 xval "lease under cron, a process per firing" holds "runs skipped" \

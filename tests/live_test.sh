@@ -63,6 +63,15 @@ xval "flock after kill -9: the lock went with the process" holds \
     "runs skipped runs_killed faults_hit_holder" $CK --guard flock
 xval "Go ticker, kill -9, restart and SIGSTOP: the overdue tick fires once" holds \
     "triggers runs coalesced faults_hit" scenarios/live/ticker-pause-crash.ini --guard atomic
+# faults at points of a run: the run asks the harness there; a throw is the answer, a kill -9 real
+PF=scenarios/live/point-faults.ini
+for g in atomic pidfile flock; do
+    xval "$g: job-error before the write, kill -9 after the acquire" holds \
+        "triggers runs skipped job_errors runs_killed faults_hit faults_hit_holder" \
+        $PF --variant finally --guard $g
+    xval "$g: job-error with no finally keeps the guard held" holds \
+        "triggers runs skipped job_errors runs_killed faults_hit" $PF --variant no-finally --guard $g
+done
 # Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
 speed=100
 xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \

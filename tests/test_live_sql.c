@@ -41,6 +41,10 @@ struct step {
         .kind = (k), .name = (row), .owner = (who), .hold = (hold_s)*SIM_S, .client_time = true,   \
         .client_now = (now_s)*SIM_S, .until = (until_s)*SIM_S                                      \
     }
+#define SINK(tok)                                                                                  \
+    {                                                                                              \
+        .kind = ENV_SINK_WRITE, .token = (tok)                                                     \
+    }
 #define ADVISORY(k, sess)                                                                          \
     {                                                                                              \
         .kind = (k), .session = (sess), .key = 7                                                   \
@@ -83,6 +87,13 @@ static const struct step script[] = {
     {"unlock by the holder", ADVISORY(ENV_ADVISORY_UNLOCK, 0), 0, 1},
     {"xact lock, released as it ends", ADVISORY(ENV_ADVISORY_XACT_TRY_LOCK, 1), 0, 1},
     {"so session 0 gets it again", ADVISORY(ENV_ADVISORY_TRY_LOCK, 0), 0, 1},
+    {"the sink takes a write with no token", SINK(0), 0, 1},
+    {"and one with token 5", SINK(5), 0, 1},
+    {"it refuses token 4: fenced", SINK(4), 0, 0},
+    {"token 5 again is taken", SINK(5), 0, 1},
+    {"no token is still taken", SINK(0), 0, 1},
+    {"token 9 is taken", SINK(9), 0, 1},
+    {"and now 5 is refused", SINK(5), 0, 0},
 };
 
 static int64_t wall_us(void)

@@ -11,6 +11,7 @@
 
 #include "../work/job.h"
 #include "inject.h"
+#include "point.h"
 
 static void inject_crashed(struct sim *s, struct node *n, struct proc *p);
 static void inject_hit(struct sim *s, bool holder);
@@ -318,8 +319,8 @@ static int inject_start(struct sim *s)
             in->win_start = f->at;
             in->win_end = f->at + f->dur;
         }
-        prng_seed(&in->rng, s->seed, 0x100 + (uint64_t)i);
-        if (f->point != POINT_NONE || f->kind == FAULT_JOB_ERROR) {
+        prng_seed(&in->rng, s->seed, FAULT_STREAM(i));
+        if (fault_at_point(f)) {
             s->point_faults = true;
             continue;
         }
@@ -379,16 +380,10 @@ static int fire_point(struct actor *a, struct inj_fault *in)
     }
 }
 
-/* Does the armed point fault in hit this time? */
+/* Does the armed point fault in hit this time? (point.h) */
 static bool hits(struct sim *s, struct inj_fault *in, const struct node *n)
 {
-    const struct fault_spec *f = in->f;
-    if (s->now < f->at || (f->count && in->hits >= f->count) || !targets(f, n))
-        return false;
-    if (f->probability < 1 && prng_unit(&in->rng) >= f->probability)
-        return false;
-    in->hits++;
-    return true;
+    return fault_point_hits(in->f, &in->rng, &in->hits, s->now, n->id);
 }
 
 static int inject_point(struct actor *a, enum fault_point_id point)
@@ -398,10 +393,7 @@ static int inject_point(struct actor *a, enum fault_point_id point)
     int flags = 0;
     for (int i = 0; st && i < st->n && !a->killed; i++) {
         struct inj_fault *in = &st->f[i];
-        int at = in->f->point;
-        if (at == POINT_NONE && in->f->kind == FAULT_JOB_ERROR)
-            at = POINT_BEFORE_WRITE; /* a job-error without a point throws before the write */
-        if (at != (int)point || !hits(s, in, a->node))
+        if (fault_point_of(in->f) != (int)point || !hits(s, in, a->node))
             continue;
         if (in->f->kind != FAULT_CRASH || in->f->target == FT_NODE) /* crash_proc counts its own */
             inject_hit(s, a->run != 0 && point != POINT_AFTER_RELEASE);

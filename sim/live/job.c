@@ -1,17 +1,203 @@
 /*
- * The job on real threads, for guards that live in the harness's process:
- * ask the guard, run the two phases as scaled sleeps, record, release —
- * the simulator's sim_job_run step for step. With spawn dispatch each
- * trigger gets a thread of its own, held at the dispatcher's start gate so
- * that the triggers of one instant start together. Triggers for workers go
- * to the node's worker process instead.
+ * The job live: the simulator's own run (sim/work/job_run.h) with a live
+ * backend behind its port. A run on a thread of the harness records into
+ * the recorder directly; a run in a worker process (or a cron firing's
+ * process) reports each step on the event socket, and asks the harness at
+ * each fault point where a fault is placed (a pause or a crash there is
+ * done to the asking process itself, as it waits for the answer). With
+ * spawn dispatch each trigger of the harness gets a thread of its own,
+ * held at the dispatcher's start gate so that the triggers of one instant
+ * start together. Triggers for workers go to the node's worker process.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../base/mem.h"
 #include "live_impl.h"
+
+int live_order_format(const struct live_order *o, char *buf, size_t len)
+{
+    const struct job_order *j = &o->o;
+    int n = snprintf(
+        buf, len, "%" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d %u %d", j->id,
+        j->at, j->api + j->db, j->api, j->db, j->manual, o->points, o->release_on_error);
+    return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int live_order_parse(const char *text, struct live_order *o)
+{
+    sim_time job;
+    int manual, roe;
+    memset(o, 0, sizeof(*o));
+    if (sscanf(text, "%" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %d %u %d",
+               &o->o.id, &o->o.at, &job, &o->o.api, &o->o.db, &manual, &o->points, &roe) != 8)
+        return -EPROTO;
+    o->o.manual = manual != 0;
+    o->release_on_error = roe != 0;
+    return 0;
+}
+
+/* --- the live side of job_run --- */
+
+struct live_job {
+    struct env_live *e;
+    const struct live_order *order;
+    struct guard *g;
+    /* a run on the harness's thread: the recorder */
+    struct live *lv;
+    const struct live_trigger *t;
+    sim_time started;
+    /* a run in another process: the event socket */
+    const char *events;
+    uint64_t run;
+    bool kept;
+    struct guard_hold hold;
+};
+
+static void report(const struct live_job *j, enum live_ev kind, long value)
+{
+    struct live_msg m = {
+        .kind = kind, .trigger = j->order->o.id, .pid = (int)getpid(), .value = value};
+    live_msg_send(j->events, &m);
+}
+
+static struct env *job_env(void *ctx)
+{
+    return &((struct live_job *)ctx)->e->env;
+}
+
+static int job_point(void *ctx, enum fault_point_id at)
+{
+    struct live_job *j = ctx;
+    if (!(j->order->points & (1u << at)))
+        return 0; /* no fault is placed here */
+    if (j->lv)
+        return live_point(j->lv, j->t->node, j->order->o.id, j->run, at);
+    struct live_msg m = {
+        .kind = LIVE_EV_POINT, .trigger = j->order->o.id, .pid = (int)getpid(), .value = at};
+    long flags = 0;
+    return live_msg_ask(j->events, &m, &flags) == 0 ? (int)flags : 0;
+}
+
+/* A process killed live runs no more code: there is nothing to ask. */
+static bool job_killed(void *ctx)
+{
+    (void)ctx;
+    return false;
+}
+
+static bool job_interrupted(void *ctx)
+{
+    return ((struct live_job *)ctx)->e->stopped;
+}
+
+static void job_skipped(void *ctx, const struct job_order *o, int rc)
+{
+    struct live_job *j = ctx;
+    if (j->lv)
+        live_record_skip(j->lv, j->t->node, o->id, rc < 0);
+    else
+        report(j, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, rc);
+}
+
+static uint64_t job_started(void *ctx, const struct job_order *o, const struct guard_hold *h,
+                            sim_time *api)
+{
+    struct live_job *j = ctx;
+    (void)o;
+    if (!j->lv) { /* the harness timestamps it, and knows the run's number */
+        if (h->until > 0)
+            report(j, LIVE_EV_LEASE, (long)h->until);
+        report(j, LIVE_EV_START, 0);
+        *api = j->order->o.api;
+        return j->run = 1;
+    }
+    live_trace_lease(j->lv, j->t->node, 0, j->g->ops->name, h->until, true);
+    if (!live_record_start(j->lv, j->t, &j->run, &j->started, api))
+        j->e->stopped = true; /* past the end: the phases do not run */
+    return j->run;
+}
+
+static void job_phase_sleep(void *ctx, sim_time d)
+{
+    struct live_job *j = ctx;
+    if (!j->e->stopped)
+        env_sleep(&j->e->env, d);
+}
+
+static int job_sink_write(void *ctx, uint64_t run, uint64_t token)
+{
+    struct live_job *j = ctx;
+    int rc = j->e->env.ops->sink_write(&j->e->env, token);
+    if (j->lv)
+        live_record_write(j->lv, j->t->node, run, rc == -ESTALE);
+    else
+        report(j, LIVE_EV_WRITE, rc == -ESTALE);
+    return rc;
+}
+
+static void job_ended(void *ctx, uint64_t run, int thrown)
+{
+    struct live_job *j = ctx;
+    if (!j->lv)
+        report(j, LIVE_EV_END, thrown != 0); /* before the release: no false overlap */
+    else if (run && !j->e->stopped)
+        live_record_end(j->lv, j->t->node, run, j->started, thrown != 0);
+}
+
+static void job_killed_early(void *ctx)
+{
+    (void)ctx;
+}
+
+static void job_keep_hold(void *ctx, const struct guard_hold *h)
+{
+    struct live_job *j = ctx;
+    j->kept = true;
+    j->hold = *h;
+}
+
+static void job_released(void *ctx, uint64_t run, const struct guard_hold *h)
+{
+    struct live_job *j = ctx;
+    if (h->until <= 0)
+        return;
+    if (j->lv)
+        live_trace_lease(j->lv, j->t->node, run, j->g->ops->name, h->until, false);
+    else
+        report(j, LIVE_EV_LEASE, 0);
+}
+
+static const struct job_port live_job_port = {
+    .env = job_env,
+    .point = job_point,
+    .killed = job_killed,
+    .interrupted = job_interrupted,
+    .skipped = job_skipped,
+    .started = job_started,
+    .exports = NULL,
+    .phase_sleep = job_phase_sleep,
+    .sink_write = job_sink_write,
+    .ended = job_ended,
+    .killed_early = job_killed_early,
+    .keep_hold = job_keep_hold,
+    .released = job_released,
+};
+
+bool live_job_remote(struct env_live *e, struct guard *g, const struct live_order *o,
+                     const char *events, struct guard_hold *kept)
+{
+    struct live_job j = {.e = e, .order = o, .g = g, .events = events};
+    job_run(&live_job_port, &j, g, &o->o, o->release_on_error);
+    if (j.kept)
+        *kept = j.hold;
+    return j.kept;
+}
+
+/* --- runs on the harness's threads --- */
 
 struct live_actor {
     struct env_live env; /* first */
@@ -28,28 +214,21 @@ static void actor_env(struct live *lv, struct env_live *e)
     e->wait_ctx = lv;
 }
 
-static void job_run(struct live *lv, struct env_live *e, const struct live_trigger *t)
+struct live_order live_order_of(struct live *lv, const struct live_trigger *t)
 {
-    struct guard_hold hold = {0, -1, 0, 0, false};
-    struct guard *g = lv->guards[t->node]; /* each node is a process: a guard of its own */
-    int rc = guard_try_acquire(g, &e->env, &hold);
-    if (rc != 1) {
-        live_record_skip(lv, t->node, t->id, rc < 0);
-        return;
-    }
-    live_trace_lease(lv, t->node, 0, g->ops->name, hold.until, true);
-    uint64_t run = 0;
-    sim_time started, api;
-    if (live_record_start(lv, t, &run, &started, &api)) {
-        env_sleep(&e->env, api);
-        if (!e->stopped)
-            env_sleep(&e->env, t->w.db);
-        if (!e->stopped)
-            live_record_end(lv, t->node, run, started);
-    }
-    guard_release(g, &e->env, &hold);
-    if (hold.until > 0)
-        live_trace_lease(lv, t->node, run, g->ops->name, hold.until, false);
+    const struct config *c = &lv->model->node[t->node].cfg;
+    struct live_order o = {.o = {t->id, t->at, t->manual, t->w.api, t->w.db},
+                           .points = live_points(lv, t->node),
+                           .release_on_error = c->release_on_error};
+    return o;
+}
+
+static void job_run_here(struct live *lv, struct env_live *e, const struct live_trigger *t)
+{
+    struct live_order o = live_order_of(lv, t);
+    /* each node is a process: a guard of its own */
+    struct live_job j = {.e = e, .order = &o, .g = lv->guards[t->node], .lv = lv, .t = t};
+    job_run(&live_job_port, &j, j.g, &o.o, o.release_on_error);
 }
 
 static void *actor_main(void *arg)
@@ -62,7 +241,7 @@ static void *actor_main(void *arg)
     bool go = !lv->stop;
     pthread_mutex_unlock(&lv->mu);
     if (go)
-        job_run(lv, &a->env, &a->t);
+        job_run_here(lv, &a->env, &a->t);
     mem_free(a);
     pthread_mutex_lock(&lv->mu);
     lv->nthreads--;
@@ -137,7 +316,7 @@ void live_dispatch(struct live *lv, const struct live_trigger *t, bool inline_)
     } else if (inline_) {
         struct env_live e;
         actor_env(lv, &e);
-        job_run(lv, &e, t);
+        job_run_here(lv, &e, t);
     } else {
         spawn_thread(lv, t);
     }

@@ -13,12 +13,15 @@
 #define SIM_LIVE_LIVE_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "../check/metrics.h"
 #include "../scenario/model.h"
 #include "../core/trace.h"
+#include "../work/job_run.h"
+#include "sys/env_live.h"
 
 #define LIVE_DEFAULT_SPEED 100.0
 #define LIVE_MAX_SPEED 100000.0
@@ -80,6 +83,33 @@ int live_run(const struct model *m, const struct live_opts *o, struct metrics *o
 
 /* A lower-case description of a live_run error code. */
 const char *live_strerror(int rc);
+
+/*
+ * One trigger's run as the harness orders it from a worker (job.c):
+ * "ID AT JOB API DB MANUAL POINTS FINALLY", where JOB is API + DB and API
+ * the API phase as drawn and maybe slowed; POINTS has bit k set where a
+ * fault is placed at fault point k (the run asks the harness there), and
+ * FINALLY says the job releases its guard after throwing.
+ */
+struct live_order {
+    struct job_order o;
+    unsigned points;
+    bool release_on_error;
+};
+/* Its text into buf: the length, or -ENOSPC. */
+int live_order_format(const struct live_order *o, char *buf, size_t len);
+/* Reads what live_order_format wrote: 0 or -EPROTO. */
+int live_order_parse(const char *text, struct live_order *o);
+
+/*
+ * A run in a worker process (or a cron firing's own process): the job
+ * (sim/work/job_run.h) with guard g in environment e, reporting on the
+ * event socket at events. Returns the guard's hold when the job threw with
+ * no finally (kept: a wrapper's exit trap may release it), else kept->token
+ * is untouched and the return is false.
+ */
+bool live_job_remote(struct env_live *e, struct guard *g, const struct live_order *o,
+                     const char *events, struct guard_hold *kept);
 
 /* What `overlapsim worker` is told by the harness that starts it (see worker_main.c). */
 struct live_worker_args {

@@ -28,6 +28,7 @@
 #include "sys/pgdb.h"
 
 #define LIVE_MAX_THREADS 512                 /* job threads alive at once */
+#define LIVE_MAX_LATER 64                    /* timers set and not yet taken by the dispatcher */
 #define LIVE_MAX_LOOPS (4 * MODEL_MAX_NODES) /* scheduler loop threads, restarts included */
 
 struct live;
@@ -116,6 +117,10 @@ struct live {
     struct checker chk;
     struct metrics *m;
     struct prng rng_job, rng_manual, rng_fault;
+    struct live_arm { /* faults at points: the draws of each (sim/faults/point.h) */
+        struct prng rng;
+        int hits;
+    } arm[MODEL_MAX_FAULTS];
     uint64_t next_trigger, next_run;
     int next_explicit; /* cursor into model->triggers */
     struct live_flight *flight;
@@ -133,6 +138,14 @@ struct live {
     int nloops;
     pthread_t loops[LIVE_MAX_LOOPS];
     struct evq q; /* the dispatcher's, only it touches it */
+    /* timers other threads set (live_later), under mu, until the dispatcher takes them */
+    struct live_later {
+        sim_time at;
+        evq_fn fn;
+        void *arg;
+        uint64_t tag;
+    } later[LIVE_MAX_LATER];
+    int nlater;
     struct pg_cluster pg;
     struct pg_db db;
     bool have_db;
@@ -161,6 +174,14 @@ int64_t live_deadline(const struct live *lv, sim_time at);
 /* Waits until deadline (real ns); false if the run stopped first. For env_live. */
 bool live_wait(void *lv, int64_t deadline);
 bool live_wait_until(struct live *lv, sim_time at);
+/* Sets a timer for the dispatcher, from any thread (a fault at a point of a run). */
+void live_later(struct live *lv, sim_time at, evq_fn fn, void *arg, uint64_t tag);
+/*
+ * The dispatcher's wait: until at, or until another thread sets a timer
+ * (then the timers set are in its queue). 1: at is reached, -1: timers
+ * came first, 0: the run stopped.
+ */
+int live_dispatcher_wait(struct live *lv, sim_time at);
 /* Records the first failure (rc negative), with a reason, and stops the run. */
 void live_fail(struct live *lv, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool live_stopped(struct live *lv);
@@ -173,7 +194,10 @@ void live_record_coalesce(struct live *lv, int node);
 /* A run begins now: false if the run is over. Sets *run, *started, *api (maybe slowed). */
 bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *run,
                        sim_time *started, sim_time *api);
-void live_record_end(struct live *lv, int node, uint64_t run, sim_time started);
+/* The run ended now, having thrown (threw: the job failed, job_errors) or not. */
+void live_record_end(struct live *lv, int node, uint64_t run, sim_time started, bool threw);
+/* The run wrote its result to the sink; rejected: the fencing check turned it away. */
+void live_record_write(struct live *lv, int node, uint64_t run, bool rejected);
 void live_trace(struct live *lv, int node, uint64_t run, const char *kind, const char *detail);
 /* A `clock` row: node's clock (node -1: the database's) is offset from true time, as the simulator
  * writes it. */
@@ -195,6 +219,8 @@ void live__lease_locked(struct live *lv, sim_time at, int node, uint64_t run, co
 /* The new run's id, 0 if the run is over. */
 uint64_t live__start_locked(struct live *lv, int node, sim_time trigger_at, sim_time now);
 void live__end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now);
+void live__threw_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now);
+void live__write_locked(struct live *lv, int node, uint64_t run, bool rejected, sim_time now);
 
 /* --- runs in other processes (remote.c) --- */
 
@@ -222,9 +248,20 @@ void live_sched_node_up(struct live *lv, int node, sim_time at);
 int live_faults_check(struct live *lv);
 /* A pause, crash or clock step begins now on the nodes it targets. */
 void live_node_fault(struct live *lv, const struct fault_spec *f);
+/* The fault points of node's runs where a fault is placed: bit k for point k. */
+unsigned live_points(const struct live *lv, int node);
+/*
+ * A run of trigger on node (run: its number, 0 if not known here) reached
+ * point: the faults placed there that hit it (sim/faults/point.h, the
+ * simulator's decision) take effect. Returns JOB_THROW or 0.
+ */
+int live_point(struct live *lv, int node, uint64_t trigger, uint64_t run,
+               enum fault_point_id point);
 
 /* --- jobs (job.c) --- */
 
+/* What the harness orders for trigger t (job.c). */
+struct live_order live_order_of(struct live *lv, const struct live_trigger *t);
 /* Runs t: on this thread (inline), on a new thread, or in the node's worker. */
 void live_dispatch(struct live *lv, const struct live_trigger *t, bool inline_);
 /* Opens a new start gate; live_gate_release lets everything dispatched since go at once. */

@@ -188,8 +188,10 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
              "CREATE SEQUENCE %s.task_lock_token; "
              "CREATE TABLE %s.shedlock (name varchar(64) PRIMARY KEY, "
              "lock_until timestamptz NOT NULL, locked_at timestamptz NOT NULL, "
-             "locked_by varchar(255) NOT NULL)",
-             q, q, q, q);
+             "locked_by varchar(255) NOT NULL); "
+             "CREATE TABLE %s.job_sink (id int PRIMARY KEY, max_token bigint NOT NULL, "
+             "writes bigint NOT NULL)",
+             q, q, q, q, q);
     PGresult *r = PQexec(db->admin, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);

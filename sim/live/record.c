@@ -196,18 +196,49 @@ bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *
 }
 
 /* Under rec. */
-void live__end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now)
+/* Under rec. threw: the job failed (job_errors). */
+static void end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now,
+                       bool threw)
 {
     if (!live__open_at(lv, now))
         return; /* past the end: the run counts as unfinished */
     checker_end(&lv->chk, now, run, started);
-    live__trace_locked(lv, now, node, run, "end", NULL);
+    if (threw)
+        lv->m->job_errors++;
+    live__trace_locked(lv, now, node, run, "end", threw ? "threw" : NULL);
 }
 
-void live_record_end(struct live *lv, int node, uint64_t run, sim_time started)
+void live__end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now)
+{
+    end_locked(lv, node, run, started, now, false);
+}
+
+void live__threw_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now)
+{
+    end_locked(lv, node, run, started, now, true);
+}
+
+void live_record_end(struct live *lv, int node, uint64_t run, sim_time started, bool threw)
 {
     pthread_mutex_lock(&lv->rec);
-    live__end_locked(lv, node, run, started, live_now(lv));
+    end_locked(lv, node, run, started, live_now(lv), threw);
+    pthread_mutex_unlock(&lv->rec);
+}
+
+/* Under rec. As the simulator's sim_sink_write: the checker counts stale and refused writes. */
+void live__write_locked(struct live *lv, int node, uint64_t run, bool rejected, sim_time now)
+{
+    if (!live__open_at(lv, now))
+        return;
+    checker_write(&lv->chk, run, rejected);
+    if (rejected)
+        live__trace_locked(lv, now, node, run, "write", "rejected: a newer fencing token was seen");
+}
+
+void live_record_write(struct live *lv, int node, uint64_t run, bool rejected)
+{
+    pthread_mutex_lock(&lv->rec);
+    live__write_locked(lv, node, run, rejected, live_now(lv));
     pthread_mutex_unlock(&lv->rec);
 }
 

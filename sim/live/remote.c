@@ -65,12 +65,29 @@ static void completed(struct live *lv)
     pthread_mutex_unlock(&lv->mu);
 }
 
-/* Closes run i (its process is gone or said so). Under rec. */
-static void run_close(struct live *lv, int i, sim_time now)
+/* Closes run i (its process is gone or said so; threw: the job failed). Under rec. */
+static void run_close_as(struct live *lv, int i, sim_time now, bool threw)
 {
     struct live_remote_run *r = &lv->runs[i];
-    live__end_locked(lv, r->node, r->run, r->started, now);
+    if (threw)
+        live__threw_locked(lv, r->node, r->run, r->started, now);
+    else
+        live__end_locked(lv, r->node, r->run, r->started, now);
     lv->runs[i] = lv->runs[--lv->nruns];
+}
+
+static void run_close(struct live *lv, int i, sim_time now)
+{
+    run_close_as(lv, i, now, false);
+}
+
+/* The open run of m's trigger in m's process, or -1. Under rec. */
+static int run_of(const struct live *lv, const struct live_msg *m)
+{
+    for (int i = 0; i < lv->nruns; i++)
+        if (lv->runs[i].pid == m->pid && lv->runs[i].trigger == m->trigger)
+            return i;
+    return -1;
 }
 
 /* A trigger is over: close what it left open, count a skip if it never ran. Under rec. */
@@ -121,12 +138,16 @@ static void on_start(struct live *lv, const struct live_msg *m, sim_time now)
 
 static void on_end(struct live *lv, const struct live_msg *m, sim_time now)
 {
-    for (int i = 0; i < lv->nruns; i++) {
-        if (lv->runs[i].pid == m->pid && lv->runs[i].trigger == m->trigger) {
-            run_close(lv, i, now);
-            return;
-        }
-    }
+    int i = run_of(lv, m);
+    if (i >= 0)
+        run_close_as(lv, i, now, m->value != 0);
+}
+
+static void on_write(struct live *lv, const struct live_msg *m, sim_time now)
+{
+    int i = run_of(lv, m);
+    if (i >= 0)
+        live__write_locked(lv, lv->runs[i].node, lv->runs[i].run, m->value != 0, now);
 }
 
 /* The trigger's command exited: a status of 126 or 127 before any run means it cannot start. */
@@ -159,6 +180,11 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
         break;
     case LIVE_EV_END:
         on_end(lv, m, now);
+        break;
+    case LIVE_EV_WRITE:
+        on_write(lv, m, now);
+        break;
+    case LIVE_EV_POINT: /* answered by the receiver (on_point) */
         break;
     case LIVE_EV_SKIP:
     case LIVE_EV_ERROR:
@@ -235,18 +261,43 @@ int live_events_open(struct live *lv)
     return 0;
 }
 
+/*
+ * A run reached a fault point and waits for the answer: the faults placed
+ * there act (a pause or a crash stops or kills the asker before it hears
+ * back), then the answer goes to the address it asked from.
+ */
+static void on_point(struct live *lv, const struct live_msg *m, const struct sockaddr_un *from,
+                     socklen_t fromlen)
+{
+    pthread_mutex_lock(&lv->rec);
+    struct live_flight *f = flight_find(lv, m->trigger);
+    int node = f ? f->node : 0;
+    uint64_t run = f ? f->run : 0;
+    pthread_mutex_unlock(&lv->rec);
+    long flags = 0;
+    if (m->value >= 0 && m->value < POINT_COUNT)
+        flags = live_point(lv, node, m->trigger, run, (enum fault_point_id)m->value);
+    live_msg_answer(lv->evfd, from, fromlen, flags);
+}
+
 static void *receiver_main(void *arg)
 {
     struct live *lv = arg;
     char buf[LIVE_MSG_MAX + 1];
     for (;;) {
-        ssize_t n = recv(lv->evfd, buf, sizeof(buf), 0);
+        struct sockaddr_un from;
+        socklen_t fromlen = sizeof(from);
+        ssize_t n = recvfrom(lv->evfd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             break;
         struct live_msg m;
-        if (live_msg_parse(buf, (int)n, &m) == 0 && !on_msg(lv, &m))
+        if (live_msg_parse(buf, (int)n, &m) != 0)
+            continue;
+        if (m.kind == LIVE_EV_POINT)
+            on_point(lv, &m, &from, fromlen);
+        else if (!on_msg(lv, &m))
             break;
     }
     return NULL;

@@ -20,6 +20,7 @@
 #include "../base/mem.h"
 #include "sys/dsn.h"
 #include "owner.h"
+#include "../faults/point.h"
 #include "live_impl.h"
 #include "sys/proc.h"
 
@@ -56,6 +57,46 @@ bool live_wait(void *arg, int64_t deadline)
 bool live_wait_until(struct live *lv, sim_time at)
 {
     return live_wait(lv, live_deadline(lv, at));
+}
+
+void live_later(struct live *lv, sim_time at, evq_fn fn, void *arg, uint64_t tag)
+{
+    pthread_mutex_lock(&lv->mu);
+    bool full = lv->nlater == LIVE_MAX_LATER;
+    if (!full) {
+        lv->later[lv->nlater++] = (struct live_later){at, fn, arg, tag};
+        pthread_cond_broadcast(&lv->cond);
+    }
+    pthread_mutex_unlock(&lv->mu);
+    if (full)
+        live_fail(lv, -EAGAIN, "more than %d fault timers set at once", LIVE_MAX_LATER);
+}
+
+/* Moves the timers other threads set into the dispatcher's queue. Under mu. */
+static void later_take(struct live *lv)
+{
+    for (int i = 0; i < lv->nlater; i++) {
+        struct live_later *t = &lv->later[i];
+        if (evq_push(&lv->q, t->at, t->fn, t->arg, t->tag) != 0) {
+            lv->error = lv->error ? lv->error : -ENOMEM;
+            lv->stop = true;
+        }
+    }
+    lv->nlater = 0;
+}
+
+int live_dispatcher_wait(struct live *lv, sim_time at)
+{
+    int64_t deadline = live_deadline(lv, at);
+    pthread_mutex_lock(&lv->mu);
+    while (!lv->stop && !lv->nlater && env_live_mono() < deadline) {
+        struct timespec ts = ts_of(deadline);
+        pthread_cond_timedwait(&lv->cond, &lv->mu, &ts);
+    }
+    int rc = lv->stop ? 0 : lv->nlater ? -1 : 1;
+    later_take(lv);
+    pthread_mutex_unlock(&lv->mu);
+    return rc;
 }
 
 bool live_stopped(struct live *lv)
@@ -323,6 +364,8 @@ static int live_init(struct live *lv, const struct model *m, const struct live_o
     prng_seed(&lv->rng_job, o->seed, PRNG_JOB);
     prng_seed(&lv->rng_manual, o->seed, PRNG_MANUAL);
     prng_seed(&lv->rng_fault, o->seed, PRNG_FAULT);
+    for (int i = 0; i < m->nfaults; i++) /* as the simulator's injector seeds them */
+        prng_seed(&lv->arm[i].rng, o->seed, FAULT_STREAM(i));
     evq_init(&lv->q);
     lv->tickers = mem_calloc((size_t)m->nnodes, sizeof(*lv->tickers));
     if (!lv->tickers)

@@ -19,6 +19,7 @@
 #include "../base/cron.h"
 #include "../sched/misfire.h"
 #include "../base/node_clock.h"
+#include "../faults/point.h"
 #include "live_impl.h"
 
 static sim_time first_due(const struct config *c)
@@ -307,9 +308,13 @@ static void *dispatcher_main(void *arg)
 {
     struct live *lv = arg;
     struct evq_event ev;
-    while (!evq_empty(&lv->q)) {
-        sim_time at = evq_next_time(&lv->q);
-        if (at >= lv->end || !live_wait_until(lv, at))
+    for (;;) {
+        /* the next timer, or the end: a fault at a point of a run may still set one */
+        sim_time at = evq_empty(&lv->q) ? lv->end : evq_next_time(&lv->q);
+        int w = live_dispatcher_wait(lv, at < lv->end ? at : lv->end);
+        if (w < 0)
+            continue; /* timers came: look again */
+        if (w == 0 || at >= lv->end)
             break;
         live_gate_open(lv);
         while (!evq_empty(&lv->q) && evq_next_time(&lv->q) == at && evq_pop(&lv->q, &ev))
@@ -418,6 +423,8 @@ int live_sched_start(struct live *lv)
             live_fail(lv, -ENOMEM, "out of memory");
     for (int i = 0; i < m->nfaults; i++) {
         const struct fault_spec *f = &m->fault[i];
+        if (fault_at_point(f) && f->kind != FAULT_MANUAL_RUN)
+            continue; /* runs meet it at its point (live_point) */
         if (evq_push(&lv->q, f->at, fault_begin, (void *)f, (uint64_t)f->at) != 0)
             live_fail(lv, -ENOMEM, "out of memory");
         if (f->dur > 0)

@@ -60,6 +60,11 @@
     " THEN locked_at + " US(4) " ELSE " DBNOW " END WHERE name = $1 AND " OWNER
 #define SHED_UNLOCK_CLIENT                                                                         \
     "UPDATE shedlock SET lock_until = " TS(4) " WHERE name = $1 AND " OWNER
+/* $1 token: the sink's one row keeps the highest token it took */
+#define SINK_WRITE                                                                                 \
+    "INSERT INTO job_sink AS s (id, max_token, writes) VALUES (1, $1::int8, 1) "                  \
+    "ON CONFLICT (id) DO UPDATE SET max_token = greatest(s.max_token, EXCLUDED.max_token), "      \
+    "writes = s.writes + 1 WHERE EXCLUDED.max_token = 0 OR EXCLUDED.max_token >= s.max_token"
 /* clang-format on */
 
 struct stmt_sql {
@@ -82,6 +87,7 @@ static const struct stmt_sql sqls[] = {
     [ENV_LEASE_WRITE] = {LEASE_WRITE(DBNOW), LEASE_WRITE(TS(4)), 3, SQL_ROWS_RETURNED},
     [ENV_ADVISORY_XACT_TRY_LOCK] = {"SELECT pg_try_advisory_xact_lock($1::int8)", NULL, 1,
                                     SQL_BOOL},
+    [ENV_SINK_WRITE] = {SINK_WRITE, NULL, 1, SQL_ROWS_AFFECTED},
 };
 
 /* The statement's SQL and its parameters as text (vals point into buf). */
@@ -102,6 +108,10 @@ int sql_bind(const struct env_stmt *st, const struct sql_times *t, const char **
         break;
     case ENV_LEASE_READ:
         vals[k++] = name;
+        break;
+    case ENV_SINK_WRITE:
+        snprintf(buf[0], 32, "%" PRIu64, st->token);
+        vals[k++] = buf[0];
         break;
     case ENV_LEASE_SHORTEN:
     case ENV_LEASE_DELETE:

@@ -443,9 +443,11 @@ int live_workers_check(struct live *lv)
 
 int live_worker_send_run(struct live_worker *w, const struct live_trigger *t)
 {
-    char msg[160];
-    snprintf(msg, sizeof(msg), "run %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d",
-             t->id, t->at, live_job_length(w->lv, t), t->w.api, t->w.db, t->manual);
+    char msg[200] = "run ";
+    struct live_order o = live_order_of(w->lv, t);
+    o.o.api = live_job_length(w->lv, t) - t->w.db; /* slowed if a fault says so */
+    if (live_order_format(&o, msg + 4, sizeof(msg) - 4) < 0)
+        return -ENOSPC;
     int rc = ctl_send(w, msg);
     if (!rc)
         atomic_store(&w->batch, true);

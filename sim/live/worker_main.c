@@ -32,12 +32,6 @@
 
 #define CTL 3
 
-struct wk_run {
-    uint64_t id;
-    sim_time at, job, api, db;
-    int manual;
-};
-
 struct wk_kid {
     pid_t pid;
     uint64_t trigger;
@@ -48,7 +42,7 @@ struct wk {
     struct env_live env; /* the template each run copies */
     struct guard *guard;
     struct pgenv *db; /* database guards: the pool behind env.db */
-    struct wk_run *pending;
+    struct live_order *pending;
     int npending, pending_cap;
     struct wk_kid *kids;
     int nkids, kids_cap;
@@ -60,7 +54,7 @@ struct wk {
 
 struct wk_job {
     struct wk *k;
-    struct wk_run r;
+    struct live_order r;
     uint64_t gate;
 };
 
@@ -95,23 +89,9 @@ static void *job_main(void *arg)
     pthread_mutex_unlock(&k->mu);
 
     struct env_live e = k->env;
-    struct guard_hold hold = {0, -1, 0, 0, false};
-    int rc = guard_try_acquire(k->guard, &e.env, &hold);
-    if (rc != 1) {
-        report(k, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, j->r.id, rc);
-    } else {
-        sim_time until = hold.until; /* a time-based guard's: the harness traces it */
-        if (until > 0)
-            report(k, LIVE_EV_LEASE, j->r.id, (long)until);
-        report(k, LIVE_EV_START, j->r.id, 0);
-        env_sleep(&e.env, j->r.job - j->r.db); /* the API phase, slowed or not */
-        env_sleep(&e.env, j->r.db);
-        report(k, LIVE_EV_END, j->r.id, 0); /* before the release: no false overlap */
-        guard_release(k->guard, &e.env, &hold);
-        if (until > 0)
-            report(k, LIVE_EV_LEASE, j->r.id, 0);
-    }
-    report(k, LIVE_EV_DONE, j->r.id, 0);
+    struct guard_hold kept; /* no finally: held until the process ends, as the simulator's */
+    live_job_remote(&e, k->guard, &j->r, k->a->events, &kept);
+    report(k, LIVE_EV_DONE, j->r.o.id, 0);
     mem_free(j);
     return NULL;
 }
@@ -126,8 +106,8 @@ static void launch_threads(struct wk *k)
         pthread_t th;
         pthread_attr_t attr;
         if (!j) {
-            report(k, LIVE_EV_ERROR, k->pending[i].id, -ENOMEM);
-            report(k, LIVE_EV_DONE, k->pending[i].id, 0);
+            report(k, LIVE_EV_ERROR, k->pending[i].o.id, -ENOMEM);
+            report(k, LIVE_EV_DONE, k->pending[i].o.id, 0);
             continue;
         }
         *j = (struct wk_job){k, k->pending[i], gate};
@@ -136,8 +116,8 @@ static void launch_threads(struct wk *k)
         pthread_attr_setstacksize(&attr, 512 * 1024);
         if (pthread_create(&th, &attr, job_main, j) != 0) {
             mem_free(j);
-            report(k, LIVE_EV_ERROR, k->pending[i].id, -EAGAIN);
-            report(k, LIVE_EV_DONE, k->pending[i].id, 0);
+            report(k, LIVE_EV_ERROR, k->pending[i].o.id, -EAGAIN);
+            report(k, LIVE_EV_DONE, k->pending[i].o.id, 0);
         }
         pthread_attr_destroy(&attr);
     }
@@ -194,12 +174,11 @@ static void launch_processes(struct wk *k)
         k->params, "--epoch", epoch,    "--run",   run,       "--barrier", db[0] ? "--db" : NULL,
         db,        NULL};
     for (int i = 0; i < k->npending; i++) {
-        const struct wk_run *r = &k->pending[i];
+        const struct live_order *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
-        snprintf(trig, sizeof(trig), LIVE_ENV_TRIGGER "=%" PRIu64, r->id);
-        snprintf(job, sizeof(job), LIVE_ENV_JOB "=%s", time_format(r->job, t));
-        snprintf(run, sizeof(run), "%" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d",
-                 r->id, r->at, r->job, r->api, r->db, r->manual);
+        snprintf(trig, sizeof(trig), LIVE_ENV_TRIGGER "=%" PRIu64, r->o.id);
+        snprintf(job, sizeof(job), LIVE_ENV_JOB "=%s", time_format(r->o.api + r->o.db, t));
+        live_order_format(r, run, sizeof(run));
         const char *set[] = {trig, job};
         char **env = proc_env_new(set, 2);
         struct proc_spec s = {.path = k->a->cmd ? "/bin/sh" : self,
@@ -214,10 +193,10 @@ static void launch_processes(struct wk *k)
         if (pid < 0 || grow((void **)&k->kids, &k->kids_cap, k->nkids, sizeof(*k->kids)) != 0) {
             fprintf(stderr, "overlapsim worker: cannot start the command: %s\n",
                     strerror(pid < 0 ? (int)-pid : ENOMEM));
-            report(k, LIVE_EV_EXIT, r->id, 127 << 8);
+            report(k, LIVE_EV_EXIT, r->o.id, 127 << 8);
             continue;
         }
-        k->kids[k->nkids++] = (struct wk_kid){pid, r->id};
+        k->kids[k->nkids++] = (struct wk_kid){pid, r->o.id};
     }
     if (g[0] >= 0)
         close(g[0]), close(g[1]); /* the gate opens: all of them go now */
@@ -261,11 +240,10 @@ static int on_params(struct wk *k, const char *hex)
 /* Handles one message: 1 to go on, 0 to quit, negative on error. */
 static int on_ctl(struct wk *k, char *msg)
 {
-    struct wk_run r;
+    struct live_order r;
     long long epoch;
     if (strncmp(msg, "run ", 4) == 0) {
-        if (sscanf(msg, "run %" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %d", &r.id,
-                   &r.at, &r.job, &r.api, &r.db, &r.manual) != 6)
+        if (live_order_parse(msg + 4, &r) != 0)
             return -EPROTO;
         if (grow((void **)&k->pending, &k->pending_cap, k->npending, sizeof(r)) != 0)
             return -ENOMEM;

@@ -54,13 +54,10 @@ static void barrier_wait(void)
 int live_worker_once(const struct live_worker_args *a)
 {
     struct guard_params gp;
-    uint64_t id;
-    sim_time at, job, api, db;
-    int manual;
+    struct live_order o;
     const struct guard_ops *ops = guard_lookup(a->guard);
     if (!ops || live_params_decode(a->params, &gp) != 0 || !a->run ||
-        sscanf(a->run, "%" SCNu64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %" SCNd64 " %d", &id, &at,
-               &job, &api, &db, &manual) != 6)
+        live_order_parse(a->run, &o) != 0)
         return -EPROTO;
     struct guard *g = guard_new(ops, &gp);
     if (!g)
@@ -86,24 +83,18 @@ int live_worker_once(const struct live_worker_args *a)
     env_live_latencies(&e);
     if (a->barrier)
         barrier_wait();
-    struct guard_hold hold = {0, -1, 0, 0, false};
-    if (!rc)
-        rc = guard_try_acquire(g, &e.env, &hold);
-    if (rc != 1) {
-        report(a->events, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, id, rc);
+    if (rc) {
+        report(a->events, LIVE_EV_ERROR, o.o.id, rc);
     } else {
-        sim_time until = hold.until; /* a time-based guard's: the harness traces it */
-        if (until > 0)
-            report(a->events, LIVE_EV_LEASE, id, (long)until);
-        report(a->events, LIVE_EV_START, id, 0);
-        env_sleep(&e.env, job - db); /* the API phase, slowed or not */
-        env_sleep(&e.env, db);
-        report(a->events, LIVE_EV_END, id, 0); /* before the release: no false overlap */
-        guard_release(g, &e.env, &hold);
-        if (until > 0)
-            report(a->events, LIVE_EV_LEASE, id, 0);
+        struct guard_hold kept;
+        /* the job threw with no finally: `trap cleanup EXIT` releases as the process exits */
+        if (live_job_remote(&e, g, &o, a->events, &kept) && (g->ops->flags & GUARD_F_TRAP)) {
+            guard_release(g, &e.env, &kept);
+            if (kept.until > 0)
+                report(a->events, LIVE_EV_LEASE, o.o.id, 0);
+        }
     }
-    report(a->events, LIVE_EV_DONE, id, 0);
+    report(a->events, LIVE_EV_DONE, o.o.id, 0);
     guard_destroy(g);
     pgenv_free(pg); /* its sessions end with it, as a process's do */
     return 0;

@@ -156,6 +156,15 @@ struct world_db {
 };
 
 void world_db_init(struct world_db *db);
+/* ENV_SINK_WRITE's meaning: does the sink take a write with this fencing token (0: none)? */
+static inline bool world_db_sink_take(struct world_db *db, uint64_t token)
+{
+    if (token && token < db->sink_max) /* a newer holder has written: fenced off */
+        return false;
+    if (token > db->sink_max)
+        db->sink_max = token;
+    return true;
+}
 /* A new server session. Returns its id or -EAGAIN. */
 int world_db_session_new(struct world_db *db);
 /* The server ends a session (disconnect, client death): its advisory locks go. */

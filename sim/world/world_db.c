@@ -266,6 +266,8 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
         int holder = world_db_advisory_holder(db, st->key);
         return holder < 0 || holder == sid;
     }
+    case ENV_SINK_WRITE:
+        return world_db_sink_take(db, st->token);
     }
     return -EINVAL;
 }

@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 static const char *const names[LIVE_EV_COUNT] = {
-    "start", "end", "skip", "error", "done", "exit", "crash", "quit", "db", "lease",
+    "start", "end",  "skip", "error", "done",  "exit",
+    "crash", "quit", "db",   "lease", "write", "point",
 };
 
 int live_msg_format(const struct live_msg *m, char *buf)
@@ -58,4 +59,43 @@ int live_msg_send(const char *path, const struct live_msg *m)
     }
     close(fd);
     return rc;
+}
+
+int live_msg_ask(const char *path, const struct live_msg *m, long *answer)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    sa_family_t autobind = AF_UNIX;
+    char buf[LIVE_MSG_MAX];
+    if (strlen(path) >= sizeof(a.sun_path))
+        return -ENAMETOOLONG;
+    strcpy(a.sun_path, path);
+    int n = live_msg_format(m, buf);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    /* an abstract address of the kernel's choosing: nothing to clean up */
+    int rc = bind(fd, (struct sockaddr *)&autobind, sizeof(autobind)) == 0 ? 0 : -errno;
+    while (!rc && sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&a, sizeof(a)) < 0)
+        if (errno != EINTR)
+            rc = -errno;
+    ssize_t got = -1;
+    while (!rc && (got = recv(fd, buf, sizeof(buf) - 1, 0)) < 0)
+        if (errno != EINTR)
+            rc = -errno;
+    if (!rc) {
+        buf[got] = 0;
+        rc = sscanf(buf, "%ld", answer) == 1 ? 0 : -EPROTO;
+    }
+    close(fd);
+    return rc;
+}
+
+int live_msg_answer(int fd, const void *addr, unsigned addrlen, long answer)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%ld", answer);
+    while (sendto(fd, buf, (size_t)n, MSG_DONTWAIT, (const struct sockaddr *)addr, addrlen) < 0)
+        if (errno != EINTR)
+            return -errno; /* the asker is gone (a crash at the point) */
+    return 0;
 }

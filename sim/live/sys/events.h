@@ -24,6 +24,9 @@ enum live_ev {
     LIVE_EV_QUIT,  /* stop receiving (harness to itself) */
     LIVE_EV_DB,    /* a database statement met an error or a fault: VALUE is PGENV_NOTE_* */
     LIVE_EV_LEASE, /* a time-based guard granted until VALUE (its clock's time), or 0: released */
+    LIVE_EV_WRITE, /* the run wrote its result: VALUE 1 when the sink's fencing check refused it */
+    LIVE_EV_POINT, /* the run reached fault point VALUE: asked (live_msg_ask), the answer is flags
+                    */
     LIVE_EV_COUNT,
 };
 
@@ -56,5 +59,16 @@ int live_msg_parse(const char *buf, int n, struct live_msg *m);
  * the harness's queue is full. 0 or negative errno. Thread-safe.
  */
 int live_msg_send(const char *path, const struct live_msg *m);
+
+/*
+ * Sends m from a socket of its own (autobound, so the harness can answer
+ * to it) and waits for the answer: a number, returned in *answer. 0 or
+ * negative errno. The harness may stop or kill the caller before it
+ * answers (a pause or a crash at a fault point): the answer then waits.
+ */
+int live_msg_ask(const char *path, const struct live_msg *m, long *answer);
+
+/* Answers an ask from the address it came from. 0 or negative errno. */
+int live_msg_answer(int fd, const void *addr, unsigned addrlen, long answer);
 
 #endif
