@@ -22,6 +22,7 @@
  * every guard meets the same ones for the same trigger.
  */
 #include "export.h"
+#include "export_run.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -138,23 +139,160 @@ int export_crash_point(struct actor *a, enum export_step step, int struck)
     return struck;
 }
 
-/* What one run is doing, for its steps. */
+void export_run_rng(struct prng *r, const struct trigger *t)
+{
+    export_run_stream(r, t->id, t->db);
+}
+
+/* --- the simulator's side of export_run (export_run.h) --- */
+
+/* A run's export in the simulator: its actor and its sink. */
 struct xrun {
     struct actor *a;
     struct sink *k;
-    uint64_t run, token;
-    uint64_t from, to; /* items fetched (none when to < from) */
-    sim_time db;       /* the DB phase's drawn duration */
-    bool crash;        /* export.crash strikes this run */
-    int order[EXPORT_MAX_ROWS];
-    struct prng rng;
+    uint64_t run;
 };
 
-static void run_trace(struct xrun *r, const char *kind, const char *fmt, ...)
+JOB_PORT_FN struct xrun *xrun_of(void *ctx)
+{
+    return ctx;
+}
+
+JOB_PORT_FN int x_point(void *ctx, enum fault_point_id at)
+{
+    return sim_job_point(xrun_of(ctx)->a, at);
+}
+
+JOB_PORT_FN bool x_killed(void *ctx)
+{
+    return xrun_of(ctx)->a->killed;
+}
+
+JOB_PORT_FN bool x_interrupted(void *ctx)
+{
+    return xrun_of(ctx)->a->interrupted;
+}
+
+JOB_PORT_FN void x_phase_sleep(void *ctx, sim_time d)
+{
+    sim_phase_sleep(xrun_of(ctx)->a, d);
+}
+
+/* The job's side of the run, as export_run uses it: its sleeps, fault points and kill. */
+static const struct job_port sim_export_job = {
+    .point = x_point,
+    .killed = x_killed,
+    .interrupted = x_interrupted,
+    .phase_sleep = x_phase_sleep,
+};
+
+JOB_PORT_FN void x_fetch(void *ctx, uint64_t *watermark, uint64_t *last)
+{
+    struct xrun *r = xrun_of(ctx);
+    struct sim *s = r->a->sim;
+    source_advance(s, s->xp, s->now);
+    *watermark = r->k->watermark;
+    *last = s->xp->src.last;
+}
+
+JOB_PORT_FN bool x_contention(void *ctx)
+{
+    struct actor *a = xrun_of(ctx)->a;
+    struct sim *s = a->sim;
+    if (!s->inject_state)
+        return false;
+    sim_time go = s->faults->db_wait(s, s->now); /* db-contention: the statement waits */
+    if (go > s->now)
+        sim_phase_sleep(a, go - s->now);
+    return true;
+}
+
+JOB_PORT_FN void *x_begin(void *ctx)
+{
+    struct xrun *r = xrun_of(ctx);
+    return export_db_begin(&r->a->sim->xp->db, r->a, r->run);
+}
+
+JOB_PORT_FN bool x_outage(void *ctx)
+{
+    struct sim *s = xrun_of(ctx)->a->sim;
+    return s->inject_state && s->faults->db_outage(s, s->now);
+}
+
+JOB_PORT_FN int x_lock(void *ctx, void *tx, int row)
+{
+    return export_db_lock(&xrun_of(ctx)->a->sim->xp->db, tx, row);
+}
+
+JOB_PORT_FN int x_fence(void *ctx, void *tx, uint64_t token)
+{
+    (void)tx; /* the world's sink checks the fencing token (and counts stale writes) */
+    return sim_sink_write(xrun_of(ctx)->a, token);
+}
+
+JOB_PORT_FN int x_deliver(void *ctx, void *tx, uint64_t from, uint64_t to, uint64_t run)
+{
+    struct xrun *r = xrun_of(ctx);
+    (void)tx;
+    return export_sink_write(r->a->sim, r->k, r->a->node, from, to, run, 0);
+}
+
+JOB_PORT_FN void x_watermark_in(void *ctx, void *tx, uint64_t to)
+{
+    (void)tx;
+    xrun_of(ctx)->k->watermark = to;
+}
+
+JOB_PORT_FN void x_end(void *ctx, void *tx)
+{
+    export_db_end(&xrun_of(ctx)->a->sim->xp->db, tx);
+}
+
+JOB_PORT_FN int x_watermark(void *ctx, bool move, uint64_t to, uint64_t token)
+{
+    struct xrun *r = xrun_of(ctx);
+    if (token && token < r->a->sim->db.sink_max)
+        return -ESTALE;
+    if (move) /* a plain UPDATE: an overlapping run that commits later may move it back */
+        r->k->watermark = to;
+    return 0;
+}
+
+JOB_PORT_FN uint64_t x_committed(void *ctx)
+{
+    return xrun_of(ctx)->k->watermark;
+}
+
+JOB_PORT_FN uint64_t x_sink_max(void *ctx)
+{
+    return xrun_of(ctx)->a->sim->db.sink_max;
+}
+
+JOB_PORT_FN void x_count(void *ctx, enum export_count what)
+{
+    struct export_metrics *xm = &xrun_of(ctx)->a->sim->m->xp;
+    switch (what) {
+    case EXPORT_COUNT_WRITE_ERROR:
+        xm->write_errors++;
+        break;
+    case EXPORT_COUNT_CRASH:
+        xm->crashes++;
+        break;
+    case EXPORT_COUNT_FENCED:
+        xm->fenced++;
+        break;
+    case EXPORT_COUNT_FAILURE:
+        xm->export_failures++;
+        break;
+    }
+}
+
+static void x_trace(void *ctx, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void run_trace(struct xrun *r, const char *kind, const char *fmt, ...)
+static void x_trace(void *ctx, const char *kind, const char *fmt, ...)
 {
+    struct xrun *r = xrun_of(ctx);
     struct sim *s = r->a->sim;
     if (!s->trace)
         return;
@@ -170,228 +308,38 @@ static void run_trace(struct xrun *r, const char *kind, const char *fmt, ...)
     sim_trace(s, r->a->node, r->run, kind, d);
 }
 
-/* The slice of the DB phase that step i of n takes (the last one keeps the rest). */
-static sim_time slice(sim_time total, int i, int n)
+JOB_PORT_FN int x_crash_point(void *ctx, enum export_step step, int struck)
 {
-    sim_time each = total / n;
-    return i == n - 1 ? total - each * (n - 1) : each;
+    return export_crash_point(xrun_of(ctx)->a, step, struck);
 }
 
-/* Does the run die at step? (export.crash strikes the step just before the watermark is safe.) */
-static int crash_at(struct xrun *r, enum export_step step, bool watermark_tx)
-{
-    enum export_step strikes = r->a->sim->xp->cfg->commit == COMMIT_TRANSACTIONAL
-                                   ? EXPORT_STEP_TX_COMMIT
-                                   : EXPORT_STEP_WATERMARK;
-    bool struck = r->crash && step == strikes && (step != EXPORT_STEP_TX_COMMIT || watermark_tx);
-    return export_crash_point(r->a, step, struck);
-}
-
-enum { WRITE_OK = 0, WRITE_CRASHED = 1 };
-
-/* The run cannot go on: its process was killed, or SIGTERM cut its phase short. */
-static bool stopped(const struct actor *a)
-{
-    return a->killed || a->interrupted;
-}
-
-/* Rolls tx back and says why the attempt ended. */
-static int rollback(struct export_db *db, struct export_db_tx *tx, int rc)
-{
-    export_db_end(db, tx);
-    return rc;
-}
-
-/*
- * One attempt at writing the fetched items: WRITE_OK, WRITE_CRASHED (a
- * transactional commit that died before COMMIT: rolled back), -EIO (a
- * transaction failed), -EDEADLK (chosen as a deadlock victim), -ESTALE
- * (fenced off), -EINTR (the process was killed or terminated: the open
- * transaction rolled back) or -ENOMEM.
- */
-static int write_attempt(struct xrun *r)
-{
-    struct actor *a = r->a;
-    struct sim *s = a->sim;
-    struct export_state *x = s->xp;
-    const struct export_config *c = x->cfg;
-    uint64_t n = r->to >= r->from ? r->to - r->from + 1 : 0;
-    int ntx = 1;
-    if (c->chunk > 0 && n > (uint64_t)c->chunk)
-        ntx = (int)((n + (uint64_t)c->chunk - 1) / (uint64_t)c->chunk);
-    int nslices = ntx + c->shared_rows, step = 0;
-    for (int i = 0; i < ntx; i++) {
-        uint64_t lo = r->from, hi = r->to;
-        if (ntx > 1) {
-            lo = r->from + (uint64_t)i * (uint64_t)c->chunk;
-            if (hi > lo + (uint64_t)c->chunk - 1)
-                hi = lo + (uint64_t)c->chunk - 1;
-        }
-        bool last = i == ntx - 1;
-        if (s->inject_state) { /* db-contention: the statement waits for a lock */
-            sim_time go = s->faults->db_wait(s, s->now);
-            if (go > s->now)
-                sim_phase_sleep(a, go - s->now);
-            if (stopped(a))
-                return -EINTR;
-        }
-        struct export_db_tx *tx = export_db_begin(&x->db, a, r->run);
-        if (!tx)
-            return -ENOMEM;
-        sim_phase_sleep(a, slice(r->db, step++, nslices)); /* the inserts */
-        if (stopped(a))
-            return rollback(&x->db, tx, -EINTR);
-        bool outage = s->inject_state && s->faults->db_outage(s, s->now);
-        if (outage || (c->write_fail > 0 && prng_unit(&r->rng) < c->write_fail)) {
-            s->m->xp.write_errors++;
-            run_trace(r, "write-error", "transaction %d of %d failed%s: rolled back", i + 1, ntx,
-                      outage ? " (database outage)" : "");
-            return rollback(&x->db, tx, -EIO);
-        }
-        for (int j = 0; last && j < c->shared_rows; j++) {
-            int rc = export_db_lock(&x->db, tx, r->order[j]);
-            if (rc)
-                return rollback(&x->db, tx, rc == -EDEADLK ? rc : -EINTR);
-            sim_phase_sleep(a, slice(r->db, step++, nslices));
-            if (stopped(a))
-                return rollback(&x->db, tx, -EINTR);
-        }
-        if (crash_at(r, EXPORT_STEP_TX_COMMIT, last && c->commit == COMMIT_TRANSACTIONAL))
-            return rollback(&x->db, tx, WRITE_CRASHED);
-        /* COMMIT: the world's sink checks the fencing token (and counts stale writes) */
-        if (sim_sink_write(a, r->token) == -ESTALE) {
-            s->m->xp.fenced++;
-            return rollback(&x->db, tx, -ESTALE);
-        }
-        if (n)
-            export_sink_write(s, r->k, a->node, lo, hi, r->run, 0);
-        if (n && last && c->commit == COMMIT_TRANSACTIONAL)
-            r->k->watermark = r->to;
-        export_db_end(&x->db, tx);
-    }
-    return WRITE_OK;
-}
-
-void export_run_rng(struct prng *r, const struct trigger *t)
-{
-    uint64_t h = t->id;
-    prng_splitmix(&h);
-    prng_seed(r, h ^ (uint64_t)t->db, STREAM_RUN);
-}
-
-/* Draws the run's own choices: the crash, the order of the shared rows. */
-static void run_draw(struct xrun *r, const struct trigger *t)
-{
-    const struct export_config *c = r->a->sim->xp->cfg;
-    export_run_rng(&r->rng, t);
-    r->crash = prng_unit(&r->rng) < c->crash;
-    for (int j = 0; j < c->shared_rows; j++)
-        r->order[j] = j;
-    if (c->row_order == ROW_ORDER_RANDOM)
-        for (int j = c->shared_rows - 1; j > 0; j--) {
-            int o = (int)prng_below(&r->rng, (uint64_t)j + 1), tmp = r->order[j];
-            r->order[j] = r->order[o];
-            r->order[o] = tmp;
-        }
-}
+static const struct export_port sim_export_storage = {
+    .fetch = x_fetch,
+    .contention = x_contention,
+    .begin = x_begin,
+    .outage = x_outage,
+    .lock = x_lock,
+    .fence = x_fence,
+    .deliver = x_deliver,
+    .watermark_in = x_watermark_in,
+    .commit = x_end,
+    .rollback = x_end,
+    .watermark = x_watermark,
+    .committed = x_committed,
+    .sink_max = x_sink_max,
+    .count = x_count,
+    .trace = x_trace,
+    .crash_point = x_crash_point,
+};
 
 static int etl_run(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,
                    const struct guard_hold *hold, int thrown)
 {
-    struct sim *s = a->sim;
-    struct export_state *x = s->xp;
-    const struct export_config *c = x->cfg;
-    struct xrun r = {.a = a, .k = &x->sink[0], .run = run, .token = hold->token, .db = t->db};
-    if (thrown)
-        return thrown;
-    run_draw(&r, t);
-
-    /* read the watermark, fetch what came after it */
-    source_advance(s, x, s->now);
-    uint64_t w = r.k->watermark;
-    r.from = w + 1;
-    r.to = x->src.last;
-    if (c->batch > 0 && r.to >= r.from && r.to - r.from + 1 > (uint64_t)c->batch)
-        r.to = r.from + (uint64_t)c->batch - 1;
-    if (r.to >= r.from)
-        run_trace(&r, "fetch", "watermark %" PRIu64 ": items %" PRIu64 "..%" PRIu64, w, r.from,
-                  r.to);
-    else
-        run_trace(&r, "fetch", "watermark %" PRIu64 ": nothing new", w);
-    sim_phase_sleep(a, api);
-    if (crash_at(&r, EXPORT_STEP_FETCHED, false)) {
-        s->m->xp.crashes++;
-        run_trace(&r, "crash", "killed after the fetch: nothing written");
-        return thrown;
-    }
-    thrown |= sim_job_point(a, POINT_BEFORE_WRITE);
-    if (thrown || stopped(a))
-        return thrown;
-
-    /* write them, retrying as configured */
-    for (int attempt = 0;; attempt++) {
-        int rc = write_attempt(&r);
-        if (rc == WRITE_OK)
-            break;
-        if (rc == WRITE_CRASHED) {
-            s->m->xp.crashes++;
-            run_trace(&r, "crash", "killed before COMMIT: the transaction rolls back");
-            return thrown;
-        }
-        if (rc == -ESTALE) {
-            run_trace(&r, "fenced", "token %" PRIu64 " older than %" PRIu64 ": write rejected",
-                      r.token, s->db.sink_max);
-            return thrown;
-        }
-        if (rc == -EINTR) {
-            run_trace(&r, "rollback", "%s during the write: the open transaction rolls back",
-                      a->killed ? "killed" : "terminated");
-            return thrown;
-        }
-        if (rc == -ENOMEM)
-            return thrown;
-        if (attempt >= c->retries) {
-            s->m->xp.export_failures++;
-            run_trace(&r, "export-failed", "%s after %d attempt%s: watermark stays at %" PRIu64,
-                      rc == -EDEADLK ? "deadlock" : "write error", attempt + 1, attempt ? "s" : "",
-                      w);
-            return thrown;
-        }
-        run_trace(&r, "retry", "%s: retry %d of %d", rc == -EDEADLK ? "deadlock" : "write error",
-                  attempt + 1, c->retries);
-        sim_phase_sleep(a, c->retry_delay);
-        if (stopped(a))
-            return thrown;
-    }
-
-    /* between the write and the commit: where a crash leaves the watermark behind */
-    thrown |= sim_job_point(a, POINT_AFTER_WRITE);
-    if (c->commit == COMMIT_TRANSACTIONAL) {
-        run_trace(&r, "commit", "watermark %" PRIu64 " (with the items)", r.k->watermark);
-        return thrown;
-    }
-    if (a->killed || crash_at(&r, EXPORT_STEP_WATERMARK, false)) {
-        s->m->xp.crashes++;
-        run_trace(&r, "crash",
-                  "killed after the write, before the commit: watermark stays at %" PRIu64, w);
-        return thrown;
-    }
-    if (thrown || a->interrupted) {
-        run_trace(&r, "no-commit", "%s after the write: watermark stays at %" PRIu64,
-                  thrown ? "threw" : "terminated", w);
-        return thrown;
-    }
-    if (r.token && r.token < s->db.sink_max) {
-        s->m->xp.fenced++;
-        run_trace(&r, "fenced", "watermark commit with token %" PRIu64 " rejected", r.token);
-        return thrown;
-    }
-    if (r.to >= r.from) {
-        /* a plain UPDATE: an overlapping run that commits later may move it back */
-        r.k->watermark = r.to;
-        run_trace(&r, "commit", "watermark %" PRIu64, r.to);
-    }
-    return thrown;
+    struct export_state *x = a->sim->xp;
+    struct xrun r = {.a = a, .k = &x->sink[0], .run = run};
+    struct job_order o = {t->id, t->at, t->manual, t->api, t->db};
+    return export_run(&sim_export_job, &sim_export_storage, &r, x->cfg, &o, run, api, hold->token,
+                      thrown);
 }
 
 int export_job(struct actor *a, const struct trigger *t, uint64_t run, sim_time api,

@@ -17,6 +17,7 @@
 #define SIM_EXPORT_H
 
 #include "../env/world_env.h"
+#include "export_run.h"
 #include "job.h"
 #include "../check/exactly_once.h"
 
@@ -95,13 +96,6 @@ struct export_state {
     struct source src;
     struct export_db db;
     struct store *store; /* the seed-001 event store, or NULL */
-};
-
-/* Where in a run its process may die. */
-enum export_step {
-    EXPORT_STEP_FETCHED,   /* the API phase is over; nothing written */
-    EXPORT_STEP_TX_COMMIT, /* a write transaction is about to COMMIT: dying rolls it back */
-    EXPORT_STEP_WATERMARK, /* everything written, the watermark not yet committed */
 };
 
 /*

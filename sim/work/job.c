@@ -54,35 +54,34 @@ struct sim_run {
     bool point_faults;
 };
 
-static struct env *run_env(void *ctx)
+JOB_PORT_FN struct env *run_env(void *ctx)
 {
     return &((struct sim_run *)ctx)->a->env;
 }
 
-static int run_point(void *ctx, enum fault_point_id at)
+JOB_PORT_FN int run_point(void *ctx, enum fault_point_id at)
 {
     struct sim_run *r = ctx;
     return point(r->point_faults, r->a, at);
 }
 
-static bool run_killed(void *ctx)
+JOB_PORT_FN bool run_killed(void *ctx)
 {
     return ((struct sim_run *)ctx)->a->killed;
 }
 
-static bool run_interrupted(void *ctx)
+JOB_PORT_FN bool run_interrupted(void *ctx)
 {
     return ((struct sim_run *)ctx)->a->interrupted;
 }
 
-static void run_killed_early(void *ctx)
+JOB_PORT_FN void run_killed_early(void *ctx)
 {
     struct actor *a = ((struct sim_run *)ctx)->a;
     sim_tracef(a->sim, a->node, 0, "killed", "before it acquired");
 }
 
-static inline __attribute__((always_inline)) void run_skipped(void *ctx, const struct job_order *o,
-                                                              int rc)
+JOB_PORT_FN void run_skipped(void *ctx, const struct job_order *o, int rc)
 {
     struct sim_run *r = ctx;
     struct sim *s = r->a->sim;
@@ -93,8 +92,8 @@ static inline __attribute__((always_inline)) void run_skipped(void *ctx, const s
         sim_tracef(s, r->a->node, 0, "skip", "#%" PRIu64 "%s", o->id, rc < 0 ? " guard error" : "");
 }
 
-static inline __attribute__((always_inline)) uint64_t
-run_started(void *ctx, const struct job_order *o, const struct guard_hold *h, sim_time *api_out)
+JOB_PORT_FN uint64_t run_started(void *ctx, const struct job_order *o, const struct guard_hold *h,
+                                 sim_time *api_out)
 {
     (void)h;
     struct sim_run *r = ctx;
@@ -126,20 +125,20 @@ run_started(void *ctx, const struct job_order *o, const struct guard_hold *h, si
     return run;
 }
 
-static int run_exports(void *ctx, const struct job_order *o, uint64_t run, sim_time api,
-                       const struct guard_hold *h, int thrown)
+JOB_PORT_FN int run_exports(void *ctx, const struct job_order *o, uint64_t run, sim_time api,
+                            const struct guard_hold *h, int thrown)
 {
     (void)o;
     struct sim_run *r = ctx;
     return export_job(r->a, r->t, run, api, h, thrown);
 }
 
-static void run_phase_sleep(void *ctx, sim_time d)
+JOB_PORT_FN void run_phase_sleep(void *ctx, sim_time d)
 {
     sim_phase_sleep(((struct sim_run *)ctx)->a, d);
 }
 
-static int run_sink_write(void *ctx, uint64_t run, uint64_t token)
+JOB_PORT_FN int run_sink_write(void *ctx, uint64_t run, uint64_t token)
 {
     struct actor *a = ((struct sim_run *)ctx)->a;
     int rc = sim_sink_write(a, token);
@@ -148,7 +147,7 @@ static int run_sink_write(void *ctx, uint64_t run, uint64_t token)
     return rc;
 }
 
-static inline __attribute__((always_inline)) void run_ended(void *ctx, uint64_t run, int thrown)
+JOB_PORT_FN void run_ended(void *ctx, uint64_t run, int thrown)
 {
     struct sim_run *r = ctx;
     struct actor *a = r->a;
@@ -165,14 +164,14 @@ static inline __attribute__((always_inline)) void run_ended(void *ctx, uint64_t 
         s->m->job_errors++;
 }
 
-static void run_keep_hold(void *ctx, const struct guard_hold *h)
+JOB_PORT_FN void run_keep_hold(void *ctx, const struct guard_hold *h)
 {
     struct proc *p = ((struct sim_run *)ctx)->a->proc;
     p->release_pending = true;
     p->pending = *h;
 }
 
-static void run_released(void *ctx, uint64_t run, const struct guard_hold *h)
+JOB_PORT_FN void run_released(void *ctx, uint64_t run, const struct guard_hold *h)
 {
     (void)ctx, (void)run, (void)h;
 }

@@ -23,6 +23,9 @@
 #include "../base/time.h"
 #include "../scenario/fault.h"
 
+/* A backend's port function: inlined where the body calls it through its static const port. */
+#define JOB_PORT_FN static inline __attribute__((always_inline))
+
 #define JOB_THROW 1 /* a fault point's answer: the job throws here (INJECT_THROW) */
 
 /* One trigger's order, as its run sees it: number, due time, drawn work. */
