@@ -85,6 +85,22 @@ enum env_stmt_kind {
      * write with a higher token (0: refused); a taken token raises the
      * sink's highest. */
     ENV_SINK_WRITE,
+    /*
+     * The export's storage (sim/work/export_run.h), live only: the simulator's
+     * export model keeps its source, sink and watermark in memory
+     * (sim/work/export.c). The committed watermark and the newest item that
+     * has arrived (out->watermark, out->last).
+     */
+    ENV_EXPORT_FETCH,
+    /* Writes items :from..:to for run :run of node :node to the sink. */
+    ENV_EXPORT_WRITE,
+    /* The watermark commit, refused (0) when the sink has taken a write with a
+     * higher token than :token (0: none); moves it to :to when :move. */
+    ENV_EXPORT_WATERMARK,
+    /* A transaction on a held session: BEGIN, COMMIT, ROLLBACK. */
+    ENV_TX_BEGIN,
+    ENV_TX_COMMIT,
+    ENV_TX_ROLLBACK,
 };
 
 #define ENV_DB_ANY (-1) /* a pooled connection for just this statement */
@@ -101,13 +117,18 @@ struct env_stmt {
     sim_time client_now; /* the client's reading, when client_time */
     sim_time until;      /* ENV_SHEDLOCK_UNLOCK with client time: the new lock_until */
     int64_t key;         /* advisory lock key */
-    uint64_t token;      /* ENV_SINK_WRITE: the writer's fencing token */
+    uint64_t token;      /* ENV_SINK_WRITE, ENV_EXPORT_WATERMARK: the writer's fencing token */
+    uint64_t from, to;   /* ENV_EXPORT_WRITE: items; ENV_EXPORT_WATERMARK: to */
+    uint64_t run;        /* ENV_EXPORT_WRITE: the writer */
+    int node;            /* ENV_EXPORT_WRITE: its node */
+    bool move;           /* ENV_EXPORT_WATERMARK */
 };
 
 /* What a statement returned. */
 struct env_row {
     uint64_t token; /* ENV_LEASE_UPSERT: the row's fencing token after the grant */
     sim_time started_at, locked_until;
+    uint64_t watermark, last; /* ENV_EXPORT_FETCH */
 };
 
 struct env_ops {

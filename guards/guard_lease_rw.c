@@ -23,7 +23,7 @@ static int lease_rw_acquire(struct guard *gg, struct env *env, struct guard_hold
         return rc;
     /* is it still free? nobody asks again */
     st = lease_stmt(g, env, ENV_LEASE_WRITE);
-    struct env_row row = {0, 0, 0};
+    struct env_row row = {0};
     rc = env_db_exec(env, &st, &row);
     if (rc != 1)
         return rc;

@@ -69,7 +69,7 @@ int lease_acquire(struct guard *gg, struct env *env, struct guard_hold *h)
     struct lease_guard *g = (struct lease_guard *)gg;
     lease_owner_fill(g, env);
     struct env_stmt st = lease_stmt(g, env, ENV_LEASE_UPSERT);
-    struct env_row row = {0, 0, 0};
+    struct env_row row = {0};
     int rc = env_db_exec(env, &st, &row);
     if (rc != 1)
         return rc;

@@ -13,8 +13,9 @@ static const char usage[] =
     "usage: overlapsim worker --node N --events PATH --speed S --dir DIR\n"
     "                         (--guard G [--fork] | --cmd CMD)\n"
     "       overlapsim worker --once --events PATH --speed S --dir DIR --guard G\n"
-    "                         --params HEX --epoch NS --run 'ID AT JOB API DB MANUAL'\n"
-    "                         [--barrier] [--db 'setup ...']\n"
+    "                         --params HEX --epoch NS --run 'ID AT JOB API DB MANUAL POINTS "
+    "FINALLY'\n"
+    "                         [--barrier] [--db 'setup ...'] [--export KNOBS]\n"
     "\n"
     "A worker process of `overlapsim live`: one node's service process. It runs\n"
     "the guard and the job, or the user's command, for the triggers the harness\n"
@@ -59,6 +60,8 @@ int cmd_worker(int argc, char **argv)
             a.epoch = strtoll(val, NULL, 10);
         else if (strcmp(opt, "--db") == 0)
             a.db = val;
+        else if (strcmp(opt, "--export") == 0)
+            a.export_knobs = val;
         else
             return cli_error("worker: unknown option '%s' (see --help)", opt);
     }

@@ -399,7 +399,7 @@ static struct db_call *call_new(struct sim *s)
     c->used = true;
     c->done = c->canceled = c->gone = false;
     c->rc = 0;
-    c->row = (struct env_row){0, 0, 0};
+    c->row = (struct env_row){0};
     return c;
 }
 
@@ -467,7 +467,7 @@ int world_env_db_exec(struct env *e, const struct env_stmt *st, struct env_row *
             rc = -ECONNRESET;
         } else {
             sim_time now = node_clock_local(&s->db.clock, arrive - cfg->db_tx_age);
-            struct env_row row = {0, 0, 0};
+            struct env_row row = {0};
             rc = db_apply(s, a->node, a->run, st, conn->sid, now, &row);
             if (out && rc >= 0)
                 *out = row;

@@ -126,7 +126,9 @@ int live_db_start(struct live *lv)
         return -ENOMEM;
     }
     pthread_mutex_init(&d->mu, NULL);
-    d->workers = lv->opt->guard->scope == GUARD_SCOPE_GLOBAL && !lv->opt->cmd;
+    /* the workers' own client: for a database guard, and for the exports' tables */
+    d->workers =
+        (lv->opt->guard->scope == GUARD_SCOPE_GLOBAL || live_exports_on(m)) && !lv->opt->cmd;
     d->skew = m->cfg.db_clock_offset;
     prng_seed(&d->rng, lv->opt->seed, 0x300);
     lv->dbf = d;

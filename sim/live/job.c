@@ -42,21 +42,6 @@ int live_order_parse(const char *text, struct live_order *o)
 
 /* --- the live side of job_run --- */
 
-struct live_job {
-    struct env_live *e;
-    const struct live_order *order;
-    struct guard *g;
-    /* a run on the harness's thread: the recorder */
-    struct live *lv;
-    const struct live_trigger *t;
-    sim_time started;
-    /* a run in another process: the event socket */
-    const char *events;
-    uint64_t run;
-    bool kept;
-    struct guard_hold hold;
-};
-
 static void report(const struct live_job *j, enum live_ev kind, long value)
 {
     struct live_msg m = {
@@ -171,7 +156,7 @@ static void job_released(void *ctx, uint64_t run, const struct guard_hold *h)
         report(j, LIVE_EV_LEASE, 0);
 }
 
-static const struct job_port live_job_port = {
+const struct job_port live_job_port = {
     .env = job_env,
     .point = job_point,
     .killed = job_killed,
@@ -187,11 +172,28 @@ static const struct job_port live_job_port = {
     .released = job_released,
 };
 
-bool live_job_remote(struct env_live *e, struct guard *g, const struct live_order *o,
-                     const char *events, struct guard_hold *kept)
+/* The same with exports on: their fetch, write and commit replace the phases (export_live.c). */
+static const struct job_port live_export_job_port = {
+    .env = job_env,
+    .point = job_point,
+    .killed = job_killed,
+    .interrupted = job_interrupted,
+    .skipped = job_skipped,
+    .started = job_started,
+    .exports = live_job_export,
+    .phase_sleep = job_phase_sleep,
+    .sink_write = job_sink_write,
+    .ended = job_ended,
+    .killed_early = job_killed_early,
+    .keep_hold = job_keep_hold,
+    .released = job_released,
+};
+
+bool live_job_remote(struct env_live *e, struct guard *g, int node, const struct live_order *o,
+                     const struct export_config *xp, const char *events, struct guard_hold *kept)
 {
-    struct live_job j = {.e = e, .order = o, .g = g, .events = events};
-    job_run(&live_job_port, &j, g, &o->o, o->release_on_error);
+    struct live_job j = {.e = e, .order = o, .g = g, .node = node, .xp = xp, .events = events};
+    job_run(xp ? &live_export_job_port : &live_job_port, &j, g, &o->o, o->release_on_error);
     if (j.kept)
         *kept = j.hold;
     return j.kept;
@@ -227,7 +229,8 @@ static void job_run_here(struct live *lv, struct env_live *e, const struct live_
 {
     struct live_order o = live_order_of(lv, t);
     /* each node is a process: a guard of its own */
-    struct live_job j = {.e = e, .order = &o, .g = lv->guards[t->node], .lv = lv, .t = t};
+    struct live_job j = {
+        .e = e, .order = &o, .g = lv->guards[t->node], .node = t->node, .lv = lv, .t = t};
     job_run(&live_job_port, &j, j.g, &o.o, o.release_on_error);
 }
 

@@ -20,6 +20,7 @@
 #include "../check/metrics.h"
 #include "../scenario/model.h"
 #include "../core/trace.h"
+#include "../scenario/export_config.h"
 #include "../work/job_run.h"
 #include "sys/env_live.h"
 
@@ -104,12 +105,17 @@ int live_order_parse(const char *text, struct live_order *o);
 /*
  * A run in a worker process (or a cron firing's own process): the job
  * (sim/work/job_run.h) with guard g in environment e, reporting on the
- * event socket at events. Returns the guard's hold when the job threw with
- * no finally (kept: a wrapper's exit trap may release it), else kept->token
- * is untouched and the return is false.
+ * event socket at events; xp: the export's knobs (NULL: no exports). True
+ * when the job threw with no finally: *kept is the guard's hold (a
+ * wrapper's exit trap may release it).
  */
-bool live_job_remote(struct env_live *e, struct guard *g, const struct live_order *o,
-                     const char *events, struct guard_hold *kept);
+bool live_job_remote(struct env_live *e, struct guard *g, int node, const struct live_order *o,
+                     const struct export_config *xp, const char *events, struct guard_hold *kept);
+
+/* The export's knobs a worker needs (xp: exports on), as text: the length, or -ENOSPC. */
+int live_export_format(const struct export_config *c, char *buf, size_t len);
+/* Reads what live_export_format wrote: 0 or -EPROTO. */
+int live_export_parse(const char *text, struct export_config *c);
 
 /* What `overlapsim worker` is told by the harness that starts it (see worker_main.c). */
 struct live_worker_args {
@@ -121,11 +127,12 @@ struct live_worker_args {
     const char *guard; /* otherwise: the guard to run */
     bool fork_runs;    /* every run a process of its own (cron): `worker --once` each */
     /* --once: one run in this process */
-    const char *params; /* the guard's parameters (struct guard_params in hex) */
-    const char *run;    /* "ID AT JOB API DB MANUAL", as the harness sends it */
-    int64_t epoch;      /* CLOCK_REALTIME (real ns) at simulated time 0 */
-    bool barrier;       /* wait on fd 3 until the batch's other runs are ready too */
-    const char *db;     /* database guards: the worker's database client ("setup ...") */
+    const char *params;       /* the guard's parameters (struct guard_params in hex) */
+    const char *run;          /* "ID AT JOB API DB MANUAL", as the harness sends it */
+    int64_t epoch;            /* CLOCK_REALTIME (real ns) at simulated time 0 */
+    bool barrier;             /* wait on fd 3 until the batch's other runs are ready too */
+    const char *db;           /* database guards: the worker's database client ("setup ...") */
+    const char *export_knobs; /* exports: their knobs (live_export_format) */
 };
 
 /*

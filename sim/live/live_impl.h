@@ -260,6 +260,27 @@ int live_point(struct live *lv, int node, uint64_t trigger, uint64_t run,
 
 /* --- jobs (job.c) --- */
 
+/* A run live, for job_run's port (job.c) and export_run's (export_live.c). */
+struct live_job {
+    struct env_live *e;
+    const struct live_order *order;
+    struct guard *g;
+    int node;
+    const struct export_config *xp; /* the export's knobs; NULL: no exports */
+    /* a run on the harness's thread: the recorder */
+    struct live *lv;
+    const struct live_trigger *t;
+    sim_time started;
+    /* a run in another process: the event socket */
+    const char *events;
+    uint64_t run;
+    bool kept;
+    struct guard_hold hold;
+};
+
+/* The live side of job_run (job.c); its ctx is a struct live_job. */
+extern const struct job_port live_job_port;
+
 /* What the harness orders for trigger t (job.c). */
 struct live_order live_order_of(struct live *lv, const struct live_trigger *t);
 /* Runs t: on this thread (inline), on a new thread, or in the node's worker. */
@@ -295,6 +316,22 @@ void live_faketime_cleanup(const char *shared);
 int live_worker_ctl(struct live_worker *w, const char *msg);
 /* Sends msg and waits (10 s at most) for the worker's one-message reply into reply. */
 int live_worker_ask(struct live_worker *w, const char *msg, char *reply, size_t len);
+
+/* --- exports (export_live.c) --- */
+
+/* Does the scenario model exports? (Live needs the database and worker processes then.) */
+bool live_exports_on(const struct model *m);
+/* Refuses, with one line and -ENOTSUP, the exports live mode cannot do. */
+int live_export_check(struct live *lv);
+/* Fills the source with the items that arrive before the end (once the epoch is set). */
+int live_export_fill(struct live *lv);
+/* Counts the sink's rows into the metrics (after the workers have stopped). */
+void live_export_finish(struct live *lv);
+/* A worker's LIVE_EV_EXPORT report (enum export_count). Under rec. */
+void live__export_count_locked(struct live *lv, long what);
+/* The job's export (job_port.exports), on a struct live_job. */
+int live_job_export(void *ctx, const struct job_order *o, uint64_t run, sim_time api,
+                    const struct guard_hold *h, int thrown);
 
 /* --- the database: worker clients and faults (dbfault.c) --- */
 

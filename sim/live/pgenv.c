@@ -339,6 +339,10 @@ static int result(PGconn *c, int shape, const struct env_live *e, struct env_row
         out->locked_until = sim_at(e, row.locked_until_us);
         out->token = row.token;
     }
+    if (rc == 1 && shape == SQL_PAIR && out) {
+        out->watermark = row.first;
+        out->last = row.second;
+    }
     PQclear(r);
     while ((more = PQgetResult(c))) /* one statement, one result: the rest is the end marker */
         PQclear(more);
@@ -401,7 +405,7 @@ static int pool_exec(struct env_live_db *db, struct env_live *e, const struct en
 {
     struct pgenv *p = (struct pgenv *)db;
     const char *sql, *vals[8];
-    char buf[2][32];
+    char buf[SQL_NUM_PARAMS][32];
     int n;
     int shape = stmt_bind(st, e, &sql, vals, &n, buf);
     if (shape < 0)

@@ -179,19 +179,26 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
         return -LIVE_EDB;
     }
     /* shedlock as ShedLock's PostgreSQL DDL, but timestamptz: no session time zone in play */
-    char sql[2048], q[160];
+    char sql[4096], q[160];
     quote_ident(db->admin, db->schema, q, sizeof(q));
-    snprintf(sql, sizeof(sql),
-             "CREATE SCHEMA %s; CREATE TABLE %s.task_lock (task_name text PRIMARY KEY, "
-             "started_at timestamptz NOT NULL, locked_until timestamptz NOT NULL, "
-             "locked_by text NOT NULL DEFAULT '', token bigint NOT NULL DEFAULT 0); "
-             "CREATE SEQUENCE %s.task_lock_token; "
-             "CREATE TABLE %s.shedlock (name varchar(64) PRIMARY KEY, "
-             "lock_until timestamptz NOT NULL, locked_at timestamptz NOT NULL, "
-             "locked_by varchar(255) NOT NULL); "
-             "CREATE TABLE %s.job_sink (id int PRIMARY KEY, max_token bigint NOT NULL, "
-             "writes bigint NOT NULL)",
-             q, q, q, q, q);
+    snprintf(
+        sql, sizeof(sql),
+        "CREATE SCHEMA %s; CREATE TABLE %s.task_lock (task_name text PRIMARY KEY, "
+        "started_at timestamptz NOT NULL, locked_until timestamptz NOT NULL, "
+        "locked_by text NOT NULL DEFAULT '', token bigint NOT NULL DEFAULT 0); "
+        "CREATE SEQUENCE %s.task_lock_token; "
+        "CREATE TABLE %s.shedlock (name varchar(64) PRIMARY KEY, "
+        "lock_until timestamptz NOT NULL, locked_at timestamptz NOT NULL, "
+        "locked_by varchar(255) NOT NULL); "
+        "CREATE TABLE %s.job_sink (id int PRIMARY KEY, max_token bigint NOT NULL, "
+        "writes bigint NOT NULL); "
+        "CREATE TABLE %s.export_source (item bigint PRIMARY KEY, arrives timestamptz NOT NULL); "
+        "CREATE TABLE %s.export_sink (seq bigserial PRIMARY KEY, item bigint NOT NULL, "
+        "run bigint NOT NULL, node int NOT NULL, txid bigint NOT NULL DEFAULT txid_current(), "
+        "at timestamptz NOT NULL DEFAULT clock_timestamp()); "
+        "CREATE TABLE %s.export_state (id int PRIMARY KEY, watermark bigint NOT NULL); "
+        "INSERT INTO %s.export_state VALUES (1, 0)",
+        q, q, q, q, q, q, q, q, q);
     PGresult *r = PQexec(db->admin, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);

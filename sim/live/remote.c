@@ -186,6 +186,9 @@ static bool on_msg(struct live *lv, const struct live_msg *m)
         break;
     case LIVE_EV_POINT: /* answered by the receiver (on_point) */
         break;
+    case LIVE_EV_EXPORT:
+        live__export_count_locked(lv, m->value);
+        break;
     case LIVE_EV_SKIP:
     case LIVE_EV_ERROR:
         if ((f = flight_find(lv, m->trigger)))

@@ -254,20 +254,23 @@ static int setup(struct live *lv)
 {
     const struct live_opts *o = lv->opt;
     const struct guard_ops *g = o->guard;
+    bool exports = live_exports_on(lv->model); /* a database and workers for their tables */
     int rc = live_db_check(lv);
+    if (!rc)
+        rc = live_export_check(lv);
     if (!rc)
         rc = setup_dir(lv);
     if (rc)
         return rc;
-    if (o->db || o->dsn || g->scope == GUARD_SCOPE_GLOBAL) {
+    if (o->db || o->dsn || g->scope == GUARD_SCOPE_GLOBAL || exports) {
         rc = setup_db(lv);
         if (!rc)
             rc = live_db_start(lv);
         if (rc)
             return rc;
     }
-    lv->remote =
-        o->cmd || o->in_worker || g->scope >= GUARD_SCOPE_HOST || needs_processes(lv->model);
+    lv->remote = o->cmd || o->in_worker || g->scope >= GUARD_SCOPE_HOST || exports ||
+                 needs_processes(lv->model);
     if (lv->remote) {
         rc = live_events_open(lv);
         if (!rc)
@@ -298,6 +301,7 @@ static void teardown(struct live *lv)
     live_jobs_join(lv);
     if (lv->remote)
         live_workers_stop(lv);
+    live_export_finish(lv); /* every write is in: count the sink's rows */
     live_events_stop(lv);
     for (int i = 0; i < MODEL_MAX_NODES; i++) {
         guard_destroy(lv->guards[i]);
@@ -407,13 +411,14 @@ int live_open(const struct model *m, const struct live_opts *o, struct metrics *
     int rc = setup(lv);
     if (rc)
         return rc;
-    /* a little lead so every thread is waiting when time 0 comes */
-    int64_t lead = 20000000;
+    /* a little lead so every thread is waiting when time 0 comes (and the export's source is
+     * filled: a few hundred thousand rows at most) */
+    int64_t lead = live_exports_on(m) ? 500000000 : 20000000;
     lv->epoch = env_live_realtime() + lead;
     lv->t0 = env_live_mono() + lead;
     for (int i = 0; i < lv->nworkers; i++)
         live_worker_epoch(&lv->workers[i]);
-    return 0;
+    return live_export_fill(lv); /* its items arrive at times of the run's clock */
 }
 
 int live_close(struct live *lv)

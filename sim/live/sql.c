@@ -65,7 +65,27 @@
     "INSERT INTO job_sink AS s (id, max_token, writes) VALUES (1, $1::int8, 1) "                  \
     "ON CONFLICT (id) DO UPDATE SET max_token = greatest(s.max_token, EXCLUDED.max_token), "      \
     "writes = s.writes + 1 WHERE EXCLUDED.max_token = 0 OR EXCLUDED.max_token >= s.max_token"
+/* the export's storage: $1 from, $2 to, $3 run, $4 node */
+#define EXPORT_FETCH                                                                               \
+    "SELECT (SELECT watermark FROM export_state WHERE id = 1), "                                  \
+    "coalesce((SELECT max(item) FROM export_source WHERE arrives <= clock_timestamp()), 0)"
+#define EXPORT_WRITE                                                                               \
+    "INSERT INTO export_sink (item, run, node) "                                                  \
+    "SELECT g, $3::int8, $4::int4 FROM generate_series($1::int8, $2::int8) g"
+/* $1 move, $2 to, $3 token */
+#define EXPORT_WATERMARK                                                                           \
+    "UPDATE export_state SET watermark = CASE WHEN $1::bool THEN $2::int8 ELSE watermark END "    \
+    "WHERE id = 1 AND ($3::int8 = 0 OR "                                                          \
+    "$3::int8 >= coalesce((SELECT max_token FROM job_sink WHERE id = 1), 0))"
 /* clang-format on */
+
+const char sql_export_fill[] =
+    "INSERT INTO export_source (item, arrives) SELECT i, 'epoch'::timestamptz + t * interval "
+    "'1 microsecond' FROM unnest($1::int8[], $2::int8[]) AS s(i, t)";
+const char sql_export_source_rows[] =
+    "SELECT item, " EPOCH_US("arrives") " FROM export_source ORDER BY item";
+const char sql_export_sink_rows[] =
+    "SELECT item, run, txid, " EPOCH_US("at") " FROM export_sink ORDER BY seq";
 
 struct stmt_sql {
     const char *db, *client; /* on the database clock; with :now bound */
@@ -88,6 +108,12 @@ static const struct stmt_sql sqls[] = {
     [ENV_ADVISORY_XACT_TRY_LOCK] = {"SELECT pg_try_advisory_xact_lock($1::int8)", NULL, 1,
                                     SQL_BOOL},
     [ENV_SINK_WRITE] = {SINK_WRITE, NULL, 1, SQL_ROWS_AFFECTED},
+    [ENV_EXPORT_FETCH] = {EXPORT_FETCH, NULL, 0, SQL_PAIR},
+    [ENV_EXPORT_WRITE] = {EXPORT_WRITE, NULL, 4, SQL_ROWS_AFFECTED},
+    [ENV_EXPORT_WATERMARK] = {EXPORT_WATERMARK, NULL, 3, SQL_ROWS_AFFECTED},
+    [ENV_TX_BEGIN] = {"BEGIN", NULL, 0, SQL_ROWS_AFFECTED},
+    [ENV_TX_COMMIT] = {"COMMIT", NULL, 0, SQL_ROWS_AFFECTED},
+    [ENV_TX_ROLLBACK] = {"ROLLBACK", NULL, 0, SQL_ROWS_AFFECTED},
 };
 
 /* The statement's SQL and its parameters as text (vals point into buf). */
@@ -112,6 +138,26 @@ int sql_bind(const struct env_stmt *st, const struct sql_times *t, const char **
     case ENV_SINK_WRITE:
         snprintf(buf[0], 32, "%" PRIu64, st->token);
         vals[k++] = buf[0];
+        break;
+    case ENV_EXPORT_FETCH:
+    case ENV_TX_BEGIN:
+    case ENV_TX_COMMIT:
+    case ENV_TX_ROLLBACK:
+        break;
+    case ENV_EXPORT_WRITE:
+        snprintf(buf[0], 32, "%" PRIu64, st->from);
+        snprintf(buf[1], 32, "%" PRIu64, st->to);
+        snprintf(buf[2], 32, "%" PRIu64, st->run);
+        snprintf(buf[3], 32, "%d", st->node);
+        for (int i = 0; i < 4; i++)
+            vals[k++] = buf[i];
+        break;
+    case ENV_EXPORT_WATERMARK:
+        vals[k++] = st->move ? "t" : "f";
+        snprintf(buf[0], 32, "%" PRIu64, st->to);
+        snprintf(buf[1], 32, "%" PRIu64, st->token);
+        vals[k++] = buf[0];
+        vals[k++] = buf[1];
         break;
     case ENV_LEASE_SHORTEN:
     case ENV_LEASE_DELETE:
@@ -148,6 +194,15 @@ int sql_result(PGresult *r, int shape, struct sql_row *out)
     case PGRES_TUPLES_OK:
         if (shape == SQL_BOOL)
             return PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+        if (shape == SQL_PAIR) {
+            if (PQntuples(r) != 1 || PQnfields(r) != 2)
+                return -EIO;
+            if (out) {
+                out->first = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+                out->second = strtoull(PQgetvalue(r, 0, 1), NULL, 10);
+            }
+            return 1;
+        }
         if (PQntuples(r) == 0)
             return 0;
         if (out) {
@@ -170,7 +225,7 @@ int sql_result(PGresult *r, int shape, struct sql_row *out)
 int sql_exec(PGconn *c, const struct env_stmt *st, const struct sql_times *t, struct sql_row *out)
 {
     const char *sql, *vals[8];
-    char buf[2][32];
+    char buf[SQL_NUM_PARAMS][32];
     int n;
     int shape = sql_bind(st, t, &sql, vals, &n, buf);
     if (shape < 0)

@@ -296,7 +296,14 @@ static int worker_spawn(struct live_worker *w)
     _Static_assert(7 + 2 * sizeof(struct guard_params) < sizeof(msg), "params message too long");
     if (!o->cmd) {
         params_message(w, msg, sizeof(msg));
-        if (ctl_send(w, msg) != 0) {
+        int rc_x = ctl_send(w, msg);
+        if (!rc_x && live_exports_on(lv->model)) { /* the export's knobs, for its runs */
+            memcpy(msg, "export ", 7);
+            rc_x = live_export_format(&lv->model->cfg.xp, msg + 7, sizeof(msg) - 7) < 0
+                       ? -ENOSPC
+                       : ctl_send(w, msg);
+        }
+        if (rc_x != 0) {
             kill_locked(w);
             return worker_fail(w, -LIVE_EWORKER, "stopped talking");
         }

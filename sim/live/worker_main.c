@@ -50,6 +50,9 @@ struct wk {
     pthread_cond_t cond;
     uint64_t batch, released;
     char params[1024]; /* the guard's, as received, for `worker --once` */
+    bool exports;
+    struct export_config xp; /* the export's knobs, when exports */
+    char xp_text[256];       /* as received, for `worker --once` */
 };
 
 struct wk_job {
@@ -90,7 +93,8 @@ static void *job_main(void *arg)
 
     struct env_live e = k->env;
     struct guard_hold kept; /* no finally: held until the process ends, as the simulator's */
-    live_job_remote(&e, k->guard, &j->r, k->a->events, &kept);
+    live_job_remote(&e, k->guard, k->a->node, &j->r, k->exports ? &k->xp : NULL, k->a->events,
+                    &kept);
     report(k, LIVE_EV_DONE, j->r.o.id, 0);
     mem_free(j);
     return NULL;
@@ -168,11 +172,16 @@ static void launch_processes(struct wk *k)
     char db[600] = ""; /* a database guard's client, its clock as it is now */
     if (k->db && pgenv_config_now(k->db, db, sizeof(db)) < 0)
         db[0] = 0;
-    const char *once[] = {
-        self,      "worker",  "--once", "--node",  node,      "--events",  k->a->events,
-        "--speed", speed,     "--dir",  k->a->dir, "--guard", k->a->guard, "--params",
-        k->params, "--epoch", epoch,    "--run",   run,       "--barrier", db[0] ? "--db" : NULL,
-        db,        NULL};
+    const char *once[24] = {self,       "worker",     "--once",    "--node",   node,
+                            "--events", k->a->events, "--speed",   speed,      "--dir",
+                            k->a->dir,  "--guard",    k->a->guard, "--params", k->params,
+                            "--epoch",  epoch,        "--run",     run,        "--barrier"};
+    int nonce = 20;
+    if (db[0])
+        once[nonce++] = "--db", once[nonce++] = db;
+    if (k->exports)
+        once[nonce++] = "--export", once[nonce++] = k->xp_text;
+    once[nonce] = NULL;
     for (int i = 0; i < k->npending; i++) {
         const struct live_order *r = &k->pending[i];
         char trig[64], job[64 + TIME_FMT_LEN], t[TIME_FMT_LEN];
@@ -270,6 +279,11 @@ static int on_ctl(struct wk *k, char *msg)
         if (rc > 0)
             send(CTL, reply, strlen(reply), MSG_NOSIGNAL);
         return rc < 0 ? rc : 1;
+    } else if (strncmp(msg, "export ", 7) == 0) {
+        if (live_export_parse(msg + 7, &k->xp) != 0 || strlen(msg + 7) >= sizeof(k->xp_text))
+            return -EPROTO;
+        snprintf(k->xp_text, sizeof(k->xp_text), "%s", msg + 7);
+        k->exports = true;
     } else if (strcmp(msg, "quit") == 0) {
         return 0;
     } else {

@@ -88,7 +88,10 @@ int live_worker_once(const struct live_worker_args *a)
     } else {
         struct guard_hold kept;
         /* the job threw with no finally: `trap cleanup EXIT` releases as the process exits */
-        if (live_job_remote(&e, g, &o, a->events, &kept) && (g->ops->flags & GUARD_F_TRAP)) {
+        struct export_config xp;
+        bool exports = a->export_knobs && live_export_parse(a->export_knobs, &xp) == 0;
+        if (live_job_remote(&e, g, a->node, &o, exports ? &xp : NULL, a->events, &kept) &&
+            (g->ops->flags & GUARD_F_TRAP)) {
             guard_release(g, &e.env, &kept);
             if (kept.until > 0)
                 report(a->events, LIVE_EV_LEASE, o.o.id, 0);

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 static const char *const names[LIVE_EV_COUNT] = {
-    "start", "end",  "skip", "error", "done",  "exit",
-    "crash", "quit", "db",   "lease", "write", "point",
+    "start", "end", "skip",  "error", "done",  "exit",   "crash",
+    "quit",  "db",  "lease", "write", "point", "export",
 };
 
 int live_msg_format(const struct live_msg *m, char *buf)

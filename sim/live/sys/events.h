@@ -14,19 +14,20 @@
 #include <stdint.h>
 
 enum live_ev {
-    LIVE_EV_START, /* a run began (probe or worker) */
-    LIVE_EV_END,   /* it ended */
-    LIVE_EV_SKIP,  /* the guard turned the trigger away (worker) */
-    LIVE_EV_ERROR, /* the guard failed (worker): a skip */
-    LIVE_EV_DONE,  /* the trigger's work is over, guard released (worker) */
-    LIVE_EV_EXIT,  /* the trigger's command exited with VALUE (wait status) */
-    LIVE_EV_CRASH, /* node TRIGGER was killed: close its runs (harness to itself) */
-    LIVE_EV_QUIT,  /* stop receiving (harness to itself) */
-    LIVE_EV_DB,    /* a database statement met an error or a fault: VALUE is PGENV_NOTE_* */
-    LIVE_EV_LEASE, /* a time-based guard granted until VALUE (its clock's time), or 0: released */
-    LIVE_EV_WRITE, /* the run wrote its result: VALUE 1 when the sink's fencing check refused it */
-    LIVE_EV_POINT, /* the run reached fault point VALUE: asked (live_msg_ask), the answer is flags
-                    */
+    LIVE_EV_START,  /* a run began (probe or worker) */
+    LIVE_EV_END,    /* it ended */
+    LIVE_EV_SKIP,   /* the guard turned the trigger away (worker) */
+    LIVE_EV_ERROR,  /* the guard failed (worker): a skip */
+    LIVE_EV_DONE,   /* the trigger's work is over, guard released (worker) */
+    LIVE_EV_EXIT,   /* the trigger's command exited with VALUE (wait status) */
+    LIVE_EV_CRASH,  /* node TRIGGER was killed: close its runs (harness to itself) */
+    LIVE_EV_QUIT,   /* stop receiving (harness to itself) */
+    LIVE_EV_DB,     /* a database statement met an error or a fault: VALUE is PGENV_NOTE_* */
+    LIVE_EV_LEASE,  /* a time-based guard granted until VALUE (its clock's time), or 0: released */
+    LIVE_EV_WRITE,  /* the run wrote its result: VALUE 1 when the sink's fencing check refused it */
+    LIVE_EV_POINT,  /* the run reached fault point VALUE: asked (live_msg_ask), the answer is flags
+                     */
+    LIVE_EV_EXPORT, /* the run's export counted VALUE (enum export_count: a write error...) */
     LIVE_EV_COUNT,
 };
 
