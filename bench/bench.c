@@ -25,7 +25,7 @@
 #include "../sim/run/run.h"
 #include "../sim/base/prng.h"
 #include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 #define REPEAT 7
 #define SCENARIO "scenarios/etl-ticker.ini"

@@ -96,8 +96,8 @@ json_t *json_case(const struct scenario *sc, const struct case_result *c)
         json_object_set_new(j, "unsafe", json_string(c->first_unsafe));
     }
     json_object_set_new(j, "verdict", json_string(verdict_name(c->verdict)));
-    json_object_set_new(j, "failed", failed_list(case_failures(c, failed, sizeof(failed))));
-    json_object_set_new(j, "not_judged", failed_list(case_unjudged(c, failed, sizeof(failed))));
+    json_object_set_new(j, "failed", failed_list(verdict_failures(c, failed, sizeof(failed))));
+    json_object_set_new(j, "not_judged", failed_list(verdict_unjudged(c, failed, sizeof(failed))));
     if (c->violating_seeds) {
         json_object_set_new(j, "first_violating_seed",
                             json_integer((json_int_t)c->first_violating_seed));

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 /* One seed of a case: scenario, variant, guard, seed, metrics, verdict, failed. New reference. */
 json_t *json_seed(const struct scenario *sc, const struct case_result *c,

@@ -16,7 +16,7 @@
 
 #include "../sim/scenario/config.h"
 #include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 #define SWEEP_MAX_KEYS 3
 #define SWEEP_MAX_VALUES 1000

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "../../sim/scenario/scenario.h"
-#include "../../sim/analyses/verdict.h"
+#include "../../sim/analyses/case.h"
 #include "../plot/caseplot.h"
 
 #define REPORT_MAX_VARIANTS 64

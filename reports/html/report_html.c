@@ -353,7 +353,7 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
         const struct case_result *c = &s->cases[v * s->nguards + g].res;
         const struct metrics *m = &c->agg;
         char gap[TIME_FMT_LEN], late[TIME_FMT_LEN], why[2048];
-        case_failures(c, why, sizeof(why));
+        verdict_failures(c, why, sizeof(why));
         ms(m->longest_gap, gap);
         ms(hist_quantile(&m->lateness, 0.99), late);
         fputs("<tr><td><b>", f);
@@ -493,7 +493,7 @@ static void failures(FILE *f, FILE *md, const struct report_scenario *s, bool ex
         const char *vn = scenario_variant_name(s->sc, c->variant);
         char why[2048], replay[1024], win[300];
         uint64_t seed = report_case_seed(&c->res);
-        case_failures(&c->res, why, sizeof(why));
+        verdict_failures(&c->res, why, sizeof(why));
         case_replay(s->sc, &c->res, seed, replay, sizeof(replay));
         fprintf(f, "<li><b>%s%s%s / ", s->sc->base.name, *vn ? "@" : "", vn);
         esc(f, c->guard->name);

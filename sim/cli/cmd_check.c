@@ -22,7 +22,7 @@
 #include "../../reports/json_out.h"
 #include "../../reports/junit.h"
 #include "../../reports/par.h"
-#include "../analyses/verdict.h"
+#include "../analyses/case.h"
 #include "common/cli.h"
 #include "../../reports/text_out.h"
 
@@ -111,10 +111,10 @@ static int done(void *user, size_t i, size_t slot)
     }
     uint64_t seed = case_replay_seed(res);
     if (!res->pass)
-        case_failures(res, why, sizeof(why));
+        verdict_failures(res, why, sizeof(why));
     if (!res->pass || res->unsafe_seeds)
         case_replay(sc, res, seed, replay, sizeof(replay));
-    case_safety(res, safety, sizeof(safety));
+    verdict_safety(res, safety, sizeof(safety));
     if (res->unsafe_seeds)
         snprintf(unsafe, sizeof(unsafe), " (seed %" PRIu64 ": %s)", res->first_unsafe_seed,
                  res->first_unsafe);
