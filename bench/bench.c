@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../reports/par.h"
+#include "../sim/analyses/par.h"
 #include "../sim/analyses/battery.h"
 #include "../sim/base/dist.h"
 #include "../sim/run/run.h"

@@ -12,8 +12,9 @@
 
 #include <cmocka.h>
 
-#include "../reports/par.h"
-#include "../reports/sweep.h"
+#include "../sim/analyses/par.h"
+#include "../sim/analyses/sweep.h"
+#include "../reports/sweep_out.h"
 
 static void test_sweep_vary_durations_numbers_lists(void **state)
 {

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "../../sim/base/mem.h"
-#include "../par.h"
+#include "../../sim/analyses/par.h"
 #include "../plot/plot.h"
 
 int report_add(struct report *r, struct scenario *sc, struct seed_range seeds,

@@ -7,7 +7,7 @@
 
 #include "../../sim/base/mem.h"
 #include "plot.h"
-#include "../sweep.h"
+#include "sweep_plot.h"
 
 double sweep_view_value(const struct sweep_agg *a, const struct sweep_view_spec *v)
 {

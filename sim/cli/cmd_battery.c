@@ -17,7 +17,7 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "../../reports/outdir.h"
-#include "../../reports/par.h"
+#include "../analyses/par.h"
 #include "../../reports/plot/plot.h"
 #include "../../reports/plot/plotdata.h"
 #include "../analyses/battery.h"

@@ -21,7 +21,7 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "../../reports/junit.h"
-#include "../../reports/par.h"
+#include "../analyses/par.h"
 #include "../analyses/case.h"
 #include "common/cli.h"
 #include "../../reports/text_out.h"

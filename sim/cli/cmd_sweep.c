@@ -13,6 +13,7 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
 #include "../../reports/plot/plot.h"
+#include "../../reports/plot/sweep_plot.h"
 #include "common/sweep_cli.h"
 
 static const char usage[] =

@@ -17,7 +17,8 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
 #include "../../reports/plot/plot.h"
-#include "../../reports/tune.h"
+#include "../../reports/plot/sweep_plot.h"
+#include "../analyses/tune.h"
 #include "common/sweep_cli.h"
 
 static const char usage[] =

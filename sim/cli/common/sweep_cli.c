@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../reports/par.h"
+#include "../../../reports/sweep_out.h"
+#include "../../analyses/par.h"
 #include "../../base/mem.h"
 
 int sweep_cli_prepare(struct sweep_cli *c, const struct cli_opts *o, const char *const *defaults,
