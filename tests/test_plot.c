@@ -314,9 +314,9 @@ static void test_plot_case_from_a_scenario(void **state)
     assert_int_equal(scenario_load("scenarios/etl-ticker.ini", &sc, err, sizeof(err)), 0);
     struct caseplot cp;
     int v = scenario_variant_find(sc, "spawn");
-    assert_int_equal(caseplot_draw(sc, v, guard_lookup("none"), 1, NULL, CP_ALL, dir, "case-", &cp,
-                                   err, sizeof(err)),
-                     0);
+    const struct guard_ops *g = guard_lookup("none");
+    struct caseplot_job job = {sc, v, g, 1, NULL, CP_ALL, dir, "case-", &cp};
+    assert_int_equal(case_run_traced(sc, v, g, 1, &caseplot_reader, &job, err, sizeof(err)), 0);
     assert_int_equal(cp.render_error, 0);
     assert_true(cp.has_overlap);
     assert_true(cp.zoomed); /* a day is long: the timeline is around the first overlap */
