@@ -1,4 +1,4 @@
-/* Heatmaps and line charts of a sweep's aggregates (see sweep.h). */
+/* Heatmaps and line charts of a sweep's aggregates (see sweep_plot.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Sweep grids, units, rows and aggregates (see sweep.h). */
+/* Sweep grids, units, the runner of one unit and aggregates (see sweep.h). */
 #include "sweep.h"
 
 #include <errno.h>

@@ -11,8 +11,8 @@
  * exceed the longest run, and a min lock time below the period absorbs
  * clock skew.
  */
-#ifndef REPORTS_TUNE_H
-#define REPORTS_TUNE_H
+#ifndef SIM_TUNE_H
+#define SIM_TUNE_H
 
 #include <stdbool.h>
 #include <stdint.h>
