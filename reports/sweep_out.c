@@ -10,7 +10,7 @@
 #include "../sim/check/metrics.h"
 #include "csv_out.h"
 
-void sweep_csv_header(FILE *f, const struct sweep *sw)
+void sweep_out_csv_header(FILE *f, const struct sweep *sw)
 {
     fputs("index,units,scenario,variant,guard", f);
     for (int i = 0; i < sw->nkeys; i++) {
@@ -22,7 +22,7 @@ void sweep_csv_header(FILE *f, const struct sweep *sw)
     fputs(",violation,verdict,failed,first_overlap_start_s,first_overlap_end_s,replay\n", f);
 }
 
-void sweep_csv_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
+void sweep_out_csv_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
 {
     const struct scenario *sc = sw->wsc[0];
     fprintf(f, "%" PRIu64 ",%" PRIu64 ",", r->index, sw->units);
@@ -69,7 +69,7 @@ static json_t *number(double v)
     return json_real(v);
 }
 
-void sweep_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
+void sweep_out_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *r)
 {
     const struct scenario *sc = sw->wsc[0];
     json_t *j = json_object(), *set = json_object(), *failed = json_array();

@@ -12,10 +12,10 @@
 #include "../sim/analyses/sweep.h"
 
 /* The CSV header and one row: index,units,scenario,variant,guard,KEYS...,seed,METRICS...,... */
-void sweep_csv_header(FILE *f, const struct sweep *sw);
-void sweep_csv_row(FILE *f, const struct sweep *sw, const struct sweep_row *row);
+void sweep_out_csv_header(FILE *f, const struct sweep *sw);
+void sweep_out_csv_row(FILE *f, const struct sweep *sw, const struct sweep_row *row);
 
 /* One JSON object (compact, one line) for a row. */
-void sweep_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *row);
+void sweep_out_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *row);
 
 #endif

@@ -24,7 +24,7 @@ struct sweep_view_spec {
 };
 
 /* The plot value of one aggregate (NAN when the setting could not run). */
-double sweep_view_value(const struct sweep_agg *a, const struct sweep_view_spec *v);
+double sweep_plot_value(const struct sweep_agg *a, const struct sweep_view_spec *v);
 
 /*
  * Draws one view for guard `guard`: a heatmap over the first two keys (for
@@ -40,6 +40,6 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
 
 /* The standard views: violating-seed rate, runs per hour, longest gap, and duplicates when that
  * metric exists. */
-int sweep_default_views(struct sweep_view_spec *out, int max);
+int sweep_plot_default_views(struct sweep_view_spec *out, int max);
 
 #endif

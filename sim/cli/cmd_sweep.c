@@ -193,7 +193,7 @@ int cmd_sweep(int argc, char **argv)
             drawn = false;
         }
         struct sweep_view_spec views[8];
-        int nv = sweep_default_views(views, 8);
+        int nv = sweep_plot_default_views(views, 8);
         for (int g = 0; drawn && g < c.sw.nguards; g++)
             for (int i = 0; i < nv; i++) {
                 char stem[200], names[4096] = "";
