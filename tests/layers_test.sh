@@ -61,6 +61,21 @@ if [ -d "$build/reports" ]; then
         sed 's/^/    /' "$tmp/runs"
 fi
 
+# each file's functions carry its name as their prefix (a writer X_out.c: X_),
+# in the folders that keep the rule whole so far: the runners and the writers
+if [ -d "$build/sim/analyses" ]; then
+    for f in $(find sim/analyses reports -name '*.c' | sort); do
+        o="$build/${f%.c}.o"
+        [ -f "$o" ] || continue
+        b=$(basename "$f" .c)
+        b=${b%_out}
+        nm -g --defined-only "$o" |
+            awk -v b="$b" -v f="$f" '$2 ~ /[TDBR]/ && $3 != b && index($3, b "_") != 1 {print f ": " $3}'
+    done >"$tmp/prefix"
+    check "sim/analyses and reports: each file's functions carry its prefix" '[ ! -s "$tmp/prefix" ]' ||
+        sed 's/^/    /' "$tmp/prefix"
+fi
+
 for d in $(find sim guards reports -type d | sort); do
     n=$(find "$d" -maxdepth 1 -name '*.[chS]' | wc -l)
     [ "$n" -eq 0 ] && continue

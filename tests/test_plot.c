@@ -291,7 +291,7 @@ static void test_plot_heatmap_and_line(void **state)
     v[5] = NAN; /* a setting that could not run */
     struct plot_grid g = {4, 3, "schedule.interval", "guard.factor", xl, yl, v, ok,
                           2, 1, "violating seeds",   PLOT_PAL_BAD,   0,  1};
-    assert_int_equal(plot_heatmap(dir, "heatmap", &g, "a heatmap"), 0);
+    assert_int_equal(plot_grid_heatmap(dir, "heatmap", &g, "a heatmap"), 0);
     check_plot("heatmap", 0, 420);
     check_deterministic("heatmap");
     char path[512];
@@ -299,7 +299,7 @@ static void test_plot_heatmap_and_line(void **state)
     snprintf(path, sizeof(path), "%s/heatmap-outline.csv", dir);
     assert_int_equal(stat(path, &st), 0);
     g.ny = 1;
-    assert_int_equal(plot_sweep_line(dir, "line", &g, "a line"), 0);
+    assert_int_equal(plot_grid_sweep_line(dir, "line", &g, "a line"), 0);
     check_plot("line", 1000, 440);
     check_deterministic("line");
 }

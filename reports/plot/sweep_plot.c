@@ -146,7 +146,8 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
             .cbmin = lo,
             .cbmax = hi,
         };
-        int r = ny > 1 ? plot_heatmap(dir, name, &g, title) : plot_sweep_line(dir, name, &g, title);
+        int r = ny > 1 ? plot_grid_heatmap(dir, name, &g, title)
+                       : plot_grid_sweep_line(dir, name, &g, title);
         if (r == -ENOENT || r == -EIO) {
             if (!rc || r == -EIO)
                 rc = r;

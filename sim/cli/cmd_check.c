@@ -207,7 +207,7 @@ static void check_print_text(struct check *ck, char *lines, size_t len)
     size_t first = 0;
     struct seed_range run = ck->o->seeds;
     if (ck->o->have_seeds && !ck->o->quiet)
-        text_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
+        text_matrix_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
     while (!ck->o->quiet && first < ck->ncases) { /* --quiet: only the failures */
         int file = ck->cases[first].file;
         size_t end = first;
@@ -329,7 +329,7 @@ int cmd_check(int argc, char **argv)
     if (!rc && o.format == FORMAT_TEXT)
         check_print_text(&ck, lines, lines_len);
     else if (!rc && o.have_seeds)
-        text_seeds_note(stderr, &o.seeds, (const struct scenario *const *)ck.sc, ck.nsc);
+        text_matrix_seeds_note(stderr, &o.seeds, (const struct scenario *const *)ck.sc, ck.nsc);
     if (!rc) {
         FILE *sum = o.format == FORMAT_TEXT ? stdout : stderr;
         if (ck.xfail)

@@ -130,7 +130,7 @@ int cmd_compare(int argc, char **argv)
     char err[600], failed[2048], replay[1024];
     rc = 0;
     const struct scenario *scs[1] = {sc};
-    text_seeds_note(o.format == FORMAT_TEXT ? stdout : stderr, &seeds, scs, 1);
+    text_matrix_seeds_note(o.format == FORMAT_TEXT ? stdout : stderr, &seeds, scs, 1);
     if (o.format == FORMAT_CSV)
         csv_case_header(stdout);
     for (int i = 0; i < nv && !rc && !interrupted; i++) {
