@@ -19,13 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../reports/par.h"
+#include "../sim/analyses/par.h"
 #include "../sim/analyses/battery.h"
 #include "../sim/base/dist.h"
 #include "../sim/run/run.h"
 #include "../sim/base/prng.h"
 #include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 #define REPEAT 7
 #define SCENARIO "scenarios/etl-ticker.ini"

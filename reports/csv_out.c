@@ -111,7 +111,7 @@ void csv_case_row(FILE *f, const struct scenario *sc, const struct case_result *
     if (c->unsafe_seeds)
         fprintf(f, "%" PRIu64, c->first_unsafe_seed);
     fprintf(f, ",%s,", verdict_name(c->verdict));
-    csv_field(f, case_failures(c, failed, sizeof(failed)));
+    csv_field(f, verdict_failures(c, failed, sizeof(failed)));
     fputc(',', f);
     if (c->violating_seeds)
         fprintf(f, "%" PRIu64, c->first_violating_seed);

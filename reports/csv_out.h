@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 /* Writes s as one CSV field (no separator). NULL writes an empty field. */
 void csv_field(FILE *f, const char *s);

@@ -6,7 +6,7 @@
  */
 #include "json_out.h"
 
-void json_put_exports(json_t *o, const struct metrics *m)
+void json_exports_put(json_t *o, const struct metrics *m)
 {
     const struct export_metrics *x = &m->xp;
     if (!x->on)

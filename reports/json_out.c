@@ -53,7 +53,7 @@ json_t *json_seed(const struct scenario *sc, const struct case_result *c,
     json_object_set_new(j, "seed", json_integer((json_int_t)o->m->seed));
     json_object_set_new(j, "simulated_s", json_real(time_to_sec(o->m->duration)));
     put_metrics(j, o->m);
-    json_put_exports(j, o->m);
+    json_exports_put(j, o->m);
     json_object_set_new(j, "violation", json_boolean(o->violation));
     json_object_set_new(j, "safe", json_boolean(o->safe));
     json_object_set_new(j, "unsafe_seeds", json_integer(!o->safe));
@@ -87,7 +87,7 @@ json_t *json_case(const struct scenario *sc, const struct case_result *c)
     json_object_set_new(j, "seed_to", json_integer((json_int_t)c->seeds.to));
     json_object_set_new(j, "simulated_s", json_real(time_to_sec(c->agg.duration)));
     put_metrics(j, &c->agg);
-    json_put_exports(j, &c->agg);
+    json_exports_put(j, &c->agg);
     json_object_set_new(j, "violating_seeds", json_integer((json_int_t)c->violating_seeds));
     json_object_set_new(j, "safe", json_boolean(c->safe));
     json_object_set_new(j, "unsafe_seeds", json_integer((json_int_t)c->unsafe_seeds));
@@ -96,8 +96,8 @@ json_t *json_case(const struct scenario *sc, const struct case_result *c)
         json_object_set_new(j, "unsafe", json_string(c->first_unsafe));
     }
     json_object_set_new(j, "verdict", json_string(verdict_name(c->verdict)));
-    json_object_set_new(j, "failed", failed_list(case_failures(c, failed, sizeof(failed))));
-    json_object_set_new(j, "not_judged", failed_list(case_unjudged(c, failed, sizeof(failed))));
+    json_object_set_new(j, "failed", failed_list(verdict_failures(c, failed, sizeof(failed))));
+    json_object_set_new(j, "not_judged", failed_list(verdict_unjudged(c, failed, sizeof(failed))));
     if (c->violating_seeds) {
         json_object_set_new(j, "first_violating_seed",
                             json_integer((json_int_t)c->first_violating_seed));

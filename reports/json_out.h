@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 /* One seed of a case: scenario, variant, guard, seed, metrics, verdict, failed. New reference. */
 json_t *json_seed(const struct scenario *sc, const struct case_result *c,
@@ -19,7 +19,7 @@ json_t *json_seed(const struct scenario *sc, const struct case_result *c,
 json_t *json_case(const struct scenario *sc, const struct case_result *c);
 
 /* Adds delivery, duplicate_writes and consumers to o when m has exports (json_exports.c). */
-void json_put_exports(json_t *o, const struct metrics *m);
+void json_exports_put(json_t *o, const struct metrics *m);
 
 /* Prints obj compactly on one line to stdout and drops the reference. */
 void json_print_line(json_t *obj);

@@ -15,7 +15,7 @@ static char *ms(sim_time t, char *buf)
     return time_format(t >= SIM_S ? t / SIM_MS * SIM_MS : t / SIM_US * SIM_US, buf);
 }
 
-const char *text_guarantee(const struct metrics *m)
+const char *text_exports_guarantee(const struct metrics *m)
 {
     return export_metrics_guarantee(&m->xp);
 }
@@ -33,7 +33,7 @@ void text_exports(FILE *f, const struct metrics *m)
             "   exports %" PRIu64 "   duplicates %" PRIu64 "   redelivered %" PRIu64
             "   lost %" PRIu64 "   late %" PRIu64 "   in flight at the end %" PRIu64 "\n",
             x->exports, x->duplicates, x->redelivered, x->lost, x->late, x->pending);
-    fprintf(f, "  delivery: %s   lag p50 %s   p99 %s   max %s\n", text_guarantee(m),
+    fprintf(f, "  delivery: %s   lag p50 %s   p99 %s   max %s\n", text_exports_guarantee(m),
             ms(hist_quantile(&x->lag, 0.5), t1), ms(hist_quantile(&x->lag, 0.99), t2),
             ms(x->lag.count ? x->lag.max : 0, t3));
     if (!x->adds || x->deadlocks || x->lock_waits || x->write_errors || x->export_failures ||
@@ -81,5 +81,5 @@ void text_exports_row(FILE *f, const struct metrics *m)
             ms(hist_quantile(&x->lag, 0.99), t1));
     if (x->adds)
         fprintf(f, "  Add() blocked p99 %s", ms(hist_quantile(&x->add_blocked, 0.99), t2));
-    fprintf(f, "  (%s)\n", text_guarantee(m));
+    fprintf(f, "  (%s)\n", text_exports_guarantee(m));
 }

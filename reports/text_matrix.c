@@ -65,8 +65,8 @@ void text_matrix(FILE *f, const struct scenario *sc, const int *vs, int nv,
     free(w);
 }
 
-void text_seeds_note(FILE *f, const struct seed_range *run, const struct scenario *const *sc,
-                     int nsc)
+void text_matrix_seeds_note(FILE *f, const struct seed_range *run, const struct scenario *const *sc,
+                            int nsc)
 {
     /* the scenarios' own ranges that differ from the run's, each once */
     char ranges[512] = "";

@@ -20,7 +20,7 @@ void text_exports(FILE *f, const struct metrics *m);
 /* One indented line under a compare row. */
 void text_exports_row(FILE *f, const struct metrics *m);
 /* "exactly once", "at least once: duplicates", ... */
-const char *text_guarantee(const struct metrics *m);
+const char *text_exports_guarantee(const struct metrics *m);
 
 /* "pass", "xfail" or "FAIL": the verdict as the terminal shows it. */
 const char *text_verdict(enum case_verdict v);
@@ -47,7 +47,7 @@ void text_matrix(FILE *f, const struct scenario *sc, const int *vs, int nv,
  * Says, in one line, that --seeds replaces the scenario's own range, when it
  * does: some. lines are judged over the seeds run. Nothing otherwise.
  */
-void text_seeds_note(FILE *f, const struct seed_range *run, const struct scenario *const *sc,
-                     int nsc);
+void text_matrix_seeds_note(FILE *f, const struct seed_range *run, const struct scenario *const *sc,
+                            int nsc);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The layout keeps its promises: no include cycle and no link cycle between
 # folders (a subfolder is a folder of its own), no folder with more than about 20
-# source files (22 at most), and the lease upsert's SQL text in one file.
+# source files (22 at most), the lease upsert's SQL text in one file, and
+# reports/ writing and drawing results without running a simulation.
 #   usage: tests/layers_test.sh path/to/overlapsim   (its build folder has the objects)
 set -u
 cd "$(dirname "$0")/.."
@@ -45,6 +46,34 @@ if [ -d "$build/sim" ]; then
         sort -u >"$tmp/links"
     check "no link cycle between folders" 'tsort "$tmp/links" >/dev/null 2>"$tmp/cycle"' ||
         sed 's/^/    /' "$tmp/cycle"
+fi
+
+# reports/ writes and draws finished results: none of its objects may call
+# the simulator or a runner of it (sim/analyses runs, reports/ reads)
+if [ -d "$build/reports" ]; then
+    runner='^(sim_(run|run_hooked|new|loop)|case_run.*|explore_.*|shrink_.*|battery_cell_run|sweep_run.*|sweep_open|report_run.*|par_run|live_.*)$'
+    for f in $(find reports -name '*.c' | sort); do
+        o="$build/${f%.c}.o"
+        [ -f "$o" ] || continue
+        nm -u "$o" | awk '{print $2}' | grep -E "$runner" | sed "s|^|$f: |"
+    done >"$tmp/runs"
+    check "reports/ runs no simulation (its objects reference no runner)" '[ ! -s "$tmp/runs" ]' ||
+        sed 's/^/    /' "$tmp/runs"
+fi
+
+# each file's functions carry its name as their prefix (a writer X_out.c: X_),
+# in the folders that keep the rule whole so far: the runners and the writers
+if [ -d "$build/sim/analyses" ]; then
+    for f in $(find sim/analyses reports -name '*.c' | sort); do
+        o="$build/${f%.c}.o"
+        [ -f "$o" ] || continue
+        b=$(basename "$f" .c)
+        b=${b%_out}
+        nm -g --defined-only "$o" |
+            awk -v b="$b" -v f="$f" '$2 ~ /[TDBR]/ && $3 != b && index($3, b "_") != 1 {print f ": " $3}'
+    done >"$tmp/prefix"
+    check "sim/analyses and reports: each file's functions carry its prefix" '[ ! -s "$tmp/prefix" ]' ||
+        sed 's/^/    /' "$tmp/prefix"
 fi
 
 for d in $(find sim guards reports -type d | sort); do

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "../reports/par.h"
+#include "../sim/analyses/par.h"
 
 struct ctx {
     size_t next;     /* the index done() expects */

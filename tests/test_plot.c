@@ -291,7 +291,7 @@ static void test_plot_heatmap_and_line(void **state)
     v[5] = NAN; /* a setting that could not run */
     struct plot_grid g = {4, 3, "schedule.interval", "guard.factor", xl, yl, v, ok,
                           2, 1, "violating seeds",   PLOT_PAL_BAD,   0,  1};
-    assert_int_equal(plot_heatmap(dir, "heatmap", &g, "a heatmap"), 0);
+    assert_int_equal(plot_grid_heatmap(dir, "heatmap", &g, "a heatmap"), 0);
     check_plot("heatmap", 0, 420);
     check_deterministic("heatmap");
     char path[512];
@@ -299,7 +299,7 @@ static void test_plot_heatmap_and_line(void **state)
     snprintf(path, sizeof(path), "%s/heatmap-outline.csv", dir);
     assert_int_equal(stat(path, &st), 0);
     g.ny = 1;
-    assert_int_equal(plot_sweep_line(dir, "line", &g, "a line"), 0);
+    assert_int_equal(plot_grid_sweep_line(dir, "line", &g, "a line"), 0);
     check_plot("line", 1000, 440);
     check_deterministic("line");
 }
@@ -314,9 +314,9 @@ static void test_plot_case_from_a_scenario(void **state)
     assert_int_equal(scenario_load("scenarios/etl-ticker.ini", &sc, err, sizeof(err)), 0);
     struct caseplot cp;
     int v = scenario_variant_find(sc, "spawn");
-    assert_int_equal(caseplot_draw(sc, v, guard_lookup("none"), 1, NULL, CP_ALL, dir, "case-", &cp,
-                                   err, sizeof(err)),
-                     0);
+    const struct guard_ops *g = guard_lookup("none");
+    struct caseplot_job job = {sc, v, g, 1, NULL, CP_ALL, dir, "case-", &cp};
+    assert_int_equal(case_run_traced(sc, v, g, 1, &caseplot_reader, &job, err, sizeof(err)), 0);
     assert_int_equal(cp.render_error, 0);
     assert_true(cp.has_overlap);
     assert_true(cp.zoomed); /* a day is long: the timeline is around the first overlap */

@@ -12,8 +12,9 @@
 
 #include <cmocka.h>
 
-#include "../reports/par.h"
-#include "../reports/sweep.h"
+#include "../sim/analyses/par.h"
+#include "../sim/analyses/sweep.h"
+#include "../reports/sweep_out.h"
 
 static void test_sweep_vary_durations_numbers_lists(void **state)
 {
@@ -111,7 +112,7 @@ static int done(void *user, size_t j, size_t slot)
 {
     (void)j;
     struct run *r = user;
-    sweep_csv_row(r->out, r->sw, &r->ring[slot]);
+    sweep_out_csv_row(r->out, r->sw, &r->ring[slot]);
     return 0;
 }
 
@@ -140,7 +141,7 @@ static char *sweep_csv(int jobs, int shard_k, int shard_n, bool header)
     struct run r = {&sw, calloc(par_window(jobs), sizeof(struct sweep_row)),
                     open_memstream(&buf, &len)};
     if (header)
-        sweep_csv_header(r.out, &sw);
+        sweep_out_csv_header(r.out, &sw);
     struct par p = {sweep_shard_units(&sw), jobs, par_window(jobs), work, done, &r};
     assert_int_equal(par_run(&p), 0);
     fclose(r.out);

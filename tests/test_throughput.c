@@ -7,7 +7,7 @@
  * after a firing, so whether that firing runs depends on how long the
  * guard's check takes.
  */
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 #include "sim_harness.h"
 
 static struct scenario *sc;

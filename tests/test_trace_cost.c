@@ -5,7 +5,7 @@
  * and hash. Counted, not timed: `make bench` times a point fault beside the
  * same scenario without it.
  */
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 #include "../sim/run/run.h"
 #include "helpers.h"
 

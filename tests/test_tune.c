@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../reports/tune.h"
+#include "../sim/analyses/tune.h"
 
 static void run_tune_variant(const char *guard, int variant, const char *const *vary, int nvary,
                              struct sweep *sw, struct sweep_agg **agg, struct tune *t)

@@ -1,7 +1,7 @@
 /* Case runs: expectations over seeds, violating seeds, replay commands, determinism re-checks. */
 #include "helpers.h"
 
-#include "../sim/analyses/verdict.h"
+#include "../sim/analyses/case.h"
 
 static const char text[] = "[scenario]\nduration = 1h\nseeds = 1..5\n"
                            "[schedule]\ninterval = 10s\ndispatch = spawn\n"
@@ -42,7 +42,7 @@ static void test_verdict_every_and_some(void **state)
                               NULL, &r, err, sizeof(err)),
                      0);
     assert_false(r.pass);
-    case_failures(&r, buf, sizeof(buf));
+    verdict_failures(&r, buf, sizeof(buf));
     assert_non_null(strstr(buf, "max_concurrency = 1 failed on seed 7 (was 2)"));
     assert_non_null(strstr(buf, "runs >= 1000 failed on seed 7 (was 359)"));
     case_replay(sc2, &r, 8, buf, sizeof(buf));
@@ -71,9 +71,9 @@ static void test_verdict_safety_xfail_and_fail(void **state)
     assert_string_equal(r.first_unsafe, "2 runs at once (limit 1)");
     assert_int_equal(r.verdict, VERDICT_FAIL);
     assert_false(r.pass);
-    assert_non_null(strstr(case_failures(&r, buf, sizeof(buf)),
+    assert_non_null(strstr(verdict_failures(&r, buf, sizeof(buf)),
                            "UNSAFE (max_concurrency) and no expectation allows it"));
-    assert_string_equal(case_safety(&r, buf, sizeof(buf)), "UNSAFE 3/3");
+    assert_string_equal(verdict_safety(&r, buf, sizeof(buf)), "UNSAFE 3/3");
     assert_int_equal(case_replay_seed(&r), 1);
     /* a guard that keeps the invariant passes */
     assert_int_equal(case_run(sc, -1, guard_lookup("atomic"), (struct seed_range){1, 3}, NULL, NULL,
@@ -81,7 +81,7 @@ static void test_verdict_safety_xfail_and_fail(void **state)
                      0);
     assert_true(r.safe);
     assert_int_equal(r.verdict, VERDICT_PASS);
-    assert_string_equal(case_safety(&r, buf, sizeof(buf)), "SAFE");
+    assert_string_equal(verdict_safety(&r, buf, sizeof(buf)), "SAFE");
     scenario_free(sc);
 
     /* the scenario says none must break: xfail, which passes; stale writes come with it */
@@ -95,7 +95,7 @@ static void test_verdict_safety_xfail_and_fail(void **state)
     assert_int_equal(r.verdict, VERDICT_XFAIL);
     assert_true(r.pass);
     assert_string_equal(verdict_name(r.verdict), "xfail");
-    assert_string_equal(case_failures(&r, buf, sizeof(buf)), "");
+    assert_string_equal(verdict_failures(&r, buf, sizeof(buf)), "");
     scenario_free(sc);
 
     /* ... unless a stale_writes line says otherwise */
@@ -111,7 +111,7 @@ static void test_verdict_safety_xfail_and_fail(void **state)
     assert_true(r.agg.stale_writes > 0);
     assert_int_equal(r.verdict, VERDICT_FAIL);
     assert_non_null(
-        strstr(case_failures(&r, buf, sizeof(buf)), "stale_writes = 0 failed on seed 1"));
+        strstr(verdict_failures(&r, buf, sizeof(buf)), "stale_writes = 0 failed on seed 1"));
     scenario_free(sc);
 }
 
@@ -131,13 +131,13 @@ static void test_verdict_some_lines_need_seeds(void **state)
                      0);
     assert_int_equal(r.verdict, VERDICT_PASS);
     assert_true(r.st[0].unjudged);
-    assert_string_equal(case_unjudged(&r, buf, sizeof(buf)), "some.max_concurrency >= 2");
+    assert_string_equal(verdict_unjudged(&r, buf, sizeof(buf)), "some.max_concurrency >= 2");
     assert_int_equal(case_run(sc, -1, guard_lookup("none"), (struct seed_range){4, 5}, NULL, NULL,
                               NULL, &r, err, sizeof(err)),
                      0);
     assert_int_equal(r.verdict, VERDICT_FAIL);
-    assert_string_equal(case_unjudged(&r, buf, sizeof(buf)), "");
-    assert_string_equal(case_failures(&r, buf, sizeof(buf)),
+    assert_string_equal(verdict_unjudged(&r, buf, sizeof(buf)), "");
+    assert_string_equal(verdict_failures(&r, buf, sizeof(buf)),
                         "some.max_concurrency >= 2 held on none of 2 seeds");
     scenario_free(sc);
 }

@@ -1,6 +1,6 @@
 /*
- * The report's pages (see report.h): index.html, styled inline and free of
- * scripts, and index.md with the same content for code review tools and
+ * The report's pages (see report_html.h): index.html, styled inline and free
+ * of scripts, and index.md with the same content for code review tools and
  * wikis. Both list, per scenario, what was simulated, a verdict table per
  * variant, the compare chart, the plotted cases, and every failure with its
  * seed, first overlap window and the command that replays it.
@@ -13,7 +13,8 @@
 
 #include "../../sim/base/mem.h"
 #include "../junit.h"
-#include "report.h"
+#include "report_draw.h"
+#include "report_html.h"
 #include "safety_html.h"
 
 /* HTML text: the same escaping as JUnit's XML serves (one implementation). */
@@ -353,7 +354,7 @@ static void verdict_table(FILE *f, FILE *md, const struct report_scenario *s, in
         const struct case_result *c = &s->cases[v * s->nguards + g].res;
         const struct metrics *m = &c->agg;
         char gap[TIME_FMT_LEN], late[TIME_FMT_LEN], why[2048];
-        case_failures(c, why, sizeof(why));
+        verdict_failures(c, why, sizeof(why));
         ms(m->longest_gap, gap);
         ms(hist_quantile(&m->lateness, 0.99), late);
         fputs("<tr><td><b>", f);
@@ -411,7 +412,7 @@ static void image(FILE *f, FILE *md, const char *dir, const char *stem, const ch
 static void case_plots(FILE *f, FILE *md, const struct report_scenario *s,
                        const struct report_case *c)
 {
-    const struct caseplot *cp = &c->cp;
+    const struct caseplot *cp = c->cp;
     char stem[400], win[300], t1[TIME_FMT_LEN], t2[TIME_FMT_LEN];
     const char *vn = scenario_variant_name(s->sc, c->variant);
     fputs("<div class=\"case\"><h4>", f);
@@ -493,7 +494,7 @@ static void failures(FILE *f, FILE *md, const struct report_scenario *s, bool ex
         const char *vn = scenario_variant_name(s->sc, c->variant);
         char why[2048], replay[1024], win[300];
         uint64_t seed = report_case_seed(&c->res);
-        case_failures(&c->res, why, sizeof(why));
+        verdict_failures(&c->res, why, sizeof(why));
         case_replay(s->sc, &c->res, seed, replay, sizeof(replay));
         fprintf(f, "<li><b>%s%s%s / ", s->sc->base.name, *vn ? "@" : "", vn);
         esc(f, c->guard->name);
@@ -571,13 +572,13 @@ static void scenario_section(FILE *f, FILE *md, const struct report_scenario *s)
             image(f, md, s->dir, s->compare[v], "guards compared");
         for (int g = 0; g < s->nguards; g++) {
             const struct report_case *c = &s->cases[v * s->nguards + g];
-            if (c->plot && c->cp.name[CP_TIMELINE][0])
+            if (c->plot && c->cp && c->cp->name[CP_TIMELINE][0])
                 case_plots(f, md, s, c);
         }
     }
 }
 
-int report_write(const struct report *r, const char *dir, char *err, size_t errlen)
+int report_html_write(const struct report *r, const char *dir, char *err, size_t errlen)
 {
     char path[1400], mdpath[1400];
     snprintf(path, sizeof(path), "%s/index.html", dir);
@@ -625,7 +626,7 @@ int report_write(const struct report *r, const char *dir, char *err, size_t errl
         fputs("> gnuplot was not found: the plots' data and scripts are here, not the images.\n\n",
               md);
     }
-    report_safety_html(f, md, r); /* the first table: which guard is safe where */
+    safety_html_write(f, md, r); /* the first table: which guard is safe where */
     fputs("<table><tr><th>scenario</th><th>cases</th><th>failed</th><th>unsafe cases</th>"
           "<th>about</th></tr>\n",
           f);

@@ -20,7 +20,7 @@ static const char *safety_cell_class(const struct case_result *c)
     return c->verdict == VERDICT_FAIL ? "fail" : c->unsafe_seeds ? "expected" : "pass";
 }
 
-void report_safety_html(FILE *f, FILE *md, const struct report *r)
+void safety_html_write(FILE *f, FILE *md, const struct report *r)
 {
     int width = 1;
     for (int k = 0; k < r->n; k++)

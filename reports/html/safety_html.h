@@ -10,9 +10,9 @@
 
 #include <stdio.h>
 
-#include "report.h"
+#include "../../sim/analyses/report.h"
 
 /* Writes the matrix of r's finished cases to f (HTML) and md (Markdown). */
-void report_safety_html(FILE *f, FILE *md, const struct report *r);
+void safety_html_write(FILE *f, FILE *md, const struct report *r);
 
 #endif

@@ -1,4 +1,4 @@
-/* Plots of one case at one seed (see caseplot.h). */
+/* Plots of one case at one seed, from the trace of its run (see caseplot.h). */
 #include "caseplot.h"
 
 #include <errno.h>
@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../sim/run/run.h"
 #include "../../sim/base/mem.h"
 #include "plot.h"
 #include "plotdata.h"
@@ -39,43 +38,49 @@ static sim_time lock_max(const struct model *m, const struct guard_ops *g)
     return 0;
 }
 
-int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, uint64_t seed,
-                  const struct hist *cycles, unsigned kinds, const char *dir, const char *prefix,
-                  struct caseplot *out, char *err, size_t errlen)
+static FILE *reader_open(void *user, const struct model *m, void **state)
 {
-    memset(out, 0, sizeof(*out));
-    struct model *m = mem_alloc(sizeof(*m));
-    struct metrics *met = mem_alloc(sizeof(*met));
+    struct caseplot_job *job = user;
+    memset(job->out, 0, sizeof(*job->out));
     struct plotdata *pd = mem_alloc(sizeof(*pd));
-    int rc = -ENOMEM;
-    if (!m || !met || !pd) {
-        snprintf(err, errlen, "out of memory");
-        goto out_free;
+    if (!pd) {
+        errno = ENOMEM;
+        return NULL;
     }
-    rc = scenario_model(sc, v, m, err, errlen);
-    if (rc)
-        goto out_free;
-    m->cfg.guard = g;
-    for (int i = 0; i < m->nnodes; i++)
-        m->node[i].cfg.guard = g;
-
+    *state = pd;
     plotdata_init(pd, 0, -1, m->cfg.limit, 0);
-    FILE *stream = plotdata_stream(pd);
-    if (!stream) {
-        rc = -errno;
-        snprintf(err, errlen, "cannot collect the trace: %s", strerror(errno));
-        goto out_pd;
-    }
-    struct trace tr;
-    trace_init(&tr, stream);
-    rc = sim_run(m, seed, &tr, met);
-    fclose(stream);
-    if (rc || pd->error) {
-        rc = rc ? rc : pd->error;
-        snprintf(err, errlen, "%s, guard %s, seed %" PRIu64 ": %s", sc->path, g->name, seed,
-                 strerror(-rc));
-        goto out_pd;
-    }
+    return plotdata_stream(pd);
+}
+
+static int reader_status(void *state)
+{
+    const struct plotdata *pd = state;
+    return pd->error;
+}
+
+static void reader_release(void *state)
+{
+    if (!state)
+        return;
+    plotdata_release(state);
+    mem_free(state);
+}
+
+static int reader_done(void *user, void *state, const struct model *m, const struct metrics *met,
+                       char *err, size_t errlen)
+{
+    const struct caseplot_job *job = user;
+    struct plotdata *pd = state;
+    struct caseplot *out = job->out;
+    const struct scenario *sc = job->sc;
+    const struct guard_ops *g = job->g;
+    const struct hist *cycles = job->cycles;
+    const char *dir = job->dir, *prefix = job->prefix;
+    unsigned kinds = job->kinds;
+    int v = job->v;
+    uint64_t seed = job->seed;
+    int rc;
+
     plotdata_finish(pd, m->cfg.duration);
     out->clock_data = pd->clock.n > 0;
     for (size_t i = 0; i < pd->runs.n && !out->lease_data; i++)
@@ -167,16 +172,16 @@ int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, u
     note(out, rc, names[CP_CLOCK]);
     snprintf(out->name[CP_CLOCK], sizeof(out->name[0]), "%s", names[CP_CLOCK]);
 done:
-    rc = 0;
-    goto out_pd;
+    return 0;
 
 out_write:
     snprintf(err, errlen, "cannot write plots into '%s': %s", dir, strerror(-rc));
-out_pd:
-    plotdata_release(pd);
-out_free:
-    mem_free(pd);
-    mem_free(met);
-    mem_free(m);
     return rc;
 }
+
+const struct case_trace_reader caseplot_reader = {
+    .open = reader_open,
+    .status = reader_status,
+    .done = reader_done,
+    .release = reader_release,
+};

@@ -1,9 +1,11 @@
 /*
- * The plots of one case at one seed: re-runs the seed with its trace feeding
- * a plotdata collector (the simulator is deterministic, so this is the same
- * run the verdict saw) and draws the timeline (zoomed on the first overlap
- * when the run is long, plus the whole run), concurrency, the cycle-duration
- * histogram and clock offsets. Used by `plot` and `report`.
+ * The plots of one case at one seed, drawn from the trace of its run: a
+ * reader for case_run_traced (sim/analyses/case.h, which re-runs the seed;
+ * the simulator is deterministic, so this is the run the verdict saw) that
+ * collects the trace into plotdata and then draws the timeline (zoomed on
+ * the first overlap when the run is long, plus the whole run), concurrency,
+ * the cycle-duration histogram and clock offsets. Used by `plot` and
+ * `report`; nothing here runs the simulator.
  */
 #ifndef REPORTS_CASEPLOT_H
 #define REPORTS_CASEPLOT_H
@@ -12,7 +14,7 @@
 #include <stddef.h>
 
 #include "../../sim/scenario/scenario.h"
-#include "../../sim/analyses/verdict.h"
+#include "../../sim/analyses/case.h"
 
 enum caseplot_kind { CP_TIMELINE, CP_TIMELINE_FULL, CP_CONCURRENCY, CP_CYCLES, CP_CLOCK, CP_COUNT };
 
@@ -34,15 +36,30 @@ struct caseplot {
 extern const char *const caseplot_names[CP_COUNT];
 
 /*
- * Draws the plots of guard g in variant v of sc at seed into dir, file stems
- * prefixed with prefix ("" for none). cycles, when not NULL, is the
- * histogram to draw instead of this seed's (e.g. all seeds of the case).
+ * What to draw: the plots of guard g in variant v of sc at seed, into dir,
+ * file stems prefixed with prefix ("" for none). cycles, when not NULL, is
+ * the histogram to draw instead of this seed's (e.g. all seeds of the case).
  * kinds is a mask of the plots to draw (1u << CP_TIMELINE | ..., or CP_ALL).
- * Returns 0 (render problems are only noted in out->render_error) or a
- * negative errno with err filled.
+ * out receives what was drawn; render problems are only noted in
+ * out->render_error.
  */
-int caseplot_draw(const struct scenario *sc, int v, const struct guard_ops *g, uint64_t seed,
-                  const struct hist *cycles, unsigned kinds, const char *dir, const char *prefix,
-                  struct caseplot *out, char *err, size_t errlen);
+struct caseplot_job {
+    const struct scenario *sc;
+    int v;
+    const struct guard_ops *g;
+    uint64_t seed;
+    const struct hist *cycles;
+    unsigned kinds;
+    const char *dir;
+    const char *prefix;
+    struct caseplot *out;
+};
+
+/*
+ * The reader that draws a job (its user: a struct caseplot_job): hand it to
+ * case_run_traced with the job's scenario, variant, guard and seed. Its done
+ * returns 0 or a negative errno with err ("cannot write plots into ...").
+ */
+extern const struct case_trace_reader caseplot_reader;
 
 #endif

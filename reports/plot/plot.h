@@ -97,11 +97,12 @@ struct plot_grid {
 };
 
 /* Heatmap (with image), the feasible region outlined, values printed in small grids. */
-int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, const char *title);
+int plot_grid_heatmap(const char *dir, const char *name, const struct plot_grid *g,
+                      const char *title);
 
 /* The one-key form: the metric over the key's values, infeasible settings shaded. */
-int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g,
-                    const char *title);
+int plot_grid_sweep_line(const char *dir, const char *name, const struct plot_grid *g,
+                         const char *title);
 
 /* --- helpers shared by the plot writers (plot_*.c) --- */
 

@@ -62,7 +62,8 @@ static void cb_range(FILE *f, const struct plot_grid *g)
         fprintf(f, "set cbrange [%.9g:%.9g]\n", g->cbmin, g->cbmax);
 }
 
-int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, const char *title)
+int plot_grid_heatmap(const char *dir, const char *name, const struct plot_grid *g,
+                      const char *title)
 {
     FILE *d = plot_open(dir, name, "csv");
     if (!d)
@@ -177,7 +178,8 @@ int plot_heatmap(const char *dir, const char *name, const struct plot_grid *g, c
     return rc ? rc : plot_render(dir, name);
 }
 
-int plot_sweep_line(const char *dir, const char *name, const struct plot_grid *g, const char *title)
+int plot_grid_sweep_line(const char *dir, const char *name, const struct plot_grid *g,
+                         const char *title)
 {
     FILE *d = plot_open(dir, name, "csv");
     if (!d)

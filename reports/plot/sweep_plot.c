@@ -1,4 +1,4 @@
-/* Heatmaps and line charts of a sweep's aggregates (see sweep.h). */
+/* Heatmaps and line charts of a sweep's aggregates (see sweep_plot.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,9 +7,9 @@
 
 #include "../../sim/base/mem.h"
 #include "plot.h"
-#include "../sweep.h"
+#include "sweep_plot.h"
 
-double sweep_view_value(const struct sweep_agg *a, const struct sweep_view_spec *v)
+double sweep_plot_value(const struct sweep_agg *a, const struct sweep_view_spec *v)
 {
     if (a->invalid || !a->nseeds)
         return NAN;
@@ -24,7 +24,7 @@ double sweep_view_value(const struct sweep_agg *a, const struct sweep_view_spec 
     return NAN;
 }
 
-int sweep_default_views(struct sweep_view_spec *out, int max)
+int sweep_plot_default_views(struct sweep_view_spec *out, int max)
 {
     int n = 0;
     if (n < max)
@@ -88,7 +88,7 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
     /* a shared colour scale across slices, so they compare */
     double lo = INFINITY, hi = -INFINITY;
     for (size_t p = 0; p < sw->npoints; p++) {
-        double x = sweep_view_value(&ga[p], v);
+        double x = sweep_plot_value(&ga[p], v);
         if (!isnan(x)) {
             lo = x < lo ? x : lo;
             hi = x > hi ? x : hi;
@@ -107,7 +107,7 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
             for (int x = 0; x < nx; x++) {
                 int idx[3] = {x, y, z};
                 size_t p = point_of(sw, idx);
-                val[y * nx + x] = sweep_view_value(&ga[p], v);
+                val[y * nx + x] = sweep_plot_value(&ga[p], v);
                 ok[y * nx + x] =
                     feasible ? feasible[p] : !ga[p].invalid && ga[p].nseeds && !ga[p].violating;
             }
@@ -146,7 +146,8 @@ int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int gua
             .cbmin = lo,
             .cbmax = hi,
         };
-        int r = ny > 1 ? plot_heatmap(dir, name, &g, title) : plot_sweep_line(dir, name, &g, title);
+        int r = ny > 1 ? plot_grid_heatmap(dir, name, &g, title)
+                       : plot_grid_sweep_line(dir, name, &g, title);
         if (r == -ENOENT || r == -EIO) {
             if (!rc || r == -EIO)
                 rc = r;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "../base/mem.h"
-#include "verdict.h"
+#include "case.h"
 
 const struct battery_failure battery_failures[BATTERY_FAILURES] = {
     {"overrun-interval", "some runs last longer than the interval",

@@ -1,12 +1,13 @@
 /*
- * Running a case — one guard in one variant of a scenario over a range of
- * seeds — and judging it twice. Safety comes from the invariants alone
+ * Judging a case — one guard in one variant of a scenario over a range of
+ * seeds — twice. Safety comes from the invariants alone
  * (metrics_safe: at most the limit at once, no duplicate, no lost item, no
  * stale write), whatever the scenario expects: SAFE, or UNSAFE on k of N
  * seeds. The verdict comes from the expectations: pass; xfail when the case
  * is UNSAFE and the scenario's expectations say this guard may break each
  * invariant it broke; FAIL when an expectation does not hold or an invariant
- * broke that no expectation mentions. Used by run, compare, check and live
+ * broke that no expectation mentions. The seeds' metrics come from case_run
+ * (case.h) or from live mode; run, compare, check and live judge them here
  * alike, so they can never disagree.
  */
 #ifndef SIM_VERDICT_H
@@ -17,7 +18,6 @@
 
 #include "../check/metrics.h"
 #include "../scenario/scenario.h"
-#include "../core/trace.h"
 
 #define VERDICT_MAX_EXPECT 64
 
@@ -84,31 +84,19 @@ struct case_result {
     const char *replay_args; /* already quoted, appended as is; may be NULL */
 };
 
-typedef void (*seed_cb)(void *user, const struct case_result *c, const struct seed_outcome *o);
-
 /*
- * Runs guard g in variant v (-1: base) of sc for every seed in seeds,
- * calling cb (may be NULL) after each seed. trace, when not NULL, receives
- * the trace of every seed. Returns 0 (also when sim_interrupt stopped it:
- * out->interrupted, with the seeds done so far judged), or a negative errno
- * with err filled (a model that cannot be built, an engine error).
+ * Judging a case from its seeds' metrics (case_run does it for simulated
+ * seeds; live mode for its own): verdict_begin selects the expectations for
+ * guard g in variant v (0 or -ENOMEM), verdict_add_seed judges one seed's
+ * metrics against them and the invariants (metrics_safe with limit) into *o,
+ * verdict_end settles safety and the verdict. A some. line is judged only
+ * over two seeds or more.
  */
-int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
-             struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,
-             size_t errlen);
-
-/*
- * The pieces of case_run, for a caller that produces the metrics itself
- * (live mode): case_begin selects the expectations for guard g in variant v
- * (0 or -ENOMEM), case_add_seed judges one seed's metrics against them and
- * the invariants (metrics_safe with limit) into *o, case_end settles safety
- * and the verdict. A some. line is judged only over two seeds or more.
- */
-int case_begin(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
-               struct case_result *out);
-void case_add_seed(struct case_result *out, const struct metrics *met, int limit,
-                   struct seed_outcome *o);
-void case_end(struct case_result *out);
+int verdict_begin(const struct scenario *sc, int v, const struct guard_ops *g,
+                  struct seed_range seeds, struct case_result *out);
+void verdict_add_seed(struct case_result *out, const struct metrics *met, int limit,
+                      struct seed_outcome *o);
+void verdict_end(struct case_result *out);
 
 /*
  * Did two runs of one seed do the same thing? Compares trace hashes and the
@@ -123,35 +111,15 @@ bool verdict_same_run(const struct metrics *a, uint64_t hash_a, const struct met
  * hold (a some. line says on how many seeds it was looked for) and the
  * invariants it broke that no expectation allows.
  */
-char *case_failures(const struct case_result *c, char *buf, size_t len);
+char *verdict_failures(const struct case_result *c, char *buf, size_t len);
 
 /* The some. lines not judged because the case ran one seed, "; "-separated ("" if none). */
-char *case_unjudged(const struct case_result *c, char *buf, size_t len);
+char *verdict_unjudged(const struct case_result *c, char *buf, size_t len);
 
 /* "SAFE" or "UNSAFE 3/20" (k of N seeds). */
-char *case_safety(const struct case_result *c, char *buf, size_t len);
+char *verdict_safety(const struct case_result *c, char *buf, size_t len);
 
 /* The names of the invariants in bits ("max_concurrency, duplicates"). */
 char *verdict_invariants(unsigned bits, char *buf, size_t len);
-
-/*
- * The seed that best shows a finished case: an every-line's first failing
- * seed when an expectation failed, else the first unsafe seed, else the first.
- */
-uint64_t case_replay_seed(const struct case_result *c);
-/*
- * The program replay commands start with: the binary as invoked (argv[0],
- * e.g. build/overlapsim), so they can be pasted. Set once at start-up;
- * "overlapsim" until then.
- */
-void case_replay_program(const char *argv0);
-const char *case_replay_program_name(void);
-
-/* The command that replays seed of this case, quoting as a shell needs. */
-char *case_replay(const struct scenario *sc, const struct case_result *c, uint64_t seed, char *buf,
-                  size_t len);
-
-/* Appends s to buf after a space, single-quoted if a shell would split or expand it. */
-void case_shell_word(char *buf, size_t len, const char *s);
 
 #endif

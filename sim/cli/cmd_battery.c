@@ -1,7 +1,7 @@
 /*
  * overlapsim battery: every guard against every failure of the standard
  * battery (sim/battery.h) on the user's own scenario, as one guard x
- * failure matrix. Cells run in parallel (reports/par.h) and are printed in
+ * failure matrix. Cells run in parallel (sim/analyses/par.h) and are printed in
  * order, so the output is the same for any --jobs. --out adds the HTML
  * matrix with a timeline per UNSAFE cell; --write-scenarios the explicit
  * scenario of every cell.
@@ -17,7 +17,7 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "../../reports/outdir.h"
-#include "../../reports/par.h"
+#include "../analyses/par.h"
 #include "../../reports/plot/plot.h"
 #include "../../reports/plot/plotdata.h"
 #include "../analyses/battery.h"

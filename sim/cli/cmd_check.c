@@ -21,8 +21,8 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/json_out.h"
 #include "../../reports/junit.h"
-#include "../../reports/par.h"
-#include "../analyses/verdict.h"
+#include "../analyses/par.h"
+#include "../analyses/case.h"
 #include "common/cli.h"
 #include "../../reports/text_out.h"
 
@@ -111,10 +111,10 @@ static int done(void *user, size_t i, size_t slot)
     }
     uint64_t seed = case_replay_seed(res);
     if (!res->pass)
-        case_failures(res, why, sizeof(why));
+        verdict_failures(res, why, sizeof(why));
     if (!res->pass || res->unsafe_seeds)
         case_replay(sc, res, seed, replay, sizeof(replay));
-    case_safety(res, safety, sizeof(safety));
+    verdict_safety(res, safety, sizeof(safety));
     if (res->unsafe_seeds)
         snprintf(unsafe, sizeof(unsafe), " (seed %" PRIu64 ": %s)", res->first_unsafe_seed,
                  res->first_unsafe);
@@ -207,7 +207,7 @@ static void check_print_text(struct check *ck, char *lines, size_t len)
     size_t first = 0;
     struct seed_range run = ck->o->seeds;
     if (ck->o->have_seeds && !ck->o->quiet)
-        text_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
+        text_matrix_seeds_note(stdout, &run, (const struct scenario *const *)ck->sc, ck->nsc);
     while (!ck->o->quiet && first < ck->ncases) { /* --quiet: only the failures */
         int file = ck->cases[first].file;
         size_t end = first;
@@ -329,7 +329,7 @@ int cmd_check(int argc, char **argv)
     if (!rc && o.format == FORMAT_TEXT)
         check_print_text(&ck, lines, lines_len);
     else if (!rc && o.have_seeds)
-        text_seeds_note(stderr, &o.seeds, (const struct scenario *const *)ck.sc, ck.nsc);
+        text_matrix_seeds_note(stderr, &o.seeds, (const struct scenario *const *)ck.sc, ck.nsc);
     if (!rc) {
         FILE *sum = o.format == FORMAT_TEXT ? stdout : stderr;
         if (ck.xfail)

@@ -78,7 +78,7 @@ static void row(const struct case_result *c, const int *extra, int nextra)
     snprintf(viol, sizeof(viol), "%" PRIu64 "/%" PRIu64, c->violating_seeds, c->nseeds);
     printf("  %-14s %-13s %-7s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %4d %9" PRIu64
            " %9s %12s %10s %10s",
-           c->guard->name, case_safety(c, safety, sizeof(safety)), text_verdict(c->verdict),
+           c->guard->name, verdict_safety(c, safety, sizeof(safety)), text_verdict(c->verdict),
            m->runs, m->skipped, m->coalesced, m->max_concurrency, m->overlaps, viol,
            time_format(m->longest_gap / SIM_MS * SIM_MS, g),
            time_format(hist_quantile(&m->lateness, 0.5) / SIM_MS * SIM_MS, p50),
@@ -130,7 +130,7 @@ int cmd_compare(int argc, char **argv)
     char err[600], failed[2048], replay[1024];
     rc = 0;
     const struct scenario *scs[1] = {sc};
-    text_seeds_note(o.format == FORMAT_TEXT ? stdout : stderr, &seeds, scs, 1);
+    text_matrix_seeds_note(o.format == FORMAT_TEXT ? stdout : stderr, &seeds, scs, 1);
     if (o.format == FORMAT_CSV)
         csv_case_header(stdout);
     for (int i = 0; i < nv && !rc && !interrupted; i++) {
@@ -175,7 +175,7 @@ int cmd_compare(int argc, char **argv)
                 row(r, extra, nextra);
                 text_exports_row(stdout, &r->agg);
                 if (!r->pass)
-                    printf("  %14s failed: %s\n", "", case_failures(r, failed, sizeof(failed)));
+                    printf("  %14s failed: %s\n", "", verdict_failures(r, failed, sizeof(failed)));
                 if (!r->pass || r->unsafe_seeds)
                     printf("  %14s replay: %s\n", "",
                            case_replay(sc, r, case_replay_seed(r), replay, sizeof(replay)));

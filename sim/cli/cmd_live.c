@@ -81,7 +81,7 @@ static void print_text(const struct scenario *sc, const struct case_result *c,
     char unj[1024];
     printf("  safety %s%s%s\n", so->safe ? "SAFE" : "UNSAFE", so->safe ? "" : ": ", so->unsafe);
     printf("  verdict %s%s%s\n", text_verdict(so->verdict), so->pass ? "" : ": ", so->failed);
-    if (*case_unjudged(c, unj, sizeof(unj)))
+    if (*verdict_unjudged(c, unj, sizeof(unj)))
         printf("  not judged on one seed: %s\n", unj);
     text_metrics(stdout, sc, m);
     if (m->unfinished)
@@ -207,15 +207,15 @@ int cmd_live(int argc, char **argv)
     }
     char args[2048];
     struct seed_outcome so;
-    if (case_begin(sc, v, g, (struct seed_range){lo.seed, lo.seed}, res) != 0) {
+    if (verdict_begin(sc, v, g, (struct seed_range){lo.seed, lo.seed}, res) != 0) {
         cli_error("out of memory");
         goto out;
     }
     replay_args(&o, lo.speed, args, sizeof(args));
     res->replay_cmd = "live";
     res->replay_args = args;
-    case_add_seed(res, met, m->cfg.limit, &so);
-    case_end(res);
+    verdict_add_seed(res, met, m->cfg.limit, &so);
+    verdict_end(res);
     if (o.format == FORMAT_JSON)
         json_print_line(json_seed(sc, res, &so));
     else

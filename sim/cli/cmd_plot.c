@@ -58,7 +58,8 @@ int cmd_plot(int argc, char **argv)
         return cli_error("%s", err);
     }
     struct caseplot cp;
-    rc = caseplot_draw(sc, v, g, seed, NULL, CP_ALL, od.tmp, "", &cp, err, sizeof(err));
+    struct caseplot_job job = {sc, v, g, seed, NULL, CP_ALL, od.tmp, "", &cp};
+    rc = case_run_traced(sc, v, g, seed, &caseplot_reader, &job, err, sizeof(err));
     if (rc) {
         outdir_abort(&od);
         scenario_free(sc);

@@ -12,7 +12,9 @@
 
 #include "../../reports/outdir.h"
 #include "../../reports/plot/plot.h"
-#include "../../reports/html/report.h"
+#include "../../reports/html/report_draw.h"
+#include "../../reports/html/report_html.h"
+#include "../analyses/report.h"
 #include "common/cli.h"
 
 static const char usage[] =
@@ -116,7 +118,9 @@ int cmd_report(int argc, char **argv)
     }
     prog.what = "plots";
     prog.total = 0;
-    if (report_draw(&r, od.tmp, err, sizeof(err)) != 0) {
+    if (report_draw_begin(&r, od.tmp, err, sizeof(err)) != 0 ||
+        report_run_plots(&r, od.tmp, &report_draw_reader, err, sizeof(err)) != 0 ||
+        report_draw(&r, od.tmp, err, sizeof(err)) != 0) {
         cli_progress_end(&prog);
         rc = cli_error("%s", err);
         goto fail;
@@ -133,7 +137,7 @@ int cmd_report(int argc, char **argv)
         rc = cli_error("gnuplot failed on %s.gp: %s", stem, why);
         goto fail;
     }
-    if (report_write(&r, od.tmp, err, sizeof(err)) != 0) {
+    if (report_html_write(&r, od.tmp, err, sizeof(err)) != 0) {
         rc = cli_error("%s", err);
         goto fail;
     }

@@ -164,13 +164,14 @@ int cmd_run(int argc, char **argv)
     if (!ctx.single && o.format == FORMAT_TEXT && res->nseeds) {
         char failed[2048], replay[1024], safety[64];
         printf("%s: %s, verdict %s over %" PRIu64 " seeds", res->guard->name,
-               case_safety(res, safety, sizeof(safety)), text_verdict(res->verdict), res->nseeds);
+               verdict_safety(res, safety, sizeof(safety)), text_verdict(res->verdict),
+               res->nseeds);
         if (res->unsafe_seeds)
             printf(" (first unsafe seed %" PRIu64 ": %s)", res->first_unsafe_seed,
                    res->first_unsafe);
         printf("\n");
         if (!res->pass)
-            printf("  failed: %s\n", case_failures(res, failed, sizeof(failed)));
+            printf("  failed: %s\n", verdict_failures(res, failed, sizeof(failed)));
         if (res->unsafe_seeds || !res->pass)
             printf("  replay: %s\n",
                    case_replay(sc, res, case_replay_seed(res), replay, sizeof(replay)));

@@ -13,6 +13,7 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
 #include "../../reports/plot/plot.h"
+#include "../../reports/plot/sweep_plot.h"
 #include "common/sweep_cli.h"
 
 static const char usage[] =
@@ -192,7 +193,7 @@ int cmd_sweep(int argc, char **argv)
             drawn = false;
         }
         struct sweep_view_spec views[8];
-        int nv = sweep_default_views(views, 8);
+        int nv = sweep_plot_default_views(views, 8);
         for (int g = 0; drawn && g < c.sw.nguards; g++)
             for (int i = 0; i < nv; i++) {
                 char stem[200], names[4096] = "";

@@ -17,7 +17,8 @@
 #include "../../reports/csv_out.h"
 #include "../../reports/outdir.h"
 #include "../../reports/plot/plot.h"
-#include "../../reports/tune.h"
+#include "../../reports/plot/sweep_plot.h"
+#include "../analyses/tune.h"
 #include "common/sweep_cli.h"
 
 static const char usage[] =
@@ -384,7 +385,7 @@ static int write_out(struct outdir *od, const struct tune_run *tr, bool *drawn)
     if (rc)
         return rc;
     struct sweep_view_spec views[8];
-    int nv = sweep_default_views(views, 8);
+    int nv = sweep_plot_default_views(views, 8);
     *drawn = true;
     for (int i = 0; i < nv && !rc; i++) {
         char stem[200], names[4096] = "";

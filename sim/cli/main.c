@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/verdict.h"
+#include "../analyses/case.h"
 #include "common/cli.h"
 
 #define OVERLAPSIM_VERSION "0.1.0"

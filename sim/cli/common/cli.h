@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../analyses/verdict.h"
+#include "../../analyses/case.h"
 #include "../../core/engine.h"
 #include "../../scenario/config.h"
 #include "../../scenario/scenario.h"

@@ -9,7 +9,7 @@
 #include "cli.h"
 
 #include "../../../guards/guard.h"
-#include "../../../reports/sweep.h"
+#include "../../analyses/sweep.h"
 
 int cli_error(const char *fmt, ...)
 {

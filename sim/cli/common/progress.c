@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../../reports/par.h"
+#include "../../analyses/par.h"
 #include "cli.h"
 
 int cli_jobs(const struct cli_opts *o)

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../reports/par.h"
+#include "../../../reports/sweep_out.h"
+#include "../../analyses/par.h"
 #include "../../base/mem.h"
 
 int sweep_cli_prepare(struct sweep_cli *c, const struct cli_opts *o, const char *const *defaults,
@@ -122,11 +123,11 @@ static int done(void *user, size_t j, size_t slot)
     struct sweep_cli *c = user;
     const struct sweep_row *r = &c->ring[slot];
     if (c->rows_csv)
-        sweep_csv_row(c->rows_csv, &c->sw, r);
+        sweep_out_csv_row(c->rows_csv, &c->sw, r);
     if (c->rows_out && c->rows_format == FORMAT_CSV)
-        sweep_csv_row(c->rows_out, &c->sw, r);
+        sweep_out_csv_row(c->rows_out, &c->sw, r);
     else if (c->rows_out && c->rows_format == FORMAT_JSON)
-        sweep_json_row(c->rows_out, &c->sw, r);
+        sweep_out_json_row(c->rows_out, &c->sw, r);
     sweep_agg_add(&c->agg[(size_t)r->guard * c->sw.npoints + r->point], r, c->nmetrics);
     if (c->on_row)
         c->on_row(c->on_row_user, r);
@@ -138,9 +139,9 @@ int sweep_cli_run(struct sweep_cli *c, int jobs)
 {
     uint64_t n = sweep_shard_units(&c->sw);
     if (c->rows_csv)
-        sweep_csv_header(c->rows_csv, &c->sw);
+        sweep_out_csv_header(c->rows_csv, &c->sw);
     if (c->rows_out && c->rows_format == FORMAT_CSV)
-        sweep_csv_header(c->rows_out, &c->sw);
+        sweep_out_csv_header(c->rows_out, &c->sw);
     cli_progress_start(&c->prog, "sweep", n);
     struct par p = {
         .n = n,

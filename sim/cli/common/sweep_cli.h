@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "../../../reports/sweep.h"
+#include "../../analyses/sweep.h"
 #include "cli.h"
 
 struct sweep_cli {

@@ -11,8 +11,8 @@
  * exceed the longest run, and a min lock time below the period absorbs
  * clock skew.
  */
-#ifndef REPORTS_TUNE_H
-#define REPORTS_TUNE_H
+#ifndef SIM_TUNE_H
+#define SIM_TUNE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,7 +92,7 @@ double tune_key_value(const struct tune *t, const char *suffix, size_t p, bool *
 int tune_drop_metric(struct tune *t, const char *metric, bool floors_only, double *floor,
                      char *text, size_t len);
 
-/* --- the goal, and every variant at once (tune_goal.c) --- */
+/* --- the goal, and every variant at once (tune_goal.c, tune_multi.c) --- */
 
 /*
  * What the user wants of the job: run as often as possible (most-often),

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sim/base/mem.h"
+#include "../base/mem.h"
 
 /* Metrics whose expectations say a setting starves the job or runs it too often. */
 static const char *const bound_metrics[] = {"longest_gap_s", "max_gap_periods", "runs_per_period",

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../sim/base/mem.h"
+#include "../base/mem.h"
 
 struct par_state {
     const struct par *p;

@@ -7,16 +7,16 @@
  * command-line overrides, so any key of config_keys can be swept, present or
  * future, and a value is checked by the same code that checks `--set`.
  */
-#ifndef REPORTS_SWEEP_H
-#define REPORTS_SWEEP_H
+#ifndef SIM_SWEEP_H
+#define SIM_SWEEP_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../sim/scenario/config.h"
-#include "../sim/scenario/scenario.h"
-#include "../sim/analyses/verdict.h"
+#include "../scenario/config.h"
+#include "../scenario/scenario.h"
+#include "case.h"
 
 #define SWEEP_MAX_KEYS 3
 #define SWEEP_MAX_VALUES 1000
@@ -114,13 +114,6 @@ char *sweep_point_label(const struct sweep *sw, size_t p, char *buf, size_t len)
 int sweep_run_unit(struct sweep *sw, int w, uint64_t index, struct sweep_row *row, char *err,
                    size_t errlen);
 
-/* The CSV header and one row: index,units,scenario,variant,guard,KEYS...,seed,METRICS...,... */
-void sweep_csv_header(FILE *f, const struct sweep *sw);
-void sweep_csv_row(FILE *f, const struct sweep *sw, const struct sweep_row *row);
-
-/* One JSON object (compact, one line) for a row. */
-void sweep_json_row(FILE *f, const struct sweep *sw, const struct sweep_row *row);
-
 /* Per (guard, setting): the seeds folded together. */
 struct sweep_agg {
     uint64_t nseeds, violating, failing;
@@ -138,37 +131,5 @@ static inline double sweep_agg_mean(const struct sweep_agg *a, int metric)
 {
     return a->nseeds ? a->sum[metric] / (double)a->nseeds : 0;
 }
-
-/* --- plots of a sweep (sweep_plot.c) --- */
-
-enum sweep_view { SV_VIOLATING, SV_MEAN, SV_MAX };
-
-/* What a sweep plot shows: a metric's mean or maximum over seeds, or the violating-seed rate. */
-struct sweep_view_spec {
-    const char *file;  /* "violating", "runs_per_hour", ... */
-    const char *label; /* colour bar / axis label */
-    int metric;        /* metric_defs index (unused for SV_VIOLATING) */
-    enum sweep_view view;
-    int palette; /* enum plot_palette */
-};
-
-/* The plot value of one aggregate (NAN when the setting could not run). */
-double sweep_view_value(const struct sweep_agg *a, const struct sweep_view_spec *v);
-
-/*
- * Draws one view for guard `guard`: a heatmap over the first two keys (for
- * three keys, one heatmap per value of the third, file suffix "-<value>"),
- * or a line chart for one key. feasible (per point, may be NULL: zero
- * violating seeds) gives the outlined region; rec_point (or -1) is marked.
- * Writes the stems of the files drawn into names (up to max, "\n"-separated)
- * and returns 0, or an error as plot.h's writers do (-ENOENT: no gnuplot).
- */
-int sweep_plot_view(const struct sweep *sw, const struct sweep_agg *agg, int guard,
-                    const struct sweep_view_spec *v, const bool *feasible, long rec_point,
-                    const char *dir, const char *stem, char *names, size_t max);
-
-/* The standard views: violating-seed rate, runs per hour, longest gap, and duplicates when that
- * metric exists. */
-int sweep_default_views(struct sweep_view_spec *out, int max);
 
 #endif

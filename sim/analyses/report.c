@@ -1,14 +1,12 @@
-/* Running and plotting the cases of a report (see report.h). */
+/* Running the cases of a report and the seeds its plots show (see report.h). */
 #include "report.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "../../sim/base/mem.h"
-#include "../par.h"
-#include "../plot/plot.h"
+#include "../base/mem.h"
+#include "par.h"
 
 int report_add(struct report *r, struct scenario *sc, struct seed_range seeds,
                const struct guard_ops *const *guards, int nguards)
@@ -68,6 +66,8 @@ void report_release(struct report *r)
 {
     for (int i = 0; i < r->n; i++) {
         scenario_free(r->s[i].sc);
+        for (size_t c = 0; c < r->s[i].ncases; c++)
+            mem_free(r->s[i].cases[c].cp);
         mem_free(r->s[i].cases);
     }
     mem_free(r->s);
@@ -105,6 +105,7 @@ struct run_ctx {
     uint64_t total, done;
     const char *dir;
     size_t *plot_index; /* plot job -> case index */
+    const struct case_trace_reader *reader;
 };
 
 static int run_work(void *user, size_t i, size_t slot, int worker)
@@ -181,33 +182,18 @@ static int plot_work(void *user, size_t j, size_t slot, int worker)
 {
     (void)worker;
     struct run_ctx *x = user;
-    struct report_scenario *s;
-    struct report_case *c = nth(x->r, x->plot_index[j], &s);
-    char sub[1400];
-    snprintf(sub, sizeof(sub), "%s/%s", x->dir, s->dir);
+    struct report_plot_job job = {.r = x->r, .dir = x->dir};
+    job.c = nth(x->r, x->plot_index[j], &job.s);
     x->err[slot][0] = 0;
-    return caseplot_draw(s->sc, c->variant, c->guard, c->plot_seed, &c->res.agg.cycle,
-                         c->full ? CP_ALL : 1u << CP_TIMELINE, sub, c->prefix, &c->cp, x->err[slot],
-                         sizeof(x->err[slot]));
-}
-
-static void note_render(struct report *r, int rc, const char *dir, const char *stem)
-{
-    if (!rc || (r->render_error && !(rc == -EIO && r->render_error != -EIO)))
-        return;
-    r->render_error = rc;
-    snprintf(r->render_failed, sizeof(r->render_failed), "%.600s/%.200s", dir, stem);
+    return case_run_traced(job.s->sc, job.c->variant, job.c->guard, job.c->plot_seed, x->reader,
+                           &job, x->err[slot], sizeof(x->err[slot]));
 }
 
 static int plot_done(void *user, size_t j, size_t slot)
 {
+    (void)j;
     (void)slot;
     struct run_ctx *x = user;
-    struct report_scenario *s;
-    struct report_case *c = nth(x->r, x->plot_index[j], &s);
-    char sub[1400];
-    snprintf(sub, sizeof(sub), "%s/%s", x->dir, s->dir);
-    note_render(x->r, c->cp.render_error, sub, c->cp.failed);
     if (x->r->progress)
         x->r->progress(x->r->progress_user, ++x->done, x->total);
     return 0;
@@ -250,73 +236,30 @@ int report_run(struct report *r, char *err, size_t errlen)
     return 0;
 }
 
-int report_draw(struct report *r, const char *dir, char *err, size_t errlen)
+size_t report_plotted(const struct report *r)
 {
-    plot_set_svg(false); /* PNG in the page, CSV and scripts linked: SVG would be most of it */
+    size_t n = 0;
+    for (int k = 0; k < r->n; k++)
+        for (size_t c = 0; c < r->s[k].ncases; c++)
+            n += r->s[k].cases[c].plot;
+    return n;
+}
+
+int report_run_plots(struct report *r, const char *dir, const struct case_trace_reader *rd,
+                     char *err, size_t errlen)
+{
     size_t n = total_cases(r), np = 0;
     size_t *idx = mem_calloc(n ? n : 1, sizeof(*idx));
     if (!idx) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
     }
-    int rc = 0;
-    for (int k = 0; k < r->n && !rc; k++) {
-        char sub[1400];
-        snprintf(sub, sizeof(sub), "%s/%s", dir, r->s[k].dir);
-        if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
-            rc = -errno;
-            snprintf(err, errlen, "cannot create '%s': %s", sub, strerror(errno));
-        }
-    }
-    for (size_t i = 0, base = 0; !rc && (int)i < r->n; base += r->s[i].ncases, i++)
+    for (size_t i = 0, base = 0; (int)i < r->n; base += r->s[i].ncases, i++)
         for (size_t c = 0; c < r->s[i].ncases; c++)
             if (r->s[i].cases[c].plot)
                 idx[np++] = base + c;
-    struct run_ctx x = {.r = r, .total = np + 1, .dir = dir, .plot_index = idx};
-    if (!rc)
-        rc = run_par(r, np, &x, plot_work, plot_done, err, errlen);
-
-    /* the compare chart of each variant */
-    for (int k = 0; !rc && k < r->n; k++) {
-        struct report_scenario *s = &r->s[k];
-        char sub[1400];
-        snprintf(sub, sizeof(sub), "%s/%s", dir, s->dir);
-        for (int v = 0; v < s->nvariants && !rc; v++) {
-            struct plot_bar bars[CONFIG_MAX_GUARDS];
-            for (int g = 0; g < s->nguards; g++) {
-                const struct case_result *c = &s->cases[v * s->nguards + g].res;
-                double hours = time_to_sec(c->agg.duration) / 3600;
-                bars[g] = (struct plot_bar){
-                    .label = c->guard->name,
-                    .state = !c->pass                      ? PLOT_FAIL
-                             : c->verdict == VERDICT_XFAIL ? PLOT_VIOLATING
-                                                           : PLOT_OK,
-                    .violating_seeds = (double)c->violating_seeds,
-                    .seeds = (double)c->nseeds,
-                    .runs_per_hour = hours > 0 ? (double)c->agg.runs / hours : 0,
-                    .skips_per_hour = hours > 0 ? (double)c->agg.skipped / hours : 0,
-                    .longest_gap_s = time_to_sec(c->agg.longest_gap),
-                };
-            }
-            const char *vn = scenario_variant_name(s->sc, s->variant[v]);
-            char title[400];
-            snprintf(s->compare[v], sizeof(s->compare[v]), "compare%s%s", *vn ? "-" : "", vn);
-            snprintf(title, sizeof(title),
-                     "%s%s%s: guards on the same seeds (%llu..%llu); red: "
-                     "FAIL, orange: xfail (breaks as the scenario expects)",
-                     s->sc->base.name, *vn ? "@" : "", vn, (unsigned long long)s->seeds.from,
-                     (unsigned long long)s->seeds.to);
-            int e = plot_compare(sub, s->compare[v], bars, s->nguards, title);
-            if (e == -ENOENT || e == -EIO)
-                note_render(r, e, sub, s->compare[v]);
-            else if (e) {
-                rc = e;
-                snprintf(err, errlen, "cannot write plots into '%s': %s", sub, strerror(-e));
-            }
-        }
-    }
-    if (r->progress && !rc)
-        r->progress(r->progress_user, x.total, x.total);
+    struct run_ctx x = {.r = r, .total = np + 1, .dir = dir, .plot_index = idx, .reader = rd};
+    int rc = run_par(r, np, &x, plot_work, plot_done, err, errlen);
     mem_free(idx);
     return rc;
 }

@@ -5,8 +5,8 @@
  * `window` items ahead of the last delivered one, so results need only a
  * ring of `window` slots: memory does not grow with n.
  */
-#ifndef REPORTS_PAR_H
-#define REPORTS_PAR_H
+#ifndef SIM_PAR_H
+#define SIM_PAR_H
 
 #include <stddef.h>
 
