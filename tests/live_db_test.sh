@@ -58,12 +58,14 @@ lease_rows "live --trace: lease-rw's rows, every racer granted" $RE --guard leas
 # the other replica writes with a newer token, then the paused run writes; the sink table
 # takes that stale write under lease and refuses it under lease-fenced ---
 GC=scenarios/live/db-gc-pause.ini
-xval "lease, a 3 min pause after acquiring: the sink takes the stale write" violates \
-    "triggers runs stale_writes stale_writes_rejected faults_hit_holder" $GC --guard lease
-xval "lease-fenced, the same pause: the sink table refuses the stale write" violates \
-    "triggers runs stale_writes stale_writes_rejected faults_hit_holder" $GC --guard lease-fenced
-check "lease-fenced live: stale_writes_rejected >= 1 and stale_writes = 0" \
-    "lj '.stale_writes_rejected >= 1 and .stale_writes == 0'"
+GCS="triggers runs stale_writes stale_writes_rejected faults_hit_holder items exports duplicates lost fenced"
+xval "lease, a 3 min pause after acquiring: the sink takes the stale write" violates "$GCS" \
+    $GC --guard lease
+check "lease live: the duplicates counted from the sink table" "lj '.duplicates >= 1'"
+xval "lease-fenced, the same pause: the sink table refuses the stale write" violates "$GCS" \
+    $GC --guard lease-fenced
+check "lease-fenced live: stale_writes_rejected >= 1, stale_writes = 0, no duplicate" \
+    "lj '.stale_writes_rejected >= 1 and .stale_writes == 0 and .duplicates == 0 and .items > 0'"
 
 # --- under cron every firing is a process of its own, with a database client of its own ---
 speed=100 # 5.5 min of cron: 3.3 s

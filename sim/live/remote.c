@@ -17,6 +17,7 @@
 
 #include "../base/mem.h"
 #include "live_impl.h"
+#include "sys/proc.h"
 
 static int grow(void **p, int *cap, int n, size_t size)
 {
@@ -280,6 +281,9 @@ static void on_point(struct live *lv, const struct live_msg *m, const struct soc
     long flags = 0;
     if (m->value >= 0 && m->value < POINT_COUNT)
         flags = live_point(lv, node, m->trigger, run, (enum fault_point_id)m->value);
+    /* a pause there: the asker must not run on before SIGSTOP takes it (it hears back after) */
+    if (lv->remote && lv->workers[node].paused)
+        proc_wait_stopped(m->pid, 1000);
     live_msg_answer(lv->evfd, from, fromlen, flags);
 }
 

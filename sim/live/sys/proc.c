@@ -6,6 +6,7 @@
 
 #include "proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -212,5 +214,44 @@ void proc_reap(int timeout_ms)
         if ((pid < 0 && errno == ECHILD) || waited >= timeout_ms)
             return;
         usleep(10000);
+    }
+}
+
+/* The state letter of /proc/PID/task/TID/stat ('T' stopped), 0 when it is gone. */
+static char task_state(int pid, const char *tid)
+{
+    char path[320], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, tid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    const char *end = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+    return end && end[1] == ' ' ? end[2] : 0;
+}
+
+bool proc_wait_stopped(int pid, int timeout_ms)
+{
+    char dir[48];
+    snprintf(dir, sizeof(dir), "/proc/%d/task", pid);
+    for (int waited = 0;; waited++) {
+        DIR *d = opendir(dir);
+        if (!d)
+            return true; /* gone */
+        bool all = true;
+        struct dirent *e;
+        while (all && (e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                char st = task_state(pid, e->d_name);
+                all = st == 0 || st == 'T' || st == 't' || st == 'Z' || st == 'X';
+            }
+        closedir(d);
+        if (all)
+            return true;
+        if (waited >= timeout_ms * 10)
+            return false;
+        struct timespec ts = {0, 100000}; /* 0.1 ms */
+        nanosleep(&ts, NULL);
     }
 }

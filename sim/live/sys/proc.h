@@ -62,4 +62,11 @@ void proc_subreaper(bool on);
 
 /* Reaps exited children for up to timeout_ms, until none are left. */
 void proc_reap(int timeout_ms);
+
+/*
+ * Waits (timeout_ms at most) until every thread of process pid is stopped
+ * (SIGSTOP has taken effect) or gone: a process told to stop must not run on
+ * past the point where it was stopped. True when it is stopped or gone.
+ */
+bool proc_wait_stopped(int pid, int timeout_ms);
 #endif
