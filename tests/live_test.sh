@@ -63,6 +63,39 @@ xval "flock after kill -9: the lock went with the process" holds \
     "runs skipped runs_killed faults_hit_holder" $CK --guard flock
 xval "Go ticker, kill -9, restart and SIGSTOP: the overdue tick fires once" holds \
     "triggers runs coalesced faults_hit" scenarios/live/ticker-pause-crash.ini --guard atomic
+# the ticker family runs the simulator's own code live (sim/sched/sched_loop.h): the inline
+# ticker, fixed rate, fixed delay and a run at start, beside manual requests, through a
+# SIGSTOP and a kill -9 and restart, count the same triggers, runs, skips and coalesced ticks
+cat >"$tmp/loops.ini" <<'EOF2'
+[scenario]
+duration = 5m
+[schedule]
+kind = ticker
+interval = 20s
+dispatch = spawn
+manual = exp(1m)
+[job]
+api = 5s
+[fault]
+kind = pause
+at = 1m55s
+for = 50s
+[fault]
+kind = crash
+at = 3m33s
+restart_after = 15s
+[expect]
+max_concurrency = 1
+EOF2
+L="triggers runs skipped coalesced faults_hit"
+xval "inline ticker, manual requests, pause, crash" holds "$L" "$tmp/loops.ini" --guard atomic \
+    --set schedule.dispatch=inline
+xval "fixed rate, manual requests, pause, crash" holds "$L" "$tmp/loops.ini" --guard atomic \
+    --set schedule.kind=fixed-rate --set schedule.dispatch=inline
+xval "fixed delay, manual requests, pause, crash" holds "$L" "$tmp/loops.ini" --guard atomic \
+    --set schedule.kind=fixed-delay --set schedule.dispatch=inline
+xval "spawned ticks with a run at start, manual requests, pause, crash" holds "$L" \
+    "$tmp/loops.ini" --guard atomic --set schedule.run_at_start=yes
 # Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
 speed=100
 xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \

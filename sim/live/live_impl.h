@@ -144,7 +144,7 @@ struct live {
     int nloops;
     pthread_t loops[LIVE_MAX_LOOPS];
     struct live_loop loop_ctx[LIVE_MAX_LOOPS]; /* loops[i]'s */
-    struct evq q; /* the dispatcher's, only it touches it */
+    struct evq q;                              /* the dispatcher's, only it touches it */
     struct pg_cluster pg;
     struct pg_db db;
     bool have_db;

@@ -1,5 +1,7 @@
 /*
- * Schedulers, with the semantics of the real ones.
+ * Schedulers, with the semantics of the real ones. The ticker family's
+ * decisions are written once in sched_loop.h, which live mode runs too;
+ * this file gives them the simulator's primitives.
  *
  * ticker (Go's time.Ticker): ticks on the grid first + k*interval. The
  * channel holds one tick; a tick that finds it full is dropped. With inline
@@ -113,7 +115,7 @@ static int sim_loop_start(struct sched_loop *l, enum sched_loop_kind k)
 {
     struct ticker *tk = owner(l);
     struct actor *a = sim_actor_new(tk->sim, tk->node,
-                                    k == SCHED_LOOP_TICKER ? ticker_loop
+                                    k == SCHED_LOOP_TICKER  ? ticker_loop
                                     : k == SCHED_LOOP_DELAY ? delay_loop
                                                             : grid_loop);
     if (!a)

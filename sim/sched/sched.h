@@ -39,7 +39,7 @@ struct ticker {
     struct sim *sim;
     struct node *node;
     struct sched_loop l;
-    bool begun; /* started once: a persistent schedule keeps its grid */
+    bool begun;             /* started once: a persistent schedule keeps its grid */
     struct trigger slot;    /* Go's channel's one slot, when l.full */
     struct actor *receiver; /* the loop, when parked in receive */
 };

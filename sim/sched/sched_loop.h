@@ -28,13 +28,13 @@
 
 /* One node's ticker-family schedule, in the life it began at up_at. */
 struct sched_loop {
-    void *owner;               /* the backend's per-node scheduler state */
-    const struct config *cfg;  /* the node's */
-    sim_time up_at;            /* when this life began (the boot or a restart) */
-    sim_time start;            /* the grid: start + k*interval */
-    sim_time next;             /* the next pending slot (fixed delay: the next due time) */
-    sim_time manual_next;      /* the next manual request */
-    bool full;                 /* Go's ticker channel holds a tick (it has one slot) */
+    void *owner;              /* the backend's per-node scheduler state */
+    const struct config *cfg; /* the node's */
+    sim_time up_at;           /* when this life began (the boot or a restart) */
+    sim_time start;           /* the grid: start + k*interval */
+    sim_time next;            /* the next pending slot (fixed delay: the next due time) */
+    sim_time manual_next;     /* the next manual request */
+    bool full;                /* Go's ticker channel holds a tick (it has one slot) */
 };
 
 /* The loops a backend runs on an actor or thread of their own. */
@@ -235,8 +235,8 @@ static inline void sched_loop_grid_run(const struct sched_loop_env *E, struct sc
                                        void *loop)
 {
     while (E->alive(l, loop) && E->sleep_until(l, loop, l->next)) {
-        struct misfire_step st = sched_loop_grid_step(
-            E, l, E->now(l), "misfire: fire once now", "misfire: wait for the next slot");
+        struct misfire_step st = sched_loop_grid_step(E, l, E->now(l), "misfire: fire once now",
+                                                      "misfire: wait for the next slot");
         if (st.fire)
             E->run(l, loop, st.slot);
     }
