@@ -72,6 +72,39 @@ for g in atomic pidfile flock; do
     xval "$g: job-error with no finally keeps the guard held" holds \
         "triggers runs skipped job_errors runs_killed faults_hit" $PF --variant no-finally --guard $g
 done
+# the ticker family runs the simulator's own code live (sim/sched/sched_loop.h): the inline
+# ticker, fixed rate, fixed delay and a run at start, beside manual requests, through a
+# SIGSTOP and a kill -9 and restart, count the same triggers, runs, skips and coalesced ticks
+cat >"$tmp/loops.ini" <<'EOF2'
+[scenario]
+duration = 5m
+[schedule]
+kind = ticker
+interval = 20s
+dispatch = spawn
+manual = exp(1m)
+[job]
+api = 5s
+[fault]
+kind = pause
+at = 1m55s
+for = 50s
+[fault]
+kind = crash
+at = 3m33s
+restart_after = 15s
+[expect]
+max_concurrency = 1
+EOF2
+L="triggers runs skipped coalesced faults_hit"
+xval "inline ticker, manual requests, pause, crash" holds "$L" "$tmp/loops.ini" --guard atomic \
+    --set schedule.dispatch=inline
+xval "fixed rate, manual requests, pause, crash" holds "$L" "$tmp/loops.ini" --guard atomic \
+    --set schedule.kind=fixed-rate --set schedule.dispatch=inline
+xval "fixed delay, manual requests, pause, crash" holds "$L" "$tmp/loops.ini" --guard atomic \
+    --set schedule.kind=fixed-delay --set schedule.dispatch=inline
+xval "spawned ticks with a run at start, manual requests, pause, crash" holds "$L" \
+    "$tmp/loops.ini" --guard atomic --set schedule.run_at_start=yes
 # Go's ticker inline: cycles of 72-76 s on a 30 s ticker; every cycle drops one tick
 speed=100
 xval "inline ticker, no guard" holds scenarios/etl-ticker.ini --variant inline --guard none \

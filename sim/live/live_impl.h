@@ -22,6 +22,7 @@
 #include "../check/checker.h"
 #include "../core/evq.h"
 #include "../base/prng.h"
+#include "../sched/sched_loop.h"
 #include "../work/workload.h"
 #include "sys/events.h"
 #include "live.h"
@@ -60,20 +61,30 @@ struct live_flight {
 };
 
 /*
- * A node's scheduler: its next firing, and Go's ticker channel for inline
- * dispatch (one slot, guarded by mu). epoch counts the node's crashes
- * (guarded by mu): timers and loops of an earlier life are stale.
+ * A node's scheduler: its ticker-family schedule (sched_loop.h: the grid,
+ * the next firings, and Go's channel flag for inline dispatch, guarded by
+ * mu), the channel's slot (guarded by mu) and, for cron, l.next. epoch
+ * counts the node's crashes (guarded by mu): timers and loops of an earlier
+ * life are stale.
  */
 struct live_ticker {
     struct live *lv;
     int node;
-    sim_time start; /* the grid: start + k x interval */
-    sim_time next, manual_next;
-    sim_time up_at; /* when this life began (0, or the restart) */
+    struct sched_loop l;
     uint64_t epoch;
     bool down;
-    bool full;
     struct live_trigger slot;
+};
+
+/* A scheduler loop's thread: its node, the life it belongs to, the trigger it
+ * runs; grid and delay loops walk their own copy of the grid, which a
+ * restart (a new life, a new loop) does not move under them. */
+struct live_loop {
+    struct live_ticker *tk;
+    uint64_t epoch;
+    enum sched_loop_kind kind;
+    struct sched_loop l;
+    struct live_trigger t;
 };
 
 /* A worker process: one node's service process (worker.c). */
@@ -137,7 +148,8 @@ struct live {
     bool have_receiver, have_dispatcher;
     int nloops;
     pthread_t loops[LIVE_MAX_LOOPS];
-    struct evq q; /* the dispatcher's, only it touches it */
+    struct live_loop loop_ctx[LIVE_MAX_LOOPS]; /* loops[i]'s */
+    struct evq q;                              /* the dispatcher's, only it touches it */
     /* timers other threads set (live_later), under mu, until the dispatcher takes them */
     struct live_later {
         sim_time at;

@@ -1,9 +1,8 @@
 /*
- * Schedulers in real time, with the semantics of the simulator's
- * (sim/sched.c): Go's ticker with its one-slot channel (inline: the loop
- * runs the job itself, ticks that find the slot full are dropped; spawn:
- * each tick starts its own run), Spring's fixed-rate and fixed-delay loops,
- * manual triggers, and the fault timeline.
+ * Schedulers in real time. The ticker family (Go's ticker with its one-slot
+ * channel, Spring's fixed-rate and fixed-delay loops, manual requests) runs
+ * the simulator's own code, sched/sched_loop.h, on the primitives below;
+ * cron and the fault timeline are here.
  *
  * Everything that fires at a set time goes through one dispatcher thread
  * with its own event queue, pushed in the same order as the simulator
@@ -16,18 +15,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../base/cron.h"
-#include "../sched/misfire.h"
-#include "../base/node_clock.h"
 #include "../faults/point.h"
 #include "live_impl.h"
-
-static sim_time first_due(const struct config *c)
-{
-    if (c->first_at >= 0)
-        return c->first_at;
-    return c->sched == SCHED_TICKER ? c->interval : 0;
-}
 
 static void push(struct live *lv, sim_time at, evq_fn fn, void *arg)
 {
@@ -70,27 +59,6 @@ static sim_time fire_time(struct live *lv, struct live_ticker *tk, sim_time due)
     return until > due ? until : due;
 }
 
-/*
- * The pending grid slot went off at `now` (late, after a pause): fire it,
- * or catch up by the scheduler's misfire policy, counting the slots
- * dropped, as sim/sched.c's grid_fire. Returns whether a run starts now.
- */
-static bool grid_fire(struct live *lv, struct live_ticker *tk, sim_time now)
-{
-    const struct config *c = node_cfg(lv, tk->node);
-    struct misfire_step st = misfire_step(c, misfire_policy(c), tk->start, tk->next, now);
-    for (int64_t i = 0; i < st.dropped; i++)
-        live_record_coalesce(lv, tk->node);
-    tk->next = st.next;
-    return st.fire;
-}
-
-/* When the pending slot's timer goes off: a slot already past goes now. */
-static sim_time pending_at(const struct live_ticker *tk, sim_time now)
-{
-    return tk->next > now ? tk->next : now;
-}
-
 /* Is this timer or loop from a life of the node before its last crash? */
 static bool stale(struct live *lv, struct live_ticker *tk, uint64_t epoch)
 {
@@ -100,147 +68,226 @@ static bool stale(struct live *lv, struct live_ticker *tk, uint64_t epoch)
     return gone;
 }
 
-/* A tick or due time with spawn dispatch: each starts a run. */
-static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
+/*
+ * Live mode's side of sched_loop.h: timers are events of the dispatcher's
+ * queue whose arg is the node's struct live_ticker (only the dispatcher
+ * thread runs them), loops are threads (struct live_loop) that wait on the
+ * run's clock, and the channel is guarded by mu, which the loop waits on.
+ */
+static void live_loop_spawn_tick(void *ctx, void *arg, uint64_t tag);
+static void live_loop_ticker_tick(void *ctx, void *arg, uint64_t tag);
+static void live_loop_start_tick(void *ctx, void *arg, uint64_t tag);
+static void live_loop_manual_tick(void *ctx, void *arg, uint64_t tag);
+static int start_loop(struct live_ticker *tk, enum sched_loop_kind k);
+
+static inline struct live_ticker *owner(struct sched_loop *l)
 {
-    struct live *lv = ctx;
-    struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag) || gated(lv, tk, tk->next, periodic_spawn, tag))
-        return;
-    sim_time now = fire_time(lv, tk, tk->next);
-    if (!grid_fire(lv, tk, now)) {
-        push_node(lv, pending_at(tk, now), periodic_spawn, tk);
-        return;
-    }
-    struct live_trigger t = live_trigger_new(lv, tk->node, now, false);
-    push_node(lv, pending_at(tk, now), periodic_spawn, tk);
-    live_dispatch(lv, &t, false);
+    return l->owner;
 }
 
-static void spawn_start(void *ctx, void *arg, uint64_t tag)
+static void live_loop_at(struct sched_loop *l, sim_time at, evq_fn fn)
 {
-    struct live *lv = ctx;
-    struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag))
-        return;
-    struct live_trigger t = live_trigger_new(lv, tk->node, tk->up_at, false);
-    live_dispatch(lv, &t, false);
+    push_node(owner(l)->lv, at, fn, owner(l));
 }
 
-/* A tick of Go's ticker with inline dispatch: into the slot, or dropped. */
-static void ticker_fire(void *ctx, void *arg, uint64_t tag)
+static bool live_loop_hold(struct sched_loop *l, sim_time due, evq_fn fn, uint64_t tag)
 {
-    struct live *lv = ctx;
-    struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag) || gated(lv, tk, tk->next, ticker_fire, tag))
-        return;
-    sim_time now = fire_time(lv, tk, tk->next);
-    bool fire = grid_fire(lv, tk, now);
-    push_node(lv, pending_at(tk, now), ticker_fire, tk);
-    if (!fire)
-        return;
-    struct live_trigger t = live_trigger_new(lv, tk->node, now, false);
-    pthread_mutex_lock(&lv->mu);
-    bool dropped = tk->full;
-    if (!dropped) {
+    struct live_ticker *tk = owner(l);
+    return stale(tk->lv, tk, tag) || gated(tk->lv, tk, due, fn, tag);
+}
+
+static sim_time live_loop_fire_time(struct sched_loop *l, sim_time due)
+{
+    return fire_time(owner(l)->lv, owner(l), due);
+}
+
+static sim_time live_loop_now(struct sched_loop *l)
+{
+    return live_now(owner(l)->lv);
+}
+
+static struct prng *live_loop_rng_manual(struct sched_loop *l)
+{
+    return &owner(l)->lv->rng_manual;
+}
+
+static int live_loop_start(struct sched_loop *l, enum sched_loop_kind k)
+{
+    return start_loop(owner(l), k);
+}
+
+static void live_loop_spawn(struct sched_loop *l, sim_time at, bool manual)
+{
+    struct live_ticker *tk = owner(l);
+    struct live_trigger t = live_trigger_new(tk->lv, tk->node, at, manual);
+    live_dispatch(tk->lv, &t, false);
+}
+
+/* Under mu (a thread may take rec while holding it). */
+static void live_loop_tick(struct sched_loop *l, sim_time at, bool keep)
+{
+    struct live_ticker *tk = owner(l);
+    struct live_trigger t = live_trigger_new(tk->lv, tk->node, at, false);
+    if (keep) {
         tk->slot = t;
-        tk->full = true;
-        pthread_cond_broadcast(&lv->cond);
+        pthread_cond_broadcast(&tk->lv->cond);
     }
-    pthread_mutex_unlock(&lv->mu);
-    if (dropped)
-        live_record_coalesce(lv, tk->node);
 }
 
-/* <-ticker.C: false when the run or the node's life is over. */
-static bool ticker_receive(struct live *lv, struct live_ticker *tk, uint64_t epoch,
-                           struct live_trigger *t)
+/* Every slot dropped is a `coalesce` row of its own here. */
+static void live_loop_coalesce(struct sched_loop *l, const char *why)
 {
-    pthread_mutex_lock(&lv->mu);
-    while (!tk->full && !lv->stop && tk->epoch == epoch)
-        pthread_cond_wait(&lv->cond, &lv->mu);
-    bool ok = tk->full && !lv->stop && tk->epoch == epoch;
-    if (ok) {
-        *t = tk->slot;
-        tk->full = false;
-    }
-    pthread_mutex_unlock(&lv->mu);
-    return ok;
+    (void)why;
+    live_record_coalesce(owner(l)->lv, owner(l)->node);
 }
 
-static void *ticker_loop(void *arg)
+static void live_loop_missed(struct sched_loop *l, const char *what)
 {
-    struct live_ticker *tk = arg;
-    struct live *lv = tk->lv;
-    uint64_t epoch = tk->epoch; /* read before the thread is reported started */
-    struct live_trigger t;
-    if (node_cfg(lv, tk->node)->run_at_start && live_wait_until(lv, tk->up_at)) {
-        t = live_trigger_new(lv, tk->node, tk->up_at, false);
-        live_dispatch(lv, &t, true);
-    }
-    while (ticker_receive(lv, tk, epoch, &t))
-        live_dispatch(lv, &t, true);
-    return NULL;
+    (void)l, (void)what; /* the coalesce rows of the slots dropped say it */
 }
 
-/* Spring's single scheduler thread: fixed-rate or fixed-delay. */
-static void *spring_loop(void *arg)
+static void live_loop_lock(struct sched_loop *l)
 {
-    struct live_ticker *tk = arg;
-    struct live *lv = tk->lv;
-    const struct config *c = node_cfg(lv, tk->node);
-    uint64_t epoch = tk->epoch;
-    sim_time due = tk->up_at + first_due(c);
-    while (due < lv->end && live_wait_until(lv, due) && !stale(lv, tk, epoch)) {
-        struct live_trigger t = live_trigger_new(lv, tk->node, due, false);
-        live_dispatch(lv, &t, true);
-        sim_time now = live_now(lv);
-        due = c->sched == SCHED_FIXED_RATE ? due + c->interval : now + c->interval;
-    }
+    pthread_mutex_lock(&owner(l)->lv->mu);
+}
+
+static void live_loop_unlock(struct sched_loop *l)
+{
+    pthread_mutex_unlock(&owner(l)->lv->mu);
+}
+
+static bool live_loop_alive(struct sched_loop *l, void *loop)
+{
+    (void)l, (void)loop; /* its waits say when it ends */
+    return true;
+}
+
+static bool live_loop_receiving(struct sched_loop *l, void *loop)
+{
+    const struct live_loop *lp = loop;
+    return !owner(l)->lv->stop && owner(l)->epoch == lp->epoch;
+}
+
+static void live_loop_wait(struct sched_loop *l, void *loop)
+{
+    (void)loop;
+    pthread_cond_wait(&owner(l)->lv->cond, &owner(l)->lv->mu);
+}
+
+static bool live_loop_sleep_until(struct sched_loop *l, void *loop, sim_time at)
+{
+    struct live_loop *lp = loop;
+    struct live *lv = owner(l)->lv;
+    return at < lv->end && live_wait_until(lv, at) && !stale(lv, lp->tk, lp->epoch);
+}
+
+static void live_loop_take(struct sched_loop *l, void *loop)
+{
+    ((struct live_loop *)loop)->t = owner(l)->slot;
+}
+
+static void live_loop_run(struct sched_loop *l, void *loop, sim_time at)
+{
+    (void)loop;
+    struct live_ticker *tk = owner(l);
+    struct live_trigger t = live_trigger_new(tk->lv, tk->node, at, false);
+    live_dispatch(tk->lv, &t, true);
+}
+
+static void live_loop_run_taken(struct sched_loop *l, void *loop)
+{
+    live_dispatch(owner(l)->lv, &((struct live_loop *)loop)->t, true);
+}
+
+static const struct sched_loop_env live_loop_env = {
+    .spawn_tick = live_loop_spawn_tick,
+    .ticker_tick = live_loop_ticker_tick,
+    .start_tick = live_loop_start_tick,
+    .manual_tick = live_loop_manual_tick,
+    .at = live_loop_at,
+    .hold = live_loop_hold,
+    .fire_time = live_loop_fire_time,
+    .now = live_loop_now,
+    .rng_manual = live_loop_rng_manual,
+    .loop_start = live_loop_start,
+    .spawn = live_loop_spawn,
+    .tick = live_loop_tick,
+    .coalesce = live_loop_coalesce,
+    .missed = live_loop_missed,
+    .lock = live_loop_lock,
+    .unlock = live_loop_unlock,
+    .alive = live_loop_alive,
+    .receiving = live_loop_receiving,
+    .wait = live_loop_wait,
+    .sleep_until = live_loop_sleep_until,
+    .take = live_loop_take,
+    .run = live_loop_run,
+    .run_taken = live_loop_run_taken,
+};
+
+static void live_loop_spawn_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_spawn_tick(&live_loop_env, &((struct live_ticker *)arg)->l, tag);
+}
+
+static void live_loop_ticker_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_ticker_tick(&live_loop_env, &((struct live_ticker *)arg)->l, tag);
+}
+
+static void live_loop_start_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_start_tick(&live_loop_env, &((struct live_ticker *)arg)->l, tag);
+}
+
+static void live_loop_manual_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_manual_tick(&live_loop_env, &((struct live_ticker *)arg)->l, tag);
+}
+
+/* A loop's thread: the inline ticker receives from its node's channel; grid
+ * and delay loops walk their own grid. */
+static void *loop_main(void *arg)
+{
+    struct live_loop *lp = arg;
+    if (lp->kind == SCHED_LOOP_TICKER)
+        sched_loop_ticker_run(&live_loop_env, &lp->tk->l, lp);
+    else if (lp->kind == SCHED_LOOP_DELAY)
+        sched_loop_delay_run(&live_loop_env, &lp->l, lp);
+    else
+        sched_loop_grid_run(&live_loop_env, &lp->l, lp);
     return NULL;
 }
 
 /*
  * cron: one second past each matching minute of the node's wall clock
- * (cronie wakes at second 1), every firing a process of its own (the
+ * (cronie wakes at second 1; sched_loop_cron_next, the simulator's due
+ * times), every firing a process of its own (the
  * node's worker forks it). The simulator's catch-up after a late wake-up
  * or a clock jump (sched_cron.c) has no counterpart here: live, cron is
  * never late and the node's clock does not jump.
  */
 static sim_time live_cron_next(struct live *lv, int node, sim_time after)
 {
-    const struct config *c = node_cfg(lv, node);
     sim_time skew = lv->opt->skew;
-    int64_t m = node_clock_minute(after + skew - SIM_S);
-    for (int i = 0; i < 8 * 366 * 24 * 60; i++) /* cron_parse guarantees a match within years */
-        if (cron_matches(&c->cron, ++m) && m * SIM_MIN + SIM_S - skew > after)
-            return m * SIM_MIN + SIM_S - skew;
-    return lv->end;
+    sim_time local = sched_loop_cron_next(&node_cfg(lv, node)->cron, after + skew);
+    return local < 0 ? lv->end : local - skew;
 }
 
 static void cron_fire(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
     struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag) || gated(lv, tk, tk->next, cron_fire, tag))
+    if (live_loop_hold(&tk->l, tk->l.next, cron_fire, tag))
         return;
     /* after a pause every missed minute fires at once, in order (cronie's late wake-up) */
-    struct live_trigger t = live_trigger_new(lv, tk->node, tk->next, false);
-    tk->next = live_cron_next(lv, tk->node, tk->next);
-    push_node(lv, tk->next, cron_fire, tk);
-    live_dispatch(lv, &t, false);
-}
-
-static void manual_fire(void *ctx, void *arg, uint64_t tag)
-{
-    struct live *lv = ctx;
-    struct live_ticker *tk = arg;
-    if (stale(lv, tk, tag) || gated(lv, tk, tk->manual_next, manual_fire, tag))
-        return;
-    sim_time now = fire_time(lv, tk, tk->manual_next); /* requests wait out a pause */
-    struct live_trigger t = live_trigger_new(lv, tk->node, now, true);
-    tk->manual_next = now + dist_sample(&node_cfg(lv, tk->node)->manual, &lv->rng_manual);
-    push_node(lv, tk->manual_next, manual_fire, tk);
+    struct live_trigger t = live_trigger_new(lv, tk->node, tk->l.next, false);
+    tk->l.next = live_cron_next(lv, tk->node, tk->l.next);
+    push_node(lv, tk->l.next, cron_fire, tk);
     live_dispatch(lv, &t, false);
 }
 
@@ -330,14 +377,18 @@ static void *dispatcher_main(void *arg)
     return NULL;
 }
 
-static int start_loop(struct live *lv, void *(*fn)(void *), struct live_ticker *tk)
+/* Starts tk's loop of kind k on a thread, for the node's current life. */
+static int start_loop(struct live_ticker *tk, enum sched_loop_kind k)
 {
+    struct live *lv = tk->lv;
     if (lv->nloops == LIVE_MAX_LOOPS) {
         live_fail(lv, -EAGAIN, "more than %d scheduler loops (restarts) in one run",
                   LIVE_MAX_LOOPS);
         return -EAGAIN;
     }
-    int rc = pthread_create(&lv->loops[lv->nloops], NULL, fn, tk);
+    struct live_loop *lp = &lv->loop_ctx[lv->nloops];
+    *lp = (struct live_loop){.tk = tk, .epoch = tk->epoch, .kind = k, .l = tk->l};
+    int rc = pthread_create(&lv->loops[lv->nloops], NULL, loop_main, lp);
     if (rc) {
         live_fail(lv, -rc, "cannot start a thread: %s", strerror(rc));
         return -rc;
@@ -346,14 +397,11 @@ static int start_loop(struct live *lv, void *(*fn)(void *), struct live_ticker *
     return 0;
 }
 
-/* Starts node i's scheduler at now, as the simulator's sched_start: a fresh phase. */
+/* Starts node i's scheduler at now, as the simulator's sched_start: a fresh grid. */
 static int node_start(struct live *lv, int i, sim_time now)
 {
     const struct config *c = node_cfg(lv, i);
     struct live_ticker *tk = &lv->tickers[i];
-    tk->up_at = now;
-    tk->next = tk->start = now + first_due(c);
-    int rc = 0;
     if (c->sched == SCHED_QUARTZ || c->sched == SCHED_K8S || c->sched == SCHED_SYSTEMD) {
         live_fail(lv, -ENOTSUP,
                   "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
@@ -363,24 +411,19 @@ static int node_start(struct live *lv, int i, sim_time now)
         live_fail(lv, -ENOTSUP, "schedule.misfire and schedule.persistent are simulated only");
         return -ENOTSUP;
     }
+    pthread_mutex_lock(&lv->mu); /* the channel's flag: an old life's loop may still look */
+    sched_loop_begin(&tk->l, tk, c, now, 0, false);
+    pthread_mutex_unlock(&lv->mu);
+    int rc = 0;
     if (c->sched == SCHED_CRON) {
         /* at time 0 cron has been up a while: minute 0's firing is still to come */
-        tk->next = live_cron_next(lv, i, now - 1);
-        push_node(lv, tk->next, cron_fire, tk);
-    } else if (c->dispatch == DISPATCH_SPAWN) {
-        if (c->sched == SCHED_TICKER && c->run_at_start)
-            push_node(lv, now, spawn_start, tk);
-        push_node(lv, tk->next, periodic_spawn, tk);
-    } else if (c->sched == SCHED_TICKER) {
-        push_node(lv, tk->next, ticker_fire, tk);
-        rc = start_loop(lv, ticker_loop, tk);
+        tk->l.next = live_cron_next(lv, i, now - 1);
+        push_node(lv, tk->l.next, cron_fire, tk);
     } else {
-        rc = start_loop(lv, spring_loop, tk);
+        rc = sched_loop_boot(&live_loop_env, &tk->l);
     }
-    if (!rc && c->manual.kind != DIST_NONE) {
-        tk->manual_next = now + dist_sample(&c->manual, &lv->rng_manual);
-        push_node(lv, tk->manual_next, manual_fire, tk);
-    }
+    if (!rc)
+        sched_loop_manual_boot(&live_loop_env, &tk->l);
     return rc;
 }
 
@@ -396,8 +439,7 @@ void live_sched_node_down(struct live *lv, int node)
 void live_sched_node_up(struct live *lv, int node, sim_time at)
 {
     pthread_mutex_lock(&lv->mu);
-    lv->tickers[node].down = false;
-    lv->tickers[node].full = false; /* Go's channel is new with the process */
+    lv->tickers[node].down = false; /* Go's channel is new with the process: node_start */
     pthread_mutex_unlock(&lv->mu);
     node_start(lv, node, at);
 }

@@ -1,5 +1,7 @@
 /*
- * Schedulers, with the semantics of the real ones.
+ * Schedulers, with the semantics of the real ones. The ticker family's
+ * decisions are written once in sched_loop.h, which live mode runs too;
+ * this file gives them the simulator's primitives.
  *
  * ticker (Go's time.Ticker): ticks on the grid first + k*interval. The
  * channel holds one tick; a tick that finds it full is dropped. With inline
@@ -60,213 +62,231 @@
 #include "../work/job.h"
 #include "misfire.h"
 
-/* The first tick or run, counted from the scheduler's start. */
-static sim_time first_due(const struct config *c)
+/*
+ * The simulator's side of sched_loop.h: timers are sim_at events whose arg
+ * is the node's struct ticker, loops are fiber actors (a->ctx the ticker,
+ * a->trig the trigger they run), the channel needs no lock (one thread of
+ * control), and a parked loop is started as soon as a tick is kept for it.
+ */
+static void sim_loop_spawn_tick(void *ctx, void *arg, uint64_t tag);
+static void sim_loop_ticker_tick(void *ctx, void *arg, uint64_t tag);
+static void sim_loop_start_tick(void *ctx, void *arg, uint64_t tag);
+static void sim_loop_manual_tick(void *ctx, void *arg, uint64_t tag);
+
+static inline struct ticker *owner(struct sched_loop *l)
 {
-    if (c->first_at >= 0)
-        return c->first_at;
-    return c->sched == SCHED_TICKER ? c->interval : 0;
+    return l->owner;
 }
 
-/* The pending grid slot is due: fire it, or catch up by the misfire policy,
- * counting the slots dropped and saying which it did (fire_msg, wait_msg). */
-static struct misfire_step grid_step(struct sim *s, struct ticker *tk, const char *fire_msg,
-                                     const char *wait_msg)
+static void sim_loop_at(struct sched_loop *l, sim_time at, evq_fn fn)
 {
-    const struct config *c = tk->node->cfg;
-    struct misfire_step st = misfire_step(c, misfire_policy(c), tk->start, tk->next, s->now);
-    for (int64_t i = 0; i < st.dropped; i++)
-        checker_coalesce(&s->chk);
-    if (st.missed)
-        sim_tracef(s, tk->node, 0, "coalesce", "%s", st.fire ? fire_msg : wait_msg);
-    tk->next = st.next;
-    return st;
+    struct ticker *tk = owner(l);
+    sim_at(tk->sim, at, fn, tk, tk->node->epoch);
 }
 
-/* The ticker or fixed rate found its pending slot due. Returns whether a run starts now. */
-static bool grid_fire(struct sim *s, struct ticker *tk)
+static bool sim_loop_hold(struct sched_loop *l, sim_time due, evq_fn fn, uint64_t tag)
 {
-    return grid_step(s, tk, "missed ticks: fire once now", "missed ticks: wait for the next").fire;
+    (void)due; /* the event fires at the time it is for, a pause's end if it held it */
+    struct ticker *tk = owner(l);
+    return sim_node_gate(tk->sim, tk->node, fn, tk, tag);
 }
 
-/* When the event for the pending slot goes off: a burst's slots are all
- * past, and an event may not be scheduled before now (time would go back). */
-static sim_time pending_at(const struct sim *s, const struct ticker *tk)
+static sim_time sim_loop_fire_time(struct sched_loop *l, sim_time due)
 {
-    return tk->next > s->now ? tk->next : s->now;
+    (void)due;
+    return owner(l)->sim->now;
 }
 
-/* A tick or due time on the grid, with spawn dispatch: each starts a run. */
-static void periodic_spawn(void *ctx, void *arg, uint64_t tag)
+static sim_time sim_loop_now(struct sched_loop *l)
 {
-    struct sim *s = ctx;
-    struct ticker *tk = arg;
-    if (sim_node_gate(s, tk->node, periodic_spawn, arg, tag))
+    return owner(l)->sim->now;
+}
+
+static struct prng *sim_loop_rng_manual(struct sched_loop *l)
+{
+    return &owner(l)->sim->rng_manual;
+}
+
+static void ticker_loop(struct actor *a);
+static void grid_loop(struct actor *a);
+static void delay_loop(struct actor *a);
+
+static int sim_loop_start(struct sched_loop *l, enum sched_loop_kind k)
+{
+    struct ticker *tk = owner(l);
+    struct actor *a = sim_actor_new(tk->sim, tk->node,
+                                    k == SCHED_LOOP_TICKER  ? ticker_loop
+                                    : k == SCHED_LOOP_DELAY ? delay_loop
+                                                            : grid_loop);
+    if (!a)
+        return -ENOMEM; /* sim->error says why */
+    a->ctx = tk;
+    sim_actor_start_at(tk->sim, a, tk->sim->now);
+    return 0;
+}
+
+static void sim_loop_spawn(struct sched_loop *l, sim_time at, bool manual)
+{
+    struct ticker *tk = owner(l);
+    struct trigger t = sim_trigger_new(tk->sim, tk->node, at, manual);
+    sim_spawn_job(tk->sim, tk->node, &t);
+}
+
+static void sim_loop_tick(struct sched_loop *l, sim_time at, bool keep)
+{
+    struct ticker *tk = owner(l);
+    struct trigger t = sim_trigger_new(tk->sim, tk->node, at, false);
+    if (!keep)
         return;
-    if (!grid_fire(s, tk)) {
-        sim_at(s, pending_at(s, tk), periodic_spawn, tk, tag);
-        return;
-    }
-    struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    sim_at(s, pending_at(s, tk), periodic_spawn, tk, tag);
-    sim_spawn_job(s, tk->node, &t);
-}
-
-/* A tick of Go's ticker with inline dispatch: deliver, keep or drop. */
-static void ticker_fire(void *ctx, void *arg, uint64_t tag)
-{
-    struct sim *s = ctx;
-    struct ticker *tk = arg;
-    if (sim_node_gate(s, tk->node, ticker_fire, arg, tag))
-        return;
-    bool fire = grid_fire(s, tk);
-    sim_at(s, pending_at(s, tk), ticker_fire, tk, tag);
-    if (!fire)
-        return;
-    struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    if (tk->receiver) {
+    tk->slot = t;
+    if (tk->receiver) { /* the parked loop receives it at once (the handler's last act) */
         struct actor *r = tk->receiver;
         tk->receiver = NULL;
         r->slot = NULL;
-        r->trig = t;
-        sim_actor_start(s, r);
-    } else if (!tk->slot_full) {
-        tk->slot = t;
-        tk->slot_full = true;
-    } else {
-        checker_coalesce(&s->chk);
-        sim_tracef(s, tk->node, 0, "coalesce", "tick dropped: channel full");
+        sim_actor_start(tk->sim, r);
     }
 }
 
-/* <-ticker.C */
-static struct trigger ticker_receive(struct actor *a, struct ticker *tk)
+static void sim_loop_coalesce(struct sched_loop *l, const char *why)
 {
-    if (tk->slot_full) {
-        tk->slot_full = false;
-        return tk->slot;
-    }
+    struct ticker *tk = owner(l);
+    checker_coalesce(&tk->sim->chk);
+    if (why)
+        sim_tracef(tk->sim, tk->node, 0, "coalesce", "%s", why);
+}
+
+static void sim_loop_missed(struct sched_loop *l, const char *what)
+{
+    struct ticker *tk = owner(l);
+    sim_tracef(tk->sim, tk->node, 0, "coalesce", "%s", what);
+}
+
+static void sim_loop_nolock(struct sched_loop *l)
+{
+    (void)l;
+}
+
+static bool sim_loop_alive(struct sched_loop *l, void *loop)
+{
+    (void)l;
+    const struct actor *a = loop;
+    return !a->killed && !a->interrupted;
+}
+
+static bool sim_loop_receiving(struct sched_loop *l, void *loop)
+{
+    (void)l;
+    return !((const struct actor *)loop)->killed;
+}
+
+/* Parks as the channel's receiver; a kill clears it (a->slot) and wakes it. */
+static void sim_loop_wait(struct sched_loop *l, void *loop)
+{
+    struct ticker *tk = owner(l);
+    struct actor *a = loop;
     tk->receiver = a;
     a->slot = &tk->receiver;
     sim_park(a);
-    return a->trig;
+}
+
+static bool sim_loop_sleep_until(struct sched_loop *l, void *loop, sim_time at)
+{
+    struct actor *a = loop;
+    sim_time now = owner(l)->sim->now;
+    if (at > now)
+        sim_sleep(a, at - now);
+    return !a->killed;
+}
+
+static void sim_loop_take(struct sched_loop *l, void *loop)
+{
+    ((struct actor *)loop)->trig = owner(l)->slot;
+}
+
+static void sim_loop_run(struct sched_loop *l, void *loop, sim_time at)
+{
+    struct actor *a = loop;
+    a->trig = sim_trigger_new(a->sim, a->node, at, false);
+    sim_job_run(a, &a->trig);
+    (void)l;
+}
+
+static void sim_loop_run_taken(struct sched_loop *l, void *loop)
+{
+    struct actor *a = loop;
+    sim_job_run(a, &a->trig);
+    (void)l;
+}
+
+static const struct sched_loop_env sim_loop_env = {
+    .spawn_tick = sim_loop_spawn_tick,
+    .ticker_tick = sim_loop_ticker_tick,
+    .start_tick = sim_loop_start_tick,
+    .manual_tick = sim_loop_manual_tick,
+    .at = sim_loop_at,
+    .hold = sim_loop_hold,
+    .fire_time = sim_loop_fire_time,
+    .now = sim_loop_now,
+    .rng_manual = sim_loop_rng_manual,
+    .loop_start = sim_loop_start,
+    .spawn = sim_loop_spawn,
+    .tick = sim_loop_tick,
+    .coalesce = sim_loop_coalesce,
+    .missed = sim_loop_missed,
+    .lock = sim_loop_nolock,
+    .unlock = sim_loop_nolock,
+    .alive = sim_loop_alive,
+    .receiving = sim_loop_receiving,
+    .wait = sim_loop_wait,
+    .sleep_until = sim_loop_sleep_until,
+    .take = sim_loop_take,
+    .run = sim_loop_run,
+    .run_taken = sim_loop_run_taken,
+};
+
+static void sim_loop_spawn_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_spawn_tick(&sim_loop_env, &((struct ticker *)arg)->l, tag);
+}
+
+static void sim_loop_ticker_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_ticker_tick(&sim_loop_env, &((struct ticker *)arg)->l, tag);
+}
+
+static void sim_loop_start_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_start_tick(&sim_loop_env, &((struct ticker *)arg)->l, tag);
+}
+
+static void sim_loop_manual_tick(void *ctx, void *arg, uint64_t tag)
+{
+    (void)ctx;
+    sched_loop_manual_tick(&sim_loop_env, &((struct ticker *)arg)->l, tag);
 }
 
 static void ticker_loop(struct actor *a)
 {
-    struct ticker *tk = a->ctx;
-    const struct config *c = a->node->cfg;
-    if (c->run_at_start) {
-        struct trigger t = sim_trigger_new(a->sim, a->node, a->sim->now, false);
-        sim_job_run(a, &t);
-    }
-    while (!a->killed && !a->interrupted) {
-        struct trigger t = ticker_receive(a, tk);
-        if (a->killed)
-            break;
-        sim_job_run(a, &t);
-    }
+    sched_loop_ticker_run(&sim_loop_env, &((struct ticker *)a->ctx)->l, a);
 }
 
-/*
- * One thread walks the grid start + k*interval and runs each slot itself,
- * never two at once: Spring's fixed rate on its single scheduler thread, and
- * Quartz's blocked trigger. A slot found due late is fired or caught up by
- * misfire_step (fixed rate: burst by default; quartz: coalesce, past its
- * 60 s threshold).
- */
 static void grid_loop(struct actor *a)
 {
-    struct sim *s = a->sim;
-    struct ticker *tk = a->ctx;
-    while (!a->killed && !a->interrupted) {
-        if (tk->next > s->now)
-            sim_sleep(a, tk->next - s->now);
-        if (a->killed)
-            break;
-        struct misfire_step st =
-            grid_step(s, tk, "misfire: fire once now", "misfire: wait for the next slot");
-        if (!st.fire)
-            continue;
-        struct trigger t = sim_trigger_new(s, a->node, st.slot, false);
-        sim_job_run(a, &t);
-    }
+    sched_loop_grid_run(&sim_loop_env, &((struct ticker *)a->ctx)->l, a);
 }
 
-/* Spring's fixed delay: the next run is due a delay after the previous one
- * ended, so at most one run is ever pending: coalesce and burst run it late,
- * skip drops it and waits for the delay's next beat after now. */
 static void delay_loop(struct actor *a)
 {
-    struct sim *s = a->sim;
-    const struct config *c = a->node->cfg;
-    struct ticker *tk = a->ctx;
-    enum misfire p = misfire_policy(c);
-    while (!a->killed && !a->interrupted) {
-        if (tk->next > s->now)
-            sim_sleep(a, tk->next - s->now);
-        if (a->killed)
-            break;
-        if (p == MISFIRE_SKIP && misfire_missed(c, p, s->now - tk->next)) {
-            checker_coalesce(&s->chk);
-            sim_tracef(s, a->node, 0, "coalesce", "misfire: wait for the next slot");
-            tk->next = misfire_grid_after(tk->next, c->interval, s->now);
-            continue;
-        }
-        struct trigger t = sim_trigger_new(s, a->node, tk->next, false);
-        sim_job_run(a, &t);
-        tk->next = s->now + c->interval;
-    }
+    sched_loop_delay_run(&sim_loop_env, &((struct ticker *)a->ctx)->l, a);
 }
 
-static void manual_fire(void *ctx, void *arg, uint64_t tag)
-{
-    struct sim *s = ctx;
-    struct node *n = arg;
-    if (sim_node_gate(s, n, manual_fire, arg, tag)) /* requests wait out a pause */
-        return;
-    struct trigger t = sim_trigger_new(s, n, s->now, true);
-    sim_at(s, s->now + dist_sample(&n->cfg->manual, &s->rng_manual), manual_fire, n, tag);
-    sim_spawn_job(s, n, &t);
-}
-
-static void spawn_start(void *ctx, void *arg, uint64_t tag)
-{
-    struct sim *s = ctx;
-    struct ticker *tk = arg;
-    if (sim_node_gate(s, tk->node, spawn_start, arg, tag))
-        return;
-    struct trigger t = sim_trigger_new(s, tk->node, s->now, false);
-    sim_spawn_job(s, tk->node, &t);
-}
-
-/* The ticker family (ticker, fixed-rate, fixed-delay, Quartz): their timers
- * run on the grid kept in the node's ticker state. */
+/* The ticker family (ticker, fixed-rate, fixed-delay, Quartz): sched_loop.h's. */
 static void periodic_boot(struct sim *s, struct node *n)
 {
-    const struct config *c = n->cfg;
-    struct ticker *tk = &sched_node(s, n)->tk;
-    uint64_t ep = n->epoch;
-    sim_time at = pending_at(s, tk);
-    if (c->dispatch == DISPATCH_SPAWN) {
-        if (c->sched == SCHED_TICKER && c->run_at_start)
-            sim_at(s, s->now, spawn_start, tk, ep);
-        sim_at(s, at, periodic_spawn, tk, ep);
-    } else if (c->sched == SCHED_TICKER) {
-        struct actor *a = sim_actor_new(s, n, ticker_loop);
-        if (!a)
-            return;
-        a->ctx = tk;
-        sim_actor_start_at(s, a, s->now);
-        sim_at(s, at, ticker_fire, tk, ep);
-    } else {
-        struct actor *a =
-            sim_actor_new(s, n, c->sched == SCHED_FIXED_DELAY ? delay_loop : grid_loop);
-        if (!a)
-            return;
-        a->ctx = tk;
-        sim_actor_start_at(s, a, s->now);
-    }
+    sched_loop_boot(&sim_loop_env, &sched_node(s, n)->tk.l);
 }
 
 static const struct sched_type sched_ticker_type = {SCHED_TICKER, periodic_boot, NULL},
@@ -292,16 +312,14 @@ static void sched_start(struct sim *s, struct node *n)
 {
     const struct config *c = n->cfg;
     struct ticker *tk = &sched_node(s, n)->tk;
-    if (!(c->persistent && tk->begun)) { /* in memory: a restart starts afresh */
-        sim_time first = s->now + first_due(c) + n->phase;
-        *tk = (struct ticker){.sim = s, .node = n, .start = first, .next = first, .begun = true};
-    } else { /* the grid and its next slot survived; the channel did not */
-        tk->slot_full = false;
-        tk->receiver = NULL;
-    }
+    bool keep = c->persistent && tk->begun; /* else in memory: a restart starts afresh */
+    tk->sim = s;
+    tk->node = n;
+    tk->begun = true;
+    tk->receiver = NULL; /* the channel did not survive */
+    sched_loop_begin(&tk->l, tk, c, s->now, n->phase, keep);
     sched_type_of(n)->boot(s, n);
-    if (c->manual.kind != DIST_NONE)
-        sim_at(s, s->now + dist_sample(&c->manual, &s->rng_manual), manual_fire, n, n->epoch);
+    sched_loop_manual_boot(&sim_loop_env, &tk->l);
 }
 
 static void sched_job_done(struct sim *s, struct node *n, bool manual)

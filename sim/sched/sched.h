@@ -7,6 +7,7 @@
 #define SIM_SCHED_H
 
 #include "../core/sim.h"
+#include "sched_loop.h"
 
 /* A Kubernetes CronJob's controller state (sched_k8s.c); it lives in the API
  * server, so a restart of the node keeps it. */
@@ -33,15 +34,13 @@ struct systemd_state {
     struct prng rng; /* RandomizedDelaySec= draws */
 };
 
-/* A ticker-family schedule's state on one node (sched.c). */
+/* A ticker-family schedule's state on one node (sched.c; its logic is sched_loop.h's). */
 struct ticker {
     struct sim *sim;
     struct node *node;
-    sim_time start; /* the grid: start + k*interval */
-    sim_time next;  /* the next pending slot */
-    bool begun;     /* started once: a persistent schedule keeps start and next */
-    bool slot_full;
-    struct trigger slot;
+    struct sched_loop l;
+    bool begun;             /* started once: a persistent schedule keeps its grid */
+    struct trigger slot;    /* Go's channel's one slot, when l.full */
     struct actor *receiver; /* the loop, when parked in receive */
 };
 

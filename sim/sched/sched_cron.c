@@ -62,7 +62,7 @@ static bool run_queue(struct cron_run *r)
     r->queued = false;
     struct sim *s = r->a->sim;
     /* due when the clock read that minute (plus cron's second): late if cron was */
-    sim_time late = local_now(r->a) - (r->minute * SIM_MIN + SIM_S);
+    sim_time late = local_now(r->a) - sched_loop_cron_due(r->minute);
     struct trigger t = sim_trigger_new(s, r->a->node, s->now - (late > 0 ? late : 0), false);
     sim_spawn_job(s, r->a->node, &t);
     return true;
@@ -72,7 +72,7 @@ static bool run_queue(struct cron_run *r)
 static void cron_sleep(struct actor *a, int64_t target)
 {
     int64_t t1 = floor_sec(local_now(a));
-    int64_t wait = target * 60 - t1 + 1;
+    int64_t wait = sched_loop_cron_due(target) / SIM_S - t1;
     while (wait > 0 && wait < 65 && !a->killed) {
         sim_sleep(a, wait * SIM_S);
         int64_t t2 = floor_sec(local_now(a));
