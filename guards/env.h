@@ -94,6 +94,10 @@ enum env_stmt_kind {
     ENV_EXPORT_FETCH,
     /* Writes items :from..:to for run :run of node :node to the sink. */
     ENV_EXPORT_WRITE,
+    /* Updates shared row :key (an aggregate) in the transaction: its row lock
+     * is held to the end; -EDEADLK when the database picks it as a deadlock's
+     * victim. */
+    ENV_EXPORT_LOCK_ROW,
     /* The watermark commit, refused (0) when the sink has taken a write with a
      * higher token than :token (0: none); moves it to :to when :move. */
     ENV_EXPORT_WATERMARK,

@@ -10,9 +10,10 @@
  * seed, and when the run is over counts duplicates and lost items from the
  * rows of export_sink, with the simulator's exactly-once checker.
  *
- * Live does the exports of a scheduled job (the [export] section); the event
- * store ([store]) and export.shared_rows (row locks, deadlocks) are
- * simulated only. The export's trace rows (fetch, commit...) are the
+ * Live does the exports of a scheduled job (the [export] section), its
+ * shared rows with real row locks and PostgreSQL's own deadlock detector
+ * (on a throwaway cluster set to the scenario's deadlock_timeout); the event
+ * store ([store]) is simulated only. The export's trace rows (fetch, commit...) are the
  * simulator's only: live writes the runs, the writes and the faults.
  */
 #include <errno.h>
@@ -129,11 +130,14 @@ static void x_rollback(void *ctx, void *tx)
     tx_end(ctx, tx, ENV_TX_ROLLBACK);
 }
 
-/* Refused before the run starts (live_export_check). */
+/* A real row lock: PostgreSQL's own deadlock detector picks the victim. */
 static int x_lock(void *ctx, void *tx, int row)
 {
-    (void)ctx, (void)tx, (void)row;
-    return -EINTR;
+    struct env_stmt st = {.kind = ENV_EXPORT_LOCK_ROW, .session = session_of(tx), .key = row};
+    int rc = exec(ctx, &st, NULL);
+    if (rc == -EDEADLK)
+        x_count(ctx, EXPORT_COUNT_DEADLOCK);
+    return rc < 0 ? rc : 0;
 }
 
 static int x_fence(void *ctx, void *tx, uint64_t token)
@@ -240,8 +244,6 @@ int live_export_check(struct live *lv)
         return 0;
     if (c->store.consumers > 0)
         why = "the event store ([store]) is simulated only";
-    else if (c->xp.shared_rows > 0)
-        why = "export.shared_rows (row locks and deadlocks) is simulated only";
     else if (lv->opt->cmd)
         why = "exports with --guard exec are simulated only: your command does the job";
     if (!why)
@@ -402,5 +404,32 @@ void live__export_count_locked(struct live *lv, long what)
     case EXPORT_COUNT_FAILURE:
         xm->export_failures++;
         break;
+    case EXPORT_COUNT_DEADLOCK:
+        xm->deadlocks++;
+        break;
     }
+}
+
+int live_export_cluster(struct live *lv)
+{
+    const struct export_config *c = &lv->model->cfg.xp;
+    if (!live_exports_on(lv->model) || c->shared_rows == 0)
+        return 0;
+    /* the server's deadlock check, as the simulated database's, after the scenario's wait */
+    char sql[96];
+    int64_t ms = env_live_real(c->deadlock_timeout, lv->speed) / 1000000;
+    snprintf(sql, sizeof(sql), "ALTER SYSTEM SET deadlock_timeout = '%" PRId64 "ms'",
+             ms > 0 ? ms : 1);
+    PGresult *r = PQexec(lv->db.admin, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    r = ok ? PQexec(lv->db.admin, "SELECT pg_reload_conf()") : NULL;
+    ok = ok && PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!ok) {
+        live_fail(lv, -LIVE_EDB, "cannot set the cluster's deadlock_timeout: %s",
+                  PQerrorMessage(lv->db.admin));
+        return -LIVE_EDB;
+    }
+    return 0;
 }

@@ -98,9 +98,9 @@ struct live_worker {
     char clock_file[PATH_MAX + 32]; /* FAKETIME_TIMESTAMP_FILE, when its clock steps */
     bool faked;                     /* libfaketime is loaded in it */
     char shm[128];                  /* its libfaketime shared objects (FAKETIME_SHARED) */
-    bool paused;
-    sim_time paused_until; /* the end of its latest pause (the dispatcher's) */
-    atomic_bool batch;     /* runs sent since the last go (loops and the dispatcher send) */
+    atomic_bool paused;            /* set by the dispatcher, or the receiver (a pause at a point) */
+    _Atomic sim_time paused_until; /* the end of its latest pause */
+    atomic_bool batch;             /* runs sent since the last go (loops and the dispatcher send) */
 };
 
 struct live {
@@ -335,6 +335,8 @@ int live_worker_ask(struct live_worker *w, const char *msg, char *reply, size_t 
 bool live_exports_on(const struct model *m);
 /* Refuses, with one line and -ENOTSUP, the exports live mode cannot do. */
 int live_export_check(struct live *lv);
+/* The throwaway cluster's deadlock_timeout, the scenario's export.deadlock_timeout. */
+int live_export_cluster(struct live *lv);
 /* Fills the source with the items that arrive before the end (once the epoch is set). */
 int live_export_fill(struct live *lv);
 /* Counts the sink's rows into the metrics (after the workers have stopped). */

@@ -464,7 +464,7 @@ static int pool_exec(struct env_live_db *db, struct env_live *e, const struct en
         env_live_sleep_until(reply);
     }
 out:
-    if (rc < 0 && rc != -EEXIST)
+    if (rc < 0 && rc != -EEXIST && rc != -EDEADLK) /* answers, not failures */
         flags |= PGENV_NOTE_ERROR;
     note(p, flags);
     if (!held)

@@ -197,13 +197,15 @@ int pg_db_open(struct pg_db *db, const char *conninfo, char *err, size_t errlen)
         "run bigint NOT NULL, node int NOT NULL, txid bigint NOT NULL DEFAULT txid_current(), "
         "at timestamptz NOT NULL DEFAULT clock_timestamp()); "
         "CREATE TABLE %s.export_state (id int PRIMARY KEY, watermark bigint NOT NULL); "
-        "INSERT INTO %s.export_state VALUES (1, 0)",
-        q, q, q, q, q, q, q, q, q);
+        "INSERT INTO %s.export_state VALUES (1, 0); "
+        "CREATE TABLE %s.export_shared (id int PRIMARY KEY, n bigint NOT NULL); "
+        "INSERT INTO %s.export_shared SELECT g, 0 FROM generate_series(0, 15) g",
+        q, q, q, q, q, q, q, q, q, q, q);
     PGresult *r = PQexec(db->admin, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok || pg_set_skew(db->admin, 0) != 0) {
-        snprintf(err, errlen, "cannot create the lock tables: %s",
+        snprintf(err, errlen, "cannot create the lock and export tables: %s",
                  pg_error(db->admin, why, sizeof(why)));
         pg_db_close(db);
         return -LIVE_EDB;

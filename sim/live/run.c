@@ -224,6 +224,8 @@ static int setup_db(struct live *lv)
     }
     lv->have_db = true;
     snprintf(lv->dsn, sizeof(lv->dsn), "%s", conninfo);
+    if (!o->dsn && (rc = live_export_cluster(lv)) != 0) /* our own cluster: its settings */
+        return rc;
     char names[512];
     if (o->dsn && pg_db_drop_orphans(&lv->db, names, sizeof(names)) > 0) {
         size_t k = strlen(lv->res->cleaned);

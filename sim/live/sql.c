@@ -72,6 +72,8 @@
 #define EXPORT_WRITE                                                                               \
     "INSERT INTO export_sink (item, run, node) "                                                  \
     "SELECT g, $3::int8, $4::int4 FROM generate_series($1::int8, $2::int8) g"
+/* $1 the row */
+#define EXPORT_LOCK_ROW "UPDATE export_shared SET n = n + 1 WHERE id = $1::int4"
 /* $1 move, $2 to, $3 token */
 #define EXPORT_WATERMARK                                                                           \
     "UPDATE export_state SET watermark = CASE WHEN $1::bool THEN $2::int8 ELSE watermark END "    \
@@ -110,6 +112,7 @@ static const struct stmt_sql sqls[] = {
     [ENV_SINK_WRITE] = {SINK_WRITE, NULL, 1, SQL_ROWS_AFFECTED},
     [ENV_EXPORT_FETCH] = {EXPORT_FETCH, NULL, 0, SQL_PAIR},
     [ENV_EXPORT_WRITE] = {EXPORT_WRITE, NULL, 4, SQL_ROWS_AFFECTED},
+    [ENV_EXPORT_LOCK_ROW] = {EXPORT_LOCK_ROW, NULL, 1, SQL_ROWS_AFFECTED},
     [ENV_EXPORT_WATERMARK] = {EXPORT_WATERMARK, NULL, 3, SQL_ROWS_AFFECTED},
     [ENV_TX_BEGIN] = {"BEGIN", NULL, 0, SQL_ROWS_AFFECTED},
     [ENV_TX_COMMIT] = {"COMMIT", NULL, 0, SQL_ROWS_AFFECTED},
@@ -129,6 +132,7 @@ int sql_bind(const struct env_stmt *st, const struct sql_times *t, const char **
     case ENV_ADVISORY_TRY_LOCK:
     case ENV_ADVISORY_UNLOCK:
     case ENV_ADVISORY_XACT_TRY_LOCK:
+    case ENV_EXPORT_LOCK_ROW:
         snprintf(buf[0], 32, "%" PRId64, st->key);
         vals[k++] = buf[0];
         break;
@@ -217,6 +221,8 @@ int sql_result(PGresult *r, int shape, struct sql_row *out)
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (state && strcmp(state, "23505") == 0) /* unique_violation */
             return -EEXIST;
+        if (state && strcmp(state, "40P01") == 0) /* deadlock_detected */
+            return -EDEADLK;
         return -EIO;
     }
     }

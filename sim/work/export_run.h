@@ -32,6 +32,8 @@ enum export_count {
     EXPORT_COUNT_CRASH,       /* the process died in the export (export.crash) */
     EXPORT_COUNT_FENCED,      /* the sink's fencing check refused a write or the commit */
     EXPORT_COUNT_FAILURE,     /* the run gave up after its retries */
+    EXPORT_COUNT_DEADLOCK,    /* the database chose it as a deadlock victim (live; the
+                                 simulator's sink database counts its own) */
 };
 
 /* Streams of the export model, below PRNG_EXPORT's number. */

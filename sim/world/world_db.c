@@ -270,6 +270,7 @@ int world_db_apply(struct world_db *db, const struct env_stmt *st, int sid, sim_
         return world_db_sink_take(db, st->token);
     case ENV_EXPORT_FETCH: /* the simulator's exports keep their books in sim/work/export.c */
     case ENV_EXPORT_WRITE:
+    case ENV_EXPORT_LOCK_ROW:
     case ENV_EXPORT_WATERMARK:
     case ENV_TX_BEGIN:
     case ENV_TX_COMMIT:
