@@ -297,7 +297,7 @@ static void *receiver_main(void *arg)
         ssize_t n = recvfrom(lv->evfd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fromlen);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)
+        if (n <= 0) /* an error, or shut down (live_events_stop) */
             break;
         struct live_msg m;
         if (live_msg_parse(buf, (int)n, &m) != 0)
@@ -323,7 +323,8 @@ void live_events_stop(struct live *lv)
 {
     if (lv->have_receiver) {
         struct live_msg q = {.kind = LIVE_EV_QUIT};
-        live_msg_send(lv->evpath, &q);
+        if (live_msg_send(lv->evpath, &q) != 0) /* its file is gone: wake it all the same */
+            shutdown(lv->evfd, SHUT_RDWR);
         pthread_join(lv->receiver, NULL);
         lv->have_receiver = false;
     }
