@@ -388,26 +388,8 @@ void live_export_finish(struct live *lv)
 
 void live__export_count_locked(struct live *lv, long what)
 {
-    struct export_metrics *xm = &lv->m->xp;
-    if (lv->closed)
-        return;
-    switch (what) {
-    case EXPORT_COUNT_WRITE_ERROR:
-        xm->write_errors++;
-        break;
-    case EXPORT_COUNT_CRASH:
-        xm->crashes++;
-        break;
-    case EXPORT_COUNT_FENCED:
-        xm->fenced++;
-        break;
-    case EXPORT_COUNT_FAILURE:
-        xm->export_failures++;
-        break;
-    case EXPORT_COUNT_DEADLOCK:
-        xm->deadlocks++;
-        break;
-    }
+    if (!lv->closed && what >= EXPORT_COUNT_WRITE_ERROR && what <= EXPORT_COUNT_DEADLOCK)
+        export_count_into(&lv->m->xp, (enum export_count)what);
 }
 
 int live_export_cluster(struct live *lv)

@@ -163,23 +163,6 @@ const struct job_port live_job_port = {
     .interrupted = job_interrupted,
     .skipped = job_skipped,
     .started = job_started,
-    .exports = NULL,
-    .phase_sleep = job_phase_sleep,
-    .sink_write = job_sink_write,
-    .ended = job_ended,
-    .killed_early = job_killed_early,
-    .keep_hold = job_keep_hold,
-    .released = job_released,
-};
-
-/* The same with exports on: their fetch, write and commit replace the phases (export_live.c). */
-static const struct job_port live_export_job_port = {
-    .env = job_env,
-    .point = job_point,
-    .killed = job_killed,
-    .interrupted = job_interrupted,
-    .skipped = job_skipped,
-    .started = job_started,
     .exports = live_job_export,
     .phase_sleep = job_phase_sleep,
     .sink_write = job_sink_write,
@@ -193,7 +176,7 @@ bool live_job_remote(struct env_live *e, struct guard *g, int node, const struct
                      const struct export_config *xp, const char *events, struct guard_hold *kept)
 {
     struct live_job j = {.e = e, .order = o, .g = g, .node = node, .xp = xp, .events = events};
-    job_run(xp ? &live_export_job_port : &live_job_port, &j, g, &o->o, o->release_on_error);
+    job_run(&live_job_port, &j, g, &o->o, xp != NULL, o->release_on_error);
     if (j.kept)
         *kept = j.hold;
     return j.kept;
@@ -231,7 +214,7 @@ static void job_run_here(struct live *lv, struct env_live *e, const struct live_
     /* each node is a process: a guard of its own */
     struct live_job j = {
         .e = e, .order = &o, .g = lv->guards[t->node], .node = t->node, .lv = lv, .t = t};
-    job_run(&live_job_port, &j, j.g, &o.o, o.release_on_error);
+    job_run(&live_job_port, &j, j.g, &o.o, false, o.release_on_error);
 }
 
 static void *actor_main(void *arg)

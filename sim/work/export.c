@@ -270,23 +270,7 @@ JOB_PORT_FN uint64_t x_sink_max(void *ctx)
 
 JOB_PORT_FN void x_count(void *ctx, enum export_count what)
 {
-    struct export_metrics *xm = &xrun_of(ctx)->a->sim->m->xp;
-    switch (what) {
-    case EXPORT_COUNT_WRITE_ERROR:
-        xm->write_errors++;
-        break;
-    case EXPORT_COUNT_CRASH:
-        xm->crashes++;
-        break;
-    case EXPORT_COUNT_FENCED:
-        xm->fenced++;
-        break;
-    case EXPORT_COUNT_FAILURE:
-        xm->export_failures++;
-        break;
-    case EXPORT_COUNT_DEADLOCK: /* export_db.c counts them as it aborts the victim */
-        break;
-    }
+    export_count_into(&xrun_of(ctx)->a->sim->m->xp, what);
 }
 
 static void x_trace(void *ctx, const char *kind, const char *fmt, ...)

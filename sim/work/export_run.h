@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../base/prng.h"
+#include "../check/export_metrics.h"
 #include "../scenario/export_config.h"
 #include "job_run.h"
 
@@ -35,6 +36,28 @@ enum export_count {
     EXPORT_COUNT_DEADLOCK,    /* the database chose it as a deadlock victim (live; the
                                  simulator's sink database counts its own) */
 };
+
+/* Counts what into xm. */
+static inline void export_count_into(struct export_metrics *xm, enum export_count what)
+{
+    switch (what) {
+    case EXPORT_COUNT_WRITE_ERROR:
+        xm->write_errors++;
+        break;
+    case EXPORT_COUNT_CRASH:
+        xm->crashes++;
+        break;
+    case EXPORT_COUNT_FENCED:
+        xm->fenced++;
+        break;
+    case EXPORT_COUNT_FAILURE:
+        xm->export_failures++;
+        break;
+    case EXPORT_COUNT_DEADLOCK:
+        xm->deadlocks++;
+        break;
+    }
+}
 
 /* Streams of the export model, below PRNG_EXPORT's number. */
 #define EXPORT_STREAM_SOURCE ((uint64_t)PRNG_EXPORT)

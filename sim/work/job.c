@@ -183,23 +183,6 @@ static const struct job_port sim_job_port = {
     .interrupted = run_interrupted,
     .skipped = run_skipped,
     .started = run_started,
-    .exports = NULL,
-    .phase_sleep = run_phase_sleep,
-    .sink_write = run_sink_write,
-    .ended = run_ended,
-    .killed_early = run_killed_early,
-    .keep_hold = run_keep_hold,
-    .released = run_released,
-};
-
-/* The same with exports on: their fetch, write and commit replace the phases. */
-static const struct job_port sim_export_port = {
-    .env = run_env,
-    .point = run_point,
-    .killed = run_killed,
-    .interrupted = run_interrupted,
-    .skipped = run_skipped,
-    .started = run_started,
     .exports = run_exports,
     .phase_sleep = run_phase_sleep,
     .sink_write = run_sink_write,
@@ -218,12 +201,9 @@ void sim_job_run(struct actor *a, const struct trigger *t)
     bool was_job = a->is_job;
     bool release = a->node->cfg->release_on_error;
     a->is_job = true;
-    if (s->xp) { /* the event store: its consumer's guard and checker */
+    if (s->xp) /* the event store: its consumer's guard and checker */
         export_bind(s, t, &g, &r.chk);
-        job_run(&sim_export_port, &r, g, &o, release);
-    } else {
-        job_run(&sim_job_port, &r, g, &o, release);
-    }
+    job_run(&sim_job_port, &r, g, &o, s->xp != NULL, release);
     if (a->run)
         a->proc->holding--;
     a->run = 0;

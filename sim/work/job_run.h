@@ -50,8 +50,8 @@ struct job_port {
      * may slow it). */
     uint64_t (*started)(void *ctx, const struct job_order *o, const struct guard_hold *h,
                         sim_time *api);
-    /* The run's work with exports on (NULL: none): fetch, write, commit;
-     * returns thrown with what it threw. */
+    /* The run's work with exports on (job_run's `exports`): fetch, write,
+     * commit; returns thrown with what it threw. */
     int (*exports)(void *ctx, const struct job_order *o, uint64_t run, sim_time api,
                    const struct guard_hold *h, int thrown);
     void (*phase_sleep)(void *ctx, sim_time d);
@@ -68,13 +68,14 @@ struct job_port {
 };
 
 /*
- * Runs order o with guard g. release_on_error: the job's finally block
- * releases after a throw. Returns the run's number, 0 if it did not run.
+ * Runs order o with guard g. exports: the run's work is the port's export
+ * (else the two phases and the write); release_on_error: the job's finally
+ * block releases after a throw. Returns the run's number, 0 if it did not run.
  */
 static inline __attribute__((always_inline)) uint64_t job_run(const struct job_port *p, void *ctx,
                                                               struct guard *g,
                                                               const struct job_order *o,
-                                                              bool release_on_error)
+                                                              bool exports, bool release_on_error)
 {
     struct guard_hold hold = {0, -1, 0, 0, false};
     int thrown = p->point(ctx, POINT_BEFORE_ACQUIRE);
@@ -90,7 +91,7 @@ static inline __attribute__((always_inline)) uint64_t job_run(const struct job_p
     sim_time api;
     uint64_t run = p->started(ctx, o, &hold, &api);
     thrown |= p->point(ctx, POINT_AFTER_ACQUIRE);
-    if (p->exports) {
+    if (exports) {
         thrown = p->exports(ctx, o, run, api, &hold, thrown);
     } else {
         if (!thrown)

@@ -39,7 +39,8 @@ int live_msg_parse(const char *buf, int n, struct live_msg *m)
     return -EINVAL;
 }
 
-int live_msg_send(const char *path, const struct live_msg *m)
+/* Sends m from fd to the socket at path: 0 or negative errno. */
+static int send_to(int fd, const char *path, const struct live_msg *m)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     char buf[LIVE_MSG_MAX];
@@ -47,37 +48,33 @@ int live_msg_send(const char *path, const struct live_msg *m)
         return -ENAMETOOLONG;
     strcpy(a.sun_path, path);
     int n = live_msg_format(m, buf);
+    while (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&a, sizeof(a)) < 0)
+        if (errno != EINTR)
+            return -errno;
+    return 0;
+}
+
+int live_msg_send(const char *path, const struct live_msg *m)
+{
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    int rc = 0;
-    while (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
-        if (errno != EINTR) {
-            rc = -errno;
-            break;
-        }
-    }
+    int rc = send_to(fd, path, m);
     close(fd);
     return rc;
 }
 
 int live_msg_ask(const char *path, const struct live_msg *m, long *answer)
 {
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
     sa_family_t autobind = AF_UNIX;
-    char buf[LIVE_MSG_MAX];
-    if (strlen(path) >= sizeof(a.sun_path))
-        return -ENAMETOOLONG;
-    strcpy(a.sun_path, path);
-    int n = live_msg_format(m, buf);
+    char buf[32];
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     /* an abstract address of the kernel's choosing: nothing to clean up */
     int rc = bind(fd, (struct sockaddr *)&autobind, sizeof(autobind)) == 0 ? 0 : -errno;
-    while (!rc && sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&a, sizeof(a)) < 0)
-        if (errno != EINTR)
-            rc = -errno;
+    if (!rc)
+        rc = send_to(fd, path, m);
     ssize_t got = -1;
     while (!rc && (got = recv(fd, buf, sizeof(buf) - 1, 0)) < 0)
         if (errno != EINTR)
