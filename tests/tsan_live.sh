@@ -57,6 +57,19 @@ mkdir -p "$tmp/c"
 TMPDIR="$tmp/c" "$bin" live scenarios/live/cron-crash.ini --guard flock --speed 200 --keep \
     >"$tmp/out" 2>&1
 clean "live cron with kill -9 and restart: no data race" "$tmp/out" "$tmp"/c/*/worker-0.log
+# faults at points of a run: the receiver answers, pauses and crashes the asker's node, and the
+# dispatcher takes the timers it set (resume, restart); exports into the sink table
+mkdir -p "$tmp/p"
+TMPDIR="$tmp/p" "$bin" live scenarios/live/point-faults.ini --variant finally --guard pidfile \
+    --speed 100 --keep >"$tmp/out" 2>&1
+clean "live faults at points (job-error, kill -9 after the acquire): no data race" "$tmp/out" \
+    "$tmp"/p/*/worker-0.log
+mkdir -p "$tmp/g"
+chmod 711 "$tmp/g"
+TMPDIR="$tmp/g" "$bin" live scenarios/live/db-gc-pause.ini --variant before-write \
+    --guard lease-fenced --speed 50 --keep >"$tmp/out" 2>&1
+clean "live pause at a point, exports into the sink table: no data race" "$tmp/out" \
+    "$tmp"/g/*/worker-*.log
 "$bin" live $R --guard atomic --set schedule.dispatch=inline --set job.api=15s \
     --set scenario.duration=3m >"$tmp/out" 2>&1
 clean "live inline ticker: no data race" "$tmp/out"

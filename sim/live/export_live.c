@@ -310,8 +310,9 @@ int live_export_fill(struct live *lv)
         const char *vals[2] = {items, times};
         PGresult *r = PQexecParams(lv->db.admin, sql_export_fill, 2, NULL, vals, NULL, NULL, 0);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char why[300];
             live_fail(lv, -LIVE_EDB, "cannot fill the export's source: %s",
-                      PQresultErrorMessage(r));
+                      pg_error(lv->db.admin, why, sizeof(why)));
             rc = -LIVE_EDB;
         }
         PQclear(r);
@@ -409,8 +410,9 @@ int live_export_cluster(struct live *lv)
     ok = ok && PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
     if (!ok) {
+        char why[300];
         live_fail(lv, -LIVE_EDB, "cannot set the cluster's deadlock_timeout: %s",
-                  PQerrorMessage(lv->db.admin));
+                  pg_error(lv->db.admin, why, sizeof(why)));
         return -LIVE_EDB;
     }
     return 0;
