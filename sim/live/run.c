@@ -301,10 +301,10 @@ static void teardown(struct live *lv)
     pthread_mutex_unlock(&lv->mu);
     live_sched_join(lv);
     live_jobs_join(lv);
+    live_events_stop(lv); /* before the workers go: an answer at a fault point reads them */
     if (lv->remote)
         live_workers_stop(lv);
     live_export_finish(lv); /* every write is in: count the sink's rows */
-    live_events_stop(lv);
     for (int i = 0; i < MODEL_MAX_NODES; i++) {
         guard_destroy(lv->guards[i]);
         lv->guards[i] = NULL;
