@@ -320,7 +320,7 @@ static int inject_start(struct sim *s)
             in->win_end = f->at + f->dur;
         }
         prng_seed(&in->rng, s->seed, FAULT_STREAM(i));
-        if (fault_at_point(f)) {
+        if (fault_point_placed(f)) {
             s->point_faults = true;
             continue;
         }

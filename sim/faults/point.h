@@ -25,7 +25,7 @@ static inline int fault_point_of(const struct fault_spec *f)
 }
 
 /* Is fault f placed inside runs rather than at a time? */
-static inline bool fault_at_point(const struct fault_spec *f)
+static inline bool fault_point_placed(const struct fault_spec *f)
 {
     return f->point != POINT_NONE || f->kind == FAULT_JOB_ERROR;
 }

@@ -38,11 +38,11 @@ static const char *unsupported_at_point(const struct fault_spec *f)
 /* Faults live mode cannot do: a one-line reason, or NULL. */
 static const char *unsupported(const struct live *lv, const struct fault_spec *f)
 {
-    if (fault_at_point(f) && unsupported_at_point(f))
+    if (fault_point_placed(f) && unsupported_at_point(f))
         return unsupported_at_point(f);
     if (f->every.kind != DIST_NONE)
         return "repeating faults (every = ...) are simulated only";
-    bool own = f->target == FT_PROCESS || (fault_at_point(f) && f->target != FT_NODE);
+    bool own = f->target == FT_PROCESS || (fault_point_placed(f) && f->target != FT_NODE);
     if (own && (f->kind == FAULT_PAUSE || f->kind == FAULT_CRASH))
         for (int i = 0; i < lv->model->nnodes; i++)
             if ((f->node_idx < 0 || f->node_idx == i) &&
@@ -179,7 +179,7 @@ unsigned live_points(const struct live *lv, int node)
     for (int i = 0; i < lv->model->nfaults; i++) {
         const struct fault_spec *f = &lv->model->fault[i];
         int at = fault_point_of(f);
-        if (fault_at_point(f) && f->kind != FAULT_MANUAL_RUN && at >= 0 && at < POINT_CRASH &&
+        if (fault_point_placed(f) && f->kind != FAULT_MANUAL_RUN && at >= 0 && at < POINT_CRASH &&
             targets(f, node))
             bits |= 1u << at;
     }
@@ -195,7 +195,7 @@ int live_point(struct live *lv, int node, uint64_t trigger, uint64_t run, enum f
     sim_time now = live_now(lv);
     for (int i = 0; i < m->nfaults && !lv->closed; i++) {
         const struct fault_spec *f = &m->fault[i];
-        if (!fault_at_point(f) || f->kind == FAULT_MANUAL_RUN || fault_point_of(f) != (int)point ||
+        if (!fault_point_placed(f) || f->kind == FAULT_MANUAL_RUN || fault_point_of(f) != (int)point ||
             !fault_point_hits(f, &lv->arm[i].rng, &lv->arm[i].hits, now, node))
             continue;
         char d[96];

@@ -465,7 +465,7 @@ int live_sched_start(struct live *lv)
             live_fail(lv, -ENOMEM, "out of memory");
     for (int i = 0; i < m->nfaults; i++) {
         const struct fault_spec *f = &m->fault[i];
-        if (fault_at_point(f) && f->kind != FAULT_MANUAL_RUN)
+        if (fault_point_placed(f) && f->kind != FAULT_MANUAL_RUN)
             continue; /* runs meet it at its point (live_point) */
         if (evq_push(&lv->q, f->at, fault_begin, (void *)f, (uint64_t)f->at) != 0)
             live_fail(lv, -ENOMEM, "out of memory");
