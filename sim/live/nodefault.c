@@ -195,7 +195,8 @@ int live_point(struct live *lv, int node, uint64_t trigger, uint64_t run, enum f
     sim_time now = live_now(lv);
     for (int i = 0; i < m->nfaults && !lv->closed; i++) {
         const struct fault_spec *f = &m->fault[i];
-        if (!fault_point_placed(f) || f->kind == FAULT_MANUAL_RUN || fault_point_of(f) != (int)point ||
+        if (!fault_point_placed(f) || f->kind == FAULT_MANUAL_RUN ||
+            fault_point_of(f) != (int)point ||
             !fault_point_hits(f, &lv->arm[i].rng, &lv->arm[i].hits, now, node))
             continue;
         char d[96];
