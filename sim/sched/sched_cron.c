@@ -25,150 +25,69 @@
  */
 #include "sched.h"
 #include "../work/job.h"
+#include "cron_loop.h"
 #include "misfire.h"
 
-struct cron_run {
-    struct actor *a;
-    bool queued;    /* job_add: at most one pending start per entry */
-    int64_t minute; /* the minute it was queued for */
-};
+/* --- the simulator's side of cron_loop_run (cron_loop.h): an actor --- */
 
-static int64_t floor_sec(sim_time local)
+static sim_time cron_now(void *loop)
 {
-    return local >= 0 ? local / SIM_S : -((-local + SIM_S - 1) / SIM_S);
+    return ((struct actor *)loop)->sim->now;
 }
 
-static sim_time local_now(struct actor *a)
+static sim_time cron_local_now(void *loop)
 {
+    struct actor *a = loop;
     return node_clock_local(&a->node->clock, a->sim->now);
 }
 
-/* find_jobs: queue the entry if it is due at minute m and of a kind asked for. */
-static void find_jobs(struct cron_run *r, int64_t m, bool wild, bool fixed)
+static void cron_sleep(void *loop, sim_time d)
 {
-    const struct cron_expr *e = &r->a->node->cfg->cron;
-    bool is_wild = cron_is_wild(e);
-    if (!r->queued && cron_matches(e, m) && ((wild && is_wild) || (fixed && !is_wild))) {
-        r->queued = true;
-        r->minute = m;
-    }
+    sim_sleep(loop, d);
 }
 
-/* job_runqueue: start what is queued, each run a process of its own. */
-static bool run_queue(struct cron_run *r)
+static bool cron_killed(void *loop)
 {
-    if (!r->queued)
-        return false;
-    r->queued = false;
-    struct sim *s = r->a->sim;
-    /* due when the clock read that minute (plus cron's second): late if cron was */
-    sim_time late = local_now(r->a) - sched_loop_cron_due(r->minute);
-    struct trigger t = sim_trigger_new(s, r->a->node, s->now - (late > 0 ? late : 0), false);
-    sim_spawn_job(s, r->a->node, &t);
-    return true;
+    return ((struct actor *)loop)->killed;
 }
 
-/* cron_sleep(target): sleep to one second past minute target, by the clock. */
-static void cron_sleep(struct actor *a, int64_t target)
+static bool cron_interrupted(void *loop)
 {
-    int64_t t1 = floor_sec(local_now(a));
-    int64_t wait = sched_loop_cron_due(target) / SIM_S - t1;
-    while (wait > 0 && wait < 65 && !a->killed) {
-        sim_sleep(a, wait * SIM_S);
-        int64_t t2 = floor_sec(local_now(a));
-        wait -= t2 - t1;
-        t1 = t2;
-    }
+    return ((struct actor *)loop)->interrupted;
 }
 
-/* schedule.misfire on a forward jump: the minutes virtual+1 .. running-1
- * were slept through; running is on time. Returns the new virtualTime. */
-static int64_t catch_up(struct cron_run *r, int64_t virtual, int64_t running, enum misfire p)
+static void cron_spawn(void *loop, sim_time at)
 {
-    struct actor *a = r->a;
-    const struct cron_expr *e = &a->node->cfg->cron;
-    int64_t n = 0;
-    for (int64_t m = cron_next(e, virtual); m >= 0 && m < running; m = cron_next(e, m))
-        n++;
-    if (p == MISFIRE_BURST) {
-        sim_tracef(a->sim, a->node, 0, "cron", "misfire: a run per missed minute");
-        do {
-            if (run_queue(r))
-                sim_sleep(a, 10 * SIM_S);
-            virtual ++;
-            find_jobs(r, virtual, true, true);
-        } while (virtual < running && !a->killed);
-        return virtual;
-    }
-    find_jobs(r, running, true, true); /* the current minute, on time */
-    int64_t dropped = n;
-    if (p == MISFIRE_COALESCE && n > 0 && !r->queued) { /* one start stands for them all */
-        r->queued = true;
-        r->minute = running;
-        dropped--;
-    }
-    for (int64_t i = 0; i < dropped; i++)
-        checker_coalesce(&a->sim->chk);
-    if (n > 0)
-        sim_trace(a->sim, a->node, 0, "cron",
-                  p == MISFIRE_SKIP ? "misfire: missed minutes dropped"
-                                    : "misfire: missed minutes run once");
-    return running;
+    struct actor *a = loop;
+    struct trigger t = sim_trigger_new(a->sim, a->node, at, false);
+    sim_spawn_job(a->sim, a->node, &t);
 }
+
+static void cron_coalesce(void *loop)
+{
+    checker_coalesce(&((struct actor *)loop)->sim->chk);
+}
+
+static void cron_note(void *loop, const char *what)
+{
+    struct actor *a = loop;
+    sim_tracef(a->sim, a->node, 0, "cron", "%s", what);
+}
+
+static const struct cron_loop_env sim_cron_env = {
+    .now = cron_now,
+    .local_now = cron_local_now,
+    .sleep = cron_sleep,
+    .killed = cron_killed,
+    .interrupted = cron_interrupted,
+    .spawn = cron_spawn,
+    .coalesce = cron_coalesce,
+    .note = cron_note,
+};
 
 static void cron_loop(struct actor *a)
 {
-    struct sim *s = a->sim;
-    struct cron_run r = {a, false, 0};
-    int64_t clock_min = node_clock_minute(local_now(a));
-    /* at time 0 cron has been up for a while: minute 0's jobs are still to come */
-    if (s->now == 0 && local_now(a) - clock_min * SIM_MIN < SIM_S)
-        clock_min--;
-    int64_t running = clock_min, virtual = clock_min;
-    while (!a->killed && !a->interrupted) {
-        do { /* wait for the time (in minutes) to change */
-            cron_sleep(a, running + 1);
-            clock_min = node_clock_minute(local_now(a));
-        } while (!a->killed && clock_min == running);
-        if (a->killed)
-            return;
-        running = clock_min;
-        int64_t diff = running - virtual;
-        enum misfire p = misfire_policy(a->node->cfg);
-        if (p != MISFIRE_DEFAULT && diff > 1) {
-            virtual = catch_up(&r, virtual, running, p);
-        } else if (diff == 1) {
-            virtual = running;
-            find_jobs(&r, virtual, true, true);
-        } else if (diff > 180 || diff < -180) { /* a clock correction */
-            sim_tracef(s, a->node, 0, "cron", "clock jumped: run this minute, go on from here");
-            virtual = running;
-            find_jobs(&r, running, true, true);
-        } else if (diff > 5) { /* DST begins: wildcard once, fixed-time per minute */
-            sim_tracef(s, a->node, 0, "cron", "clock moved forward: catch up fixed-time jobs");
-            find_jobs(&r, running, true, false);
-            do {
-                if (run_queue(&r))
-                    sim_sleep(a, 10 * SIM_S);
-                virtual ++;
-                find_jobs(&r, virtual, false, true);
-                clock_min = node_clock_minute(local_now(a));
-            } while (virtual < running && clock_min == running && !a->killed);
-        } else if (diff > 0) { /* woke up late: every minute until caught up */
-            sim_tracef(s, a->node, 0, "cron", "woke up late: run each missed minute");
-            do {
-                if (run_queue(&r))
-                    sim_sleep(a, 10 * SIM_S);
-                virtual ++;
-                find_jobs(&r, virtual, true, true);
-            } while (virtual < running && !a->killed);
-        } else { /* the clock went back: wildcard jobs only, until caught up */
-            sim_tracef(s, a->node, 0, "cron", "clock moved back: wildcard jobs only");
-            find_jobs(&r, running, true, false);
-        }
-        if (!a->killed)
-            run_queue(&r);
-    }
+    cron_loop_run(&sim_cron_env, a, a->node->cfg, a->sim->now == 0);
 }
 
 static void cron_boot(struct sim *s, struct node *n)
