@@ -85,6 +85,13 @@ struct live_loop {
     enum sched_loop_kind kind;
     struct sched_loop l;
     struct live_trigger t;
+    /* cron's daemon (cron_loop.h): it runs only while it holds the baton, which the dispatcher
+     * hands it as its timer fires (guarded by mu) */
+    bool cron;
+    bool baton;       /* the loop runs; the dispatcher waits */
+    bool gone;        /* the loop has ended */
+    sim_time now;     /* the time the dispatcher fired it at */
+    sim_time wake_at; /* its timer's due time */
 };
 
 /* A worker process: one node's service process (worker.c). */

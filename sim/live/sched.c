@@ -2,7 +2,7 @@
  * Schedulers in real time. The ticker family (Go's ticker with its one-slot
  * channel, Spring's fixed-rate and fixed-delay loops, manual requests) runs
  * the simulator's own code, sched/sched_loop.h, on the primitives below;
- * cron and the fault timeline are here.
+ * so does cron's daemon (sched/cron_loop.h); the fault timeline is here.
  *
  * Everything that fires at a set time goes through one dispatcher thread
  * with its own event queue, pushed in the same order as the simulator
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../faults/point.h"
+#include "../sched/cron_loop.h"
 #include "live_impl.h"
 
 static void push(struct live *lv, sim_time at, evq_fn fn, void *arg)
@@ -264,31 +265,170 @@ static void *loop_main(void *arg)
 }
 
 /*
- * cron: one second past each matching minute of the node's wall clock
- * (cronie wakes at second 1; sched_loop_cron_next, the simulator's due
- * times), every firing a process of its own (the
- * node's worker forks it). The simulator's catch-up after a late wake-up
- * or a clock jump (sched_cron.c) has no counterpart here: live, cron is
- * never late and the node's clock does not jump.
+ * cron: the simulator's daemon loop (sched/cron_loop.h: cronie's main loop,
+ * with its late wake-up after a pause) on a thread of its own, every firing
+ * a process of its own (the node's worker forks it). The thread runs only
+ * while it holds the baton: the dispatcher hands it over as the loop's
+ * timer fires and waits until the loop sleeps again, so the loop reads the
+ * time the timer was due (or a pause's end) and its firings join the
+ * instant's batch, racing a manual run of the same second from one gate.
  */
-static sim_time live_cron_next(struct live *lv, int node, sim_time after)
+static void cron_wake(void *ctx, void *arg, uint64_t tag);
+
+static struct live_loop *cron_of(void *loop)
 {
-    sim_time skew = lv->opt->skew;
-    sim_time local = sched_loop_cron_next(&node_cfg(lv, node)->cron, after + skew);
-    return local < 0 ? lv->end : local - skew;
+    return loop;
 }
 
-static void cron_fire(void *ctx, void *arg, uint64_t tag)
+static sim_time cron_now(void *loop)
+{
+    return cron_of(loop)->now;
+}
+
+static sim_time cron_local_now(void *loop)
+{
+    struct live_loop *lp = cron_of(loop);
+    struct live *lv = lp->tk->lv;
+    int n = lp->tk->node;
+    return lp->now + (lv->remote && lv->workers ? lv->workers[n].skew : lv->opt->skew);
+}
+
+/* Is the daemon gone: its node crashed, or the run is over? Under mu. */
+static bool cron_dead(struct live_loop *lp)
+{
+    struct live_ticker *tk = lp->tk;
+    return tk->lv->stop || tk->epoch != lp->epoch || tk->down;
+}
+
+/* Sets its timer and gives the baton back until the timer fires (or the daemon is gone). */
+static void cron_sleep(void *loop, sim_time d)
+{
+    struct live_loop *lp = cron_of(loop);
+    struct live *lv = lp->tk->lv;
+    pthread_mutex_lock(&lv->mu);
+    if (!cron_dead(lp)) {
+        lp->wake_at = lp->now + d;
+        if (evq_push(&lv->q, lp->wake_at, cron_wake, lp, lp->epoch) != 0) {
+            lv->error = lv->error ? lv->error : -ENOMEM;
+            lv->stop = true;
+        }
+    }
+    lp->baton = false;
+    pthread_cond_broadcast(&lv->cond);
+    while (!lp->baton && !cron_dead(lp))
+        pthread_cond_wait(&lv->cond, &lv->mu);
+    pthread_mutex_unlock(&lv->mu);
+}
+
+static bool cron_killed(void *loop)
+{
+    struct live_loop *lp = cron_of(loop);
+    pthread_mutex_lock(&lp->tk->lv->mu);
+    bool dead = cron_dead(lp);
+    pthread_mutex_unlock(&lp->tk->lv->mu);
+    return dead;
+}
+
+static bool cron_interrupted(void *loop)
+{
+    (void)loop; /* live crashes are kill -9 */
+    return false;
+}
+
+static void cron_spawn(void *loop, sim_time at)
+{
+    struct live_ticker *tk = cron_of(loop)->tk;
+    struct live_trigger t = live_trigger_new(tk->lv, tk->node, at, false);
+    live_dispatch(tk->lv, &t, false); /* in the batch the dispatcher has open */
+}
+
+static void cron_coalesce(void *loop)
+{
+    struct live_ticker *tk = cron_of(loop)->tk;
+    live_record_coalesce(tk->lv, tk->node);
+}
+
+static void cron_note(void *loop, const char *what)
+{
+    struct live_ticker *tk = cron_of(loop)->tk;
+    live_trace(tk->lv, tk->node, 0, "cron", what);
+}
+
+static const struct cron_loop_env live_cron_env = {
+    .now = cron_now,
+    .local_now = cron_local_now,
+    .sleep = cron_sleep,
+    .killed = cron_killed,
+    .interrupted = cron_interrupted,
+    .spawn = cron_spawn,
+    .coalesce = cron_coalesce,
+    .note = cron_note,
+};
+
+static void *cron_main(void *arg)
+{
+    struct live_loop *lp = arg;
+    struct live *lv = lp->tk->lv;
+    cron_loop_run(&live_cron_env, lp, lp->l.cfg, lp->now == 0);
+    pthread_mutex_lock(&lv->mu);
+    lp->gone = true;
+    lp->baton = false;
+    pthread_cond_broadcast(&lv->cond);
+    pthread_mutex_unlock(&lv->mu);
+    return NULL;
+}
+
+/* The dispatcher hands the loop the baton at `at` and waits until it sleeps again. */
+static void cron_handoff(struct live *lv, struct live_loop *lp, sim_time at)
+{
+    pthread_mutex_lock(&lv->mu);
+    lp->now = at;
+    lp->baton = true;
+    pthread_cond_broadcast(&lv->cond);
+    while (lp->baton && !lp->gone)
+        pthread_cond_wait(&lv->cond, &lv->mu);
+    pthread_mutex_unlock(&lv->mu);
+}
+
+/* The loop's timer: a stopped daemon wakes at the pause's end, late, as cronie would. */
+static void cron_wake(void *ctx, void *arg, uint64_t tag)
 {
     struct live *lv = ctx;
-    struct live_ticker *tk = arg;
-    if (live_loop_hold(&tk->l, tk->l.next, cron_fire, tag))
+    struct live_loop *lp = arg;
+    if (stale(lv, lp->tk, tag))
         return;
-    /* after a pause every missed minute fires at once, in order (cronie's late wake-up) */
-    struct live_trigger t = live_trigger_new(lv, tk->node, tk->l.next, false);
-    tk->l.next = live_cron_next(lv, tk->node, tk->l.next);
-    push_node(lv, tk->l.next, cron_fire, tk);
-    live_dispatch(lv, &t, false);
+    sim_time until = lv->remote ? lv->workers[lp->tk->node].paused_until : 0;
+    if (until > lp->wake_at && until > live_now(lv)) {
+        if (evq_push(&lv->q, until, cron_wake, lp, tag) != 0)
+            live_fail(lv, -ENOMEM, "out of memory");
+        return;
+    }
+    cron_handoff(lv, lp, until > lp->wake_at ? until : lp->wake_at);
+}
+
+/* Starts the node's cron daemon at now, holding the baton until its first sleep. */
+static int cron_start(struct live_ticker *tk, sim_time now)
+{
+    struct live *lv = tk->lv;
+    if (lv->nloops == LIVE_MAX_LOOPS) {
+        live_fail(lv, -EAGAIN, "more than %d scheduler loops (restarts) in one run",
+                  LIVE_MAX_LOOPS);
+        return -EAGAIN;
+    }
+    struct live_loop *lp = &lv->loop_ctx[lv->nloops];
+    *lp = (struct live_loop){
+        .tk = tk, .epoch = tk->epoch, .l = tk->l, .cron = true, .baton = true, .now = now};
+    int rc = pthread_create(&lv->loops[lv->nloops], NULL, cron_main, lp);
+    if (rc) {
+        live_fail(lv, -rc, "cannot start a thread: %s", strerror(rc));
+        return -rc;
+    }
+    lv->nloops++;
+    pthread_mutex_lock(&lv->mu);
+    while (lp->baton && !lp->gone)
+        pthread_cond_wait(&lv->cond, &lv->mu);
+    pthread_mutex_unlock(&lv->mu);
+    return 0;
 }
 
 /*
@@ -416,9 +556,7 @@ static int node_start(struct live *lv, int i, sim_time now)
     pthread_mutex_unlock(&lv->mu);
     int rc = 0;
     if (c->sched == SCHED_CRON) {
-        /* at time 0 cron has been up a while: minute 0's firing is still to come */
-        tk->l.next = live_cron_next(lv, i, now - 1);
-        push_node(lv, tk->l.next, cron_fire, tk);
+        rc = cron_start(tk, now);
     } else {
         rc = sched_loop_boot(&live_loop_env, &tk->l);
     }
