@@ -17,7 +17,6 @@
 #include "../base/node_clock.h"
 #include "../scenario/config.h"
 #include "misfire.h"
-#include "sched_loop.h"
 
 /* What a backend provides to the loop (loop: its context). */
 struct cron_loop_env {
@@ -39,6 +38,13 @@ struct cron_run {
     bool queued;    /* job_add: at most one pending start per entry */
     int64_t minute; /* the minute it was queued for */
 };
+
+/* cron (cronie's cron_sleep) wakes one second past a minute: local minute
+ * m's jobs are due at this local time. */
+static inline sim_time cron_loop_due(int64_t m)
+{
+    return m * SIM_MIN + SIM_S;
+}
 
 static inline int64_t cron_loop_floor_sec(sim_time local)
 {
@@ -63,7 +69,7 @@ static inline bool cron_loop_run_queue(struct cron_run *r)
         return false;
     r->queued = false;
     /* due when the clock read that minute (plus cron's second): late if cron was */
-    sim_time late = r->e->local_now(r->loop) - sched_loop_cron_due(r->minute);
+    sim_time late = r->e->local_now(r->loop) - cron_loop_due(r->minute);
     r->e->spawn(r->loop, r->e->now(r->loop) - (late > 0 ? late : 0));
     return true;
 }
@@ -73,7 +79,7 @@ static inline void cron_loop_sleep(struct cron_run *r, int64_t target)
 {
     const struct cron_loop_env *e = r->e;
     int64_t t1 = cron_loop_floor_sec(e->local_now(r->loop));
-    int64_t wait = sched_loop_cron_due(target) / SIM_S - t1;
+    int64_t wait = cron_loop_due(target) / SIM_S - t1;
     while (wait > 0 && wait < 65 && !e->killed(r->loop)) {
         e->sleep(r->loop, wait * SIM_S);
         int64_t t2 = cron_loop_floor_sec(e->local_now(r->loop));

@@ -6,7 +6,7 @@
  * are the decisions: the grid walk with misfire_step, Go's one-slot channel
  * (a tick kept or dropped), run-at-start, fixed rate against fixed delay,
  * manual requests re-armed, a timer put off by a pause or dropped after a
- * crash, and when cron fires for a minute of a node's clock. sched.c and
+ * crash (cron's daemon loop: cron_loop.h). sched.c and
  * sched_cron.c say which real systems they model.
  *
  * A backend provides a `static const struct sched_loop_env` (below) and
@@ -295,21 +295,6 @@ static inline void sched_loop_manual_boot(const struct sched_loop_env *E, struct
         return;
     l->manual_next = l->up_at + dist_sample(&l->cfg->manual, E->rng_manual(l));
     E->at(l, l->manual_next, E->manual_tick);
-}
-
-/* cron (cronie's cron_sleep) wakes one second past a minute: local minute
- * m's jobs are due at this local time. */
-static inline sim_time sched_loop_cron_due(int64_t m)
-{
-    return m * SIM_MIN + SIM_S;
-}
-
-/* The local time of cron's next firing strictly after local time `after`
- * (the due time of the next matching minute), or -1 if none within years. */
-static inline sim_time sched_loop_cron_next(const struct cron_expr *e, sim_time after)
-{
-    int64_t m = cron_next(e, node_clock_minute(after - SIM_S));
-    return m < 0 ? -1 : sched_loop_cron_due(m);
 }
 
 #endif
