@@ -74,6 +74,7 @@ struct live_ticker {
     uint64_t epoch;
     bool down;
     struct live_trigger slot;
+    bool parked; /* the inline ticker's loop of this life waits in receive (under mu) */
 };
 
 /* A scheduler loop's thread: its node, the life it belongs to, the trigger it

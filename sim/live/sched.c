@@ -124,15 +124,23 @@ static void live_loop_spawn(struct sched_loop *l, sim_time at, bool manual)
     live_dispatch(tk->lv, &t, false);
 }
 
-/* Under mu (a thread may take rec while holding it). */
+/*
+ * Under mu (a thread may take rec while holding it). A loop parked in
+ * receive takes the tick at once, as the simulator's does (the runtime hands
+ * it over): the dispatcher waits until it has, so a second tick of the same
+ * instant finds the channel empty, not full.
+ */
 static void live_loop_tick(struct sched_loop *l, sim_time at, bool keep)
 {
     struct live_ticker *tk = owner(l);
-    struct live_trigger t = live_trigger_new(tk->lv, tk->node, at, false);
-    if (keep) {
-        tk->slot = t;
-        pthread_cond_broadcast(&tk->lv->cond);
-    }
+    struct live *lv = tk->lv;
+    struct live_trigger t = live_trigger_new(lv, tk->node, at, false);
+    if (!keep)
+        return;
+    tk->slot = t;
+    pthread_cond_broadcast(&lv->cond);
+    while (tk->parked && l->full && !lv->stop)
+        pthread_cond_wait(&lv->cond, &lv->mu);
 }
 
 /* Every slot dropped is a `coalesce` row of its own here. */
@@ -171,20 +179,32 @@ static bool live_loop_receiving(struct sched_loop *l, void *loop)
 
 static void live_loop_wait(struct sched_loop *l, void *loop)
 {
-    (void)loop;
-    pthread_cond_wait(&owner(l)->lv->cond, &owner(l)->lv->mu);
+    struct live_ticker *tk = owner(l);
+    bool mine = ((struct live_loop *)loop)->epoch == tk->epoch; /* this life's loop */
+    tk->parked = mine;
+    pthread_cond_wait(&tk->lv->cond, &tk->lv->mu);
+    if (mine)
+        tk->parked = false;
 }
 
 static bool live_loop_sleep_until(struct sched_loop *l, void *loop, sim_time at)
 {
     struct live_loop *lp = loop;
     struct live *lv = owner(l)->lv;
-    return at < lv->end && live_wait_until(lv, at) && !stale(lv, lp->tk, lp->epoch);
+    if (at >= lv->end || !live_wait_until(lv, at))
+        return false;
+    /* the loop is a thread of the node's process, stopped with it: it wakes when continued */
+    for (sim_time until;
+         lv->remote && (until = lv->workers[lp->tk->node].paused_until) > live_now(lv);)
+        if (!live_wait_until(lv, until))
+            return false;
+    return !stale(lv, lp->tk, lp->epoch);
 }
 
 static void live_loop_take(struct sched_loop *l, void *loop)
 {
     ((struct live_loop *)loop)->t = owner(l)->slot;
+    pthread_cond_broadcast(&owner(l)->lv->cond); /* a dispatcher handing it over goes on */
 }
 
 static void live_loop_run(struct sched_loop *l, void *loop, sim_time at)
@@ -547,11 +567,8 @@ static int node_start(struct live *lv, int i, sim_time now)
                   "schedule.kind = quartz, k8s-cronjob and systemd-timer are simulated only");
         return -ENOTSUP;
     }
-    /* cron's daemon loop is the simulator's, misfire paths and all; the ticker family's
-     * loop threads here are not stopped by a pause, so they would catch up their own way */
-    if ((c->misfire != MISFIRE_DEFAULT && c->sched != SCHED_CRON) || c->persistent) {
-        live_fail(lv, -ENOTSUP,
-                  "schedule.persistent, and schedule.misfire but for cron, are simulated only");
+    if (c->persistent) { /* a restart here starts the schedule afresh */
+        live_fail(lv, -ENOTSUP, "schedule.persistent is simulated only");
         return -ENOTSUP;
     }
     pthread_mutex_lock(&lv->mu); /* the channel's flag: an old life's loop may still look */
