@@ -194,7 +194,8 @@ int64_t live_deadline(const struct live *lv, sim_time at);
 /* Waits until deadline (real ns); false if the run stopped first. For env_live. */
 bool live_wait(void *lv, int64_t deadline);
 bool live_wait_until(struct live *lv, sim_time at);
-/* Sets a timer for the dispatcher, from any thread (a fault at a point of a run). */
+/* Sets a timer for the dispatcher, from any thread (a fault at a point of a run); on the
+ * dispatcher's own thread it goes straight into its queue. */
 void live_later(struct live *lv, sim_time at, evq_fn fn, void *arg, uint64_t tag);
 /*
  * The dispatcher's wait: until at, or until another thread sets a timer
@@ -257,6 +258,8 @@ void live_events_stop(struct live *lv);
 /* --- schedulers and faults (sched.c) --- */
 
 int live_sched_start(struct live *lv);
+/* Is the caller the dispatcher's thread? */
+bool live_sched_on_dispatcher(void);
 void live_sched_join(struct live *lv);
 /* A node crashed: its timers and loop stop. It restarted: they begin anew from at. */
 void live_sched_node_down(struct live *lv, int node);

@@ -154,7 +154,7 @@ static void node_fault_at(struct live *lv, const struct fault_spec *f, sim_time 
             live_sched_node_down(lv, i);
             live_worker_crash(w);
             if (f->restart_after >= 0)
-                live_later(lv, at + f->restart_after, restart, (void *)f,
+                live_later(lv, at + f->restart_after, restart, NULL,
                            restart_tag(at + f->restart_after, i));
             break;
         case FAULT_CLOCK_STEP:

@@ -61,6 +61,11 @@ bool live_wait_until(struct live *lv, sim_time at)
 
 void live_later(struct live *lv, sim_time at, evq_fn fn, void *arg, uint64_t tag)
 {
+    if (live_sched_on_dispatcher()) {
+        if (evq_push(&lv->q, at, fn, arg, tag) != 0) /* its own queue: in order, at once */
+            live_fail(lv, -ENOMEM, "out of memory");
+        return;
+    }
     pthread_mutex_lock(&lv->mu);
     bool full = lv->nlater == LIVE_MAX_LATER;
     if (!full) {

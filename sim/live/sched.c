@@ -511,9 +511,18 @@ static void explicit_manual(void *ctx, void *arg, uint64_t tag)
     live_dispatch(lv, &t, false);
 }
 
+/* Set on the dispatcher's thread: its timers go straight into its queue. */
+static _Thread_local bool on_dispatcher;
+
+bool live_sched_on_dispatcher(void)
+{
+    return on_dispatcher;
+}
+
 static void *dispatcher_main(void *arg)
 {
     struct live *lv = arg;
+    on_dispatcher = true;
     struct evq_event ev;
     for (;;) {
         /* the next timer, or the end: a fault at a point of a run may still set one */
