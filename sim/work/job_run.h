@@ -10,7 +10,7 @@
  * finally (its hold is kept, for a wrapper's exit trap to release).
  *
  * Each backend passes a `static const` port, so that GCC inlines the body
- * and its calls: the simulator pays nothing for sharing it.
+ * and the port's calls: no indirect call is left in the simulator's run.
  */
 #ifndef SIM_WORK_JOB_RUN_H
 #define SIM_WORK_JOB_RUN_H
