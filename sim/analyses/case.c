@@ -39,6 +39,19 @@ static int recheck(const struct model *m, uint64_t seed, const struct metrics *f
     return rc;
 }
 
+/* The model of variant v with guard g on every node: 0, or negative with err. */
+static int case_model(const struct scenario *sc, int v, const struct guard_ops *g, struct model *m,
+                      char *err, size_t errlen)
+{
+    int rc = scenario_model(sc, v, m, err, errlen);
+    if (rc)
+        return rc;
+    m->cfg.guard = g;
+    for (int i = 0; i < m->nnodes; i++)
+        m->node[i].cfg.guard = g;
+    return 0;
+}
+
 int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct seed_range seeds,
              struct trace *trace, seed_cb cb, void *user, struct case_result *out, char *err,
              size_t errlen)
@@ -51,12 +64,9 @@ int case_run(const struct scenario *sc, int v, const struct guard_ops *g, struct
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    rc = scenario_model(sc, v, m, err, errlen);
+    rc = case_model(sc, v, g, m, err, errlen);
     if (rc)
         goto out;
-    m->cfg.guard = g;
-    for (int i = 0; i < m->nnodes; i++)
-        m->node[i].cfg.guard = g;
 
     for (uint64_t seed = seeds.from;; seed++) {
         rc = sim_interrupted() ? -EINTR : sim_run(m, seed, trace, met);
@@ -117,12 +127,9 @@ int case_run_traced(const struct scenario *sc, int v, const struct guard_ops *g,
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    rc = scenario_model(sc, v, m, err, errlen);
+    rc = case_model(sc, v, g, m, err, errlen);
     if (rc)
         goto out;
-    m->cfg.guard = g;
-    for (int i = 0; i < m->nnodes; i++)
-        m->node[i].cfg.guard = g;
 
     errno = 0;
     FILE *stream = rd->open(user, m, &state);

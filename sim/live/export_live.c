@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../base/mem.h"
 #include "../check/exactly_once.h"
@@ -58,16 +57,9 @@ static int exec(struct live_job *j, struct env_stmt *st, struct env_row *out)
     return e->ops->db_exec(e, st, out);
 }
 
-static void report(struct live_job *j, enum live_ev kind, long value)
-{
-    struct live_msg m = {
-        .kind = kind, .trigger = j->order->o.id, .pid = (int)getpid(), .value = value};
-    live_msg_send(j->events, &m);
-}
-
 static void x_count(void *ctx, enum export_count what)
 {
-    report(ctx, LIVE_EV_EXPORT, what);
+    live_job_report(ctx, LIVE_EV_EXPORT, what);
 }
 
 static void x_fetch(void *ctx, uint64_t *watermark, uint64_t *last)
@@ -147,7 +139,7 @@ static int x_fence(void *ctx, void *tx, uint64_t token)
     int rc = exec(j, &st, NULL);
     if (rc < 0)
         return -EIO;
-    report(j, LIVE_EV_WRITE, rc == 0); /* the checker's stale writes, as the simulator's */
+    live_job_report(j, LIVE_EV_WRITE, rc == 0); /* the checker's stale writes, as the simulator's */
     return rc == 0 ? -ESTALE : 0;
 }
 

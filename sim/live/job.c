@@ -42,7 +42,7 @@ int live_order_parse(const char *text, struct live_order *o)
 
 /* --- the live side of job_run --- */
 
-static void report(const struct live_job *j, enum live_ev kind, long value)
+void live_job_report(const struct live_job *j, enum live_ev kind, long value)
 {
     struct live_msg m = {
         .kind = kind, .trigger = j->order->o.id, .pid = (int)getpid(), .value = value};
@@ -85,7 +85,7 @@ static void job_skipped(void *ctx, const struct job_order *o, int rc)
     if (j->lv)
         live_record_skip(j->lv, j->t->node, o->id, rc < 0);
     else
-        report(j, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, rc);
+        live_job_report(j, rc < 0 ? LIVE_EV_ERROR : LIVE_EV_SKIP, rc);
 }
 
 static uint64_t job_started(void *ctx, const struct job_order *o, const struct guard_hold *h,
@@ -95,8 +95,8 @@ static uint64_t job_started(void *ctx, const struct job_order *o, const struct g
     (void)o;
     if (!j->lv) { /* the harness timestamps it, and knows the run's number */
         if (h->until > 0)
-            report(j, LIVE_EV_LEASE, (long)h->until);
-        report(j, LIVE_EV_START, 0);
+            live_job_report(j, LIVE_EV_LEASE, (long)h->until);
+        live_job_report(j, LIVE_EV_START, 0);
         *api = j->order->o.api;
         return j->run = 1;
     }
@@ -120,7 +120,7 @@ static int job_sink_write(void *ctx, uint64_t run, uint64_t token)
     if (j->lv)
         live_record_write(j->lv, j->t->node, run, rc == -ESTALE);
     else
-        report(j, LIVE_EV_WRITE, rc == -ESTALE);
+        live_job_report(j, LIVE_EV_WRITE, rc == -ESTALE);
     return rc;
 }
 
@@ -128,7 +128,7 @@ static void job_ended(void *ctx, uint64_t run, int thrown)
 {
     struct live_job *j = ctx;
     if (!j->lv)
-        report(j, LIVE_EV_END, thrown != 0); /* before the release: no false overlap */
+        live_job_report(j, LIVE_EV_END, thrown != 0); /* before the release: no false overlap */
     else if (run && !j->e->stopped)
         live_record_end(j->lv, j->t->node, run, j->started, thrown != 0);
 }
@@ -153,7 +153,7 @@ static void job_released(void *ctx, uint64_t run, const struct guard_hold *h)
     if (j->lv)
         live_trace_lease(j->lv, j->t->node, run, j->g->ops->name, h->until, false);
     else
-        report(j, LIVE_EV_LEASE, 0);
+        live_job_report(j, LIVE_EV_LEASE, 0);
 }
 
 const struct job_port live_job_port = {

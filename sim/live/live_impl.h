@@ -301,6 +301,8 @@ struct live_job {
     struct guard_hold hold;
 };
 
+/* Reports a step of run j in another process on the event socket (its trigger, its pid). */
+void live_job_report(const struct live_job *j, enum live_ev kind, long value);
 /* The live side of job_run (job.c); its ctx is a struct live_job. */
 extern const struct job_port live_job_port;
 
