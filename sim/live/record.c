@@ -195,7 +195,6 @@ bool live_record_start(struct live *lv, const struct live_trigger *t, uint64_t *
     return *run != 0;
 }
 
-/* Under rec. */
 /* Under rec. threw: the job failed (job_errors). */
 static void end_locked(struct live *lv, int node, uint64_t run, sim_time started, sim_time now,
                        bool threw)

@@ -87,9 +87,9 @@ int live_worker_once(const struct live_worker_args *a)
         report(a->events, LIVE_EV_ERROR, o.o.id, rc);
     } else {
         struct guard_hold kept;
-        /* the job threw with no finally: `trap cleanup EXIT` releases as the process exits */
         struct export_config xp;
         bool exports = a->export_knobs && live_export_parse(a->export_knobs, &xp) == 0;
+        /* the job threw with no finally: `trap cleanup EXIT` releases as the process exits */
         if (live_job_remote(&e, g, a->node, &o, exports ? &xp : NULL, a->events, &kept) &&
             (g->ops->flags & GUARD_F_TRAP)) {
             guard_release(g, &e.env, &kept);
